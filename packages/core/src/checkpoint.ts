@@ -1,0 +1,131 @@
+/**
+ * The checkpoint record and the option and result types that go with the {@link CheckpointStore} contract.
+ *
+ * @packageDocumentation
+ */
+
+/** `nodeName` of the checkpoint written for an execution's input, before any node has run. */
+export const INPUT_NODE = "__input__";
+
+/** `nodeName` of a checkpoint written by `updateState` (a human edit or a fork). */
+export const UPDATE_NODE = "__update__";
+
+/** `nodeName` of a checkpoint written when a node called `interrupt()` and the step was paused. */
+export const INTERRUPT_NODE = "__interrupt__";
+
+/** Where a checkpoint came from, recorded as `metadata.source`. */
+export type CheckpointSource = "input" | "loop" | "update" | "fork";
+
+/**
+ * Metadata stored with every checkpoint. The runtime fills the well-known keys; callers may add their own
+ * through `invoke(..., { metadata })`. Values go through the same lossless serializer as state.
+ */
+export interface CheckpointMetadata {
+  /** Where the checkpoint came from. */
+  source?: CheckpointSource;
+  /** Super-step number: 0 for the input checkpoint, then 1, 2, 3 … */
+  step?: number;
+  /** Mirror of `Checkpoint.executionId`, kept for compatibility with the seed design's `metadata.execution_id`. */
+  execution_id?: string;
+  /** Any other key the application adds. */
+  [key: string]: unknown;
+}
+
+/**
+ * One durable snapshot of an execution, written after a super-step.
+ *
+ * @typeParam S - the shape of the graph state.
+ */
+export interface Checkpoint<S = unknown> {
+  /** Unique, time-ordered id (UUIDv7) minted by core with {@link createCheckpointId}; never by the clock alone. */
+  id: string;
+  /** The execution (thread) the checkpoint belongs to. */
+  executionId: string;
+  /** The node whose completion produced it: `__input__` for the first, `__update__` for `updateState`. */
+  nodeName: string;
+  /** Full state snapshot after the step. */
+  state: S;
+  /** `source`, `step`, `execution_id` and user metadata. */
+  metadata: CheckpointMetadata;
+  /** When the checkpoint was created. */
+  timestamp: Date;
+  /** 1, 2, 3 … per execution, strictly increasing; `(executionId, version)` is unique. The optimistic-concurrency token. */
+  version: number;
+  /** The checkpoint this one continues from. Forks share a parent. Absent on an execution's first checkpoint. */
+  parentId?: string;
+  /** Nodes to run when the execution resumes from here; `[]` when the execution has finished. */
+  next: string[];
+}
+
+/** Options of {@link CheckpointStore.list}. */
+export interface ListOptions {
+  /** At most this many checkpoints (a positive integer). */
+  limit?: number;
+  /** Only checkpoints with `version < beforeVersion`. */
+  beforeVersion?: number;
+  /** Only checkpoints with `version > afterVersion`. */
+  afterVersion?: number;
+  /** `"asc"` (default) lists oldest first; `"desc"` newest first. The limit applies after ordering. */
+  order?: "asc" | "desc";
+}
+
+/** Options of {@link CheckpointStore.prune}. A checkpoint is deleted only when every rule given allows it. */
+export interface PruneOptions {
+  /** Keep the newest `keepLast` checkpoints (by version); a positive integer. */
+  keepLast?: number;
+  /** Delete only checkpoints whose `timestamp` is before this instant. */
+  olderThan?: Date;
+  /** Ids never deleted, whatever the rules say (the checkpoint being resumed from, pending interrupts). */
+  protect?: readonly string[];
+}
+
+/** One row of {@link CheckpointStore.listExecutions}. */
+export interface ExecutionSummary {
+  /** The execution id. */
+  executionId: string;
+  /** Version of its newest checkpoint. */
+  latestVersion: number;
+  /** Timestamp of its newest checkpoint. */
+  updatedAt: Date;
+}
+
+/** Options of {@link CheckpointStore.listExecutions}. */
+export interface ListExecutionsOptions {
+  /** Page size, a positive integer (default 100). */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+/** A page of executions, ordered by execution id (code-unit order). */
+export interface ExecutionPage {
+  /** The executions on this page. */
+  executions: ExecutionSummary[];
+  /** Pass as `cursor` to get the next page; absent on the last page. */
+  nextCursor?: string;
+}
+
+/** Counters reported by {@link CheckpointStore.stats}. */
+export interface StoreStats {
+  /** Number of stored checkpoints. */
+  checkpoints: number;
+  /** Number of executions with at least one checkpoint. */
+  executions: number;
+  /** Approximate bytes used by stored checkpoints, where the backend can tell cheaply. */
+  bytes?: number;
+}
+
+/**
+ * Optional features a store declares. The testkit reads them to decide which checks apply; it never looks at a
+ * store's name.
+ */
+export interface StoreCapabilities {
+  /** Checkpoints can expire by themselves after a time to live. */
+  ttl?: boolean;
+  /** `prune` runs natively (one statement or script), not through the core fallback. */
+  nativePrune?: boolean;
+  /** Data survives `close()` and a new store instance on the same location sees it. */
+  persistent?: boolean;
+  /** Several processes or instances may share the data safely. */
+  multiProcess?: boolean;
+}

@@ -1,0 +1,125 @@
+import type { Checkpoint, CheckpointMetadata } from "./checkpoint.js";
+import { CheckpointCorruptError } from "./errors.js";
+import { decodeValue, encodeValue, parseJson, type JsonValue } from "./serializer.js";
+import { validateCheckpoint } from "./validate.js";
+
+/**
+ * A checkpoint with state and metadata encoded to plain JSON ({@link encodeValue}): the form stores write.
+ * It shares no object with the checkpoint it came from.
+ */
+export interface EncodedCheckpoint {
+  /** Checkpoint id. */
+  id: string;
+  /** Execution id. */
+  executionId: string;
+  /** Node name. */
+  nodeName: string;
+  /** Encoded state. */
+  state: JsonValue;
+  /** Encoded metadata (a JSON object). */
+  metadata: JsonValue;
+  /** Creation time in milliseconds since the Unix epoch. */
+  timestamp: number;
+  /** Version within the execution. */
+  version: number;
+  /** Parent checkpoint id, or `null`. */
+  parentId: string | null;
+  /** Nodes to run next. */
+  next: string[];
+}
+
+/**
+ * Validates a checkpoint and encodes it for storage. Throws `InvalidArgumentError` for a malformed field and
+ * `SerializationError` naming the path (`state.user.callback`) for an unstorable value.
+ */
+export function encodeCheckpoint(cp: Checkpoint): EncodedCheckpoint {
+  validateCheckpoint(cp);
+  return {
+    id: cp.id,
+    executionId: cp.executionId,
+    nodeName: cp.nodeName,
+    state: encodeValue(cp.state, "state"),
+    metadata: encodeValue(cp.metadata, "metadata"),
+    timestamp: cp.timestamp.getTime(),
+    version: cp.version,
+    parentId: cp.parentId ?? null,
+    next: [...cp.next],
+  };
+}
+
+function rewrap(id: string | undefined, error: unknown): never {
+  if (error instanceof CheckpointCorruptError && error.checkpointId === undefined && id !== undefined) {
+    throw new CheckpointCorruptError(id, error.detail, { cause: error });
+  }
+  if (error instanceof CheckpointCorruptError) throw error;
+  throw new CheckpointCorruptError(id, (error as Error).message ?? String(error), { cause: error });
+}
+
+/**
+ * Turns an encoded checkpoint back into a checkpoint with fresh objects. Throws {@link CheckpointCorruptError}
+ * (naming the id) when a field has the wrong type or a value tag is malformed.
+ */
+export function decodeCheckpoint(enc: EncodedCheckpoint): Checkpoint {
+  const id = typeof enc?.id === "string" ? enc.id : undefined;
+  try {
+    if (enc === null || typeof enc !== "object") throw new CheckpointCorruptError(id, "not an object");
+    if (typeof enc.executionId !== "string" || typeof enc.nodeName !== "string") {
+      throw new CheckpointCorruptError(id, "executionId or nodeName is not a string");
+    }
+    if (typeof enc.version !== "number" || !Number.isSafeInteger(enc.version)) {
+      throw new CheckpointCorruptError(id, "version is not an integer");
+    }
+    if (!Array.isArray(enc.next) || !Number.isFinite(enc.timestamp)) {
+      throw new CheckpointCorruptError(id, "next is not an array or timestamp is not a number");
+    }
+    const metadata = decodeValue(enc.metadata);
+    if (metadata === null || typeof metadata !== "object") {
+      throw new CheckpointCorruptError(id, "metadata is not an object");
+    }
+    const cp: Checkpoint = {
+      id: id as string,
+      executionId: enc.executionId,
+      nodeName: enc.nodeName,
+      state: decodeValue(enc.state),
+      metadata: metadata as CheckpointMetadata,
+      timestamp: new Date(enc.timestamp),
+      version: enc.version,
+      next: enc.next.map(String),
+    };
+    if (typeof enc.parentId === "string") cp.parentId = enc.parentId;
+    return cp;
+  } catch (error) {
+    return rewrap(id, error);
+  }
+}
+
+/** Encodes a checkpoint into one JSON string (for key-value backends and files). */
+export function serializeCheckpoint(cp: Checkpoint): string {
+  return JSON.stringify(encodeCheckpoint(cp));
+}
+
+/** Reverses {@link serializeCheckpoint}; `id` names the checkpoint in a {@link CheckpointCorruptError}. */
+export function deserializeCheckpoint(text: string, id?: string): Checkpoint {
+  let parsed: JsonValue;
+  try {
+    parsed = parseJson(text);
+  } catch (error) {
+    return rewrap(id, error);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed) || typeof parsed.id !== "string") {
+    throw new CheckpointCorruptError(id, "stored JSON is not a checkpoint");
+  }
+  return decodeCheckpoint(parsed as unknown as EncodedCheckpoint);
+}
+
+/**
+ * Parses a JSON column (state, metadata or next stored as text) of checkpoint `id`, throwing
+ * {@link CheckpointCorruptError} naming the id and column instead of a raw `SyntaxError`.
+ */
+export function parseJsonColumn(text: string, id: string, column: string): JsonValue {
+  try {
+    return parseJson(text);
+  } catch (error) {
+    throw new CheckpointCorruptError(id, `column ${column} is not valid JSON`, { cause: error });
+  }
+}

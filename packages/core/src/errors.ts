@@ -1,0 +1,227 @@
+/** Every error code `@lg` packages raise. */
+export type LgErrorCode =
+  | "LG_CHECKPOINT_CONFLICT"
+  | "LG_CHECKPOINT_NOT_FOUND"
+  | "LG_CHECKPOINT_CORRUPT"
+  | "LG_CHECKPOINT_SAVE_FAILED"
+  | "LG_STORE_UNAVAILABLE"
+  | "LG_STORE_CLOSED"
+  | "LG_SERIALIZATION"
+  | "LG_INVALID_ARGUMENT"
+  | "LG_INVALID_GRAPH"
+  | "LG_NODE_FAILED"
+  | "LG_RECURSION_LIMIT"
+  | "LG_INTERRUPT"
+  | "LG_ACCESS_DENIED";
+
+/** Options accepted by every `@lg` error constructor. */
+export interface LgErrorOptions {
+  /** The underlying error. */
+  cause?: unknown;
+}
+
+/** Base class of every error raised by `@lg` packages; `code` is stable and safe to switch on. */
+export class LgError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: LgErrorCode;
+
+  /** Creates an error with a code and a message that tells the user what to do. */
+  constructor(code: LgErrorCode, message: string, options: LgErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** Another writer already saved this `(executionId, version)`: someone else advanced the execution. */
+export class CheckpointConflictError extends LgError {
+  /** The execution written to. */
+  readonly executionId: string;
+  /** The version that was already taken. */
+  readonly version: number;
+
+  /** Creates the error for `(executionId, version)`. */
+  constructor(executionId: string, version: number, options: LgErrorOptions = {}) {
+    super(
+      "LG_CHECKPOINT_CONFLICT",
+      `checkpoint conflict: execution "${executionId}" already has version ${version}; another worker advanced it. ` +
+        "Reload the latest checkpoint and retry, or fork from it.",
+      options,
+    );
+    this.executionId = executionId;
+    this.version = version;
+  }
+}
+
+/** A checkpoint that was asked for does not exist. */
+export class CheckpointNotFoundError extends LgError {
+  /** The missing checkpoint id, when one was named. */
+  readonly checkpointId: string | undefined;
+  /** The execution, when known. */
+  readonly executionId: string | undefined;
+
+  /** Creates the error; the message keeps the seed's wording `checkpoint not found: <id>`. */
+  constructor(what: { checkpointId?: string; executionId?: string }, options: LgErrorOptions = {}) {
+    const message =
+      what.checkpointId !== undefined
+        ? `checkpoint not found: ${what.checkpointId}` +
+          (what.executionId !== undefined ? ` (execution "${what.executionId}")` : "")
+        : `checkpoint not found: execution "${what.executionId ?? ""}" has no checkpoint to resume from; ` +
+          "start it with an input first";
+    super("LG_CHECKPOINT_NOT_FOUND", message, options);
+    this.checkpointId = what.checkpointId;
+    this.executionId = what.executionId;
+  }
+}
+
+/** Stored data could not be read back (not valid JSON, or not a checkpoint). */
+export class CheckpointCorruptError extends LgError {
+  /** The checkpoint id, when known. */
+  readonly checkpointId: string | undefined;
+  /** What is wrong with the stored data. */
+  readonly detail: string;
+
+  /** Creates the error for a checkpoint whose stored form is unreadable. */
+  constructor(checkpointId: string | undefined, detail: string, options: LgErrorOptions = {}) {
+    super(
+      "LG_CHECKPOINT_CORRUPT",
+      `checkpoint ${checkpointId === undefined ? "" : `"${checkpointId}" `}is corrupt: ${detail}. ` +
+        "Restore it from a backup or delete it.",
+      options,
+    );
+    this.checkpointId = checkpointId;
+    this.detail = detail;
+  }
+}
+
+/** Saving a checkpoint failed for a reason other than a conflict; the run stopped. */
+export class CheckpointSaveError extends LgError {
+  /** The execution whose checkpoint could not be saved. */
+  readonly executionId: string;
+
+  /** Wraps the store's error. */
+  constructor(executionId: string, cause: unknown) {
+    super(
+      "LG_CHECKPOINT_SAVE_FAILED",
+      `saving a checkpoint of execution "${executionId}" failed: ${messageOf(cause)}. ` +
+        "The run stopped before its next step; resume it once the store is healthy.",
+      { cause },
+    );
+    this.executionId = executionId;
+  }
+}
+
+/** The backend could not be reached or answered with a connection-level failure. */
+export class StoreUnavailableError extends LgError {
+  /** Creates the error; `message` must never contain a password (use {@link redactSecrets}). */
+  constructor(message: string, options: LgErrorOptions = {}) {
+    super("LG_STORE_UNAVAILABLE", redactSecrets(message), options);
+  }
+}
+
+/** A store was used after `close()`. */
+export class StoreClosedError extends LgError {
+  /** Creates the error for the named store. */
+  constructor(storeName: string) {
+    super("LG_STORE_CLOSED", `${storeName} is closed; create a new store instance.`);
+  }
+}
+
+/** A value cannot be stored: a function, symbol, cycle or other unsupported value at `path`. */
+export class SerializationError extends LgError {
+  /** Where the value sits, e.g. `state.user.callback`. */
+  readonly path: string;
+
+  /** Creates the error for the value at `path`. */
+  constructor(path: string, detail: string) {
+    super("LG_SERIALIZATION", `cannot serialize ${path}: ${detail}`);
+    this.path = path;
+  }
+}
+
+/** An argument or option is malformed. */
+export class InvalidArgumentError extends LgError {
+  /** Creates the error; the message names the argument and what is expected. */
+  constructor(message: string) {
+    super("LG_INVALID_ARGUMENT", message);
+  }
+}
+
+/** The graph definition is inconsistent (unknown node, missing entry point, reserved name …). */
+export class InvalidGraphError extends LgError {
+  /** Creates the error describing the inconsistency. */
+  constructor(message: string) {
+    super("LG_INVALID_GRAPH", message);
+  }
+}
+
+/** A node threw; the run stopped, and the latest saved checkpoint is where a resume continues. */
+export class NodeError extends LgError {
+  /** The node that failed. */
+  readonly node: string;
+  /** The execution it ran in. */
+  readonly executionId: string;
+
+  /** Wraps the node's error. */
+  constructor(node: string, executionId: string, cause: unknown) {
+    super(
+      "LG_NODE_FAILED",
+      `node "${node}" failed in execution "${executionId}": ${messageOf(cause)}. ` +
+        "Fix the cause and resume the execution (invoke with null input).",
+      { cause },
+    );
+    this.node = node;
+    this.executionId = executionId;
+  }
+}
+
+/** More super-steps ran than `recursionLimit` allows; usually a cycle without an exit. */
+export class GraphRecursionError extends LgError {
+  /** The limit that was reached. */
+  readonly limit: number;
+
+  /** Creates the error for `limit` steps in `executionId`. */
+  constructor(limit: number, executionId: string) {
+    super(
+      "LG_RECURSION_LIMIT",
+      `execution "${executionId}" reached the recursion limit of ${limit} super-steps without finishing. ` +
+        "Check the graph for a cycle that never reaches END, or raise `recursionLimit`.",
+    );
+    this.limit = limit;
+  }
+}
+
+/**
+ * Thrown by `interrupt(value)` inside a node to pause the run for a human. The runtime catches it, saves a
+ * checkpoint, and returns an interrupted result; it only escapes when `interrupt` is called outside a node.
+ */
+export class GraphInterrupt extends LgError {
+  /** The value handed to the human (a question, a draft …). */
+  readonly value: unknown;
+
+  /** Creates the interrupt carrying `value`. */
+  constructor(value: unknown) {
+    super("LG_INTERRUPT", "graph interrupted: resume with invoke(new Command({ resume }), { executionId })");
+    this.value = value;
+  }
+}
+
+/** An access-control check refused the operation. */
+export class AccessDeniedError extends LgError {
+  /** Creates the error for `operation` on `executionId`. */
+  constructor(operation: string, executionId: string) {
+    super("LG_ACCESS_DENIED", `access denied: ${operation} on execution "${executionId}"`);
+  }
+}
+
+/** Replaces passwords in connection strings (`scheme://user:secret@host`) and `password=` pairs with `***`. */
+export function redactSecrets(text: string): string {
+  return text
+    .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]*:)[^@\s]*@/gi, "$1***@")
+    .replace(/(password\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,]+)/gi, "$1***");
+}
+
+/** Returns `error.message` for errors, a string form otherwise. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

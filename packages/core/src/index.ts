@@ -1,0 +1,14 @@
+/**
+ * `@lg/core`: a graph-workflow runtime whose state survives crashes, the `CheckpointStore` contract every
+ * backend keeps, the lossless serializer and the typed errors.
+ *
+ * @packageDocumentation
+ */
+export * from "./checkpoint.js";
+export type { CheckpointStore } from "./store.js";
+export * from "./errors.js";
+export * from "./serializer.js";
+export * from "./codec.js";
+export * from "./ids.js";
+export * from "./validate.js";
+export * from "./store-helpers.js";

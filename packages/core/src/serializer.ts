@@ -1,0 +1,196 @@
+import { CheckpointCorruptError, SerializationError } from "./errors.js";
+
+/** A value that `JSON.stringify` writes and `JSON.parse` reads back unchanged. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * The tag key of encoded non-JSON values, e.g. `{ "$lg": "date", "v": "2026-01-01T00:00:00.000Z" }`.
+ * A plain object that itself has this key is wrapped as `{ "$lg": "esc", "v": {...} }`, so nothing is ambiguous.
+ */
+export const TAG = "$lg";
+
+type Tagged = { [TAG]: string; v?: JsonValue };
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+function childPath(path: string, key: string): string {
+  return IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+}
+
+function isPlainObject(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function encodeNumber(value: number): JsonValue {
+  if (Number.isFinite(value)) return Object.is(value, -0) ? { [TAG]: "num", v: "-0" } : value;
+  return { [TAG]: "num", v: String(value) };
+}
+
+function bytesToBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+}
+
+class Encoder {
+  private readonly ancestors = new Map<object, string>();
+
+  encode(value: unknown, path: string): JsonValue {
+    switch (typeof value) {
+      case "string":
+      case "boolean":
+        return value;
+      case "number":
+        return encodeNumber(value);
+      case "undefined":
+        return { [TAG]: "undef" };
+      case "bigint":
+        return { [TAG]: "bigint", v: value.toString() };
+      case "function":
+        throw new SerializationError(path, "functions cannot be stored in a checkpoint");
+      case "symbol":
+        throw new SerializationError(path, "symbols cannot be stored in a checkpoint");
+      default:
+        return value === null ? null : this.encodeObject(value as object, path);
+    }
+  }
+
+  private encodeObject(value: object, path: string): JsonValue {
+    const seenAt = this.ancestors.get(value);
+    if (seenAt !== undefined) {
+      throw new SerializationError(path, `circular reference (to ${seenAt}); checkpoints must be trees`);
+    }
+    this.ancestors.set(value, path);
+    try {
+      return this.encodeContainer(value, path);
+    } finally {
+      this.ancestors.delete(value);
+    }
+  }
+
+  private encodeContainer(value: object, path: string): JsonValue {
+    if (Array.isArray(value)) {
+      const out: JsonValue[] = new Array<JsonValue>(value.length);
+      for (let i = 0; i < value.length; i++) out[i] = this.encode(value[i], `${path}[${i}]`);
+      return out;
+    }
+    if (value instanceof Date) {
+      const time = value.getTime();
+      return { [TAG]: "date", v: Number.isNaN(time) ? null : value.toISOString() };
+    }
+    if (value instanceof Map) {
+      const entries: JsonValue[] = [];
+      let i = 0;
+      for (const [k, v] of value) {
+        entries.push([this.encode(k, `${path}.keys()[${i}]`), this.encode(v, `${path}.values()[${i}]`)]);
+        i++;
+      }
+      return { [TAG]: "map", v: entries };
+    }
+    if (value instanceof Set) {
+      const items: JsonValue[] = [];
+      let i = 0;
+      for (const item of value) items.push(this.encode(item, `${path}.values()[${i++}]`));
+      return { [TAG]: "set", v: items };
+    }
+    if (value instanceof Uint8Array) return { [TAG]: "bytes", v: bytesToBase64(value) };
+    if (isPlainObject(value)) return this.encodePlain(value as Record<string, unknown>, path);
+    const json = (value as { toJSON?: unknown }).toJSON;
+    if (typeof json === "function") return this.encode((json as () => unknown).call(value), path);
+    const name = (value as { constructor?: { name?: string } }).constructor?.name ?? "unknown";
+    throw new SerializationError(
+      path,
+      `instances of ${name} cannot be stored losslessly; store plain data (objects, arrays, Date, Map, Set, ` +
+        "BigInt, Uint8Array) or give the class a toJSON method",
+    );
+  }
+
+  private encodePlain(value: Record<string, unknown>, path: string): JsonValue {
+    const out: { [key: string]: JsonValue } = {};
+    for (const key of Object.keys(value)) out[key] = this.encode(value[key], childPath(path, key));
+    return Object.prototype.hasOwnProperty.call(value, TAG) ? { [TAG]: "esc", v: out } : out;
+  }
+}
+
+/**
+ * Encodes any storable value into plain JSON, losslessly: JSON values stay as they are (so plain data remains
+ * queryable, e.g. as PostgreSQL JSONB), while `Date`, `Map`, `Set`, `BigInt`, `Uint8Array`, `undefined`, `-0`,
+ * `NaN` and `±Infinity` become tagged objects. Functions, symbols, cycles and class instances without `toJSON`
+ * are rejected with a {@link SerializationError} that names `path` (e.g. `state.user.callback`).
+ *
+ * @param value - what to encode.
+ * @param path - the name of the value in error messages (default `"value"`).
+ */
+export function encodeValue(value: unknown, path = "value"): JsonValue {
+  return new Encoder().encode(value, path);
+}
+
+function corrupt(detail: string): CheckpointCorruptError {
+  return new CheckpointCorruptError(undefined, detail);
+}
+
+function decodeTagged(tagged: Tagged): unknown {
+  const v = tagged.v;
+  switch (tagged[TAG]) {
+    case "undef":
+      return undefined;
+    case "num":
+      return v === "-0" ? -0 : Number(v);
+    case "bigint":
+      if (typeof v !== "string") throw corrupt("a bigint tag without a string value");
+      return BigInt(v);
+    case "date":
+      return new Date(v === null ? Number.NaN : String(v));
+    case "map":
+      if (!Array.isArray(v)) throw corrupt("a map tag without entries");
+      return new Map(v.map((entry) => (Array.isArray(entry) ? [decodeValue(entry[0]), decodeValue(entry[1])] : [])));
+    case "set":
+      if (!Array.isArray(v)) throw corrupt("a set tag without items");
+      return new Set(v.map((item) => decodeValue(item)));
+    case "bytes":
+      if (typeof v !== "string") throw corrupt("a bytes tag without base64 data");
+      return new Uint8Array(Buffer.from(v, "base64"));
+    case "esc":
+      if (v === null || typeof v !== "object" || Array.isArray(v)) throw corrupt("an escaped object without a body");
+      return decodePlain(v);
+    default:
+      throw corrupt(`unknown value tag ${JSON.stringify(tagged[TAG])}`);
+  }
+}
+
+function decodePlain(value: { [key: string]: JsonValue }): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) out[key] = decodeValue(value[key] as JsonValue);
+  return out;
+}
+
+/**
+ * Reverses {@link encodeValue}. Returns fresh objects that share nothing with `json`.
+ * Throws {@link CheckpointCorruptError} on a malformed tag.
+ */
+export function decodeValue(json: JsonValue): unknown {
+  if (json === null || typeof json !== "object") return json;
+  if (Array.isArray(json)) return json.map((item) => decodeValue(item));
+  if (Object.prototype.hasOwnProperty.call(json, TAG)) return decodeTagged(json as Tagged);
+  return decodePlain(json);
+}
+
+/** `JSON.stringify(encodeValue(value, path))`. */
+export function serialize(value: unknown, path = "value"): string {
+  return JSON.stringify(encodeValue(value, path));
+}
+
+/** Parses text written by {@link serialize}; throws {@link CheckpointCorruptError} when it is not valid JSON. */
+export function deserialize(text: string): unknown {
+  return decodeValue(parseJson(text));
+}
+
+/** `JSON.parse` that throws {@link CheckpointCorruptError} instead of a raw `SyntaxError`. */
+export function parseJson(text: string): JsonValue {
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch (error) {
+    throw new CheckpointCorruptError(undefined, `stored text is not valid JSON (${(error as Error).message})`, {
+      cause: error,
+    });
+  }
+}

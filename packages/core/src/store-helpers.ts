@@ -1,0 +1,83 @@
+import type { Checkpoint, ListOptions, PruneOptions } from "./checkpoint.js";
+import type { CheckpointStore } from "./store.js";
+import { validatePruneOptions } from "./validate.js";
+
+/** What prune needs to know of a stored checkpoint. */
+export interface PruneCandidate {
+  /** Checkpoint id. */
+  id: string;
+  /** Version within its execution. */
+  version: number;
+  /** Creation time in milliseconds since the Unix epoch. */
+  timestamp: number;
+}
+
+/**
+ * Applies {@link ListOptions} to an execution's checkpoints already sorted by ascending version: filters by
+ * `afterVersion`/`beforeVersion`, orders, then limits. For stores that keep an in-process sorted index.
+ */
+export function applyListOptions<T extends { version: number }>(ascending: readonly T[], options: ListOptions = {}): T[] {
+  const { afterVersion, beforeVersion, limit, order = "asc" } = options;
+  let from = 0;
+  let to = ascending.length;
+  if (afterVersion !== undefined) from = lowerBound(ascending, afterVersion + 1);
+  if (beforeVersion !== undefined) to = Math.max(from, lowerBound(ascending, beforeVersion));
+  if (order === "desc") {
+    const start = limit === undefined ? from : Math.max(from, to - limit);
+    return ascending.slice(start, to).reverse();
+  }
+  return ascending.slice(from, limit === undefined ? to : Math.min(to, from + limit));
+}
+
+/** Index of the first element whose version is `>= version` (binary search). */
+function lowerBound(ascending: readonly { version: number }[], version: number): number {
+  let lo = 0;
+  let hi = ascending.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((ascending[mid] as { version: number }).version < version) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Chooses which checkpoints {@link PruneOptions} delete, given an execution's checkpoints sorted by ascending
+ * version. The newest checkpoint and protected ids always stay; a checkpoint goes only when it is outside the
+ * newest `keepLast` (if given) and older than `olderThan` (if given).
+ */
+export function selectPruneVictims(ascending: readonly PruneCandidate[], options: PruneOptions): string[] {
+  validatePruneOptions(options);
+  const keep = Math.max(1, options.keepLast ?? 1);
+  const cutoff = options.olderThan?.getTime();
+  const protect = new Set(options.protect ?? []);
+  const victims: string[] = [];
+  const end = ascending.length - keep;
+  for (let i = 0; i < end; i++) {
+    const cp = ascending[i] as PruneCandidate;
+    if (protect.has(cp.id)) continue;
+    if (cutoff !== undefined && cp.timestamp >= cutoff) continue;
+    victims.push(cp.id);
+  }
+  return victims;
+}
+
+/**
+ * Prunes one execution through any store: uses the store's native `prune` when it has one, otherwise lists the
+ * execution and deletes what {@link selectPruneVictims} chooses. Returns the number of checkpoints deleted.
+ */
+export async function pruneCheckpoints(
+  store: CheckpointStore,
+  executionId: string,
+  options: PruneOptions,
+): Promise<number> {
+  if (typeof store.prune === "function") return store.prune(executionId, options);
+  validatePruneOptions(options);
+  const all: Checkpoint[] = await store.list(executionId);
+  const victims = selectPruneVictims(
+    all.map((cp) => ({ id: cp.id, version: cp.version, timestamp: cp.timestamp.getTime() })),
+    options,
+  );
+  for (const id of victims) await store.delete(id);
+  return victims.length;
+}

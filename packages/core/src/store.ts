@@ -1,0 +1,74 @@
+import type {
+  Checkpoint,
+  ExecutionPage,
+  ListExecutionsOptions,
+  ListOptions,
+  PruneOptions,
+  StoreCapabilities,
+  StoreStats,
+} from "./checkpoint.js";
+
+/**
+ * The storage contract every checkpoint backend keeps. `@lg/store-testkit` checks each guarantee written here.
+ *
+ * General rules:
+ * - Every method returns a promise and reports failures by rejecting it; nothing is fire-and-forget.
+ * - A store never hands out or keeps references to caller objects: what `save` received may be mutated by the
+ *   caller afterwards, and what `load` returns may be mutated by the caller, without changing what is stored.
+ * - Ids and execution ids are arbitrary non-empty strings (any Unicode, quotes, `*`, `%`, `:`) and round-trip.
+ * - State and metadata round-trip losslessly through the core serializer (see `encodeValue`).
+ * - Connection failures reject with `StoreUnavailableError`; unreadable stored data with `CheckpointCorruptError`.
+ */
+export interface CheckpointStore {
+  /** Optional features this store has; read by the testkit and the runtime. */
+  readonly capabilities?: StoreCapabilities;
+
+  /**
+   * Inserts a checkpoint.
+   *
+   * - Rejects with `CheckpointConflictError` when another checkpoint already holds `(executionId, version)`;
+   *   the decision is made atomically by the backend (unique index, transaction or script), never by a
+   *   read-then-write race. Of N concurrent saves of the same `(executionId, version)` exactly one succeeds.
+   * - Saving the same `id` again with identical content is a no-op; with different content it is a conflict.
+   * - Rejects with `SerializationError` (naming the path, e.g. `state.user.callback`) when state or metadata hold
+   *   a function, a symbol or a cycle, and with `InvalidArgumentError` when a field is malformed.
+   */
+  save(checkpoint: Checkpoint): Promise<void>;
+
+  /** Returns the checkpoint with this id, or `undefined` when there is none (like `Map.get`). */
+  load(id: string): Promise<Checkpoint | undefined>;
+
+  /**
+   * Lists an execution's checkpoints ordered by version (ascending unless `order: "desc"`), served by an index.
+   * An unknown execution yields `[]`.
+   */
+  list(executionId: string, options?: ListOptions): Promise<Checkpoint[]>;
+
+  /** The execution's newest checkpoint by version, in one round trip whatever the history length; or `undefined`. */
+  latest(executionId: string): Promise<Checkpoint | undefined>;
+
+  /** Deletes one checkpoint. No error when it does not exist. */
+  delete(id: string): Promise<void>;
+
+  /** Deletes every checkpoint of one execution; other executions are untouched. No error when there are none. */
+  clear(executionId: string): Promise<void>;
+
+  /** Pages through the executions that have checkpoints, ordered by execution id. */
+  listExecutions(options?: ListExecutionsOptions): Promise<ExecutionPage>;
+
+  /**
+   * Deletes old checkpoints of one execution and returns how many were deleted. The newest checkpoint is never
+   * deleted, nor any id in `protect`. Optional: when absent, `pruneCheckpoints` from core does it with
+   * `list` + `delete`.
+   */
+  prune?(executionId: string, options: PruneOptions): Promise<number>;
+
+  /** Resolves when the backend answers; rejects with `StoreUnavailableError` otherwise. */
+  ping(): Promise<void>;
+
+  /** Counts of stored checkpoints and executions (and bytes where cheap). */
+  stats(): Promise<StoreStats>;
+
+  /** Releases connections and handles. Further calls reject. Calling `close` twice is harmless. */
+  close(): Promise<void>;
+}

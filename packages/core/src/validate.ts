@@ -1,0 +1,99 @@
+import type { Checkpoint, ListExecutionsOptions, ListOptions, PruneOptions } from "./checkpoint.js";
+import { InvalidArgumentError } from "./errors.js";
+
+/** Throws {@link InvalidArgumentError} unless `value` is a non-empty string. */
+export function assertNonEmptyString(name: string, value: unknown): asserts value is string {
+  if (typeof value !== "string" || value.length === 0) {
+    throw new InvalidArgumentError(`${name} must be a non-empty string, got ${describe(value)}`);
+  }
+}
+
+function assertPositiveInteger(name: string, value: unknown): void {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+    throw new InvalidArgumentError(`${name} must be a positive integer, got ${describe(value)}`);
+  }
+}
+
+function assertInteger(name: string, value: unknown): void {
+  if (typeof value !== "number" || !Number.isSafeInteger(value)) {
+    throw new InvalidArgumentError(`${name} must be an integer, got ${describe(value)}`);
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (value instanceof Date) return `Date(${Number.isNaN(value.getTime()) ? "invalid" : value.toISOString()})`;
+  return typeof value === "object" ? (Array.isArray(value) ? "an array" : String(value)) : String(value);
+}
+
+/** Checks every field of a checkpoint before it is stored; throws {@link InvalidArgumentError} naming the field. */
+export function validateCheckpoint(cp: Checkpoint): void {
+  if (cp === null || typeof cp !== "object") throw new InvalidArgumentError("checkpoint must be an object");
+  assertNonEmptyString("checkpoint.id", cp.id);
+  assertNonEmptyString("checkpoint.executionId", cp.executionId);
+  if (typeof cp.nodeName !== "string") {
+    throw new InvalidArgumentError(`checkpoint.nodeName must be a string, got ${describe(cp.nodeName)}`);
+  }
+  assertPositiveInteger("checkpoint.version", cp.version);
+  if (!(cp.timestamp instanceof Date) || Number.isNaN(cp.timestamp.getTime())) {
+    throw new InvalidArgumentError(`checkpoint.timestamp must be a valid Date, got ${describe(cp.timestamp)}`);
+  }
+  if (cp.parentId !== undefined) assertNonEmptyString("checkpoint.parentId", cp.parentId);
+  if (!Array.isArray(cp.next) || cp.next.some((node) => typeof node !== "string")) {
+    throw new InvalidArgumentError("checkpoint.next must be an array of node names (strings)");
+  }
+  if (cp.metadata === null || typeof cp.metadata !== "object" || Array.isArray(cp.metadata)) {
+    throw new InvalidArgumentError(`checkpoint.metadata must be a plain object, got ${describe(cp.metadata)}`);
+  }
+}
+
+/** Checks {@link ListOptions}; throws {@link InvalidArgumentError} naming the bad option. */
+export function validateListOptions(options: ListOptions | undefined): void {
+  if (options === undefined) return;
+  if (options.limit !== undefined) assertPositiveInteger("list option limit", options.limit);
+  if (options.beforeVersion !== undefined) assertInteger("list option beforeVersion", options.beforeVersion);
+  if (options.afterVersion !== undefined) assertInteger("list option afterVersion", options.afterVersion);
+  if (options.order !== undefined && options.order !== "asc" && options.order !== "desc") {
+    throw new InvalidArgumentError(`list option order must be "asc" or "desc", got ${describe(options.order)}`);
+  }
+}
+
+/** Checks {@link PruneOptions}; at least one of `keepLast` and `olderThan` is required. */
+export function validatePruneOptions(options: PruneOptions | undefined): void {
+  if (options === undefined || (options.keepLast === undefined && options.olderThan === undefined)) {
+    throw new InvalidArgumentError("prune needs keepLast, olderThan or both");
+  }
+  if (options.keepLast !== undefined) assertPositiveInteger("prune option keepLast", options.keepLast);
+  if (options.olderThan !== undefined) {
+    if (!(options.olderThan instanceof Date) || Number.isNaN(options.olderThan.getTime())) {
+      throw new InvalidArgumentError(`prune option olderThan must be a valid Date, got ${describe(options.olderThan)}`);
+    }
+  }
+  if (options.protect !== undefined && !Array.isArray(options.protect)) {
+    throw new InvalidArgumentError("prune option protect must be an array of checkpoint ids");
+  }
+}
+
+/** Checks {@link ListExecutionsOptions}. */
+export function validateListExecutionsOptions(options: ListExecutionsOptions | undefined): void {
+  if (options === undefined) return;
+  if (options.limit !== undefined) assertPositiveInteger("listExecutions option limit", options.limit);
+  if (options.cursor !== undefined && typeof options.cursor !== "string") {
+    throw new InvalidArgumentError("listExecutions option cursor must be the nextCursor string of a previous page");
+  }
+}
+
+const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/**
+ * Checks that a table or schema name from options is a plain SQL identifier (letters, digits, `_`, at most 63
+ * characters, not starting with a digit) and returns it double-quoted for use in SQL text.
+ */
+export function quoteSqlIdentifier(what: string, name: unknown): string {
+  if (typeof name !== "string" || !SQL_IDENTIFIER.test(name)) {
+    throw new InvalidArgumentError(
+      `${what} must match ${SQL_IDENTIFIER.source} (letters, digits and _, at most 63 characters), got ${describe(name)}`,
+    );
+  }
+  return `"${name}"`;
+}
