@@ -13,7 +13,11 @@ module.exports = function jestConfig(dir, overrides = {}) {
         { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" } },
       ],
     },
-    moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
+    // Workspace packages resolve to their sources, so tests see edits without a rebuild.
+    moduleNameMapper: {
+      "^@lg/(core|store-[a-z]+)$": `${__dirname}/packages/$1/src/index.ts`,
+      "^(\\.{1,2}/.*)\\.js$": "$1",
+    },
     testTimeout: 30000,
     ...overrides,
   };

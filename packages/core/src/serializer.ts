@@ -142,7 +142,7 @@ function decodeTagged(tagged: Tagged): unknown {
       return new Date(v === null ? Number.NaN : String(v));
     case "map":
       if (!Array.isArray(v)) throw corrupt("a map tag without entries");
-      return new Map(v.map((entry) => (Array.isArray(entry) ? [decodeValue(entry[0]), decodeValue(entry[1])] : [])));
+      return new Map(v.map(decodeMapEntry));
     case "set":
       if (!Array.isArray(v)) throw corrupt("a set tag without items");
       return new Set(v.map((item) => decodeValue(item)));
@@ -155,6 +155,11 @@ function decodeTagged(tagged: Tagged): unknown {
     default:
       throw corrupt(`unknown value tag ${JSON.stringify(tagged[TAG])}`);
   }
+}
+
+function decodeMapEntry(entry: JsonValue): [unknown, unknown] {
+  if (!Array.isArray(entry) || entry.length !== 2) throw corrupt("a map entry that is not a [key, value] pair");
+  return [decodeValue(entry[0] as JsonValue), decodeValue(entry[1] as JsonValue)];
 }
 
 function decodePlain(value: { [key: string]: JsonValue }): Record<string, unknown> {
