@@ -193,7 +193,7 @@ export class GraphRecursionError extends LgError {
 
 /**
  * Thrown by `interrupt(value)` inside a node to pause the run for a human. The runtime catches it, saves a
- * checkpoint, and returns an interrupted result; it only escapes when `interrupt` is called outside a node.
+ * checkpoint, and returns an interrupted result; callers of `invoke` never see it.
  */
 export class GraphInterrupt extends LgError {
   /** The value handed to the human (a question, a draft …). */

@@ -12,3 +12,4 @@ export * from "./codec.js";
 export * from "./ids.js";
 export * from "./validate.js";
 export * from "./store-helpers.js";
+export * from "./graph/index.js";

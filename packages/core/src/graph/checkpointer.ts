@@ -1,0 +1,111 @@
+import type { Checkpoint, CheckpointMetadata, CheckpointSource } from "../checkpoint.js";
+import { CheckpointConflictError, CheckpointSaveError } from "../errors.js";
+import { createCheckpointId } from "../ids.js";
+import type { CheckpointStore } from "../store.js";
+import { pruneCheckpoints } from "../store-helpers.js";
+import type { CheckpointConfig } from "./types.js";
+
+/** A checkpoint the run wants written, before it has an id and a version. */
+export interface PendingCheckpoint<S> {
+  nodeName: string;
+  state: S;
+  next: string[];
+  source: CheckpointSource;
+  step: number;
+  extra?: CheckpointMetadata;
+}
+
+/**
+ * Applies one run's `CheckpointConfig`: decides when to save (autoSave / saveInterval / finish), assigns versions
+ * (latest version read + 1, so a concurrent writer makes the store raise a conflict), links `parentId`, awaits every
+ * save, and prunes to `maxCheckpoints` while protecting the checkpoint the run resumed from.
+ */
+export class RunCheckpointer<S> {
+  /** The newest version this run has read or written. */
+  private latestVersion = 0;
+  /** The checkpoint the next one continues from. */
+  private parent: Checkpoint | undefined;
+  private pending: PendingCheckpoint<S> | undefined;
+  private lastSaveAt: number;
+  private readonly protect: string[] = [];
+
+  constructor(
+    private readonly config: CheckpointConfig | undefined,
+    private readonly executionId: string,
+    private readonly userMetadata: Record<string, unknown>,
+  ) {
+    this.lastSaveAt = Date.now();
+  }
+
+  /** The store, when checkpointing is configured. */
+  get store(): CheckpointStore | undefined {
+    return this.config?.store;
+  }
+
+  /** The checkpoint the run's state currently corresponds to in the store (last saved or resumed from). */
+  get current(): Checkpoint | undefined {
+    return this.parent;
+  }
+
+  /** Starts from `base` (resumed or forked from) with `latestVersion` the execution's newest version. */
+  startFrom(base: Checkpoint | undefined, latestVersion: number): void {
+    this.parent = base;
+    this.latestVersion = latestVersion;
+    if (base !== undefined) this.protect.push(base.id);
+  }
+
+  /** Records progress; it is written now or later depending on the save policy. */
+  async record(pending: PendingCheckpoint<S>): Promise<Checkpoint | undefined> {
+    this.pending = pending;
+    const autoSave = this.config?.autoSave ?? true;
+    const interval = this.config?.saveInterval ?? 0;
+    const due = autoSave || (interval > 0 && Date.now() - this.lastSaveAt >= interval);
+    return due ? this.flush() : undefined;
+  }
+
+  /** Writes the recorded progress if it is not yet saved (on finish, interrupt and error). */
+  async flush(): Promise<Checkpoint | undefined> {
+    const pending = this.pending;
+    const store = this.config?.store;
+    if (pending === undefined || store === undefined) return undefined;
+    const cp: Checkpoint<S> = {
+      id: createCheckpointId(),
+      executionId: this.executionId,
+      nodeName: pending.nodeName,
+      state: pending.state,
+      metadata: {
+        ...this.userMetadata,
+        ...pending.extra,
+        source: pending.source,
+        step: pending.step,
+        execution_id: this.executionId,
+      },
+      timestamp: new Date(),
+      version: this.latestVersion + 1,
+      next: [...pending.next],
+    };
+    if (this.parent !== undefined) cp.parentId = this.parent.id;
+    try {
+      await store.save(cp as Checkpoint);
+    } catch (error) {
+      if (error instanceof CheckpointConflictError) throw error;
+      throw new CheckpointSaveError(this.executionId, error);
+    }
+    this.pending = undefined;
+    this.parent = cp as Checkpoint;
+    this.latestVersion = cp.version;
+    this.lastSaveAt = Date.now();
+    await this.prune(store, cp.version);
+    return cp as Checkpoint;
+  }
+
+  private async prune(store: CheckpointStore, version: number): Promise<void> {
+    const keepLast = this.config?.maxCheckpoints;
+    if (keepLast === undefined || version <= keepLast) return;
+    try {
+      await pruneCheckpoints(store, this.executionId, { keepLast, protect: this.protect });
+    } catch (error) {
+      throw new CheckpointSaveError(this.executionId, error);
+    }
+  }
+}

@@ -1,0 +1,208 @@
+import type { Checkpoint } from "../checkpoint.js";
+import { INPUT_NODE, UPDATE_NODE } from "../checkpoint.js";
+import { CheckpointNotFoundError, InvalidArgumentError, LgError } from "../errors.js";
+import { createCheckpointId, createExecutionId } from "../ids.js";
+import type { CheckpointStore } from "../store.js";
+import { assertNonEmptyString } from "../validate.js";
+import { applyUpdate, initialState } from "./channels.js";
+import { RunCheckpointer } from "./checkpointer.js";
+import { Command } from "./command.js";
+import { executeRun, type RunSettings, type RunStart } from "./run.js";
+import { entryNodes, nextNodes } from "./routing.js";
+import { toSnapshot } from "./snapshot.js";
+import type { GraphSpec } from "./state-graph.js";
+import type {
+  CompileOptions,
+  HistoryOptions,
+  InvokeOptions,
+  RunResult,
+  StateSnapshot,
+  StreamEvent,
+  UpdateStateOptions,
+} from "./types.js";
+
+const DEFAULT_RECURSION_LIMIT = 25;
+
+/** Input of `invoke`/`stream`: new input (merged into the state), `null` to resume, or a {@link Command}. */
+export type GraphInput<S> = Partial<S> | Command<S> | null;
+
+/**
+ * A runnable graph returned by `StateGraph.compile`. Runs super-steps, writes (and awaits) a checkpoint after each
+ * one, resumes, pauses for humans and travels in time.
+ *
+ * @typeParam S - the state shape.
+ */
+export class CompiledGraph<S extends object> {
+  /** Creates the runnable graph; use `StateGraph.compile` instead of calling this. */
+  constructor(
+    private readonly spec: GraphSpec<S>,
+    private readonly options: CompileOptions,
+  ) {}
+
+  /**
+   * Runs the graph until it finishes or pauses and returns the result.
+   *
+   * - `input` an object: starts the execution (or continues a finished one with new input merged into its state).
+   * - `input` `null` or a `Command`: resumes from the execution's latest checkpoint, or from `checkpointId` (a fork).
+   */
+  async invoke(input: GraphInput<S>, options: InvokeOptions = {}): Promise<RunResult<S>> {
+    const events = this.stream(input, options);
+    for (;;) {
+      const item = await events.next();
+      if (item.done === true) return item.value;
+    }
+  }
+
+  /** Like {@link invoke}, yielding an event per super-step, per checkpoint written, and at the end. */
+  async *stream(input: GraphInput<S>, options: InvokeOptions = {}): AsyncGenerator<StreamEvent<S>, RunResult<S>> {
+    const executionId = options.executionId ?? createExecutionId();
+    assertNonEmptyString("executionId", executionId);
+    const saver = new RunCheckpointer<S>(this.options.checkpoint, executionId, { ...(options.metadata ?? {}) });
+    const start =
+      input === null || input instanceof Command
+        ? await this.resumeStart(saver, executionId, input, options.checkpointId)
+        : await this.freshStart(saver, executionId, input);
+    const settings: RunSettings = {
+      executionId,
+      interruptBefore: new Set(this.options.interruptBefore ?? []),
+      interruptAfter: new Set(this.options.interruptAfter ?? []),
+      recursionLimit: options.recursionLimit ?? this.options.recursionLimit ?? DEFAULT_RECURSION_LIMIT,
+    };
+    return yield* executeRun(this.spec, settings, saver, start);
+  }
+
+  /** The execution's latest checkpoint (or `checkpointId`) as a snapshot; `undefined` when it has none. */
+  async getState(executionId: string, checkpointId?: string): Promise<StateSnapshot<S> | undefined> {
+    const store = this.requireStore("getState");
+    const cp = checkpointId === undefined ? await store.latest(executionId) : await this.loadOwn(store, executionId, checkpointId);
+    return cp === undefined ? undefined : toSnapshot<S>(cp);
+  }
+
+  /** The execution's checkpoints as snapshots, newest first unless `order: "asc"`. */
+  async getStateHistory(executionId: string, options: HistoryOptions = {}): Promise<StateSnapshot<S>[]> {
+    const store = this.requireStore("getStateHistory");
+    const list = await store.list(executionId, { ...options, order: options.order ?? "desc" });
+    return list.map((cp) => toSnapshot<S>(cp));
+  }
+
+  /**
+   * Writes a new checkpoint whose state is the latest (or `checkpointId`'s) state with `values` merged through the
+   * reducers — a human edit (`metadata.source: "update"`) or, from an older checkpoint, a fork (`"fork"`). Its
+   * version is the execution's next one and its `parentId` the edited checkpoint. With `asNode`, `next` becomes
+   * that node's successors; otherwise it stays the edited checkpoint's `next`.
+   */
+  async updateState(executionId: string, values: Partial<S>, options: UpdateStateOptions = {}): Promise<StateSnapshot<S>> {
+    const store = this.requireStore("updateState");
+    const latest = await store.latest(executionId);
+    const base = options.checkpointId === undefined ? latest : await this.loadOwn(store, executionId, options.checkpointId);
+    if (base === undefined || latest === undefined) throw new CheckpointNotFoundError({ executionId });
+    const state = applyUpdate(this.spec.channels, base.state as S, values);
+    if (options.asNode !== undefined && !this.spec.nodes.has(options.asNode)) {
+      throw new InvalidArgumentError(`updateState asNode names unknown node "${options.asNode}"`);
+    }
+    const next = options.asNode === undefined ? [...base.next] : await nextNodes(this.spec, [options.asNode], state);
+    const carried = options.asNode === undefined ? pendingInterruptMetadata(base) : {};
+    const cp: Checkpoint<S> = {
+      id: createCheckpointId(),
+      executionId,
+      nodeName: UPDATE_NODE,
+      state,
+      metadata: {
+        ...carried,
+        source: base.id === latest.id ? "update" : "fork",
+        step: stepOf(base),
+        execution_id: executionId,
+        ...(options.asNode === undefined ? {} : { asNode: options.asNode }),
+      },
+      timestamp: new Date(),
+      version: latest.version + 1,
+      parentId: base.id,
+      next,
+    };
+    await store.save(cp as Checkpoint);
+    return toSnapshot<S>(cp as Checkpoint);
+  }
+
+  private requireStore(operation: string): CheckpointStore {
+    const store = this.options.checkpoint?.store;
+    if (store === undefined) {
+      throw new LgError("LG_INVALID_ARGUMENT", `${operation} needs a checkpoint store: compile({ checkpoint: { store } })`);
+    }
+    return store;
+  }
+
+  private async loadOwn(store: CheckpointStore, executionId: string, checkpointId: string): Promise<Checkpoint> {
+    const cp = await store.load(checkpointId);
+    if (cp === undefined || cp.executionId !== executionId) throw new CheckpointNotFoundError({ checkpointId, executionId });
+    return cp;
+  }
+
+  private async freshStart(saver: RunCheckpointer<S>, executionId: string, input: Partial<S>): Promise<RunStart<S>> {
+    if (input === null || typeof input !== "object" || Array.isArray(input)) {
+      throw new InvalidArgumentError("invoke input must be a state object, null (resume) or a Command");
+    }
+    const previous = saver.store === undefined ? undefined : await saver.store.latest(executionId);
+    saver.startFrom(previous, previous?.version ?? 0);
+    const base = previous === undefined ? initialState(this.spec.channels) : (previous.state as S);
+    const state = applyUpdate(this.spec.channels, base, input);
+    const step = previous === undefined ? 0 : stepOf(previous) + 1;
+    return {
+      state,
+      next: await entryNodes(this.spec, state),
+      step,
+      resumes: {},
+      pendingWrites: {},
+      resuming: false,
+      inputCheckpoint: { source: "input", nodeName: INPUT_NODE },
+    };
+  }
+
+  private async resumeStart(
+    saver: RunCheckpointer<S>,
+    executionId: string,
+    command: Command<S> | null,
+    checkpointId: string | undefined,
+  ): Promise<RunStart<S>> {
+    const store = this.requireStore("resuming");
+    const latest = await store.latest(executionId);
+    const base = checkpointId === undefined ? latest : await this.loadOwn(store, executionId, checkpointId);
+    if (base === undefined || latest === undefined) throw new CheckpointNotFoundError({ executionId });
+    saver.startFrom(base, latest.version);
+    const pending = pendingInterruptMetadata(base);
+    const resumes: Record<string, unknown[]> = { ...(pending.resumes ?? {}) };
+    if (command?.hasResume === true) {
+      for (const { node } of pending.interrupts ?? []) resumes[node] = [...(resumes[node] ?? []), command.resume];
+    }
+    const update = command?.update;
+    const start: RunStart<S> = {
+      state: update === undefined ? (base.state as S) : applyUpdate(this.spec.channels, base.state as S, update),
+      next: [...base.next],
+      step: stepOf(base),
+      resumes,
+      pendingWrites: (pending.pendingWrites ?? {}) as Record<string, Partial<S>>,
+      resuming: true,
+    };
+    // A Command's update is a human edit: it is recorded as its own checkpoint before the run continues.
+    if (update !== undefined) start.inputCheckpoint = { source: "update", nodeName: UPDATE_NODE };
+    return start;
+  }
+}
+
+interface PendingInterruptMetadata {
+  interrupts?: { node: string; when: string; value: unknown }[];
+  resumes?: Record<string, unknown[]>;
+  pendingWrites?: Record<string, unknown>;
+}
+
+function pendingInterruptMetadata(cp: Checkpoint): PendingInterruptMetadata {
+  const { interrupts, resumes, pendingWrites } = cp.metadata as PendingInterruptMetadata;
+  const out: PendingInterruptMetadata = {};
+  if (Array.isArray(interrupts)) out.interrupts = interrupts;
+  if (resumes !== undefined && typeof resumes === "object") out.resumes = resumes;
+  if (pendingWrites !== undefined && typeof pendingWrites === "object") out.pendingWrites = pendingWrites;
+  return out;
+}
+
+function stepOf(cp: Checkpoint): number {
+  return typeof cp.metadata.step === "number" ? cp.metadata.step : 0;
+}

@@ -1,0 +1,43 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { GraphInterrupt, InvalidGraphError } from "../errors.js";
+
+/** What a running node knows about itself; handed to every node function as its second argument. */
+export interface NodeContext {
+  /** The node's name. */
+  readonly node: string;
+  /** The execution it runs in. */
+  readonly executionId: string;
+  /** The super-step number. */
+  readonly step: number;
+  /** Same as the exported {@link interrupt}: pauses for a human, or returns the human's answer on resume. */
+  interrupt<T = unknown>(value: unknown): T;
+}
+
+interface InterruptScope {
+  resumes: readonly unknown[];
+  used: number;
+}
+
+const scope = new AsyncLocalStorage<InterruptScope>();
+
+/** Runs `fn` with the resume values given to this node, so `interrupt()` inside it can answer them in order. */
+export function runWithResumes<T>(resumes: readonly unknown[], fn: () => T): T {
+  return scope.run({ resumes, used: 0 }, fn);
+}
+
+/**
+ * Pauses the run for a human inside a node. The first time, it throws a {@link GraphInterrupt} carrying `value`;
+ * the runtime saves a checkpoint and `invoke` returns `{ status: "interrupted", interrupts: [{ node, value }] }`.
+ * When the execution is resumed with `new Command({ resume: answer })`, the node runs again and this call returns
+ * `answer`. A node may call `interrupt` several times; answers are matched in call order.
+ *
+ * @typeParam T - the type of the human's answer.
+ */
+export function interrupt<T = unknown>(value: unknown): T {
+  const current = scope.getStore();
+  if (current === undefined) {
+    throw new InvalidGraphError("interrupt() can only be called inside a node while a graph runs");
+  }
+  if (current.used < current.resumes.length) return current.resumes[current.used++] as T;
+  throw new GraphInterrupt(value);
+}

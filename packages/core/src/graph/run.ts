@@ -1,0 +1,185 @@
+import type { Checkpoint, CheckpointSource } from "../checkpoint.js";
+import { INTERRUPT_NODE } from "../checkpoint.js";
+import { GraphInterrupt, GraphRecursionError, NodeError } from "../errors.js";
+import { applyUpdate } from "./channels.js";
+import type { RunCheckpointer } from "./checkpointer.js";
+import { runWithResumes, interrupt } from "./interrupt.js";
+import { nextNodes, orderByGraph } from "./routing.js";
+import type { GraphSpec } from "./state-graph.js";
+import type { InterruptInfo, RunResult, StreamEvent } from "./types.js";
+
+/** Where a run starts: the state, what runs next, and what is pending from an interrupt. */
+export interface RunStart<S> {
+  state: S;
+  next: string[];
+  step: number;
+  /** Resume answers per node, in `interrupt()` call order. */
+  resumes: Record<string, unknown[]>;
+  /** Updates of nodes that finished in an interrupted super-step (not run again). */
+  pendingWrites: Record<string, Partial<S>>;
+  /** Skip `interruptBefore` for the first step (the run resumes past that pause). */
+  resuming: boolean;
+  /** Record an input checkpoint before the first step. */
+  inputCheckpoint?: { source: CheckpointSource; nodeName: string };
+}
+
+/** Settings of one run. */
+export interface RunSettings {
+  executionId: string;
+  interruptBefore: ReadonlySet<string>;
+  interruptAfter: ReadonlySet<string>;
+  recursionLimit: number;
+}
+
+type NodeOutcome<S> =
+  | { node: string; kind: "ok"; update: Partial<S> }
+  | { node: string; kind: "interrupt"; value: unknown }
+  | { node: string; kind: "error"; error: unknown };
+
+/**
+ * Executes super-steps until the graph finishes, pauses or fails, yielding stream events. Every checkpoint write is
+ * awaited before the next step starts.
+ */
+export async function* executeRun<S extends object>(
+  spec: GraphSpec<S>,
+  settings: RunSettings,
+  saver: RunCheckpointer<S>,
+  start: RunStart<S>,
+): AsyncGenerator<StreamEvent<S>, RunResult<S>> {
+  let { state, next, step, resumes, pendingWrites } = start;
+  let skipInterruptBefore = start.resuming;
+  if (start.inputCheckpoint !== undefined) {
+    const cp = await saver.record({ ...start.inputCheckpoint, state, next, step });
+    if (cp !== undefined) yield checkpointEvent(cp);
+  }
+  let stepsRun = 0;
+  for (;;) {
+    if (next.length === 0) return yield* finish(saver, settings, state, next, []);
+    const paused = skipInterruptBefore ? [] : next.filter((node) => settings.interruptBefore.has(node));
+    if (paused.length > 0) {
+      return yield* finish(saver, settings, state, next, paused.map((node) => pause(node, "before")));
+    }
+    skipInterruptBefore = false;
+    if (stepsRun >= settings.recursionLimit) {
+      await flushQuietly(saver);
+      throw new GraphRecursionError(settings.recursionLimit, settings.executionId);
+    }
+    stepsRun++;
+    const ran = next;
+    const outcomes = await runStep(spec, settings.executionId, step + 1, state, ran, resumes, pendingWrites);
+    const failed = outcomes.find((o): o is Extract<NodeOutcome<S>, { kind: "error" }> => o.kind === "error");
+    if (failed !== undefined) {
+      await flushQuietly(saver);
+      throw new NodeError(failed.node, settings.executionId, failed.error);
+    }
+    const interrupts = outcomes.filter((o): o is Extract<NodeOutcome<S>, { kind: "interrupt" }> => o.kind === "interrupt");
+    if (interrupts.length > 0) {
+      const infos = interrupts.map((o): InterruptInfo => ({ node: o.node, when: "inside", value: o.value }));
+      const done: Record<string, Partial<S>> = {};
+      for (const o of outcomes) if (o.kind === "ok") done[o.node] = o.update;
+      const cp = await saver.record({
+        nodeName: INTERRUPT_NODE,
+        state,
+        next: ran,
+        source: "loop",
+        step,
+        extra: { interrupts: infos, resumes, pendingWrites: done },
+      });
+      if (cp !== undefined) yield checkpointEvent(cp);
+      return yield* finish(saver, settings, state, ran, infos);
+    }
+    const updates: Record<string, Partial<S>> = {};
+    for (const o of outcomes) {
+      if (o.kind !== "ok") continue;
+      updates[o.node] = o.update;
+      state = applyUpdate(spec.channels, state, o.update);
+    }
+    step++;
+    next = await nextNodes(spec, ran, state);
+    resumes = {};
+    pendingWrites = {};
+    yield { type: "step", step, nodes: ran, updates, state };
+    const cp = await saver.record({ nodeName: ran.join(","), state, next, source: "loop", step, extra: { nodes: ran } });
+    if (cp !== undefined) yield checkpointEvent(cp);
+    const after = next.length === 0 ? [] : ran.filter((node) => settings.interruptAfter.has(node));
+    if (after.length > 0) return yield* finish(saver, settings, state, next, after.map((node) => pause(node, "after")));
+  }
+}
+
+function pause(node: string, when: "before" | "after"): InterruptInfo {
+  return { node, when, value: undefined };
+}
+
+function checkpointEvent<S>(cp: Checkpoint): StreamEvent<S> {
+  const event: StreamEvent<S> = {
+    type: "checkpoint",
+    checkpointId: cp.id,
+    version: cp.version,
+    nodeName: cp.nodeName,
+    next: [...cp.next],
+  };
+  if (cp.parentId !== undefined) event.parentId = cp.parentId;
+  return event;
+}
+
+async function flushQuietly<S>(saver: RunCheckpointer<S>): Promise<void> {
+  // The run is already failing: keep its progress if the store allows, but report the original error.
+  try {
+    await saver.flush();
+  } catch {
+    /* the original error is more useful to the caller */
+  }
+}
+
+async function* finish<S>(
+  saver: RunCheckpointer<S>,
+  settings: RunSettings,
+  state: S,
+  next: string[],
+  interrupts: InterruptInfo[],
+): AsyncGenerator<StreamEvent<S>, RunResult<S>> {
+  const saved = await saver.flush();
+  if (saved !== undefined) yield checkpointEvent(saved);
+  const current = saver.current;
+  const result: RunResult<S> = {
+    status: interrupts.length > 0 ? "interrupted" : "done",
+    state,
+    executionId: settings.executionId,
+    next: [...next],
+    interrupts,
+  };
+  if (current !== undefined) {
+    result.checkpointId = current.id;
+    result.version = current.version;
+  }
+  if (interrupts.length > 0) yield { type: "interrupt", interrupts };
+  yield { type: "done", result };
+  return result;
+}
+
+async function runStep<S extends object>(
+  spec: GraphSpec<S>,
+  executionId: string,
+  step: number,
+  state: S,
+  nodes: readonly string[],
+  resumes: Record<string, unknown[]>,
+  pendingWrites: Record<string, Partial<S>>,
+): Promise<NodeOutcome<S>[]> {
+  const runs = orderByGraph(spec, nodes).map(async (node): Promise<NodeOutcome<S>> => {
+    const cached = pendingWrites[node];
+    if (cached !== undefined) return { node, kind: "ok", update: cached };
+    const fn = spec.nodes.get(node);
+    if (fn === undefined) return { node, kind: "error", error: new Error(`unknown node "${node}"`) };
+    try {
+      const update = await runWithResumes(resumes[node] ?? [], () =>
+        fn(state, { node, executionId, step, interrupt }),
+      );
+      return { node, kind: "ok", update: update ?? {} };
+    } catch (error) {
+      if (error instanceof GraphInterrupt) return { node, kind: "interrupt", value: error.value };
+      return { node, kind: "error", error };
+    }
+  });
+  return Promise.all(runs);
+}

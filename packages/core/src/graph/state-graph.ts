@@ -1,0 +1,152 @@
+import { INPUT_NODE, INTERRUPT_NODE, UPDATE_NODE } from "../checkpoint.js";
+import { InvalidGraphError } from "../errors.js";
+import type { Channels } from "./channels.js";
+import { CompiledGraph } from "./compiled-graph.js";
+import { END, START } from "./constants.js";
+import type { CompileOptions, NodeFunction, Router } from "./types.js";
+
+const RESERVED = new Set([START, END, INPUT_NODE, UPDATE_NODE, INTERRUPT_NODE]);
+
+/** A conditional edge: a router and an optional map from its answers to node names. */
+export interface ConditionalEdge<S> {
+  /** Picks the next node(s). */
+  router: Router<S>;
+  /** Maps router answers to node names (an array means "the answers are node names, and only these"). */
+  pathMap: Readonly<Record<string, string>> | undefined;
+}
+
+/** The graph's structure as `compile` freezes it: read by the runtime. */
+export interface GraphSpec<S> {
+  /** Per-key channel specs. */
+  channels: Channels<S>;
+  /** Nodes in the order they were added (that order decides how parallel updates merge). */
+  nodes: ReadonlyMap<string, NodeFunction<S>>;
+  /** Static edges by source node (including `START`). */
+  edges: ReadonlyMap<string, readonly string[]>;
+  /** Conditional edges by source node (including `START`). */
+  branches: ReadonlyMap<string, readonly ConditionalEdge<S>[]>;
+}
+
+/** Options of the {@link StateGraph} constructor. */
+export interface StateGraphOptions<S> {
+  /** Reducers and defaults per state key. Keys without a spec overwrite. */
+  channels?: Channels<S>;
+}
+
+/**
+ * Builds a graph of nodes over a shared state `S`.
+ *
+ * ```ts
+ * const app = new StateGraph<{ steps: string[] }>({ channels: { steps: { reducer: appendReducer, default: () => [] } } })
+ *   .addNode("a", () => ({ steps: ["a"] }))
+ *   .addEdge(START, "a").addEdge("a", END)
+ *   .compile({ checkpoint: { store } });
+ * ```
+ *
+ * @typeParam S - the state shape (a plain object).
+ */
+export class StateGraph<S extends object> {
+  private readonly channels: Channels<S>;
+  private readonly nodes = new Map<string, NodeFunction<S>>();
+  private readonly edges = new Map<string, string[]>();
+  private readonly branches = new Map<string, ConditionalEdge<S>[]>();
+
+  /** Creates an empty graph. */
+  constructor(options: StateGraphOptions<S> = {}) {
+    this.channels = { ...(options.channels ?? {}) };
+  }
+
+  /** Adds a node. Names must be unique and not reserved (`__start__`, `__end__`, `__input__` …). */
+  addNode(name: string, fn: NodeFunction<S>): this {
+    if (typeof name !== "string" || name.length === 0) throw new InvalidGraphError("a node name must be a non-empty string");
+    if (RESERVED.has(name)) throw new InvalidGraphError(`"${name}" is a reserved name; choose another node name`);
+    if (this.nodes.has(name)) throw new InvalidGraphError(`node "${name}" is already defined`);
+    if (typeof fn !== "function") throw new InvalidGraphError(`node "${name}" must be a function`);
+    this.nodes.set(name, fn);
+    return this;
+  }
+
+  /** Adds an edge: after `from` runs, `to` runs in the next super-step. `from` may be `START`, `to` may be `END`. */
+  addEdge(from: string, to: string): this {
+    const targets = this.edges.get(from) ?? [];
+    targets.push(to);
+    this.edges.set(from, targets);
+    return this;
+  }
+
+  /**
+   * Adds a conditional edge: after `from` runs (and the super-step's updates are merged), `router(state)` picks the
+   * next node(s), optionally through `pathMap` (router answer → node name).
+   */
+  addConditionalEdges(from: string, router: Router<S>, pathMap?: Readonly<Record<string, string>> | readonly string[]): this {
+    if (typeof router !== "function") throw new InvalidGraphError(`the router of "${from}" must be a function`);
+    const map = Array.isArray(pathMap)
+      ? Object.fromEntries(pathMap.map((name: string) => [name, name]))
+      : (pathMap as Readonly<Record<string, string>> | undefined);
+    const list = this.branches.get(from) ?? [];
+    list.push({ router, pathMap: map });
+    this.branches.set(from, list);
+    return this;
+  }
+
+  /** Checks the graph and returns the runnable application. Throws {@link InvalidGraphError} when inconsistent. */
+  compile(options: CompileOptions = {}): CompiledGraph<S> {
+    this.validate(options);
+    const spec: GraphSpec<S> = {
+      channels: { ...this.channels },
+      nodes: new Map(this.nodes),
+      edges: new Map([...this.edges].map(([k, v]) => [k, [...v]])),
+      branches: new Map([...this.branches].map(([k, v]) => [k, [...v]])),
+    };
+    return new CompiledGraph(spec, options);
+  }
+
+  private validate(options: CompileOptions): void {
+    if (!this.edges.has(START) && !this.branches.has(START)) {
+      throw new InvalidGraphError("the graph has no entry point: add an edge from START to the first node");
+    }
+    const known = (name: string): boolean => this.nodes.has(name) || name === END;
+    for (const [from, targets] of this.edges) {
+      if (from !== START && !this.nodes.has(from)) throw new InvalidGraphError(`edge from unknown node "${from}"`);
+      for (const to of targets) if (!known(to)) throw new InvalidGraphError(`edge from "${from}" to unknown node "${to}"`);
+    }
+    for (const [from, list] of this.branches) {
+      if (from !== START && !this.nodes.has(from)) {
+        throw new InvalidGraphError(`conditional edge from unknown node "${from}"`);
+      }
+      for (const { pathMap } of list) {
+        for (const to of Object.values(pathMap ?? {})) {
+          if (!known(to)) throw new InvalidGraphError(`conditional edge from "${from}" maps to unknown node "${to}"`);
+        }
+      }
+    }
+    for (const [what, names] of [
+      ["interruptBefore", options.interruptBefore],
+      ["interruptAfter", options.interruptAfter],
+    ] as const) {
+      for (const name of names ?? []) {
+        if (!this.nodes.has(name)) throw new InvalidGraphError(`${what} names unknown node "${name}"`);
+      }
+    }
+    const limit = options.recursionLimit;
+    if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) {
+      throw new InvalidGraphError(`recursionLimit must be a positive integer, got ${String(limit)}`);
+    }
+    validateCheckpointConfig(options);
+  }
+}
+
+function validateCheckpointConfig(options: CompileOptions): void {
+  const config = options.checkpoint;
+  if (config === undefined) return;
+  if (config.store === null || typeof config.store !== "object" || typeof config.store.save !== "function") {
+    throw new InvalidGraphError("checkpoint.store must be a CheckpointStore");
+  }
+  const { saveInterval, maxCheckpoints } = config;
+  if (saveInterval !== undefined && !(Number.isFinite(saveInterval) && saveInterval >= 0)) {
+    throw new InvalidGraphError(`checkpoint.saveInterval must be a number of milliseconds >= 0, got ${String(saveInterval)}`);
+  }
+  if (maxCheckpoints !== undefined && !(Number.isSafeInteger(maxCheckpoints) && maxCheckpoints >= 1)) {
+    throw new InvalidGraphError(`checkpoint.maxCheckpoints must be a positive integer, got ${String(maxCheckpoints)}`);
+  }
+}

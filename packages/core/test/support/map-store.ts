@@ -1,0 +1,96 @@
+import {
+  applyListOptions,
+  CheckpointConflictError,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  selectPruneVictims,
+  type Checkpoint,
+  type CheckpointStore,
+  type EncodedCheckpoint,
+  type ExecutionPage,
+  type ListOptions,
+  type PruneOptions,
+  type StoreStats,
+} from "../../src/index.js";
+
+/**
+ * A small but complete in-process store for core's own tests (core cannot depend on @lg/store-memory, which
+ * depends on core). It keeps the contract: copies, version order, atomic conflict checks. `calls` records every
+ * method call, `saveDelayMs` slows saves down, `failSaveAt` makes the Nth save (1-based) reject.
+ */
+export class MapStore implements CheckpointStore {
+  readonly rows = new Map<string, EncodedCheckpoint>();
+  readonly calls: string[] = [];
+  saveDelayMs = 0;
+  failSaveAt: number | undefined;
+  private saves = 0;
+
+  async save(cp: Checkpoint): Promise<void> {
+    this.calls.push("save");
+    const enc = encodeCheckpoint(cp);
+    this.saves++;
+    if (this.saveDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.saveDelayMs));
+    if (this.failSaveAt === this.saves) throw new Error("disk full");
+    const same = this.rows.get(enc.id);
+    if (same !== undefined) {
+      if (JSON.stringify(same) === JSON.stringify(enc)) return;
+      throw new CheckpointConflictError(enc.executionId, enc.version);
+    }
+    for (const row of this.rows.values()) {
+      if (row.executionId === enc.executionId && row.version === enc.version) {
+        throw new CheckpointConflictError(enc.executionId, enc.version);
+      }
+    }
+    this.rows.set(enc.id, enc);
+  }
+
+  async load(id: string): Promise<Checkpoint | undefined> {
+    this.calls.push("load");
+    const row = this.rows.get(id);
+    return row === undefined ? undefined : decodeCheckpoint(row);
+  }
+
+  private sorted(executionId: string): EncodedCheckpoint[] {
+    return [...this.rows.values()].filter((r) => r.executionId === executionId).sort((a, b) => a.version - b.version);
+  }
+
+  async list(executionId: string, options?: ListOptions): Promise<Checkpoint[]> {
+    this.calls.push("list");
+    return applyListOptions(this.sorted(executionId), options).map(decodeCheckpoint);
+  }
+
+  async latest(executionId: string): Promise<Checkpoint | undefined> {
+    this.calls.push("latest");
+    const rows = this.sorted(executionId);
+    const last = rows[rows.length - 1];
+    return last === undefined ? undefined : decodeCheckpoint(last);
+  }
+
+  async delete(id: string): Promise<void> {
+    this.calls.push("delete");
+    this.rows.delete(id);
+  }
+
+  async clear(executionId: string): Promise<void> {
+    for (const row of this.sorted(executionId)) this.rows.delete(row.id);
+  }
+
+  async prune(executionId: string, options: PruneOptions): Promise<number> {
+    this.calls.push("prune");
+    const victims = selectPruneVictims(this.sorted(executionId), options);
+    for (const id of victims) this.rows.delete(id);
+    return victims.length;
+  }
+
+  async listExecutions(): Promise<ExecutionPage> {
+    return { executions: [] };
+  }
+
+  async ping(): Promise<void> {}
+
+  async stats(): Promise<StoreStats> {
+    return { checkpoints: this.rows.size, executions: new Set([...this.rows.values()].map((r) => r.executionId)).size };
+  }
+
+  async close(): Promise<void> {}
+}
