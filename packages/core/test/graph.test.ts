@@ -1,0 +1,123 @@
+import {
+  appendReducer,
+  END,
+  GraphRecursionError,
+  InvalidGraphError,
+  NodeError,
+  START,
+  StateGraph,
+} from "../src/index.js";
+import { pipeline } from "./support/graphs.js";
+
+describe("StateGraph execution", () => {
+  it("runs a linear graph and merges updates through reducers", async () => {
+    const result = await pipeline().invoke({});
+    expect(result.status).toBe("done");
+    expect(result.state).toEqual({ steps: ["step1", "step2", "step3"], count: 3 });
+    expect(result.next).toEqual([]);
+    expect(result.executionId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("runs fan-out nodes concurrently and merges them in graph order, whatever finishes first", async () => {
+    type S = { log: string[] };
+    const started: string[] = [];
+    let running = 0;
+    let maxRunning = 0;
+    const slow = (name: string, ms: number) => async () => {
+      started.push(name);
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      running--;
+      return { log: [name] };
+    };
+    const app = new StateGraph<S>({ channels: { log: { reducer: appendReducer, default: () => [] } } })
+      .addNode("fan", () => ({ log: ["fan"] }))
+      .addNode("a", slow("a", 30))
+      .addNode("b", slow("b", 1))
+      .addNode("c", slow("c", 15))
+      .addNode("join", () => ({ log: ["join"] }))
+      .addEdge(START, "fan")
+      .addEdge("fan", "a")
+      .addEdge("fan", "b")
+      .addEdge("fan", "c")
+      .addEdge("a", "join")
+      .addEdge("b", "join")
+      .addEdge("c", "join")
+      .addEdge("join", END)
+      .compile();
+    const result = await app.invoke({});
+    expect(maxRunning).toBe(3);
+    expect(result.state.log).toEqual(["fan", "a", "b", "c", "join"]);
+  });
+
+  it("follows conditional edges evaluated on the merged state, with a path map", async () => {
+    type S = { n: number; path: string[] };
+    const app = new StateGraph<S>({ channels: { path: { reducer: appendReducer, default: () => [] } } })
+      .addNode("inc", (s) => ({ n: s.n + 1, path: ["inc"] }))
+      .addNode("done", () => ({ path: ["done"] }))
+      .addEdge(START, "inc")
+      .addConditionalEdges("inc", (s) => (s.n >= 3 ? "finish" : "again"), { finish: "done", again: "inc" })
+      .addEdge("done", END)
+      .compile();
+    const result = await app.invoke({ n: 0 });
+    expect(result.state).toEqual({ n: 3, path: ["inc", "inc", "inc", "done"] });
+  });
+
+  it("stops a cycle at the recursion limit with a clear error", async () => {
+    const app = new StateGraph<{ n: number }>()
+      .addNode("loop", (s) => ({ n: s.n + 1 }))
+      .addEdge(START, "loop")
+      .addEdge("loop", "loop")
+      .compile({ recursionLimit: 5 });
+    const error = await app.invoke({ n: 0 }, { executionId: "cyc" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GraphRecursionError);
+    expect(error).toMatchObject({ code: "LG_RECURSION_LIMIT", limit: 5 });
+    expect((error as Error).message).toMatch(/execution "cyc" reached the recursion limit of 5/);
+    const ok = await app.invoke({ n: 0 }, { recursionLimit: 50 }).catch((e: unknown) => e);
+    expect(ok).toBeInstanceOf(GraphRecursionError);
+    expect((ok as GraphRecursionError).limit).toBe(50);
+  });
+
+  it("wraps a node's failure in NodeError naming node and execution", async () => {
+    const app = new StateGraph<{ x: number }>()
+      .addNode("boom", () => {
+        throw new Error("kaput");
+      })
+      .addEdge(START, "boom")
+      .compile();
+    const error = await app.invoke({ x: 1 }, { executionId: "e-1" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NodeError);
+    expect(error).toMatchObject({ node: "boom", executionId: "e-1", code: "LG_NODE_FAILED" });
+    expect((error as Error).message).toContain("kaput");
+  });
+
+  it.each([
+    ["no entry point", (g: StateGraph<{ x: number }>) => g.addNode("a", () => ({})), /no entry point/],
+    ["unknown edge target", (g: StateGraph<{ x: number }>) => g.addEdge(START, "ghost"), /unknown node "ghost"/],
+    ["reserved name", (g: StateGraph<{ x: number }>) => g.addNode(END, () => ({})), /reserved/],
+    [
+      "duplicate node",
+      (g: StateGraph<{ x: number }>) => g.addNode("a", () => ({})).addNode("a", () => ({})),
+      /already defined/,
+    ],
+  ])("rejects an invalid graph: %s", (_name, build, message) => {
+    expect(() => build(new StateGraph<{ x: number }>()).compile()).toThrow(InvalidGraphError);
+    expect(() => build(new StateGraph<{ x: number }>()).compile()).toThrow(message);
+  });
+
+  it("rejects bad compile options", () => {
+    const graph = () => new StateGraph<{ x: number }>().addNode("a", () => ({})).addEdge(START, "a");
+    expect(() => graph().compile({ interruptBefore: ["nope"] })).toThrow(/interruptBefore names unknown node "nope"/);
+    expect(() => graph().compile({ recursionLimit: 0 })).toThrow(/recursionLimit/);
+  });
+
+  it("rejects a router answer that is not a node", async () => {
+    const app = new StateGraph<{ x: number }>()
+      .addNode("a", () => ({}))
+      .addEdge(START, "a")
+      .addConditionalEdges("a", () => "nowhere")
+      .compile();
+    await expect(app.invoke({ x: 1 })).rejects.toThrow(/returned "nowhere", which is not a node/);
+  });
+});
