@@ -13,3 +13,4 @@ export * from "./ids.js";
 export * from "./validate.js";
 export * from "./store-helpers.js";
 export * from "./graph/index.js";
+export * from "./wrappers/index.js";
