@@ -1,3 +1,4 @@
+import { types } from "node:util";
 import { CheckpointCorruptError, SerializationError } from "./errors.js";
 
 /** A value that `JSON.stringify` writes and `JSON.parse` reads back unchanged. */
@@ -18,8 +19,10 @@ function childPath(path: string, key: string): string {
 }
 
 function isPlainObject(value: object): boolean {
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  const proto = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null;
+  if (proto === null || proto === Object.prototype) return true;
+  // A plain object from another realm has that realm's Object.prototype: the root of its chain, made by "Object".
+  return Object.getPrototypeOf(proto) === null && proto.constructor?.name === "Object";
 }
 
 function encodeNumber(value: number): JsonValue {
@@ -73,11 +76,12 @@ class Encoder {
       for (let i = 0; i < value.length; i++) out[i] = this.encode(value[i], `${path}[${i}]`);
       return out;
     }
-    if (value instanceof Date) {
+    // util.types checks also accept values made in another realm (vm contexts, jest sandboxes, structuredClone).
+    if (types.isDate(value)) {
       const time = value.getTime();
       return { [TAG]: "date", v: Number.isNaN(time) ? null : value.toISOString() };
     }
-    if (value instanceof Map) {
+    if (types.isMap(value)) {
       const entries: JsonValue[] = [];
       let i = 0;
       for (const [k, v] of value) {
@@ -86,13 +90,13 @@ class Encoder {
       }
       return { [TAG]: "map", v: entries };
     }
-    if (value instanceof Set) {
+    if (types.isSet(value)) {
       const items: JsonValue[] = [];
       let i = 0;
       for (const item of value) items.push(this.encode(item, `${path}.values()[${i++}]`));
       return { [TAG]: "set", v: items };
     }
-    if (value instanceof Uint8Array) return { [TAG]: "bytes", v: bytesToBase64(value) };
+    if (types.isUint8Array(value)) return { [TAG]: "bytes", v: bytesToBase64(value) };
     if (isPlainObject(value)) return this.encodePlain(value as Record<string, unknown>, path);
     const json = (value as { toJSON?: unknown }).toJSON;
     if (typeof json === "function") return this.encode((json as () => unknown).call(value), path);

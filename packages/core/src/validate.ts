@@ -1,4 +1,5 @@
 import type { Checkpoint, ListExecutionsOptions, ListOptions, PruneOptions } from "./checkpoint.js";
+import { types } from "node:util";
 import { InvalidArgumentError } from "./errors.js";
 
 /** Throws {@link InvalidArgumentError} unless `value` is a non-empty string. */
@@ -20,9 +21,19 @@ function assertInteger(name: string, value: unknown): void {
   }
 }
 
+function assertOptionsObject(name: string, options: unknown): void {
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new InvalidArgumentError(`${name} options must be an object, got ${describe(options)}`);
+  }
+}
+
+function isValidDate(value: unknown): value is Date {
+  return types.isDate(value) && !Number.isNaN((value as Date).getTime());
+}
+
 function describe(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (value instanceof Date) return `Date(${Number.isNaN(value.getTime()) ? "invalid" : value.toISOString()})`;
+  if (types.isDate(value)) return `Date(${isValidDate(value) ? value.toISOString() : "invalid"})`;
   return typeof value === "object" ? (Array.isArray(value) ? "an array" : String(value)) : String(value);
 }
 
@@ -35,7 +46,7 @@ export function validateCheckpoint(cp: Checkpoint): void {
     throw new InvalidArgumentError(`checkpoint.nodeName must be a string, got ${describe(cp.nodeName)}`);
   }
   assertPositiveInteger("checkpoint.version", cp.version);
-  if (!(cp.timestamp instanceof Date) || Number.isNaN(cp.timestamp.getTime())) {
+  if (!isValidDate(cp.timestamp)) {
     throw new InvalidArgumentError(`checkpoint.timestamp must be a valid Date, got ${describe(cp.timestamp)}`);
   }
   if (cp.parentId !== undefined) assertNonEmptyString("checkpoint.parentId", cp.parentId);
@@ -50,6 +61,7 @@ export function validateCheckpoint(cp: Checkpoint): void {
 /** Checks {@link ListOptions}; throws {@link InvalidArgumentError} naming the bad option. */
 export function validateListOptions(options: ListOptions | undefined): void {
   if (options === undefined) return;
+  assertOptionsObject("list", options);
   if (options.limit !== undefined) assertPositiveInteger("list option limit", options.limit);
   if (options.beforeVersion !== undefined) assertInteger("list option beforeVersion", options.beforeVersion);
   if (options.afterVersion !== undefined) assertInteger("list option afterVersion", options.afterVersion);
@@ -60,12 +72,13 @@ export function validateListOptions(options: ListOptions | undefined): void {
 
 /** Checks {@link PruneOptions}; at least one of `keepLast` and `olderThan` is required. */
 export function validatePruneOptions(options: PruneOptions | undefined): void {
+  if (options !== undefined) assertOptionsObject("prune", options);
   if (options === undefined || (options.keepLast === undefined && options.olderThan === undefined)) {
     throw new InvalidArgumentError("prune needs keepLast, olderThan or both");
   }
   if (options.keepLast !== undefined) assertPositiveInteger("prune option keepLast", options.keepLast);
   if (options.olderThan !== undefined) {
-    if (!(options.olderThan instanceof Date) || Number.isNaN(options.olderThan.getTime())) {
+    if (!isValidDate(options.olderThan)) {
       throw new InvalidArgumentError(`prune option olderThan must be a valid Date, got ${describe(options.olderThan)}`);
     }
   }
@@ -77,6 +90,7 @@ export function validatePruneOptions(options: PruneOptions | undefined): void {
 /** Checks {@link ListExecutionsOptions}. */
 export function validateListExecutionsOptions(options: ListExecutionsOptions | undefined): void {
   if (options === undefined) return;
+  assertOptionsObject("listExecutions", options);
   if (options.limit !== undefined) assertPositiveInteger("listExecutions option limit", options.limit);
   if (options.cursor !== undefined && typeof options.cursor !== "string") {
     throw new InvalidArgumentError("listExecutions option cursor must be the nextCursor string of a previous page");

@@ -1,3 +1,4 @@
+import { runInNewContext } from "node:vm";
 import {
   CheckpointCorruptError,
   decodeValue,
@@ -89,5 +90,20 @@ describe("serializer", () => {
     expect(() => decodeValue({ [TAG]: "nope" })).toThrow(/unknown value tag "nope"/);
     expect(() => decodeValue({ [TAG]: "bigint", v: 3 })).toThrow(CheckpointCorruptError);
     expect(() => decodeValue({ [TAG]: "map", v: [[1]] })).toThrow(CheckpointCorruptError);
+  });
+});
+
+describe("serializer across realms", () => {
+  it("accepts Date, Map, Set, Uint8Array and plain objects made in another realm", () => {
+    const foreign = runInNewContext(
+      "({ when: new Date(5), map: new Map([[1, 2]]), set: new Set([3]), bytes: new Uint8Array([9]), plain: { a: 1 } })",
+    ) as Record<string, unknown>;
+    expect(decodeValue(encodeValue(foreign))).toEqual({
+      when: new Date(5),
+      map: new Map([[1, 2]]),
+      set: new Set([3]),
+      bytes: new Uint8Array([9]),
+      plain: { a: 1 },
+    });
   });
 });

@@ -85,3 +85,10 @@ describe("validation helpers", () => {
     expect(new StoreUnavailableError("redis://:pw@h:6379 down").message).not.toContain("pw@");
   });
 });
+
+describe("options that are not objects", () => {
+  it("are rejected with InvalidArgumentError, not a TypeError", () => {
+    expect(() => validateListOptions(null as unknown as undefined)).toThrow(InvalidArgumentError);
+    expect(() => selectPruneVictims(rows, null as unknown as {})).toThrow(/prune options must be an object/);
+  });
+});

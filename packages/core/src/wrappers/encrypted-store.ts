@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac } from "node:crypto";
+import { types } from "node:util";
 import type { Checkpoint, CheckpointMetadata } from "../checkpoint.js";
 import { CheckpointCorruptError, InvalidArgumentError } from "../errors.js";
 import { decodeValue, encodeValue, type JsonValue } from "../serializer.js";
@@ -27,7 +28,7 @@ function checkKeys(options: EncryptionOptions): void {
     throw new InvalidArgumentError(`encryption currentKeyId "${options.currentKeyId}" is not one of the given keys`);
   }
   for (const [kid, key] of Object.entries(options.keys)) {
-    if (!(key instanceof Uint8Array) || key.length !== 32) {
+    if (!types.isUint8Array(key) || key.length !== 32) {
       throw new InvalidArgumentError(`encryption key "${kid}" must be 32 bytes (AES-256), e.g. randomBytes(32)`);
     }
   }
