@@ -1,0 +1,6 @@
+/**
+ * `@lg/store-memory`: an in-memory `CheckpointStore` for `@lg/core`, for development and tests.
+ *
+ * @packageDocumentation
+ */
+export { MemoryCheckpointStore } from "./memory-store.js";
