@@ -97,7 +97,10 @@ export interface ListExecutionsOptions {
   cursor?: string;
 }
 
-/** A page of executions, ordered by execution id (code-unit order). */
+/**
+ * A page of executions, ordered by execution id in code point order (the byte order of UTF-8, which SQL and Redis
+ * use; it differs from JavaScript's `<` only between characters above U+FFFF and those in U+E000–U+FFFF).
+ */
 export interface ExecutionPage {
   /** The executions on this page. */
   executions: ExecutionSummary[];

@@ -1,6 +1,6 @@
 import type { Checkpoint, CheckpointMetadata } from "./checkpoint.js";
 import { CheckpointCorruptError } from "./errors.js";
-import { decodeValue, encodeValue, parseJson, type JsonValue } from "./serializer.js";
+import { decodeValue, encodeValue, isTagFree, parseJson, type JsonValue } from "./serializer.js";
 import { validateCheckpoint } from "./validate.js";
 
 /**
@@ -55,11 +55,23 @@ function rewrap(id: string | undefined, error: unknown): never {
   throw new CheckpointCorruptError(id, (error as Error).message ?? String(error), { cause: error });
 }
 
+/** Options of {@link decodeCheckpoint}. */
+export interface DecodeCheckpointOptions {
+  /**
+   * The state and metadata are freshly parsed JSON known to hold no `$lg` tag (see `isTagFree`): use them as they
+   * are instead of walking them. Only pass `true` for objects nobody else holds.
+   */
+  tagFree?: boolean;
+}
+
+const keepAsIs = (json: JsonValue): unknown => json;
+
 /**
  * Turns an encoded checkpoint back into a checkpoint with fresh objects. Throws {@link CheckpointCorruptError}
  * (naming the id) when a field has the wrong type or a value tag is malformed.
  */
-export function decodeCheckpoint(enc: EncodedCheckpoint): Checkpoint {
+export function decodeCheckpoint(enc: EncodedCheckpoint, options: DecodeCheckpointOptions = {}): Checkpoint {
+  const decode = options.tagFree === true ? keepAsIs : decodeValue;
   const id = typeof enc?.id === "string" ? enc.id : undefined;
   try {
     if (enc === null || typeof enc !== "object") throw new CheckpointCorruptError(id, "not an object");
@@ -72,7 +84,7 @@ export function decodeCheckpoint(enc: EncodedCheckpoint): Checkpoint {
     if (!Array.isArray(enc.next) || !Number.isFinite(enc.timestamp)) {
       throw new CheckpointCorruptError(id, "next is not an array or timestamp is not a number");
     }
-    const metadata = decodeValue(enc.metadata);
+    const metadata = decode(enc.metadata);
     if (metadata === null || typeof metadata !== "object") {
       throw new CheckpointCorruptError(id, "metadata is not an object");
     }
@@ -80,7 +92,7 @@ export function decodeCheckpoint(enc: EncodedCheckpoint): Checkpoint {
       id: id as string,
       executionId: enc.executionId,
       nodeName: enc.nodeName,
-      state: decodeValue(enc.state),
+      state: decode(enc.state),
       metadata: metadata as CheckpointMetadata,
       timestamp: new Date(enc.timestamp),
       version: enc.version,
@@ -109,7 +121,7 @@ export function deserializeCheckpoint(text: string, id?: string): Checkpoint {
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed) || typeof parsed.id !== "string") {
     throw new CheckpointCorruptError(id, "stored JSON is not a checkpoint");
   }
-  return decodeCheckpoint(parsed as unknown as EncodedCheckpoint);
+  return decodeCheckpoint(parsed as unknown as EncodedCheckpoint, { tagFree: isTagFree(text) });
 }
 
 /**

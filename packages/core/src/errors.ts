@@ -1,3 +1,5 @@
+import { types } from "node:util";
+
 /** Every error code `@lg` packages raise. */
 export type LgErrorCode =
   | "LG_CHECKPOINT_CONFLICT"
@@ -221,7 +223,7 @@ export function redactSecrets(text: string): string {
     .replace(/(password\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,]+)/gi, "$1***");
 }
 
-/** Returns `error.message` for errors, a string form otherwise. */
+/** Returns `error.message` for errors (from any realm), a string form otherwise. */
 export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return error instanceof Error || types.isNativeError(error) ? (error as Error).message : String(error);
 }

@@ -25,6 +25,12 @@ function isPlainObject(value: object): boolean {
   return Object.getPrototypeOf(proto) === null && proto.constructor?.name === "Object";
 }
 
+/** Sets an own data property; plain assignment would turn a `"__proto__"` key into the object's prototype. */
+function setOwn<V>(target: Record<string, V>, key: string, value: V): void {
+  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
 function encodeNumber(value: number): JsonValue {
   if (Number.isFinite(value)) return Object.is(value, -0) ? { [TAG]: "num", v: "-0" } : value;
   return { [TAG]: "num", v: String(value) };
@@ -110,7 +116,7 @@ class Encoder {
 
   private encodePlain(value: Record<string, unknown>, path: string): JsonValue {
     const out: { [key: string]: JsonValue } = {};
-    for (const key of Object.keys(value)) out[key] = this.encode(value[key], childPath(path, key));
+    for (const key of Object.keys(value)) setOwn(out, key, this.encode(value[key], childPath(path, key)));
     return Object.prototype.hasOwnProperty.call(value, TAG) ? { [TAG]: "esc", v: out } : out;
   }
 }
@@ -168,7 +174,7 @@ function decodeMapEntry(entry: JsonValue): [unknown, unknown] {
 
 function decodePlain(value: { [key: string]: JsonValue }): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) out[key] = decodeValue(value[key] as JsonValue);
+  for (const key of Object.keys(value)) setOwn(out, key, decodeValue(value[key] as JsonValue));
   return out;
 }
 
@@ -188,9 +194,19 @@ export function serialize(value: unknown, path = "value"): string {
   return JSON.stringify(encodeValue(value, path));
 }
 
-/** Parses text written by {@link serialize}; throws {@link CheckpointCorruptError} when it is not valid JSON. */
+/**
+ * Parses text written by {@link serialize}; throws {@link CheckpointCorruptError} when it is not valid JSON.
+ * Text without any tag (no `"$lg"` and no `\u` escape that could spell one) is plain JSON already, so the decoding
+ * walk is skipped: `JSON.parse` returns fresh objects.
+ */
 export function deserialize(text: string): unknown {
-  return decodeValue(parseJson(text));
+  const parsed = parseJson(text);
+  return isTagFree(text) ? parsed : decodeValue(parsed);
+}
+
+/** True when JSON text cannot contain a `$lg` tag, so its parsed value needs no decoding. */
+export function isTagFree(text: string): boolean {
+  return !text.includes(`"${TAG}"`) && !text.includes("\\u");
 }
 
 /** `JSON.parse` that throws {@link CheckpointCorruptError} instead of a raw `SyntaxError`. */

@@ -107,3 +107,20 @@ describe("serializer across realms", () => {
     });
   });
 });
+
+describe("awkward keys", () => {
+  it("keeps an own __proto__ key as data and never as a prototype", () => {
+    const value = JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as Record<string, unknown>;
+    const back = deserialize(serialize(value)) as Record<string, unknown>;
+    expect(Object.keys(back)).toEqual(["__proto__", "a"]);
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+    expect((back as { polluted?: boolean }).polluted).toBeUndefined();
+    expect(JSON.stringify(back)).toBe('{"__proto__":{"polluted":true},"a":1}');
+  });
+
+  it("decodes tag-free text without a walk and tagged text with one", () => {
+    expect(deserialize('{"a":[1,{"b":null}]}')).toEqual({ a: [1, { b: null }] });
+    expect(deserialize(serialize({ d: new Date(1) }))).toEqual({ d: new Date(1) });
+    expect(deserialize('{"\\u0024lg":"undef"}')).toBeUndefined();
+  });
+});

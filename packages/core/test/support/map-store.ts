@@ -56,7 +56,7 @@ export class MapStore implements CheckpointStore {
 
   async list(executionId: string, options?: ListOptions): Promise<Checkpoint[]> {
     this.calls.push("list");
-    return applyListOptions(this.sorted(executionId), options).map(decodeCheckpoint);
+    return applyListOptions(this.sorted(executionId), options).map((row) => decodeCheckpoint(row));
   }
 
   async latest(executionId: string): Promise<Checkpoint | undefined> {
