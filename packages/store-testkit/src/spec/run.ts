@@ -1,0 +1,57 @@
+import type { CheckpointStore } from "@lg/core";
+import { aliasingSpec } from "./aliasing.js";
+import { badInputSpec } from "./bad-input.js";
+import { concurrencySpec } from "./concurrency.js";
+import { contextOf } from "./context.js";
+import { corruptionSpec } from "./corruption.js";
+import { deleteSpec } from "./delete.js";
+import { executionsSpec } from "./executions.js";
+import { idsSpec } from "./ids.js";
+import { latestSpec } from "./latest.js";
+import { lifecycleSpec } from "./lifecycle.js";
+import { listSpec } from "./list.js";
+import { loadSpec } from "./load.js";
+import type { SpecOptions } from "./options.js";
+import { pruneSpec } from "./prune.js";
+import { runtimeSpec } from "./runtime.js";
+import { saveSpec } from "./save.js";
+import { serializationSpec } from "./serialization.js";
+
+/** Every per-concern spec, in the order `runCheckpointStoreSpec` registers them. */
+export const ALL_SPECS = [
+  saveSpec,
+  loadSpec,
+  listSpec,
+  latestSpec,
+  deleteSpec,
+  idsSpec,
+  serializationSpec,
+  badInputSpec,
+  aliasingSpec,
+  concurrencySpec,
+  pruneSpec,
+  executionsSpec,
+  lifecycleSpec,
+  corruptionSpec,
+  runtimeSpec,
+] as const;
+
+/**
+ * Registers the whole `CheckpointStore` conformance suite in the host test runner, inside
+ * `describe("CheckpointStore spec: <name>")`: save, load, list, latest, delete/clear, ids, serialization, bad
+ * input, aliasing, concurrency, prune, listExecutions, lifecycle, stored data/corruption (with `raw`) and the
+ * runtime end to end. A fresh store is created for every test. Checks that need a capability the store lacks are
+ * reported as skipped with the reason in the title; nothing is skipped by store name.
+ *
+ * ```ts
+ * import { runCheckpointStoreSpec } from "@lg/store-testkit";
+ * runCheckpointStoreSpec({ name: "memory", createStore: () => new MemoryCheckpointStore(),
+ *   runner: { describe, it, beforeAll, afterAll } });
+ * ```
+ */
+export function runCheckpointStoreSpec<S extends CheckpointStore>(options: SpecOptions<S>): void {
+  options.runner.describe(`CheckpointStore spec: ${options.name}`, () => {
+    contextOf(options).capabilities(); // one probe store for every concern, disposed after the suite
+    for (const spec of ALL_SPECS) spec(options);
+  });
+}

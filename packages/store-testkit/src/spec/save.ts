@@ -1,0 +1,89 @@
+import { CheckpointConflictError, type CheckpointStore } from "@lg/core";
+import { copyCheckpoint, createTestCheckpoint, uniqueId } from "../fixtures.js";
+import { contextOf } from "./context.js";
+import { expectCheckpoint, expectRejects, expectResolves, expectTrue, expectVersions } from "./expect.js";
+import type { SpecOptions } from "./options.js";
+
+const CONFLICT = { type: CheckpointConflictError, code: "LG_CHECKPOINT_CONFLICT" } as const;
+
+/**
+ * `save`: every field round-trips through `load`; a checkpoint without a parent loads without one; re-saving
+ * identical content is a no-op; a different checkpoint at a taken `(executionId, version)` and the same id with
+ * different content are rejected with `CheckpointConflictError` (carrying the execution and version) and leave
+ * the stored checkpoint unchanged; the same version in two executions does not conflict.
+ */
+export function saveSpec<S extends CheckpointStore>(options: SpecOptions<S>): void {
+  const ctx = contextOf(options);
+  ctx.suite("save", () => {
+    ctx.test("round-trips every field through load", async (store) => {
+      const executionId = uniqueId("save");
+      const cp = createTestCheckpoint({
+        executionId,
+        version: 3,
+        nodeName: "summarize",
+        parentId: uniqueId("parent"),
+        next: ["review", "publish"],
+        state: { title: "draft", tags: ["a", "b"], count: 2, ok: true, nothing: null },
+        metadata: { source: "loop", step: 3, execution_id: executionId, user: { id: 7, roles: ["admin"] } },
+        timestamp: new Date(Date.UTC(2025, 5, 30, 23, 59, 58, 987)),
+      });
+      await expectResolves(store.save(cp), "save(checkpoint)");
+      const loaded = await store.load(cp.id);
+      expectCheckpoint(loaded, cp, "load(id) must return every field exactly as saved");
+      expectTrue(loaded?.timestamp instanceof Date, "load(id).timestamp must be a Date instance");
+    });
+
+    ctx.test("a checkpoint without parentId loads without one", async (store) => {
+      const cp = createTestCheckpoint({ executionId: uniqueId("save"), version: 1, next: [] });
+      await store.save(cp);
+      const loaded = await store.load(cp.id);
+      expectCheckpoint(loaded, cp, "a first checkpoint (no parentId, next []) must round-trip");
+      expectTrue(loaded?.parentId === undefined, `parentId must stay undefined, got ${String(loaded?.parentId)}`);
+    });
+
+    ctx.test("re-saving identical content is an idempotent no-op", async (store) => {
+      const cp = createTestCheckpoint({ executionId: uniqueId("save"), version: 1 });
+      await store.save(cp);
+      await expectResolves(store.save(cp), "saving the same checkpoint object again");
+      await expectResolves(store.save(copyCheckpoint(cp)), "saving an identical copy of a stored checkpoint");
+      expectVersions(await store.list(cp.executionId), [1], "an idempotent re-save must not add a checkpoint");
+      expectCheckpoint(await store.load(cp.id), cp, "the re-saved checkpoint must be unchanged");
+    });
+
+    ctx.test("a different checkpoint at a taken (executionId, version) is a conflict", async (store) => {
+      const executionId = uniqueId("save");
+      const first = createTestCheckpoint({ executionId, version: 2, state: { who: "first" } });
+      const second = createTestCheckpoint({ executionId, version: 2, state: { who: "second" } });
+      await store.save(first);
+      const error = await expectRejects(store.save(second), CONFLICT, "save of a second checkpoint at version 2");
+      const conflict = error as CheckpointConflictError;
+      expectTrue(
+        conflict.executionId === executionId && conflict.version === 2,
+        `CheckpointConflictError must name the execution and version, got ${JSON.stringify(conflict.executionId)} / ${String(conflict.version)}`,
+      );
+      expectCheckpoint(await store.load(first.id), first, "the first checkpoint must stay stored unchanged");
+      expectTrue((await store.load(second.id)) === undefined, "the rejected checkpoint must not be stored");
+      expectCheckpoint(await store.latest(executionId), first, "latest must still be the first checkpoint");
+    });
+
+    ctx.test("the same id re-saved with different content is a conflict", async (store) => {
+      const cp = createTestCheckpoint({ executionId: uniqueId("save"), version: 1, state: { v: "original" } });
+      await store.save(cp);
+      await expectRejects(
+        store.save({ ...cp, state: { v: "changed" } }),
+        CONFLICT,
+        "re-saving a stored id with a different state",
+      );
+      expectCheckpoint(await store.load(cp.id), cp, "the stored checkpoint must keep its original content");
+    });
+
+    ctx.test("the same version in different executions does not conflict", async (store) => {
+      const a = createTestCheckpoint({ executionId: uniqueId("save-a"), version: 1 });
+      const b = createTestCheckpoint({ executionId: uniqueId("save-b"), version: 1 });
+      await store.save(a);
+      await expectResolves(store.save(b), "saving version 1 of a second execution");
+      expectCheckpoint(await store.load(a.id), a, "execution A's checkpoint");
+      expectCheckpoint(await store.load(b.id), b, "execution B's checkpoint");
+    });
+  });
+}

@@ -1,0 +1,113 @@
+import { concurrencySpec, lifecycleSpec, runCheckpointStoreSpec, type SpecOptions, type TestRunner } from "../src/index.js";
+import { CollectingRunner, type CollectedResult } from "./fixtures/collecting-runner.js";
+import { MapStore } from "./fixtures/map-store.js";
+
+async function runLifecycleAndConcurrency(options: Omit<SpecOptions<MapStore>, "runner">, runner?: CollectingRunner) {
+  const collecting = runner ?? new CollectingRunner();
+  const full: SpecOptions<MapStore> = { ...options, runner: collecting.runner };
+  collecting.runner.describe("caps", () => {
+    lifecycleSpec(full);
+    concurrencySpec(full);
+  });
+  return collecting.run();
+}
+
+function byTitle(results: CollectedResult[], fragment: string): CollectedResult {
+  const found = results.filter((r) => r.title.includes(fragment));
+  expect(found).toHaveLength(1);
+  return found[0] as CollectedResult;
+}
+
+describe("capabilities", () => {
+  it("skips capability checks the store lacks, naming the capability in the title", async () => {
+    const results = await runLifecycleAndConcurrency({ name: "plain", createStore: () => new MapStore() });
+    const skipped = results.filter((r) => r.status === "skipped").map((r) => r.title);
+    expect(skipped).toEqual([
+      "caps › lifecycle › data survives close and a new instance (skipped: store lacks persistent)",
+      "caps › lifecycle › checkpoints expire after the time to live (skipped: store lacks ttl)",
+      "caps › concurrency › two store instances racing: exactly one wins (skipped: store lacks multiProcess)",
+    ]);
+    expect(results.filter((r) => r.status === "failed")).toEqual([]);
+  });
+
+  it("runs them, and they pass, when the store declares the capabilities", async () => {
+    const results = await runLifecycleAndConcurrency({
+      name: "capable",
+      createStore: () => new MapStore({ rows: new Map() }),
+      openSameLocation: (store) => new MapStore({ rows: store.rows }),
+      capabilities: { ttl: true },
+      ttl: { createStore: () => new MapStore({ ttlMs: 100 }), expiresWithinMs: 100 },
+    });
+    expect(results.filter((r) => r.status !== "passed")).toEqual([]);
+    expect(byTitle(results, "checkpoints expire after the time to live").status).toBe("passed");
+  });
+
+  it("fails a declared capability whose hook is missing, saying what to pass", async () => {
+    const results = await runLifecycleAndConcurrency({ name: "no hooks", createStore: () => new MapStore({ rows: new Map() }) });
+    const persistent = byTitle(results, "data survives close and a new instance");
+    expect(persistent.status).toBe("failed");
+    expect(persistent.error?.message).toContain("needs the openSameLocation option");
+  });
+
+  it("with an async createStore, fails when the store declares a capability the spec was not told about", async () => {
+    const results = await runLifecycleAndConcurrency({
+      name: "async",
+      createStore: async () => new MapStore({ rows: new Map() }),
+    });
+    const guard = byTitle(results, "the store's declared capabilities are the ones the spec runs with");
+    expect(guard.status).toBe("failed");
+    expect(guard.error?.message).toContain("pass capabilities: { nativePrune: true, persistent: true, multiProcess: true }");
+    const passing = await runLifecycleAndConcurrency({
+      name: "async, declared",
+      createStore: async () => new MapStore({ rows: new Map() }),
+      openSameLocation: (store) => new MapStore({ rows: store.rows }),
+      capabilities: { nativePrune: true, persistent: true, multiProcess: true },
+    });
+    expect(byTitle(passing, "the store's declared capabilities").status).toBe("passed");
+    expect(byTitle(passing, "two store instances racing").status).toBe("passed");
+  });
+
+  it("setting a capability to false turns its checks off explicitly", async () => {
+    const results = await runLifecycleAndConcurrency({
+      name: "opt out",
+      createStore: () => new MapStore({ rows: new Map() }),
+      capabilities: { persistent: false, multiProcess: false },
+    });
+    expect(results.filter((r) => r.status === "skipped").map((r) => r.title)).toHaveLength(3);
+    expect(results.filter((r) => r.status === "failed")).toEqual([]);
+  });
+
+  it("without it.skip, a missing capability becomes a test that checks the store really lacks it", async () => {
+    const collecting = new CollectingRunner();
+    const noSkip: TestRunner = { ...collecting.runner, it: (name, fn, timeout) => collecting.runner.it(name, fn, timeout) };
+    const results: CollectedResult[] = [];
+    const options: SpecOptions<MapStore> = { name: "no skip", createStore: () => new MapStore(), runner: noSkip };
+    noSkip.describe("caps", () => lifecycleSpec(options));
+    results.push(...(await collecting.run()));
+    const ttl = byTitle(results, "(skipped: store lacks ttl)");
+    expect(ttl.status).toBe("passed");
+  });
+
+  it("creates one probe store per registration and disposes of it", async () => {
+    let created = 0;
+    let destroyed = 0;
+    const collecting = new CollectingRunner();
+    runCheckpointStoreSpec({
+      name: "counted",
+      createStore: () => {
+        created++;
+        return new MapStore();
+      },
+      destroyStore: async (store) => {
+        destroyed++;
+        await store.close();
+      },
+      runner: collecting.runner,
+    });
+    const results = await collecting.run();
+    expect(results.filter((r) => r.status === "failed").map((r) => `${r.title}: ${r.error?.message}`)).toEqual([]);
+    const ran = results.filter((r) => r.status === "passed").length;
+    expect(created).toBe(ran + 1); // a store per test that ran, plus the probe that read the capabilities
+    expect(destroyed).toBe(created);
+  });
+});
