@@ -1,0 +1,130 @@
+/**
+ * SQL text of the store. Every builder takes names already validated by `resolveSqliteOptions`; they are
+ * double-quoted here, so nothing from options reaches SQL unquoted (the seed pasted the table name in as is).
+ */
+
+/** The quoted names of the objects one store owns in the database file. */
+export interface SqlNames {
+  /** The unquoted table name, for messages. */
+  tableName: string;
+  /** `"<table>"`. */
+  table: string;
+  /** `"idx_<table>_execution_id"`, the seed's index name; unique on (execution_id, version). */
+  executionIndex: string;
+  /** `"<table>_migrations"`: the schema version of this table, so two stores in one file never clash. */
+  migrations: string;
+}
+
+/** Derives the quoted object names from a validated table name (letters, digits, `_`). */
+export function sqlNames(tableName: string): SqlNames {
+  return {
+    tableName,
+    table: `"${tableName}"`,
+    executionIndex: `"idx_${tableName}_execution_id"`,
+    migrations: `"${tableName}_migrations"`,
+  };
+}
+
+/** The columns every read selects, in this order. */
+export const CHECKPOINT_COLUMNS = "id, execution_id, node_name, state, metadata, timestamp, version, parent_id, next";
+
+/**
+ * One stored row in `CHECKPOINT_COLUMNS` order, as better-sqlite3 returns it in array mode (`statement.raw()`),
+ * which skips building an object with named keys for every row read.
+ */
+export type CheckpointRow = [
+  id: string,
+  executionId: string,
+  nodeName: string,
+  /** Encoded state as JSON text. */
+  state: string,
+  /** Encoded metadata as JSON text; NULL is read as `{}` (the seed allowed NULL). */
+  metadata: string | null,
+  /** Creation time, epoch milliseconds. */
+  timestamp: number,
+  version: number,
+  parentId: string | null,
+  /** JSON array of node names. */
+  next: string,
+];
+
+/**
+ * Migration 1: the seed's table plus `parent_id` and `next`. `timestamp` holds epoch milliseconds as an INTEGER
+ * rather than the seed's DATETIME text: it is exact to the millisecond, compares and sorts as a number (prune's
+ * `olderThan`), and needs no date parsing on read. The seed's `idx_<table>_execution_id` is UNIQUE on
+ * (execution_id, version): one index both refuses a second writer of a version (the optimistic-concurrency check)
+ * and serves `latest`, `list` and `listExecutions` in version order.
+ */
+export function createSchemaSql(names: SqlNames): string {
+  return `
+    CREATE TABLE ${names.table} (
+      id TEXT PRIMARY KEY,
+      execution_id TEXT NOT NULL,
+      node_name TEXT NOT NULL,
+      state TEXT NOT NULL,
+      metadata TEXT,
+      timestamp INTEGER NOT NULL,
+      version INTEGER NOT NULL,
+      parent_id TEXT,
+      next TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX ${names.executionIndex} ON ${names.table} (execution_id, version);`;
+}
+
+/** The statements the store prepares once and reuses. */
+export interface StoreSql {
+  /** Positional: id, execution_id, node_name, state, metadata, timestamp, version, parent_id, next. */
+  insert: string;
+  /** By id. */
+  load: string;
+  /** By execution id: the row with the highest version. */
+  latest: string;
+  /** Positional: execution id, afterVersion (exclusive), beforeVersion (exclusive), limit (-1 = none). */
+  listAsc: string;
+  /** As `listAsc`, newest first. */
+  listDesc: string;
+  /** By id. */
+  deleteById: string;
+  /** By execution id. */
+  clear: string;
+  /**
+   * Named: `$executionId`, `$keepOffset` (keepLast - 1), `$cutoff` (epoch ms, exclusive), `$protect` (JSON array).
+   * One DELETE with the rules of core's `selectPruneVictims`: rows older than the `keepLast`-th newest version
+   * (the newest always stays, since keepLast is at least 1), before the cutoff, and not protected. When the
+   * execution has fewer than keepLast rows the subquery is NULL and nothing matches.
+   */
+  prune: string;
+  /** Positional: cursor (exclusive; "" for the first page), limit. Keyset paging over the unique index. */
+  listExecutions: string;
+  /** Counts and payload bytes. */
+  stats: string;
+}
+
+/** Builds the statements of {@link StoreSql} for one table. */
+export function storeSql(names: SqlNames): StoreSql {
+  const { table } = names;
+  const select = `SELECT ${CHECKPOINT_COLUMNS} FROM ${table}`;
+  const range = "WHERE execution_id = ? AND version > ? AND version < ?";
+  return {
+    insert: `INSERT INTO ${table} (${CHECKPOINT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    load: `${select} WHERE id = ?`,
+    latest: `${select} WHERE execution_id = ? ORDER BY version DESC LIMIT 1`,
+    listAsc: `${select} ${range} ORDER BY version ASC LIMIT ?`,
+    listDesc: `${select} ${range} ORDER BY version DESC LIMIT ?`,
+    deleteById: `DELETE FROM ${table} WHERE id = ?`,
+    clear: `DELETE FROM ${table} WHERE execution_id = ?`,
+    prune: `DELETE FROM ${table}
+      WHERE execution_id = $executionId
+        AND version < (SELECT version FROM ${table} WHERE execution_id = $executionId
+                       ORDER BY version DESC LIMIT 1 OFFSET $keepOffset)
+        AND timestamp < $cutoff
+        AND id NOT IN (SELECT value FROM json_each($protect))`,
+    // With MAX(), SQLite takes the bare column `timestamp` from the row holding the maximum version.
+    listExecutions: `SELECT execution_id, MAX(version) AS latest_version, timestamp
+      FROM ${table} WHERE execution_id > ? GROUP BY execution_id ORDER BY execution_id LIMIT ?`,
+    // octet_length reads the stored size from the record header without loading the text itself.
+    stats: `SELECT COUNT(*) AS checkpoints, COUNT(DISTINCT execution_id) AS executions,
+      COALESCE(SUM(octet_length(state) + COALESCE(octet_length(metadata), 0) + octet_length(next)), 0) AS bytes
+      FROM ${table}`,
+  };
+}

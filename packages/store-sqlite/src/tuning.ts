@@ -1,0 +1,36 @@
+import type { SqliteDatabase } from "./options.js";
+
+/** The pragmas a connection ends up with, read back after they were set. */
+export interface AppliedTuning {
+  /** `wal` for files; `memory` for in-memory databases, which have no journal file. */
+  journalMode: string;
+  /** 1 = NORMAL. */
+  synchronous: number;
+  /** Milliseconds. */
+  busyTimeoutMs: number;
+}
+
+/**
+ * Applies the seed's SQLite tuning to a connection:
+ * - `busy_timeout` first, so every later statement (including the switch to WAL) waits for another process's
+ *   lock instead of failing at once with "database is locked";
+ * - `journal_mode=WAL`: readers never block the writer and the writer never blocks readers, and a commit appends
+ *   to the log instead of rewriting pages, which is what lets several processes share one file;
+ * - `synchronous=NORMAL`: in WAL mode a commit survives a process crash, and only the last commits before a
+ *   power loss can be lost (the database stays consistent); FULL would fsync on every checkpoint save;
+ * - a larger page cache (`cache_size`, negative = KiB) so the index and recent rows stay in memory.
+ */
+export function applyTuning(
+  db: SqliteDatabase,
+  settings: { busyTimeoutMs: number; cacheSizeKib: number },
+): AppliedTuning {
+  db.pragma(`busy_timeout = ${settings.busyTimeoutMs}`);
+  if (!db.memory) db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma(`cache_size = ${-settings.cacheSizeKib}`);
+  return {
+    journalMode: String(db.pragma("journal_mode", { simple: true })),
+    synchronous: Number(db.pragma("synchronous", { simple: true })),
+    busyTimeoutMs: Number(db.pragma("busy_timeout", { simple: true })),
+  };
+}

@@ -1,0 +1,114 @@
+import { CheckpointCorruptError, StoreUnavailableError } from "@lg/core";
+import Database from "better-sqlite3";
+import { writeFileSync } from "node:fs";
+import { SqliteCheckpointStore } from "@lg/store-sqlite";
+import { makeCheckpoint, makeTempDir, type TempDir } from "./helpers.js";
+
+let temp: TempDir;
+
+beforeEach(() => {
+  temp = makeTempDir();
+});
+
+afterEach(() => {
+  temp.remove();
+});
+
+describe("corrupt rows", () => {
+  let store: SqliteCheckpointStore;
+  let raw: Database.Database;
+
+  beforeEach(() => {
+    store = new SqliteCheckpointStore({ path: temp.file() });
+    raw = new Database(temp.file());
+  });
+
+  afterEach(async () => {
+    raw.close();
+    await store.close();
+  });
+
+  const corruptions: Array<[label: string, column: string, value: unknown, detail: RegExp]> = [
+    ["state that is not JSON", "state", "{not json", /column state is not valid JSON/],
+    ["metadata that is not JSON", "metadata", "[", /column metadata is not valid JSON/],
+    ["next that is not JSON", "next", "nope", /column next is not valid JSON/],
+    ["an unknown value tag", "state", '{"$lg":"bogus"}', /unknown value tag/],
+    ["a timestamp that is not a number", "timestamp", "yesterday", /timestamp is not a number/],
+    ["metadata that is not an object", "metadata", "42", /metadata is not an object/],
+  ];
+
+  it.each(corruptions)("raises CheckpointCorruptError naming the id for %s", async (_label, column, value, detail) => {
+    const cp = makeCheckpoint();
+    await store.save(cp);
+    raw.prepare(`UPDATE checkpoints SET ${column} = ? WHERE id = ?`).run(value, cp.id);
+    for (const read of [() => store.load(cp.id), () => store.latest(cp.executionId), () => store.list(cp.executionId)]) {
+      const error = await read().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CheckpointCorruptError);
+      expect(error).toMatchObject({ code: "LG_CHECKPOINT_CORRUPT", checkpointId: cp.id });
+      expect((error as CheckpointCorruptError).message).toMatch(detail);
+    }
+  });
+
+  it("reads a NULL metadata (allowed by the seed's layout) as an empty object", async () => {
+    const cp = makeCheckpoint();
+    await store.save(cp);
+    raw.prepare("UPDATE checkpoints SET metadata = NULL WHERE id = ?").run(cp.id);
+    expect((await store.load(cp.id))?.metadata).toEqual({});
+  });
+});
+
+describe("lock and file failures", () => {
+  it("waits for another connection's write lock, then rejects with StoreUnavailableError after busyTimeoutMs", async () => {
+    const store = new SqliteCheckpointStore({ path: temp.file(), busyTimeoutMs: 100 });
+    const saved = makeCheckpoint();
+    await store.save(saved);
+    const other = new Database(temp.file());
+    other.exec("BEGIN IMMEDIATE");
+    try {
+      const started = Date.now();
+      const error = await store.save(makeCheckpoint()).catch((e: unknown) => e);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect((error as Error).message).toMatch(/locked for longer than busyTimeoutMs \(100 ms; SQLITE_BUSY\)/);
+      // WAL: readers are not blocked by the writer.
+      expect((await store.latest(saved.executionId))?.id).toBe(saved.id);
+    } finally {
+      other.exec("ROLLBACK");
+      other.close();
+    }
+    await expect(store.save(makeCheckpoint())).resolves.toBeUndefined();
+    await store.close();
+  });
+
+  it("reports a missing directory as StoreUnavailableError with advice", () => {
+    expect(() => new SqliteCheckpointStore({ path: temp.file("missing/dir/checkpoints.db") })).toThrow(
+      expect.objectContaining({ code: "LG_STORE_UNAVAILABLE", message: expect.stringMatching(/directory exists/) }),
+    );
+  });
+
+  it("reports a backup into a missing directory as StoreUnavailableError", async () => {
+    const store = new SqliteCheckpointStore({ path: ":memory:" });
+    await expect(store.backup(temp.file("missing/backup.db"))).rejects.toMatchObject({
+      code: "LG_STORE_UNAVAILABLE",
+      message: expect.stringMatching(/directory does not exist: .*missing\/backup\.db/),
+    });
+    await store.close();
+  });
+
+  it("reports a file that is not a database as StoreUnavailableError", () => {
+    writeFileSync(temp.file("text.db"), "this is not a database, just some text that is long enough ".repeat(20));
+    expect(() => new SqliteCheckpointStore({ path: temp.file("text.db") })).toThrow(StoreUnavailableError);
+  });
+
+  it("refuses a same-named table it did not create (the seed's layout) instead of adopting it", () => {
+    const db = new Database(temp.file());
+    db.exec(`CREATE TABLE checkpoints (id TEXT PRIMARY KEY, execution_id TEXT NOT NULL, node_name TEXT NOT NULL,
+      state TEXT NOT NULL, metadata TEXT, timestamp DATETIME NOT NULL, version INTEGER NOT NULL);
+      CREATE INDEX idx_checkpoints_execution_id ON checkpoints (execution_id);`);
+    db.close();
+    expect(() => new SqliteCheckpointStore({ path: temp.file() })).toThrow(/already exists .* not created by @lg\/store-sqlite/);
+    const other = new SqliteCheckpointStore({ path: temp.file(), tableName: "lg_checkpoints" });
+    expect(other.schemaVersion).toBe(1);
+    return other.close();
+  });
+});
