@@ -37,11 +37,24 @@ function describe(value: unknown): string {
   return typeof value === "object" ? (Array.isArray(value) ? "an array" : String(value)) : String(value);
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Throws unless `value` is a non-empty string that UTF-8 can carry: a lone UTF-16 surrogate cannot round-trip
+ * through a UTF-8 backend (it becomes U+FFFD, so two ids could collide), so stored ids must not contain one.
+ */
+function assertStorableId(name: string, value: unknown): void {
+  assertNonEmptyString(name, value);
+  if (LONE_SURROGATE.test(value)) {
+    throw new InvalidArgumentError(`${name} contains a lone UTF-16 surrogate, which no backend can store; got ${describe(value)}`);
+  }
+}
+
 /** Checks every field of a checkpoint before it is stored; throws {@link InvalidArgumentError} naming the field. */
 export function validateCheckpoint(cp: Checkpoint): void {
   if (cp === null || typeof cp !== "object") throw new InvalidArgumentError("checkpoint must be an object");
-  assertNonEmptyString("checkpoint.id", cp.id);
-  assertNonEmptyString("checkpoint.executionId", cp.executionId);
+  assertStorableId("checkpoint.id", cp.id);
+  assertStorableId("checkpoint.executionId", cp.executionId);
   if (typeof cp.nodeName !== "string") {
     throw new InvalidArgumentError(`checkpoint.nodeName must be a string, got ${describe(cp.nodeName)}`);
   }
@@ -49,7 +62,7 @@ export function validateCheckpoint(cp: Checkpoint): void {
   if (!isValidDate(cp.timestamp)) {
     throw new InvalidArgumentError(`checkpoint.timestamp must be a valid Date, got ${describe(cp.timestamp)}`);
   }
-  if (cp.parentId !== undefined) assertNonEmptyString("checkpoint.parentId", cp.parentId);
+  if (cp.parentId !== undefined) assertStorableId("checkpoint.parentId", cp.parentId);
   if (!Array.isArray(cp.next) || cp.next.some((node) => typeof node !== "string")) {
     throw new InvalidArgumentError("checkpoint.next must be an array of node names (strings)");
   }

@@ -40,6 +40,8 @@ describe("checkpoint codec", () => {
     ["version", { version: 1.5 }, /checkpoint\.version/],
     ["timestamp", { timestamp: new Date(Number.NaN) }, /checkpoint\.timestamp must be a valid Date/],
     ["next", { next: [1] as unknown as string[] }, /checkpoint\.next/],
+    ["id with a lone surrogate", { id: "a\ud800b" }, /checkpoint\.id contains a lone UTF-16 surrogate/],
+    ["executionId with a lone surrogate", { executionId: "\udc00" }, /checkpoint\.executionId contains a lone/],
     ["metadata", { metadata: [] as unknown as Record<string, unknown> }, /checkpoint\.metadata/],
   ])("rejects a malformed %s", (_field, overrides, message) => {
     expect(() => encodeCheckpoint(checkpoint(overrides as Partial<Checkpoint>))).toThrow(InvalidArgumentError);
