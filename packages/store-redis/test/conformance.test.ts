@@ -1,0 +1,61 @@
+import { redisForTests, runCheckpointStoreSpec, type RawStoreAccess, type RedisTestDatabase } from "@lg/store-testkit";
+import { RedisCheckpointStore, FIELD } from "@lg/store-redis";
+
+/**
+ * The whole conformance spec on the test Redis. Each store opens its own connection (the default way the store is
+ * used) under its own prefix inside this file's random namespace; one admin connection serves the raw hook and
+ * the cleanup (bounded SCAN + UNLINK of the store's prefix, never FLUSHDB).
+ */
+
+let namespace: Promise<RedisTestDatabase> | undefined;
+function db(): Promise<RedisTestDatabase> {
+  return (namespace ??= redisForTests());
+}
+
+afterAll(async () => {
+  if (namespace !== undefined) await (await namespace).cleanup();
+});
+
+let stores = 0;
+async function createStore(ttl = 0): Promise<RedisCheckpointStore> {
+  const { url, prefix } = await db();
+  return new RedisCheckpointStore({ url, prefix: `${prefix}${++stores}:`, ttl });
+}
+
+async function dropKeys(prefix: string): Promise<void> {
+  const { command } = await db();
+  let cursor = "0";
+  for (let round = 0; round < 10_000; round++) {
+    const [next, keys] = (await command(["SCAN", cursor, "MATCH", `${prefix}*`, "COUNT", "1000"])) as [string, string[]];
+    if (keys.length > 0) await command(["UNLINK", ...keys]);
+    cursor = next;
+    if (cursor === "0") return;
+  }
+}
+
+/** Reads and damages the checkpoint hash directly, bypassing the store's code. */
+function rawAccess(store: RedisCheckpointStore): RawStoreAccess {
+  return {
+    async read(ref) {
+      const fields = (await (await db()).command(["HGETALL", store.keys.checkpoint(ref.id)])) as string[];
+      return fields.length === 0 ? undefined : fields;
+    },
+    async corrupt(ref) {
+      await (await db()).command(["HSET", store.keys.checkpoint(ref.id), FIELD.data, "{not json"]);
+    },
+  };
+}
+
+runCheckpointStoreSpec<RedisCheckpointStore>({
+  name: "redis",
+  createStore: () => createStore(),
+  destroyStore: async (store) => {
+    await store.close();
+    await dropKeys(store.prefix);
+  },
+  capabilities: { ttl: true, nativePrune: true, persistent: true, multiProcess: true },
+  raw: rawAccess,
+  openSameLocation: async (store) => new RedisCheckpointStore({ url: (await db()).url, prefix: store.prefix }),
+  ttl: { createStore: () => createStore(300), expiresWithinMs: 300 },
+  runner: { describe, it, beforeAll, afterAll },
+});

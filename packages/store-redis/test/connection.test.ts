@@ -1,0 +1,178 @@
+import { randomBytes } from "node:crypto";
+import { StoreClosedError, StoreUnavailableError } from "@lg/core";
+import { createTestCheckpoint, uniqueId } from "@lg/store-testkit";
+import { RedisCheckpointStore } from "@lg/store-redis";
+import { createClient } from "redis";
+import { eventually, openNamespace, type Namespace } from "./helpers.js";
+import { freePort, PrivateRedis } from "./private-redis.js";
+import { LIST, SAVE } from "../src/scripts.js";
+
+async function expectUnavailable(promise: Promise<unknown>): Promise<StoreUnavailableError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(StoreUnavailableError);
+  expect((error as StoreUnavailableError).code).toBe("LG_STORE_UNAVAILABLE");
+  return error as StoreUnavailableError;
+}
+
+describe("connection failures", () => {
+  it("a refused connection rejects with StoreUnavailableError naming the address, at once", async () => {
+    const port = await freePort();
+    const store = new RedisCheckpointStore({ addr: `127.0.0.1:${port}` });
+    const started = Date.now();
+    const error = await expectUnavailable(store.ping());
+    expect(Date.now() - started).toBeLessThan(3000); // one attempt, not the background retry loop
+    expect(error.message).toContain(`127.0.0.1:${port}`);
+    expect(error.message).toMatch(/ECONNREFUSED/);
+    await expectUnavailable(store.load("x")); // and again on the next call, which tries once more
+    await store.close();
+  });
+
+  it("RedisCheckpointStore.connect fails fast when the server cannot be reached", async () => {
+    const port = await freePort();
+    await expectUnavailable(RedisCheckpointStore.connect({ addr: `127.0.0.1:${port}` }));
+  });
+
+  it("never shows a password, from the URL or the options", async () => {
+    const port = await freePort();
+    const fromUrl = new RedisCheckpointStore({ url: `redis://admin:s3cret-url@127.0.0.1:${port}/0` });
+    const fromOption = new RedisCheckpointStore({ addr: `127.0.0.1:${port}`, password: "s3cret-opt" });
+    for (const store of [fromUrl, fromOption]) {
+      const error = await expectUnavailable(store.save(createTestCheckpoint({ executionId: uniqueId("pw") })));
+      expect(`${error.message} ${String(error.stack)}`).not.toMatch(/s3cret/);
+      await store.close();
+    }
+  });
+
+  describe("on a server of its own", () => {
+    let server: PrivateRedis;
+    beforeAll(async () => {
+      server = await PrivateRedis.start(["--requirepass", "right-password"]);
+    });
+    afterAll(async () => {
+      await server.dispose();
+    });
+
+    it("a wrong password is StoreUnavailableError without the password; the right one works", async () => {
+      const wrong = new RedisCheckpointStore({ addr: `127.0.0.1:${server.port}`, password: "wrong-password" });
+      const error = await expectUnavailable(wrong.ping());
+      expect(error.message).toMatch(/WRONGPASS|invalid password/i);
+      expect(error.message).not.toContain("wrong-password");
+      await wrong.close();
+      const right = await RedisCheckpointStore.connect({ addr: `127.0.0.1:${server.port}`, password: "right-password" });
+      await right.close();
+    });
+
+    it.each([
+      ["retrying in the background", 10],
+      ["after its client gave up retrying", 0],
+    ])("an outage fails calls fast, and the store works again once the server is back (%s)", async (_title, maxReconnectAttempts) => {
+      const store = new RedisCheckpointStore({ addr: `127.0.0.1:${server.port}`, password: "right-password", maxReconnectAttempts });
+      const cp = createTestCheckpoint({ executionId: uniqueId("outage") });
+      await store.save(cp);
+      await server.stop();
+      const started = Date.now();
+      await expectUnavailable(store.latest(cp.executionId));
+      await expectUnavailable(store.save(createTestCheckpoint({ executionId: cp.executionId, version: 2 })));
+      expect(Date.now() - started).toBeLessThan(3000); // rejected, not queued until the server returns
+      await server.resume(); // a fresh server: no persistence, so the data is gone, but the store must work
+      expect(await eventually(() => store.ping().then(() => true, () => false), 10_000)).toBe(true);
+      await store.save(cp);
+      expect(await store.latest(cp.executionId)).toEqual(cp);
+      await store.close();
+    });
+
+    it("falls back to EVAL when the server lost its script cache, and caches the script again", async () => {
+      const store = await RedisCheckpointStore.connect({ addr: `127.0.0.1:${server.port}`, password: "right-password" });
+      const admin = createClient({ url: server.url, password: "right-password" });
+      admin.on("error", () => undefined);
+      await admin.connect();
+      const cached = async (): Promise<unknown> => admin.sendCommand(["SCRIPT", "EXISTS", SAVE.sha, LIST.sha]);
+      try {
+        const executionId = uniqueId("noscript");
+        await store.save(createTestCheckpoint({ executionId, version: 1 }));
+        await store.list(executionId);
+        await admin.sendCommand(["SCRIPT", "FLUSH"]);
+        expect(await cached()).toEqual([0, 0]);
+        await store.save(createTestCheckpoint({ executionId, version: 2 }));
+        expect((await store.list(executionId)).map((cp) => cp.version)).toEqual([1, 2]);
+        expect(await cached()).toEqual([1, 1]);
+      } finally {
+        await admin.close();
+        await store.close();
+      }
+    });
+  });
+
+  describe("losing the connection (CLIENT KILL)", () => {
+    let ns: Namespace;
+    beforeEach(async () => {
+      ns = await openNamespace();
+    });
+    afterEach(async () => {
+      await ns.cleanup();
+    });
+
+    async function clientIdsNamed(name: string): Promise<string[]> {
+      const list = (await ns.command("CLIENT", "LIST")) as string;
+      return list
+        .split("\n")
+        .filter((line) => line.includes(` name=${name} `))
+        .map((line) => /(?:^|\s)id=(\d+)/.exec(line)?.[1] as string);
+    }
+
+    it("the store reconnects by itself and the next calls succeed", async () => {
+      const name = `lg-test-${randomBytes(4).toString("hex")}`;
+      const store = ns.store({ clientName: name });
+      const executionId = uniqueId("kill");
+      const first = createTestCheckpoint({ executionId, version: 1 });
+      await store.save(first);
+      const [before] = await clientIdsNamed(name);
+      expect(before).toMatch(/^\d+$/);
+      expect(await ns.command("CLIENT", "KILL", "ID", before as string)).toBe(1);
+      // calls during the reconnect either succeed or fail fast with StoreUnavailableError; none hangs or queues
+      const second = createTestCheckpoint({ executionId, version: 2, parentId: first.id });
+      const recovered = await eventually(async () => {
+        try {
+          await store.save(second);
+          return true;
+        } catch (error) {
+          expect(error).toBeInstanceOf(StoreUnavailableError);
+          return false;
+        }
+      }, 10_000);
+      expect(recovered).toBe(true);
+      expect(await store.list(executionId)).toEqual([first, second]);
+      const after = await clientIdsNamed(name);
+      expect(after).toHaveLength(1);
+      expect(after[0]).not.toBe(before);
+    });
+  });
+});
+
+describe("injected client", () => {
+  let ns: Namespace;
+  beforeEach(async () => {
+    ns = await openNamespace();
+  });
+  afterEach(async () => {
+    await ns.cleanup();
+  });
+
+  it("connects a client that is not open yet, uses it, and leaves it open on close", async () => {
+    const client = createClient({ url: ns.db.url });
+    client.on("error", () => undefined);
+    const store = new RedisCheckpointStore({ client, prefix: ns.db.prefix });
+    const cp = createTestCheckpoint({ executionId: uniqueId("inject") });
+    await store.save(cp);
+    expect(client.isOpen).toBe(true);
+    expect(await store.load(cp.id)).toEqual(cp);
+    await store.close();
+    await expect(store.load(cp.id)).rejects.toBeInstanceOf(StoreClosedError);
+    expect(client.isOpen).toBe(true);
+    expect(await client.hGet(store.keys.checkpoint(cp.id), "executionId")).toBe(cp.executionId);
+    await client.close();
+  });
+});

@@ -1,0 +1,56 @@
+import { redisForTests, type RedisTestDatabase } from "@lg/store-testkit";
+import { RedisCheckpointStore, type RedisOptions } from "@lg/store-redis";
+
+/** One test's key prefix on the shared Redis, with the stores opened on it. */
+export interface Namespace {
+  /** The testkit's namespace: url, prefix, raw commands, bounded SCAN of the prefix. */
+  db: RedisTestDatabase;
+  /** Opens a store on the namespace's prefix (closed by `cleanup`). */
+  store(options?: Omit<RedisOptions, "url" | "prefix" | "addr" | "client">): RedisCheckpointStore;
+  /** Sends a raw command and returns its reply. */
+  command(...args: (string | number)[]): Promise<unknown>;
+  /** Closes every store and deletes every key under the prefix. */
+  cleanup(): Promise<void>;
+}
+
+/** A fresh random prefix on the test Redis (never FLUSHDB: other suites share the server). */
+export async function openNamespace(): Promise<Namespace> {
+  const db = await redisForTests();
+  const stores: RedisCheckpointStore[] = [];
+  return {
+    db,
+    store(options = {}) {
+      const store = new RedisCheckpointStore({ ...options, url: db.url, prefix: db.prefix });
+      stores.push(store);
+      return store;
+    },
+    command: (...args) => db.command(args.map(String)),
+    async cleanup() {
+      for (const store of stores) await store.close();
+      await db.cleanup();
+    },
+  };
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `condition` every 20 ms until it holds or `timeoutMs` passes; returns whether it held. */
+export async function eventually(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await condition()) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(20);
+  }
+}
+
+/** Reads a flat `[member, score, …]` reply into `[member, score]` pairs. */
+export function pairs(reply: unknown): [string, number][] {
+  const flat = reply as string[];
+  const out: [string, number][] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i] as string, Number(flat[i + 1])]);
+  return out;
+}
