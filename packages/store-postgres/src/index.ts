@@ -1,0 +1,16 @@
+/**
+ * `@lg/store-postgres`: a PostgreSQL `CheckpointStore` for `@lg/core` on postgres.js.
+ *
+ * @packageDocumentation
+ */
+export { PostgresCheckpointStore } from "./postgres-store.js";
+export {
+  DEFAULT_POOL_SIZE,
+  DEFAULT_SCHEMA,
+  DEFAULT_TABLE_NAME,
+  type PostgresClient,
+  type PostgresClientOptions,
+  type PostgresOptions,
+} from "./options.js";
+export { MIGRATIONS, type Migration, type MigrationResult } from "./migrations.js";
+export { PG_JSON_TAG } from "./rows.js";

@@ -1,0 +1,115 @@
+import { InvalidArgumentError, quoteSqlIdentifier } from "@lg/core";
+import type postgres from "postgres";
+
+/** A postgres.js client (`postgres(url, options)`), as created by the store or handed to it. */
+export type PostgresClient = postgres.Sql;
+
+/** Client options passed through to `postgres()` when the store creates its own client. */
+export type PostgresClientOptions = postgres.Options<Record<string, postgres.PostgresType>>;
+
+/**
+ * Options of {@link PostgresCheckpointStore}. `connString` and `tableName` keep the names of the seed design's
+ * `PostgresOptions { ConnString, TableName }`; the rest are additions.
+ */
+export interface PostgresOptions {
+  /**
+   * Connection string, e.g. `postgres://user:password@localhost:5432/app`. Required unless `sql` is given.
+   * The password never appears in an error message.
+   */
+  connString?: string;
+  /** Table holding the checkpoints (default `"checkpoints"`): letters, digits and `_`, at most 46 characters. */
+  tableName?: string;
+  /** Schema of the table and of its migrations table (default `"public"`); `setup()` creates it when missing. */
+  schema?: string;
+  /** Maximum number of connections in the pool the store creates (default 10). Ignored when `sql` is given. */
+  poolSize?: number;
+  /**
+   * An existing postgres.js client to use instead of creating one from `connString`. The store never ends it:
+   * `close()` only stops the store, and the client stays the caller's to `end()`.
+   */
+  sql?: PostgresClient;
+  /** `application_name` of the store's connections, shown in `pg_stat_activity` (default `"lg-store-postgres"`). */
+  applicationName?: string;
+  /** Further postgres.js options (ssl, timeouts …) for the client the store creates. Ignored when `sql` is given. */
+  clientOptions?: PostgresClientOptions;
+  /** How long `setup()` waits for another process's migration run to finish, in milliseconds (default 120000). */
+  migrationLockTimeoutMs?: number;
+}
+
+/** Options after defaults and validation: identifiers are checked and quoted for SQL text. */
+export interface ResolvedPostgresOptions {
+  /** The plain table name. */
+  tableName: string;
+  /** The plain schema name. */
+  schema: string;
+  /** `"schema"."table"`. */
+  qualifiedTable: string;
+  /** `"schema"."table_migrations"`. */
+  qualifiedMigrationsTable: string;
+  /** `"schema"`. */
+  quotedSchema: string;
+  /** `"idx_table_execution_id"`: the unique index on `(execution_id, version)`. */
+  quotedExecutionIndex: string;
+  /** `"idx_table_timestamp"`. */
+  quotedTimestampIndex: string;
+  /** Pool size for a client the store creates. */
+  poolSize: number;
+  /** `application_name` for a client the store creates. */
+  applicationName: string;
+  /** Migration lock wait, in milliseconds. */
+  migrationLockTimeoutMs: number;
+}
+
+/** Default table name, as in the seed design. */
+export const DEFAULT_TABLE_NAME = "checkpoints";
+/** Default schema. */
+export const DEFAULT_SCHEMA = "public";
+/** Default pool size (postgres.js's own default). */
+export const DEFAULT_POOL_SIZE = 10;
+
+// Postgres truncates identifiers to 63 bytes; the longest derived name, `idx_<table>_execution_id`, adds 17.
+const MAX_TABLE_NAME_LENGTH = 46;
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new InvalidArgumentError(`PostgresOptions.${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Applies defaults and validates {@link PostgresOptions}; throws `InvalidArgumentError` naming the bad option. */
+export function resolveOptions(options: PostgresOptions): ResolvedPostgresOptions {
+  if (options === null || typeof options !== "object") {
+    throw new InvalidArgumentError("PostgresOptions must be an object with connString or sql");
+  }
+  if (options.sql === undefined && (typeof options.connString !== "string" || options.connString.length === 0)) {
+    throw new InvalidArgumentError("PostgresOptions needs connString (postgres://user:password@host:5432/db) or sql");
+  }
+  const tableName = options.tableName ?? DEFAULT_TABLE_NAME;
+  const schema = options.schema ?? DEFAULT_SCHEMA;
+  const quotedTable = quoteSqlIdentifier("PostgresOptions.tableName", tableName);
+  const quotedSchema = quoteSqlIdentifier("PostgresOptions.schema", schema);
+  if (tableName.length > MAX_TABLE_NAME_LENGTH) {
+    throw new InvalidArgumentError(
+      `PostgresOptions.tableName must be at most ${MAX_TABLE_NAME_LENGTH} characters so that the names of its ` +
+        `indexes fit PostgreSQL's 63-byte limit, got ${tableName.length}`,
+    );
+  }
+  const applicationName = options.applicationName ?? "lg-store-postgres";
+  if (typeof applicationName !== "string") {
+    throw new InvalidArgumentError("PostgresOptions.applicationName must be a string");
+  }
+  return {
+    tableName,
+    schema,
+    qualifiedTable: `${quotedSchema}.${quotedTable}`,
+    qualifiedMigrationsTable: `${quotedSchema}."${tableName}_migrations"`,
+    quotedSchema,
+    quotedExecutionIndex: `"idx_${tableName}_execution_id"`,
+    quotedTimestampIndex: `"idx_${tableName}_timestamp"`,
+    poolSize: positiveInteger("poolSize", options.poolSize, DEFAULT_POOL_SIZE),
+    applicationName,
+    migrationLockTimeoutMs: positiveInteger("migrationLockTimeoutMs", options.migrationLockTimeoutMs, 120_000),
+  };
+}

@@ -1,0 +1,268 @@
+import {
+  CheckpointConflictError,
+  StoreClosedError,
+  assertNonEmptyString,
+  validateListExecutionsOptions,
+  validateListOptions,
+  validatePruneOptions,
+  type Checkpoint,
+  type CheckpointStore,
+  type ExecutionPage,
+  type ExecutionSummary,
+  type ListExecutionsOptions,
+  type ListOptions,
+  type PruneOptions,
+  type StoreCapabilities,
+  type StoreStats,
+} from "@lg/core";
+import postgres from "postgres";
+import { isLostConnection, serverTarget, toStoreError, type ServerTarget } from "./errors.js";
+import { runMigrations, type MigrationResult } from "./migrations.js";
+import { resolveOptions, type PostgresClient, type PostgresOptions, type ResolvedPostgresOptions } from "./options.js";
+import { rowToCheckpoint, toSaveParams, toTimestampText } from "./rows.js";
+import { SaveOutcome, buildStatements, type CheckpointStatements } from "./sql.js";
+
+type Param = string | number | null;
+
+const DEFAULT_EXECUTIONS_PAGE = 100;
+// A save whose competing row is deleted between the two statements of the slow path is retried this many times.
+const SAVE_ATTEMPTS = 5;
+// Pauses before each repeat of a statement whose connection was lost; their number is the number of repeats.
+const RECONNECT_PAUSES_MS = [10, 50];
+
+function outcomeOf(rows: readonly unknown[][]): number | undefined {
+  if (rows.length === 0) return undefined;
+  let outcome: number = SaveOutcome.Identical;
+  for (const row of rows) {
+    const value = Number(row[0]);
+    if (value === SaveOutcome.Inserted) return SaveOutcome.Inserted;
+    if (value === SaveOutcome.Conflict) outcome = SaveOutcome.Conflict;
+  }
+  return outcome;
+}
+
+/**
+ * A {@link CheckpointStore} on PostgreSQL through postgres.js: one table in the seed's layout (JSONB state and
+ * metadata, queryable), a unique index on `(execution_id, version)` that decides conflicts, prepared statements
+ * and a connection pool.
+ *
+ * ```ts
+ * const store = await PostgresCheckpointStore.connect({ connString: process.env.DATABASE_URL });
+ * const app = graph.compile({ checkpoint: { store } });
+ * // … and at shutdown:
+ * await store.close();
+ * ```
+ */
+export class PostgresCheckpointStore implements CheckpointStore {
+  /** Prune runs as one DELETE; data is durable and may be shared by any number of processes. */
+  readonly capabilities: StoreCapabilities = { nativePrune: true, persistent: true, multiProcess: true, ttl: false };
+
+  /** The postgres.js client the store uses: the injected `sql`, or the pool it created. For your own queries. */
+  readonly sql: PostgresClient;
+
+  /** `"schema"."table"`, quoted, as it appears in the store's SQL. */
+  readonly qualifiedTableName: string;
+
+  private readonly options: ResolvedPostgresOptions;
+  private readonly statements: CheckpointStatements;
+  private readonly target: ServerTarget;
+  private readonly ownsClient: boolean;
+  private closed = false;
+
+  /**
+   * Creates the store. No connection is opened until the first call; use {@link PostgresCheckpointStore.connect}
+   * to check the connection (and migrate) up front. Throws `InvalidArgumentError` for bad options.
+   */
+  constructor(options: PostgresOptions) {
+    this.options = resolveOptions(options);
+    this.statements = buildStatements(this.options);
+    this.qualifiedTableName = this.options.qualifiedTable;
+    this.ownsClient = options.sql === undefined;
+    this.sql =
+      options.sql ??
+      postgres(options.connString as string, {
+        ...options.clientOptions,
+        max: this.options.poolSize,
+        connection: { application_name: this.options.applicationName, ...options.clientOptions?.connection },
+      });
+    this.target = serverTarget(this.sql);
+  }
+
+  /**
+   * Creates a store, checks that the server answers and runs {@link setup}. Rejects with
+   * `StoreUnavailableError` (password redacted) when the server cannot be reached, and ends the pool it created.
+   */
+  static async connect(options: PostgresOptions): Promise<PostgresCheckpointStore> {
+    const store = new PostgresCheckpointStore(options);
+    try {
+      await store.ping();
+      await store.setup();
+      return store;
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+  }
+
+  /**
+   * Creates the schema (when missing), the table and its indexes by applying the pending versioned migrations.
+   * Safe to call from many processes at once (an advisory lock serializes the runs) and cheap when the table
+   * is up to date (one query).
+   */
+  async setup(): Promise<MigrationResult> {
+    this.assertOpen();
+    try {
+      return await runMigrations(this.sql, this.options);
+    } catch (error) {
+      throw toStoreError(error, this.target, this.qualifiedTableName);
+    }
+  }
+
+  /** The seed design's name for {@link setup}. */
+  initSchema(): Promise<MigrationResult> {
+    return this.setup();
+  }
+
+  /**
+   * Inserts a checkpoint in one round trip. The unique index decides conflicts atomically
+   * (`CheckpointConflictError`); re-saving an id with identical content is a no-op. A second statement runs only
+   * when a competing save committed between this statement's snapshot and its insert.
+   */
+  async save(checkpoint: Checkpoint): Promise<void> {
+    this.assertOpen();
+    const params = toSaveParams(checkpoint);
+    for (let attempt = 1; attempt <= SAVE_ATTEMPTS; attempt++) {
+      const outcome =
+        outcomeOf(await this.rows(this.statements.save, params)) ??
+        outcomeOf(await this.rows(this.statements.classify, params));
+      if (outcome === SaveOutcome.Inserted || outcome === SaveOutcome.Identical) return;
+      if (outcome === SaveOutcome.Conflict) break;
+      // undefined: the row that blocked the insert was deleted before it could be read; insert again.
+    }
+    throw new CheckpointConflictError(checkpoint.executionId, checkpoint.version);
+  }
+
+  /** Returns the checkpoint with this id, or `undefined`. */
+  async load(id: string): Promise<Checkpoint | undefined> {
+    this.assertOpen();
+    assertNonEmptyString("id", id);
+    const [row] = await this.rows(this.statements.load, [id]);
+    return row === undefined ? undefined : rowToCheckpoint(row);
+  }
+
+  /** Lists an execution's checkpoints by version through the `(execution_id, version)` index. */
+  async list(executionId: string, options: ListOptions = {}): Promise<Checkpoint[]> {
+    this.assertOpen();
+    assertNonEmptyString("executionId", executionId);
+    validateListOptions(options);
+    const text = options.order === "desc" ? this.statements.listDesc : this.statements.listAsc;
+    const rows = await this.rows(text, [
+      executionId,
+      options.afterVersion ?? Number.MIN_SAFE_INTEGER,
+      options.beforeVersion ?? Number.MAX_SAFE_INTEGER,
+      options.limit ?? null,
+    ]);
+    return rows.map(rowToCheckpoint);
+  }
+
+  /** The newest checkpoint of an execution: one index probe (`ORDER BY version DESC LIMIT 1`). */
+  async latest(executionId: string): Promise<Checkpoint | undefined> {
+    this.assertOpen();
+    assertNonEmptyString("executionId", executionId);
+    const [row] = await this.rows(this.statements.latest, [executionId]);
+    return row === undefined ? undefined : rowToCheckpoint(row);
+  }
+
+  /** Deletes one checkpoint; no error when it does not exist. */
+  async delete(id: string): Promise<void> {
+    this.assertOpen();
+    assertNonEmptyString("id", id);
+    await this.execute(this.statements.deleteOne, [id]);
+  }
+
+  /** Deletes every checkpoint of one execution. */
+  async clear(executionId: string): Promise<void> {
+    this.assertOpen();
+    assertNonEmptyString("executionId", executionId);
+    await this.execute(this.statements.clear, [executionId]);
+  }
+
+  /** Pages through executions in execution-id byte order with a loose index scan (keyset paging). */
+  async listExecutions(options: ListExecutionsOptions = {}): Promise<ExecutionPage> {
+    this.assertOpen();
+    validateListExecutionsOptions(options);
+    const limit = options.limit ?? DEFAULT_EXECUTIONS_PAGE;
+    // One row more than the page tells whether another page follows without a trailing empty page.
+    const rows = await this.rows(this.statements.listExecutions, [options.cursor ?? "", limit + 1]);
+    const executions: ExecutionSummary[] = rows.slice(0, limit).map((row) => ({
+      executionId: String(row[0]),
+      latestVersion: Number(row[1]),
+      updatedAt: new Date(Number(row[2])),
+    }));
+    const last = executions[executions.length - 1];
+    return rows.length > limit && last !== undefined ? { executions, nextCursor: last.executionId } : { executions };
+  }
+
+  /** Deletes old checkpoints of one execution in a single DELETE; returns how many were deleted. */
+  async prune(executionId: string, options: PruneOptions): Promise<number> {
+    this.assertOpen();
+    assertNonEmptyString("executionId", executionId);
+    validatePruneOptions(options);
+    return this.execute(this.statements.prune, [
+      executionId,
+      Math.max(1, options.keepLast ?? 1),
+      options.olderThan === undefined ? null : toTimestampText(options.olderThan.getTime()),
+      JSON.stringify((options.protect ?? []).map(String)),
+    ]);
+  }
+
+  /** Resolves when the server answers `SELECT 1`; rejects with `StoreUnavailableError` otherwise. */
+  async ping(): Promise<void> {
+    this.assertOpen();
+    await this.rows(this.statements.ping, []);
+  }
+
+  /** Counts checkpoints and executions; `bytes` is the table's total size with indexes and TOAST. */
+  async stats(): Promise<StoreStats> {
+    this.assertOpen();
+    const [row] = await this.rows(this.statements.stats, []);
+    return { checkpoints: Number(row?.[0] ?? 0), executions: Number(row?.[1] ?? 0), bytes: Number(row?.[2] ?? 0) };
+  }
+
+  /** Stops the store; ends the pool only when the store created it (an injected `sql` stays open). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ownsClient) await this.sql.end({ timeout: 5 });
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreClosedError("PostgresCheckpointStore");
+  }
+
+  private rows(text: string, params: Param[]): Promise<unknown[][]> {
+    return this.run(async () => (await this.sql.unsafe(text, params, { prepare: true }).values()) as unknown[][]);
+  }
+
+  private execute(text: string, params: Param[]): Promise<number> {
+    return this.run(async () => (await this.sql.unsafe(text, params, { prepare: true })).count);
+  }
+
+  // Runs a statement, repeating it (at most twice) when the connection it used turns out to be dead. A pooled
+  // connection whose backend was terminated or restarted fails on first use, and the driver may hand the repeat
+  // another socket the server dropped at the same moment; without the repeats, a server restart would fail one
+  // call per pooled connection.
+  private async run<T>(statement: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await statement();
+      } catch (error) {
+        const pause = RECONNECT_PAUSES_MS[attempt];
+        if (pause === undefined || this.closed || !isLostConnection(error)) {
+          throw toStoreError(error, this.target, this.qualifiedTableName);
+        }
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    }
+  }
+}

@@ -1,0 +1,133 @@
+import {
+  CheckpointCorruptError,
+  InvalidArgumentError,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  parseJsonColumn,
+  type Checkpoint,
+  type JsonValue,
+} from "@lg/core";
+import { Col } from "./sql.js";
+
+/**
+ * Conversion between checkpoints and the table's rows.
+ *
+ * PostgreSQL cannot store two things JavaScript strings may hold: U+0000 (neither in TEXT nor in JSONB) and
+ * unpaired UTF-16 surrogates (JSONB rejects their `\u` escapes; TEXT would silently turn them into U+FFFD).
+ * - In the TEXT columns (ids, node name) such strings are rejected with `InvalidArgumentError`.
+ * - In state and metadata they are legitimate data, so the column holds a wrapper instead:
+ *   `{"$lg":"pgjson","v":"<base64 of the JSON text>"}`. It round-trips losslessly; only that row's column stops
+ *   being queryable as JSONB. Core never writes a top-level `$lg` key other than its own tags (a user's object
+ *   with a `$lg` key is escaped), so the wrapper cannot be confused with data.
+ *
+ * @packageDocumentation
+ */
+
+/** Tag of the wrapper that holds JSON text PostgreSQL's JSONB cannot store. */
+export const PG_JSON_TAG = "pgjson";
+
+/** The parameters of the save statement, in order. */
+export type SaveParams = [string, string, string, string, string, string, number, string | null, string];
+
+// A `\u0000` or `\uD800`-`\uDFFF` escape preceded by an even number of backslashes. JSON.stringify writes NUL and
+// unpaired surrogates as such escapes and everything else PostgreSQL accepts.
+const UNSTORABLE_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
+const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/;
+
+function jsonbCompatible(json: string): boolean {
+  return json.indexOf("\\u") === -1 || !UNSTORABLE_ESCAPE.test(json);
+}
+
+/** JSON text for a JSONB column: the value itself, or the wrapper when JSONB cannot hold it. */
+export function toJsonbText(value: JsonValue): string {
+  const json = JSON.stringify(value);
+  if (jsonbCompatible(json)) return json;
+  return JSON.stringify({ $lg: PG_JSON_TAG, v: Buffer.from(json, "utf8").toString("base64") });
+}
+
+const pad = (value: number, width: number): string => String(value).padStart(width, "0");
+
+/**
+ * A timestamp as text PostgreSQL parses exactly, to the millisecond, for every year a `Date` can hold that
+ * `timestamptz` can too: ISO 8601 for years 1-9999, and the same fields with a longer year or a ` BC` suffix
+ * beyond them (ISO's `+012345` and `-000500` forms are not accepted by PostgreSQL).
+ */
+export function toTimestampText(ms: number): string {
+  const date = new Date(ms);
+  const year = date.getUTCFullYear();
+  if (year >= 1 && year <= 9999) return date.toISOString();
+  const time =
+    `${pad(date.getUTCMonth() + 1, 2)}-${pad(date.getUTCDate(), 2)}T${pad(date.getUTCHours(), 2)}:` +
+    `${pad(date.getUTCMinutes(), 2)}:${pad(date.getUTCSeconds(), 2)}.${pad(date.getUTCMilliseconds(), 3)}Z`;
+  // Year 0 of the proleptic Gregorian calendar is 1 BC.
+  return year >= 1 ? `${pad(year, 4)}-${time}` : `${pad(1 - year, 4)}-${time} BC`;
+}
+
+function assertStorableText(field: string, value: string): void {
+  if (UNSTORABLE_TEXT.test(value)) {
+    throw new InvalidArgumentError(
+      `${field} cannot be stored in PostgreSQL: it contains U+0000 or an unpaired UTF-16 surrogate, which ` +
+        "PostgreSQL text cannot represent",
+    );
+  }
+}
+
+/** Validates and encodes a checkpoint (through core's `encodeCheckpoint`) into save statement parameters. */
+export function toSaveParams(cp: Checkpoint): SaveParams {
+  const enc = encodeCheckpoint(cp);
+  assertStorableText("checkpoint.id", enc.id);
+  assertStorableText("checkpoint.executionId", enc.executionId);
+  assertStorableText("checkpoint.nodeName", enc.nodeName);
+  if (enc.parentId !== null) assertStorableText("checkpoint.parentId", enc.parentId);
+  const next = JSON.stringify(enc.next);
+  if (!jsonbCompatible(next)) for (const node of enc.next) assertStorableText("checkpoint.next", node);
+  if (enc.version > 2147483647) {
+    throw new InvalidArgumentError(
+      `checkpoint.version must be at most 2147483647 (the table's INTEGER version column), got ${enc.version}`,
+    );
+  }
+  return [
+    enc.id,
+    enc.executionId,
+    enc.nodeName,
+    toJsonbText(enc.state),
+    toJsonbText(enc.metadata),
+    toTimestampText(enc.timestamp),
+    enc.version,
+    enc.parentId,
+    next,
+  ];
+}
+
+function unwrap(value: JsonValue, id: string, column: string): JsonValue {
+  if (value === null || typeof value !== "object" || Array.isArray(value) || value.$lg !== PG_JSON_TAG) return value;
+  if (typeof value.v !== "string") throw new CheckpointCorruptError(id, `column ${column} has a malformed wrapper`);
+  return parseJsonColumn(Buffer.from(value.v, "base64").toString("utf8"), id, column);
+}
+
+function jsonColumn(text: unknown, id: string, column: string): JsonValue {
+  if (typeof text !== "string") throw new CheckpointCorruptError(id, `column ${column} is missing`);
+  return unwrap(parseJsonColumn(text, id, column), id, column);
+}
+
+/**
+ * Turns a row selected with the store's column list into a checkpoint. Throws `CheckpointCorruptError`
+ * (naming the id) when a column cannot be decoded.
+ */
+export function rowToCheckpoint(row: readonly unknown[]): Checkpoint {
+  const id = String(row[Col.Id]);
+  const metadataText = row[Col.Metadata];
+  const parentId = row[Col.ParentId];
+  return decodeCheckpoint({
+    id,
+    executionId: String(row[Col.ExecutionId]),
+    nodeName: String(row[Col.NodeName]),
+    state: jsonColumn(row[Col.State], id, "state"),
+    // The seed's table allows a NULL metadata column; read it as empty metadata.
+    metadata: metadataText === null ? {} : jsonColumn(metadataText, id, "metadata"),
+    timestamp: Number(row[Col.TimestampMs]),
+    version: Number(row[Col.Version]),
+    parentId: typeof parentId === "string" ? parentId : null,
+    next: row[Col.Next] === null ? [] : (jsonColumn(row[Col.Next], id, "next") as string[]),
+  });
+}

@@ -1,0 +1,127 @@
+import type { ResolvedPostgresOptions } from "./options.js";
+
+/**
+ * The SQL text of every statement the store runs, built once per store from validated, quoted identifiers.
+ * Values always travel as parameters; nothing from a checkpoint is ever pasted into the text.
+ *
+ * Conventions that keep results independent of the client's own settings (an injected client may use
+ * `transform: postgres.camel` or custom type parsers):
+ * - rows are read with `.values()` (arrays, so column-name transforms do not matter);
+ * - JSONB columns are read as `::text` and parsed by the store, JSONB parameters are sent as text
+ *   (`$n::text::jsonb`), so the client's JSON serializer is never involved and JSON `null` stays JSON `null`;
+ * - timestamps are written as text PostgreSQL parses exactly (see `toTimestampText`) and read as epoch
+ *   milliseconds (`round(extract(epoch …) * 1000)`: exact on PostgreSQL 14+, where `extract` is numeric, and
+ *   rounded rather than truncated on older servers, where it is a double), so no time zone setting is involved.
+ *
+ * @packageDocumentation
+ */
+
+/** Positions of the columns in {@link CheckpointStatements.load}, `latest` and `list` rows. */
+export const Col = {
+  Id: 0,
+  ExecutionId: 1,
+  NodeName: 2,
+  State: 3,
+  Metadata: 4,
+  TimestampMs: 5,
+  Version: 6,
+  ParentId: 7,
+  Next: 8,
+} as const;
+
+/** Outcome codes returned by the save statement. */
+export const SaveOutcome = {
+  /** The row was inserted. */
+  Inserted: 1,
+  /** A row with this id and identical content already exists: the save is a no-op. */
+  Identical: 2,
+  /** Another row holds the id or `(execution_id, version)` with different content. */
+  Conflict: 3,
+} as const;
+
+/** Statement texts of one store instance. */
+export interface CheckpointStatements {
+  /** Insert-or-classify in one round trip; params: id, execution_id, node_name, state, metadata, timestamp text, version, parent_id, next. */
+  save: string;
+  /** Classifies a save whose conflicting row was committed after the save statement's snapshot; same params. */
+  classify: string;
+  /** One row by id; param: id. */
+  load: string;
+  /** Newest row of an execution; param: execution_id. */
+  latest: string;
+  /** Rows ascending; params: execution_id, after, before, limit (NULL = all). */
+  listAsc: string;
+  /** Rows descending; same params. */
+  listDesc: string;
+  /** Delete by id; param: id. */
+  deleteOne: string;
+  /** Delete an execution; param: execution_id. */
+  clear: string;
+  /** Page of executions; params: cursor ('' = start), limit. */
+  listExecutions: string;
+  /** Native prune; params: execution_id, keep, older-than timestamp text (NULL = any age), protected ids as a JSON array. */
+  prune: string;
+  /** Row and execution counts and table size. */
+  stats: string;
+  /** Liveness probe. */
+  ping: string;
+}
+
+/** Builds the statement texts for a table. */
+export function buildStatements(o: ResolvedPostgresOptions): CheckpointStatements {
+  const t = o.qualifiedTable;
+  const columns =
+    'id, execution_id, node_name, state::text, metadata::text, round(extract(epoch from "timestamp") * 1000)::float8, ' +
+    "version, parent_id, next::text";
+  const sameContent =
+    "c.id = $1::text AND c.execution_id = $2::text AND c.version = $7::integer AND c.node_name = $3::text " +
+    "AND c.state = $4::text::jsonb AND c.metadata IS NOT DISTINCT FROM $5::text::jsonb " +
+    'AND c."timestamp" = $6::text::timestamptz AND c.parent_id IS NOT DISTINCT FROM $8::text ' +
+    "AND c.next = $9::text::jsonb";
+  const holders = "(c.id = $1::text OR (c.execution_id = $2::text AND c.version = $7::integer))";
+  const classifyRow = `CASE WHEN ${sameContent} THEN ${SaveOutcome.Identical} ELSE ${SaveOutcome.Conflict} END`;
+  return {
+    // ON CONFLICT DO NOTHING (no target) covers both the primary key and the (execution_id, version) index, so
+    // the unique index decides, atomically. When nothing was inserted, the second branch reads the row that won
+    // and compares it with the new content in SQL (JSONB to JSONB, so key order and spacing do not matter).
+    save:
+      `WITH inserted AS (INSERT INTO ${t} AS c ` +
+      '(id, execution_id, node_name, state, metadata, "timestamp", version, parent_id, next) ' +
+      "VALUES ($1::text, $2::text, $3::text, $4::text::jsonb, $5::text::jsonb, $6::text::timestamptz, " +
+      "$7::integer, $8::text, $9::text::jsonb) ON CONFLICT DO NOTHING RETURNING 1) " +
+      `SELECT ${SaveOutcome.Inserted} FROM inserted UNION ALL ` +
+      `SELECT ${classifyRow} FROM ${t} c WHERE NOT EXISTS (SELECT 1 FROM inserted) AND ${holders}`,
+    classify: `SELECT ${classifyRow} FROM ${t} c WHERE ${holders}`,
+    load: `SELECT ${columns} FROM ${t} WHERE id = $1::text`,
+    latest: `SELECT ${columns} FROM ${t} WHERE execution_id = $1::text ORDER BY version DESC LIMIT 1`,
+    listAsc:
+      `SELECT ${columns} FROM ${t} WHERE execution_id = $1::text AND version > $2::bigint AND version < $3::bigint ` +
+      "ORDER BY version ASC LIMIT $4::bigint",
+    listDesc:
+      `SELECT ${columns} FROM ${t} WHERE execution_id = $1::text AND version > $2::bigint AND version < $3::bigint ` +
+      "ORDER BY version DESC LIMIT $4::bigint",
+    deleteOne: `DELETE FROM ${t} WHERE id = $1::text`,
+    clear: `DELETE FROM ${t} WHERE execution_id = $1::text`,
+    // A loose index scan: each step jumps to the next distinct execution id through the unique index, so a page
+    // costs O(limit) index probes however many checkpoints each execution has.
+    listExecutions:
+      `WITH RECURSIVE ids(execution_id) AS (` +
+      `(SELECT execution_id FROM ${t} WHERE execution_id > $1::text ORDER BY execution_id LIMIT 1) ` +
+      `UNION ALL SELECT (SELECT n.execution_id FROM ${t} n WHERE n.execution_id > ids.execution_id ` +
+      "ORDER BY n.execution_id LIMIT 1) FROM ids WHERE ids.execution_id IS NOT NULL) " +
+      'SELECT ids.execution_id, l.version, round(extract(epoch from l."timestamp") * 1000)::float8 FROM ids ' +
+      `CROSS JOIN LATERAL (SELECT version, "timestamp" FROM ${t} v WHERE v.execution_id = ids.execution_id ` +
+      "ORDER BY v.version DESC LIMIT 1) l WHERE ids.execution_id IS NOT NULL LIMIT $2::bigint",
+    // One DELETE: everything below the lowest of the newest `keep` versions, older than the cutoff when one is
+    // given, and not protected. The newest checkpoint is always among the kept ones (keep >= 1).
+    prune:
+      `DELETE FROM ${t} WHERE execution_id = $1::text AND version < (SELECT min(k.version) FROM ` +
+      `(SELECT version FROM ${t} WHERE execution_id = $1::text ORDER BY version DESC LIMIT $2::bigint) k) ` +
+      'AND ($3::text IS NULL OR "timestamp" < $3::text::timestamptz) ' +
+      "AND NOT ($4::text::jsonb ? id)",
+    stats:
+      `SELECT count(*)::float8, count(DISTINCT execution_id)::float8, ` +
+      `pg_total_relation_size('${t.replace(/'/g, "''")}'::regclass)::float8 FROM ${t}`,
+    ping: "SELECT 1",
+  };
+}

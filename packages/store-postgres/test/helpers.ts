@@ -1,0 +1,71 @@
+import { randomBytes } from "node:crypto";
+import { postgresForTests, type PostgresTestDatabase } from "@lg/store-testkit";
+import postgres from "postgres";
+import { PostgresCheckpointStore, type PostgresOptions } from "../src/index.js";
+
+let url: Promise<string> | undefined;
+
+/**
+ * The URL of the server the tests use, found by the testkit (`LG_TEST_POSTGRES_URL`, a testcontainers container,
+ * or the local server), once per test file.
+ */
+export function serverUrl(): Promise<string> {
+  url ??= postgresForTests().then(async (db) => {
+    await db.cleanup();
+    return db.url;
+  });
+  return url;
+}
+
+/** A random schema name that nothing has created yet (for tests of schema creation). */
+export function randomSchemaName(label = "lgpg"): string {
+  return `${label}_${randomBytes(6).toString("hex")}`;
+}
+
+/** A client for the tests' own queries (inspecting rows, terminating backends, dropping schemas). */
+export async function adminClient(): Promise<postgres.Sql> {
+  return postgres(await serverUrl(), { max: 3, onnotice: () => undefined });
+}
+
+/** Drops a schema and everything in it. */
+export async function dropSchema(schema: string): Promise<void> {
+  const admin = await adminClient();
+  try {
+    await admin.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** A migrated store in its own schema; `cleanup()` closes it and drops the schema. */
+export interface TestStore {
+  store: PostgresCheckpointStore;
+  /** The schema (from the testkit's `postgresForTests`). */
+  schema: string;
+  /** The server URL. */
+  url: string;
+  /** The testkit's handle on the schema. */
+  db: PostgresTestDatabase;
+  cleanup(): Promise<void>;
+}
+
+/** Creates a migrated store in a fresh schema from the testkit's `postgresForTests()`. */
+export async function createTestStore(options: Partial<PostgresOptions> = {}): Promise<TestStore> {
+  const db = await postgresForTests();
+  try {
+    const store = await PostgresCheckpointStore.connect({ connString: db.url, poolSize: 4, ...options, schema: db.schema });
+    return {
+      store,
+      schema: db.schema,
+      url: db.url,
+      db,
+      async cleanup() {
+        await store.close();
+        await db.cleanup();
+      },
+    };
+  } catch (error) {
+    await db.cleanup();
+    throw error;
+  }
+}

@@ -1,0 +1,204 @@
+import { createCheckpointId } from "@lg/core";
+import type postgres from "postgres";
+import { MIGRATIONS, PostgresCheckpointStore, type Migration } from "../src/index.js";
+import { runMigrations } from "../src/migrations.js";
+import { resolveOptions } from "../src/options.js";
+import { adminClient, dropSchema, randomSchemaName, serverUrl } from "./helpers.js";
+
+describe("setup() and migrations", () => {
+  let admin: postgres.Sql;
+  let url: string;
+  const schemas: string[] = [];
+  const freshSchema = (): string => {
+    const schema = randomSchemaName("lgmig");
+    schemas.push(schema);
+    return schema;
+  };
+
+  beforeAll(async () => {
+    url = await serverUrl();
+    admin = await adminClient();
+  });
+
+  afterAll(async () => {
+    await admin.end();
+    for (const schema of schemas) await dropSchema(schema);
+  });
+
+  it("creates the schema, the seed's table layout, its indexes and a migrations record", async () => {
+    const schema = freshSchema();
+    const store = new PostgresCheckpointStore({ connString: url, schema, tableName: "runs" });
+    try {
+      expect(await store.setup()).toEqual({ applied: [1] });
+      const columns = await admin.unsafe(
+        `SELECT column_name, data_type, is_nullable FROM information_schema.columns
+         WHERE table_schema = $1 AND table_name = 'runs' ORDER BY ordinal_position`,
+        [schema],
+      );
+      expect(columns.map((c) => [c.column_name, c.data_type, c.is_nullable])).toEqual([
+        ["id", "text", "NO"],
+        ["execution_id", "text", "NO"],
+        ["node_name", "text", "NO"],
+        ["state", "jsonb", "NO"],
+        ["metadata", "jsonb", "YES"],
+        ["timestamp", "timestamp with time zone", "NO"],
+        ["version", "integer", "NO"],
+        ["parent_id", "text", "YES"],
+        ["next", "jsonb", "NO"],
+      ]);
+      const indexes = await admin.unsafe(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = 'runs' ORDER BY indexname",
+        [schema],
+      );
+      expect(indexes.map((i) => i.indexname)).toEqual(["idx_runs_execution_id", "idx_runs_timestamp", "runs_pkey"]);
+      expect(indexes[0]?.indexdef).toContain("UNIQUE INDEX idx_runs_execution_id");
+      expect(indexes[0]?.indexdef).toContain("(execution_id, version)");
+      const recorded = await admin.unsafe(`SELECT version, name FROM "${schema}".runs_migrations`);
+      expect(recorded.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+      expect(await store.initSchema()).toEqual({ applied: [] }); // the seed's name; nothing left to do
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("is safe when five stores set up the same fresh schema at once", async () => {
+    const schema = freshSchema();
+    const stores = Array.from({ length: 5 }, () => new PostgresCheckpointStore({ connString: url, schema, poolSize: 2 }));
+    try {
+      const results = await Promise.all(stores.map((store) => store.setup()));
+      expect(results.flatMap((r) => r.applied)).toEqual([1]); // applied exactly once
+      const [row] = await admin.unsafe(`SELECT count(*)::int AS n FROM "${schema}".checkpoints_migrations`);
+      expect(row?.n).toBe(MIGRATIONS.length);
+      await (stores[0] as PostgresCheckpointStore).save({
+        id: createCheckpointId(),
+        executionId: "e",
+        nodeName: "n",
+        state: {},
+        metadata: {},
+        timestamp: new Date(),
+        version: 1,
+        next: [],
+      });
+      expect((await (stores[4] as PostgresCheckpointStore).latest("e"))?.version).toBe(1);
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
+  });
+
+  it("runs non-transactional migrations (CREATE INDEX CONCURRENTLY) while others wait, without deadlock", async () => {
+    const schema = freshSchema();
+    const o = resolveOptions({ connString: url, schema });
+    const concurrently: Migration = {
+      version: 2,
+      name: "index node_name concurrently",
+      transactional: false,
+      statements: (opts) => [
+        `CREATE INDEX CONCURRENTLY IF NOT EXISTS "idx_node_name" ON ${opts.qualifiedTable} (node_name)`,
+      ],
+    };
+    const clients = Array.from({ length: 5 }, () =>
+      new PostgresCheckpointStore({ connString: url, schema, poolSize: 2 }),
+    );
+    try {
+      const results = await Promise.all(clients.map((c) => runMigrations(c.sql, o, [...MIGRATIONS, concurrently])));
+      expect(results.flatMap((r) => r.applied).sort()).toEqual([1, 2]);
+      const [index] = await admin.unsafe(
+        `SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'idx_node_name'`,
+        [schema],
+      );
+      expect(index?.indisvalid).toBe(true);
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+    }
+  });
+
+  it("rolls a failing transactional migration back completely and records nothing", async () => {
+    const schema = freshSchema();
+    const o = resolveOptions({ connString: url, schema });
+    const broken: Migration = {
+      version: 2,
+      name: "half done",
+      statements: (opts) => [
+        `ALTER TABLE ${opts.qualifiedTable} ADD COLUMN extra TEXT`,
+        "SELECT no_such_function()",
+      ],
+    };
+    const store = new PostgresCheckpointStore({ connString: url, schema });
+    try {
+      await expect(runMigrations(store.sql, o, [...MIGRATIONS, broken])).rejects.toMatchObject({ code: "42883" });
+      const columns = await admin.unsafe(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND column_name = 'extra'",
+        [schema],
+      );
+      expect(columns).toHaveLength(0);
+      const recorded = await admin.unsafe(`SELECT version FROM "${schema}".checkpoints_migrations ORDER BY version`);
+      expect(recorded.map((r) => r.version)).toEqual([1]);
+      // The lock was released: a corrected run goes through.
+      const fixed: Migration = { ...broken, statements: (opts) => [`ALTER TABLE ${opts.qualifiedTable} ADD COLUMN extra TEXT`] };
+      expect(await runMigrations(store.sql, o, [...MIGRATIONS, fixed])).toEqual({ applied: [2] });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("adopts a table partitioned by hash of execution_id that was created before setup()", async () => {
+    const schema = freshSchema();
+    await admin.unsafe(`CREATE SCHEMA "${schema}"`);
+    await admin.unsafe(
+      `CREATE TABLE "${schema}".checkpoints (
+         id TEXT COLLATE "C" NOT NULL, execution_id TEXT COLLATE "C" NOT NULL, node_name TEXT NOT NULL,
+         state JSONB NOT NULL, metadata JSONB, "timestamp" TIMESTAMPTZ NOT NULL, version INTEGER NOT NULL,
+         parent_id TEXT COLLATE "C", next JSONB NOT NULL DEFAULT '[]',
+         PRIMARY KEY (execution_id, id)) PARTITION BY HASH (execution_id)`,
+    );
+    for (let i = 0; i < 4; i++) {
+      await admin.unsafe(
+        `CREATE TABLE "${schema}".checkpoints_p${i} PARTITION OF "${schema}".checkpoints
+         FOR VALUES WITH (MODULUS 4, REMAINDER ${i})`,
+      );
+    }
+    const store = await PostgresCheckpointStore.connect({ connString: url, schema });
+    try {
+      const cp = (executionId: string, version: number) => ({
+        id: createCheckpointId(),
+        executionId,
+        nodeName: "n",
+        state: { version },
+        metadata: {},
+        timestamp: new Date(),
+        version,
+        next: [],
+      });
+      for (const e of ["a", "b", "c", "d", "e"]) for (const v of [1, 2, 3]) await store.save(cp(e, v));
+      await expect(store.save(cp("c", 2))).rejects.toMatchObject({ code: "LG_CHECKPOINT_CONFLICT" });
+      expect((await store.latest("d"))?.version).toBe(3);
+      expect((await store.listExecutions({ limit: 2, cursor: "a" })).executions.map((e) => e.executionId)).toEqual([
+        "b",
+        "c",
+      ]);
+      expect(await store.prune("e", { keepLast: 1 })).toBe(2);
+      const parts = await admin.unsafe(
+        `SELECT count(DISTINCT tableoid)::int AS n FROM "${schema}".checkpoints`,
+      );
+      expect(parts[0]?.n).toBeGreaterThan(1); // the rows really are spread over partitions
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("gives up waiting for a lock another session holds, with a typed error", async () => {
+    const schema = freshSchema();
+    const holder = await admin.reserve();
+    const store = new PostgresCheckpointStore({ connString: url, schema, migrationLockTimeoutMs: 150 });
+    try {
+      await holder.unsafe("SELECT pg_advisory_lock(hashtext($1))", [`@lg/store-postgres:${schema}.checkpoints`]);
+      await expect(store.setup()).rejects.toMatchObject({ code: "LG_STORE_UNAVAILABLE" });
+      await holder.unsafe("SELECT pg_advisory_unlock_all()");
+      expect(await store.setup()).toEqual({ applied: [1] });
+    } finally {
+      holder.release();
+      await store.close();
+    }
+  });
+});
