@@ -101,6 +101,16 @@ describe("human in the loop", () => {
     expect(ran).toEqual(["step1", "step2", "step3"]);
   });
 
+  it("a resume value for an execution with no pending interrupt is refused and writes nothing", async () => {
+    const store = new MapStore();
+    const app = pipeline({ checkpoint: { store } });
+    await app.invoke({}, { executionId: "finished" });
+    await expect(app.invoke(new Command({ resume: "late" }), { executionId: "finished" })).rejects.toThrow(
+      /no pending interrupt .* to give a resume value to/,
+    );
+    expect((await store.list("finished")).length).toBe(4);
+  });
+
   it("interrupt() outside a running node is an error", () => {
     expect(() => interrupt("x")).toThrow(InvalidGraphError);
   });

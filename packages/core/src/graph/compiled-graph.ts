@@ -171,7 +171,14 @@ export class CompiledGraph<S extends object> {
     const pending = pendingInterruptMetadata(base);
     const resumes: Record<string, unknown[]> = { ...(pending.resumes ?? {}) };
     if (command?.hasResume === true) {
-      for (const { node } of pending.interrupts ?? []) resumes[node] = [...(resumes[node] ?? []), command.resume];
+      const interrupted = pending.interrupts ?? [];
+      if (interrupted.length === 0) {
+        throw new InvalidArgumentError(
+          `execution "${executionId}" has no pending interrupt at checkpoint ${base.id} to give a resume value to; ` +
+            "continue it with invoke(null, { executionId }) or start it with an input",
+        );
+      }
+      for (const { node } of interrupted) resumes[node] = [...(resumes[node] ?? []), command.resume];
     }
     const update = command?.update;
     const start: RunStart<S> = {

@@ -9,6 +9,7 @@ import {
   type Checkpoint,
   type CheckpointStore,
   type CompileOptions,
+  forwardStore,
 } from "@lg/core";
 import { uniqueId } from "../fixtures.js";
 import { contextOf } from "./context.js";
@@ -22,6 +23,26 @@ interface ReviewState {
 }
 
 /** draft → ask (a human answers through `interrupt`) → finish. */
+/**
+ * Gives each of `parties` workers its own view of `store` whose `latest` resolves only once every worker has read
+ * it, so all of them continue from the same version whatever the backend's connection timing: the race is certain.
+ */
+function workersReadingTogether(store: CheckpointStore, parties: number): CheckpointStore[] {
+  let arrived = 0;
+  let release: () => void = () => undefined;
+  const everyoneRead = new Promise<void>((resolve) => (release = resolve));
+  return Array.from({ length: parties }, () =>
+    forwardStore(store, {
+      latest: async (executionId) => {
+        const cp = await store.latest(executionId);
+        if (++arrived === parties) release();
+        await everyoneRead;
+        return cp;
+      },
+    }),
+  );
+}
+
 function reviewGraph(store: CheckpointStore, extra: Omit<CompileOptions, "checkpoint"> = {}, maxCheckpoints?: number) {
   const checkpoint = maxCheckpoints === undefined ? { store } : { store, maxCheckpoints };
   return new StateGraph<ReviewState>({ channels: { steps: { reducer: appendReducer, default: () => [] }, answer: {} } })
@@ -136,9 +157,10 @@ export function runtimeSpec<S extends CheckpointStore>(options: SpecOptions<S>):
     ctx.test("two workers resuming one execution at once: one advances, one conflicts", async (store) => {
       const executionId = uniqueId("workers");
       await reviewGraph(store).invoke({}, { executionId });
+      const [first, second] = workersReadingTogether(store, 2) as [CheckpointStore, CheckpointStore];
       const results = await Promise.allSettled([
-        reviewGraph(store).invoke(new Command({ resume: "first" }), { executionId }),
-        reviewGraph(store).invoke(new Command({ resume: "second" }), { executionId }),
+        reviewGraph(first).invoke(new Command({ resume: "first" }), { executionId }),
+        reviewGraph(second).invoke(new Command({ resume: "second" }), { executionId }),
       ]);
       const rejected = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
       expectTrue(rejected.length === 1, `exactly one worker must lose the race, ${rejected.length} did`);
