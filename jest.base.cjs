@@ -1,6 +1,11 @@
+const { join } = require("node:path");
+
 /**
  * Shared jest settings: TypeScript through @swc/jest (type-checking is `tsc --noEmit`, run separately).
+ * Besides jest's default output, each run records its totals in `.test-results/<package>.json` at the workspace
+ * root (see scripts/jest-summary-reporter.cjs); `scripts/test-summary.mjs` adds them up after `pnpm test`.
  * @param {string} dir the package directory
+ * @param {object} [overrides] jest options that replace the defaults
  */
 module.exports = function jestConfig(dir, overrides = {}) {
   return {
@@ -18,6 +23,13 @@ module.exports = function jestConfig(dir, overrides = {}) {
       "^@lg/(core|store-[a-z]+)$": `${__dirname}/packages/$1/src/index.ts`,
       "^(\\.{1,2}/.*)\\.js$": "$1",
     },
+    reporters: [
+      "default",
+      [
+        join(__dirname, "scripts", "jest-summary-reporter.cjs"),
+        { outputDir: join(__dirname, ".test-results"), packageDir: dir },
+      ],
+    ],
     testTimeout: 30000,
     ...overrides,
   };
