@@ -12,17 +12,21 @@ export interface PipelineState {
 
 /** Switches that let the example "crash" a step. */
 export interface Faults {
-  /** When true, step2 throws as if the process died in the middle of it. */
-  crashInStep2: boolean;
+  /**
+   * How step2 fails: `"throw"` raises an error (the run fails with `NodeError`), `"exit"` kills the process on the
+   * spot, as a power cut would; `"none"` lets it run.
+   */
+  crashInStep2: "none" | "throw" | "exit";
 }
 
 /**
  * The seed's three-step pipeline (step1 → step2 → step3), followed by a review node that asks a human with
  * `interrupt()` before the result is published.
  */
-export function buildPipeline(checkpoint: CheckpointConfig, faults: Faults = { crashInStep2: false }) {
+export function buildPipeline(checkpoint: CheckpointConfig, faults: Faults = { crashInStep2: "none" }) {
   const step = (name: string, add: number) => (state: PipelineState) => {
-    if (name === "step2" && faults.crashInStep2) throw new Error("simulated crash in step2");
+    if (name === "step2" && faults.crashInStep2 === "exit") process.exit(75);
+    if (name === "step2" && faults.crashInStep2 === "throw") throw new Error("simulated crash in step2");
     return { steps: [name], total: state.total + add };
   };
   return new StateGraph<PipelineState>({

@@ -4,27 +4,44 @@ import { buildPipeline, type Faults } from "./pipeline.js";
 /** Where the scenario prints; `console.log` by default. */
 export type Print = (line: string) => void;
 
-/**
- * Runs the whole story on one store and prints each step: a run that crashes in step2, a resume from the latest
- * checkpoint, a pause for a human's approval and its answer, the history, and a time-travel fork from the
- * checkpoint after step1 with an edited total.
- */
-export async function runScenario(store: CheckpointStore, executionId: string, print: Print = console.log): Promise<void> {
-  const faults: Faults = { crashInStep2: true };
-  const app = buildPipeline({ store, autoSave: true, maxCheckpoints: 20 }, faults);
+/** Options of {@link runScenario}. */
+export interface ScenarioOptions {
+  /** Where lines go (default `console.log`). */
+  print?: Print;
+  /**
+   * Runs the first, crashing attempt. By default it runs in this process and step2 throws; the SQLite example
+   * passes a function that runs it in a child process that dies in step2.
+   */
+  crashingRun?: (executionId: string, print: Print) => Promise<void>;
+}
 
-  print(`1. run "${executionId}"; step2 will crash`);
+async function crashInProcess(app: ReturnType<typeof buildPipeline>, executionId: string, print: Print): Promise<void> {
   try {
     await app.invoke({}, { executionId });
   } catch (error) {
     if (!(error instanceof NodeError)) throw error;
     print(`   crashed: ${error.message.split(". ")[0]}`);
   }
+}
+
+/**
+ * Runs the whole story on one store and prints each step: a run that crashes in step2, a resume from the latest
+ * checkpoint, a pause for a human's approval and its answer, the history, and a time-travel fork from the
+ * checkpoint after step1 with an edited total.
+ */
+export async function runScenario(store: CheckpointStore, executionId: string, options: ScenarioOptions = {}): Promise<void> {
+  const print = options.print ?? console.log;
+  const faults: Faults = { crashInStep2: "throw" };
+  const app = buildPipeline({ store, autoSave: true, maxCheckpoints: 20 }, faults);
+
+  print(`1. run "${executionId}"; step2 will crash`);
+  if (options.crashingRun === undefined) await crashInProcess(app, executionId, print);
+  else await options.crashingRun(executionId, print);
   const saved = await app.getState(executionId);
   print(`   latest checkpoint: v${saved?.version} after ${saved?.nodeName}, next ${JSON.stringify(saved?.next)}`);
 
   print("2. resume from the latest checkpoint (the crash is fixed)");
-  faults.crashInStep2 = false;
+  faults.crashInStep2 = "none";
   const paused = await app.invoke(null, { executionId });
   print(`   ran ${JSON.stringify(paused.state.steps)}, total ${paused.state.total}`);
   print(`   paused for a human: ${JSON.stringify(paused.interrupts[0]?.value)}`);

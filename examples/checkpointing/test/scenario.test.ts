@@ -5,7 +5,7 @@ describe("checkpointing example", () => {
   it("crashes, resumes, pauses for a human, and forks, printing each step", async () => {
     const store = new MemoryCheckpointStore();
     const lines: string[] = [];
-    await runScenario(store, "example", (line) => lines.push(line));
+    await runScenario(store, "example", { print: (line) => lines.push(line) });
     const text = lines.join("\n");
     expect(text).toContain('crashed: node "step2" failed in execution "example"');
     expect(text).toContain('latest checkpoint: v2 after step1, next ["step2"]');
