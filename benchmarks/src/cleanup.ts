@@ -1,0 +1,66 @@
+import postgres from "postgres";
+import { createClient } from "redis";
+import { removeScratch, type BackendEnv, type BackendName } from "./backends.js";
+
+/**
+ * Removes everything this run created, whatever happened before: its PostgreSQL schemas (`lgbench_<tag>_*`), its
+ * Redis keys (`lgbench:<tag>:*`, found with SCAN and removed with UNLINK; never FLUSHALL, the server is shared)
+ * and its scratch directory of SQLite files.
+ */
+export async function removeRunData(env: BackendEnv, backends: readonly BackendName[]): Promise<void> {
+  removeScratch(env);
+  // A server that is down has nothing of this run to remove; say so instead of hiding the run's own error.
+  const attempt = async (what: string, work: () => Promise<void>): Promise<void> => {
+    try {
+      await work();
+    } catch (error) {
+      process.stderr.write(`[bench] cleanup of ${what} failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+  };
+  if (backends.includes("postgres")) await attempt(`PostgreSQL schemas lgbench_${env.runTag}_*`, () => dropSchemas(env));
+  if (backends.includes("redis")) await attempt(`Redis keys lgbench:${env.runTag}:*`, () => deleteKeys(env));
+}
+
+/**
+ * Refreshes the planner statistics of this run's PostgreSQL tables after bulk seeding, as autovacuum would soon
+ * do on its own: right after 10,000 inserts the planner still believes the tables are empty, and a query plan
+ * chosen for an empty table would measure that accident rather than the store.
+ */
+export async function analyzeRunTables(env: BackendEnv): Promise<void> {
+  const sql = postgres(env.postgresUrl, { max: 1, onnotice: () => undefined });
+  try {
+    const rows = await sql<{ nspname: string; relname: string }[]>`
+      SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind = 'r' AND n.nspname LIKE ${`lgbench\\_${env.runTag}\\_%`}`;
+    for (const { nspname, relname } of rows) await sql.unsafe(`ANALYZE "${nspname}"."${relname}"`);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+async function dropSchemas(env: BackendEnv): Promise<void> {
+  const sql = postgres(env.postgresUrl, { max: 1, onnotice: () => undefined });
+  try {
+    const rows = await sql<{ nspname: string }[]>`
+      SELECT nspname FROM pg_namespace WHERE nspname LIKE ${`lgbench\\_${env.runTag}\\_%`}`;
+    for (const { nspname } of rows) await sql.unsafe(`DROP SCHEMA IF EXISTS "${nspname}" CASCADE`);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+async function deleteKeys(env: BackendEnv): Promise<void> {
+  const client = createClient({ url: env.redisUrl });
+  client.on("error", () => undefined);
+  await client.connect();
+  try {
+    let cursor = "0";
+    do {
+      const reply = await client.scan(cursor, { MATCH: `lgbench:${env.runTag}:*`, COUNT: 1000 });
+      cursor = String(reply.cursor);
+      if (reply.keys.length > 0) await client.unlink(reply.keys);
+    } while (cursor !== "0");
+  } finally {
+    await client.close();
+  }
+}
