@@ -124,9 +124,9 @@ export class PostgresCheckpointStore implements CheckpointStore {
   }
 
   /**
-   * Inserts a checkpoint in one round trip. The unique index decides conflicts atomically
-   * (`CheckpointConflictError`); re-saving an id with identical content is a no-op. A second statement runs only
-   * when a competing save committed between this statement's snapshot and its insert.
+   * Inserts a checkpoint: one plain insert (one round trip) on the common path. The unique index decides conflicts
+   * atomically (`CheckpointConflictError`); when the insert is refused, a second statement tells an identical
+   * re-save (a no-op) from a conflict.
    */
   async save(checkpoint: Checkpoint): Promise<void> {
     this.assertOpen();

@@ -41,9 +41,9 @@ export const SaveOutcome = {
 
 /** Statement texts of one store instance. */
 export interface CheckpointStatements {
-  /** Insert-or-classify in one round trip; params: id, execution_id, node_name, state, metadata, timestamp text, version, parent_id, next. */
+  /** Insert that returns one row when it inserted, none otherwise; params: id, execution_id, node_name, state, metadata, timestamp text, version, parent_id, next. */
   save: string;
-  /** Classifies a save whose conflicting row was committed after the save statement's snapshot; same params. */
+  /** Classifies a save that inserted nothing (identical re-save or conflict); same params. */
   classify: string;
   /** One row by id; param: id. */
   load: string;
@@ -82,15 +82,15 @@ export function buildStatements(o: ResolvedPostgresOptions): CheckpointStatement
   const classifyRow = `CASE WHEN ${sameContent} THEN ${SaveOutcome.Identical} ELSE ${SaveOutcome.Conflict} END`;
   return {
     // ON CONFLICT DO NOTHING (no target) covers both the primary key and the (execution_id, version) index, so
-    // the unique index decides, atomically. When nothing was inserted, the second branch reads the row that won
-    // and compares it with the new content in SQL (JSONB to JSONB, so key order and spacing do not matter).
+    // the unique index decides, atomically. A plain insert is the cheapest statement the server can run, so it is
+    // the whole common path (one round trip). Only when it inserts nothing (a conflict or an identical re-save,
+    // both rare) does `classify` read the row that won and compare it with the new content in SQL (JSONB to JSONB,
+    // so key order and spacing do not matter).
     save:
-      `WITH inserted AS (INSERT INTO ${t} AS c ` +
+      `INSERT INTO ${t} AS c ` +
       '(id, execution_id, node_name, state, metadata, "timestamp", version, parent_id, next) ' +
       "VALUES ($1::text, $2::text, $3::text, $4::text::jsonb, $5::text::jsonb, $6::text::timestamptz, " +
-      "$7::integer, $8::text, $9::text::jsonb) ON CONFLICT DO NOTHING RETURNING 1) " +
-      `SELECT ${SaveOutcome.Inserted} FROM inserted UNION ALL ` +
-      `SELECT ${classifyRow} FROM ${t} c WHERE NOT EXISTS (SELECT 1 FROM inserted) AND ${holders}`,
+      `$7::integer, $8::text, $9::text::jsonb) ON CONFLICT DO NOTHING RETURNING ${SaveOutcome.Inserted}`,
     classify: `SELECT ${classifyRow} FROM ${t} c WHERE ${holders}`,
     load: `SELECT ${columns} FROM ${t} WHERE id = $1::text`,
     latest: `SELECT ${columns} FROM ${t} WHERE execution_id = $1::text ORDER BY version DESC LIMIT 1`,
