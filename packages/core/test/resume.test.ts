@@ -1,33 +1,18 @@
-import {
-  appendReducer,
-  CheckpointConflictError,
-  CheckpointNotFoundError,
-  END,
-  NodeError,
-  START,
-  StateGraph,
-  type Checkpoint,
-} from "../src/index.js";
+import { CheckpointConflictError, CheckpointNotFoundError, Command, NodeError, type Checkpoint } from "../src/index.js";
 import { pipeline } from "./support/graphs.js";
 import { MapStore } from "./support/map-store.js";
 
-/** A pipeline whose step2 crashes while `crash.on` is true. */
+/** The pipeline, with step2 crashing while `crash.on` is true; `ran` records every node start. */
 function crashingPipeline(store: MapStore, crash: { on: boolean }, ran: string[], autoSave = true) {
-  type S = { steps: string[] };
-  const node = (name: string) => () => {
-    ran.push(name);
-    if (name === "step2" && crash.on) throw new Error("process killed");
-    return { steps: [name] };
-  };
-  return new StateGraph<S>({ channels: { steps: { reducer: appendReducer, default: () => [] } } })
-    .addNode("step1", node("step1"))
-    .addNode("step2", node("step2"))
-    .addNode("step3", node("step3"))
-    .addEdge(START, "step1")
-    .addEdge("step1", "step2")
-    .addEdge("step2", "step3")
-    .addEdge("step3", END)
-    .compile({ checkpoint: { store, autoSave } });
+  return pipeline(
+    { checkpoint: { store, autoSave } },
+    {
+      onRun: (name) => {
+        ran.push(name);
+        if (name === "step2" && crash.on) throw new Error("process killed");
+      },
+    },
+  );
 }
 
 describe("resume", () => {
@@ -121,7 +106,6 @@ describe("resume", () => {
     const app = crashingPipeline(store, crash, []);
     await expect(app.invoke({}, { executionId: "cmd" })).rejects.toBeInstanceOf(NodeError);
     crash.on = false;
-    const { Command } = await import("../src/index.js");
     const result = await app.invoke(new Command({ update: { steps: ["human"] } }), { executionId: "cmd" });
     expect(result.state.steps).toEqual(["step1", "human", "step2", "step3"]);
     const update = (await store.list("cmd"))[2];
