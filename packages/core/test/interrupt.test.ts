@@ -115,3 +115,84 @@ describe("human in the loop", () => {
     expect(() => interrupt("x")).toThrow(InvalidGraphError);
   });
 });
+
+describe("interrupts: edge cases", () => {
+  it("runs nodes whose names are Object.prototype members", async () => {
+    const app = new StateGraph<{ x: number }>()
+      .addNode("constructor", () => ({ x: 42 }))
+      .addNode("toString", (s) => ({ x: s.x + 1 }))
+      .addEdge(START, "constructor")
+      .addEdge("constructor", "toString")
+      .compile({ checkpoint: { store: new MapStore() } });
+    expect((await app.invoke({ x: 0 }, { executionId: "proto" })).state.x).toBe(43);
+  });
+
+  it("a Command with update and resume keeps the interrupt pending if the resumed step fails", async () => {
+    const store = new MapStore();
+    const crash = { on: true };
+    const ran: string[] = [];
+    type S = { ok?: boolean; note?: string; log: string[] };
+    const app = new StateGraph<S>({ channels: { log: { reducer: appendReducer, default: () => [] } } })
+      .addNode("approve", () => {
+        const answer = interrupt<boolean>("ok?");
+        if (crash.on) throw new Error("flaky");
+        return { ok: answer, log: ["approve"] };
+      })
+      .addNode("side", () => {
+        ran.push("side");
+        return { log: ["side"] };
+      })
+      .addEdge(START, "approve")
+      .addEdge(START, "side")
+      .compile({ checkpoint: { store } });
+    await app.invoke({}, { executionId: "u+r" });
+    await expect(app.invoke(new Command({ resume: true, update: { note: "n" } }), { executionId: "u+r" })).rejects.toThrow(
+      /node "approve" failed/,
+    );
+    crash.on = false;
+    const done = await app.invoke(new Command({ resume: true }), { executionId: "u+r" });
+    expect(done.state).toMatchObject({ ok: true, note: "n", log: ["approve", "side"] });
+    expect(ran).toEqual(["side"]);
+  });
+
+  it("several pending interrupts take one answer per node, and say so otherwise", async () => {
+    type S = { a?: string; b?: string };
+    const app = new StateGraph<S>()
+      .addNode("a", () => ({ a: interrupt<string>("a?") }))
+      .addNode("b", () => ({ b: interrupt<string>("b?") }))
+      .addEdge(START, "a")
+      .addEdge(START, "b")
+      .compile({ checkpoint: { store: new MapStore() } });
+    const paused = await app.invoke({}, { executionId: "two" });
+    expect(paused.interrupts.map((i) => i.node)).toEqual(["a", "b"]);
+    await expect(app.invoke(new Command({ resume: "x" }), { executionId: "two" })).rejects.toThrow(
+      /2 pending interrupts \(a, b\).*missing: a, b/,
+    );
+    const done = await app.invoke(new Command({ resume: { a: "A", b: "B" } }), { executionId: "two" });
+    expect(done.state).toEqual({ a: "A", b: "B" });
+  });
+
+  it("a failing router keeps the progress (autoSave: false) and is reported as a NodeError", async () => {
+    const store = new MapStore();
+    const app = new StateGraph<{ n: number }>()
+      .addNode("a", (s) => ({ n: s.n + 1 }))
+      .addNode("b", (s) => ({ n: s.n + 1 }))
+      .addEdge(START, "a")
+      .addEdge("a", "b")
+      .addConditionalEdges("b", () => {
+        throw new Error("router broke");
+      })
+      .compile({ checkpoint: { store, autoSave: false } });
+    const error = await app.invoke({ n: 0 }, { executionId: "router" }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "LG_NODE_FAILED", node: "b" });
+    expect((await store.latest("router"))?.state).toEqual({ n: 1 });
+  });
+
+  it("an unstorable value in the state fails the run with SerializationError naming the path", async () => {
+    const app = new StateGraph<{ cb?: unknown }>()
+      .addNode("a", () => ({ cb: () => 1 }))
+      .addEdge(START, "a")
+      .compile({ checkpoint: { store: new MapStore() } });
+    await expect(app.invoke({}, { executionId: "fn" })).rejects.toMatchObject({ code: "LG_SERIALIZATION", path: "state.cb" });
+  });
+});

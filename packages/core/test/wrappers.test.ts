@@ -98,3 +98,16 @@ describe("withAccessControl", () => {
     expect(inner.rows.size).toBe(2);
   });
 });
+
+describe("withEncryption against tampering", () => {
+  it("refuses a checkpoint whose envelope was replaced by plain state", async () => {
+    const inner = new MapStore();
+    const store = withEncryption(inner, { keys: { k: randomBytes(32) }, currentKeyId: "k" });
+    const cp = checkpoint("t", 1, { secret: 1 });
+    await store.save(cp);
+    const row = inner.rows.get(cp.id);
+    if (row === undefined) throw new Error("not stored");
+    inner.rows.set(cp.id, { ...row, state: { secret: 2 } });
+    await expect(store.load(cp.id)).rejects.toThrow(/is not encrypted/);
+  });
+});

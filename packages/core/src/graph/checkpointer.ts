@@ -1,5 +1,5 @@
 import type { Checkpoint, CheckpointMetadata, CheckpointSource } from "../checkpoint.js";
-import { CheckpointConflictError, CheckpointSaveError } from "../errors.js";
+import { CheckpointConflictError, CheckpointSaveError, InvalidArgumentError, SerializationError } from "../errors.js";
 import { createCheckpointId } from "../ids.js";
 import type { CheckpointStore } from "../store.js";
 import { pruneCheckpoints } from "../store-helpers.js";
@@ -88,7 +88,10 @@ export class RunCheckpointer<S> {
     try {
       await store.save(cp as Checkpoint);
     } catch (error) {
-      if (error instanceof CheckpointConflictError) throw error;
+      // These say what is wrong with the checkpoint itself (a retry would fail the same way): pass them on as they are.
+      if (error instanceof CheckpointConflictError || error instanceof SerializationError || error instanceof InvalidArgumentError) {
+        throw error;
+      }
       throw new CheckpointSaveError(this.executionId, error);
     }
     this.pending = undefined;

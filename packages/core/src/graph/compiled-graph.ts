@@ -7,7 +7,7 @@ import { assertNonEmptyString } from "../validate.js";
 import { applyUpdate, initialState } from "./channels.js";
 import { RunCheckpointer } from "./checkpointer.js";
 import { Command } from "./command.js";
-import { executeRun, type RunSettings, type RunStart } from "./run.js";
+import { executeRun, ownValue, type RunSettings, type RunStart } from "./run.js";
 import { entryNodes, nextNodes } from "./routing.js";
 import { toSnapshot } from "./snapshot.js";
 import type { GraphSpec } from "./state-graph.js";
@@ -169,16 +169,11 @@ export class CompiledGraph<S extends object> {
     if (base === undefined || latest === undefined) throw new CheckpointNotFoundError({ executionId });
     saver.startFrom(base, latest.version);
     const pending = pendingInterruptMetadata(base);
-    const resumes: Record<string, unknown[]> = { ...(pending.resumes ?? {}) };
+    const resumes: Record<string, unknown[]> = Object.assign(Object.create(null) as Record<string, unknown[]>, pending.resumes);
     if (command?.hasResume === true) {
-      const interrupted = pending.interrupts ?? [];
-      if (interrupted.length === 0) {
-        throw new InvalidArgumentError(
-          `execution "${executionId}" has no pending interrupt at checkpoint ${base.id} to give a resume value to; ` +
-            "continue it with invoke(null, { executionId }) or start it with an input",
-        );
+      for (const [node, answer] of answersByNode(executionId, base.id, pending.interrupts ?? [], command.resume)) {
+        resumes[node] = [...(ownValue(resumes, node) ?? []), answer];
       }
-      for (const { node } of interrupted) resumes[node] = [...(resumes[node] ?? []), command.resume];
     }
     const update = command?.update;
     const start: RunStart<S> = {
@@ -190,9 +185,40 @@ export class CompiledGraph<S extends object> {
       resuming: true,
     };
     // A Command's update is a human edit: it is recorded as its own checkpoint before the run continues.
-    if (update !== undefined) start.inputCheckpoint = { source: "update", nodeName: UPDATE_NODE };
+    // It keeps the pending interrupt, so a resume that fails after it can be answered again.
+    if (update !== undefined) start.inputCheckpoint = { source: "update", nodeName: UPDATE_NODE, extra: { ...pending } };
     return start;
   }
+}
+
+/**
+ * Pairs a resume value with the interrupted nodes: with one pending interrupt the value is its answer; with
+ * several, `resume` must be an object with one answer per interrupted node (`{ approve: true, review: "ok" }`).
+ */
+function answersByNode(
+  executionId: string,
+  checkpointId: string,
+  interrupts: readonly { node: string }[],
+  resume: unknown,
+): [string, unknown][] {
+  const nodes = [...new Set(interrupts.map((i) => i.node))];
+  if (nodes.length === 0) {
+    throw new InvalidArgumentError(
+      `execution "${executionId}" has no pending interrupt at checkpoint ${checkpointId} to give a resume value to; ` +
+        "continue it with invoke(null, { executionId }) or start it with an input",
+    );
+  }
+  if (nodes.length === 1) return [[nodes[0] as string, resume]];
+  const byNode = resume as Record<string, unknown> | null;
+  const missing = nodes.filter((node) => byNode === null || typeof byNode !== "object" || !Object.prototype.hasOwnProperty.call(byNode, node));
+  if (missing.length > 0) {
+    throw new InvalidArgumentError(
+      `execution "${executionId}" has ${nodes.length} pending interrupts (${nodes.join(", ")}): resume with an object ` +
+        `holding one answer per node, e.g. new Command({ resume: { ${nodes.map((n) => `${JSON.stringify(n)}: …`).join(", ")} } }); ` +
+        `missing: ${missing.join(", ")}`,
+    );
+  }
+  return nodes.map((node) => [node, (byNode as Record<string, unknown>)[node]]);
 }
 
 interface PendingInterruptMetadata {

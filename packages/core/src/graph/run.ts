@@ -1,6 +1,6 @@
-import type { Checkpoint, CheckpointSource } from "../checkpoint.js";
+import type { Checkpoint, CheckpointMetadata, CheckpointSource } from "../checkpoint.js";
 import { INTERRUPT_NODE } from "../checkpoint.js";
-import { GraphInterrupt, GraphRecursionError, NodeError } from "../errors.js";
+import { GraphInterrupt, GraphRecursionError, LgError, NodeError } from "../errors.js";
 import { applyUpdate } from "./channels.js";
 import type { RunCheckpointer } from "./checkpointer.js";
 import { runWithResumes, interrupt } from "./interrupt.js";
@@ -19,8 +19,8 @@ export interface RunStart<S> {
   pendingWrites: Record<string, Partial<S>>;
   /** Skip `interruptBefore` for the first step (the run resumes past that pause). */
   resuming: boolean;
-  /** Record an input checkpoint before the first step. */
-  inputCheckpoint?: { source: CheckpointSource; nodeName: string };
+  /** Record an input checkpoint before the first step (with extra metadata, e.g. a still-pending interrupt). */
+  inputCheckpoint?: { source: CheckpointSource; nodeName: string; extra?: CheckpointMetadata };
 }
 
 /** Settings of one run. */
@@ -75,7 +75,7 @@ export async function* executeRun<S extends object>(
     const interrupts = outcomes.filter((o): o is Extract<NodeOutcome<S>, { kind: "interrupt" }> => o.kind === "interrupt");
     if (interrupts.length > 0) {
       const infos = interrupts.map((o): InterruptInfo => ({ node: o.node, when: "inside", value: o.value }));
-      const done: Record<string, Partial<S>> = {};
+      const done: Record<string, Partial<S>> = Object.create(null) as Record<string, Partial<S>>;
       for (const o of outcomes) if (o.kind === "ok") done[o.node] = o.update;
       const cp = await saver.record({
         nodeName: INTERRUPT_NODE,
@@ -88,14 +88,20 @@ export async function* executeRun<S extends object>(
       if (cp !== undefined) yield checkpointEvent(cp);
       return yield* finish(saver, settings, state, ran, infos);
     }
-    const updates: Record<string, Partial<S>> = {};
-    for (const o of outcomes) {
-      if (o.kind !== "ok") continue;
-      updates[o.node] = o.update;
-      state = applyUpdate(spec.channels, state, o.update);
+    const updates: Record<string, Partial<S>> = Object.create(null) as Record<string, Partial<S>>;
+    try {
+      // Reducers and routers are user code too: a failure there keeps the progress saved and is typed.
+      for (const o of outcomes) {
+        if (o.kind !== "ok") continue;
+        updates[o.node] = o.update;
+        state = applyUpdate(spec.channels, state, o.update);
+      }
+      next = await nextNodes(spec, ran, state);
+    } catch (error) {
+      await flushQuietly(saver);
+      throw error instanceof LgError ? error : new NodeError(ran.join(","), settings.executionId, error);
     }
     step++;
-    next = await nextNodes(spec, ran, state);
     resumes = {};
     pendingWrites = {};
     yield { type: "step", step, nodes: ran, updates, state };
@@ -104,6 +110,11 @@ export async function* executeRun<S extends object>(
     const after = next.length === 0 ? [] : ran.filter((node) => settings.interruptAfter.has(node));
     if (after.length > 0) return yield* finish(saver, settings, state, next, after.map((node) => pause(node, "after")));
   }
+}
+
+/** `record[key]` only when it is the record's own entry (node names may be "constructor", "toString" …). */
+export function ownValue<V>(record: Record<string, V>, key: string): V | undefined {
+  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
 }
 
 function pause(node: string, when: "before" | "after"): InterruptInfo {
@@ -167,12 +178,12 @@ async function runStep<S extends object>(
   pendingWrites: Record<string, Partial<S>>,
 ): Promise<NodeOutcome<S>[]> {
   const runs = orderByGraph(spec, nodes).map(async (node): Promise<NodeOutcome<S>> => {
-    const cached = pendingWrites[node];
+    const cached = ownValue(pendingWrites, node);
     if (cached !== undefined) return { node, kind: "ok", update: cached };
     const fn = spec.nodes.get(node);
     if (fn === undefined) return { node, kind: "error", error: new Error(`unknown node "${node}"`) };
     try {
-      const update = await runWithResumes(resumes[node] ?? [], () =>
+      const update = await runWithResumes(ownValue(resumes, node) ?? [], () =>
         fn(state, { node, executionId, step, interrupt }),
       );
       return { node, kind: "ok", update: update ?? {} };

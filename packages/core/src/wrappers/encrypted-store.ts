@@ -89,7 +89,10 @@ export function withEncryption(store: CheckpointStore, options: EncryptionOption
     return { ...cp, state: seal(options, cp.id, plain), metadata: clear as CheckpointMetadata, next: [...cp.next] };
   };
   const decrypt = (cp: Checkpoint | undefined): Checkpoint | undefined => {
-    if (cp === undefined || !isEnvelope(cp.state)) return cp;
+    if (cp === undefined) return undefined;
+    // A checkpoint without an envelope was written around the wrapper (or its ciphertext was replaced): refuse it
+    // rather than hand out data nobody can vouch for.
+    if (!isEnvelope(cp.state)) throw new CheckpointCorruptError(cp.id, "it is not encrypted, but this store only reads encrypted checkpoints");
     const plain = open(options, cp.state, cp.id) as { state: JsonValue; metadata: JsonValue };
     return { ...cp, state: decodeValue(plain.state), metadata: decodeValue(plain.metadata) as CheckpointMetadata };
   };
