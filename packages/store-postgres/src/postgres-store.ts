@@ -1,6 +1,9 @@
 import {
   CheckpointConflictError,
+  InvalidArgumentError,
   StoreClosedError,
+  messageOf,
+  redactSecrets,
   assertNonEmptyString,
   validateListExecutionsOptions,
   validateListOptions,
@@ -42,6 +45,26 @@ function outcomeOf(rows: readonly unknown[][]): number | undefined {
 }
 
 /**
+ * Opens the store's own pool. A connection string postgres.js cannot parse raises Node's `ERR_INVALID_URL`, whose
+ * `input` field holds the whole string, password included: report it as `InvalidArgumentError` with the password
+ * redacted and without the original error attached.
+ */
+function createClient(options: PostgresOptions, resolved: ResolvedPostgresOptions): PostgresClient {
+  try {
+    return postgres(options.connString as string, {
+      ...options.clientOptions,
+      max: resolved.poolSize,
+      connection: { application_name: resolved.applicationName, ...options.clientOptions?.connection },
+    });
+  } catch (error) {
+    throw new InvalidArgumentError(
+      `PostgresOptions.connString is not a valid postgres:// URL (${redactSecrets(messageOf(error))}): ` +
+        redactSecrets(String(options.connString)),
+    );
+  }
+}
+
+/**
  * A {@link CheckpointStore} on PostgreSQL through postgres.js: one table in the seed's layout (JSONB state and
  * metadata, queryable), a unique index on `(execution_id, version)` that decides conflicts, prepared statements
  * and a connection pool.
@@ -78,13 +101,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
     this.statements = buildStatements(this.options);
     this.qualifiedTableName = this.options.qualifiedTable;
     this.ownsClient = options.sql === undefined;
-    this.sql =
-      options.sql ??
-      postgres(options.connString as string, {
-        ...options.clientOptions,
-        max: this.options.poolSize,
-        connection: { application_name: this.options.applicationName, ...options.clientOptions?.connection },
-      });
+    this.sql = options.sql ?? createClient(options, this.options);
     this.target = serverTarget(this.sql);
   }
 

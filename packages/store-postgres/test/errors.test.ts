@@ -195,3 +195,23 @@ describe("errors", () => {
     });
   });
 });
+
+describe("a malformed connection string", () => {
+  it.each(["postgres://u:s3cretPW@host:99999/db", "postgres://u:s3cretPW@ho st/db"])(
+    "is an InvalidArgumentError that does not carry the password (%#)",
+    async (connString) => {
+      const { inspect } = await import("node:util");
+      const { InvalidArgumentError } = await import("@lg/core");
+      const { PostgresCheckpointStore } = await import("../src/index.js");
+      let caught: unknown;
+      try {
+        new PostgresCheckpointStore({ connString });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(InvalidArgumentError);
+      expect(inspect(caught)).not.toContain("s3cretPW");
+      expect(String(caught)).toContain("not a valid postgres:// URL");
+    },
+  );
+});

@@ -1,4 +1,4 @@
-import { CheckpointCorruptError, StoreUnavailableError, messageOf } from "@lg/core";
+import { CheckpointCorruptError, StoreClosedError, StoreUnavailableError, messageOf } from "@lg/core";
 import { createClient, ErrorReply } from "redis";
 import type { RedisClientLike, RedisClusterLike, ResolvedRedisOptions } from "./options.js";
 
@@ -36,6 +36,8 @@ export class RedisConnection {
   private readonly cluster: RedisClusterLike | undefined;
   private readonly display: string;
   private opening: Promise<void> | undefined;
+  /** Set by close(): no command is sent and no connection opened afterwards, even by calls already under way. */
+  private closed = false;
   /** While the store itself awaits a connect, a failed attempt fails that call instead of retrying. */
   private awaitingConnect = false;
   private lastError: Error | undefined;
@@ -89,6 +91,7 @@ export class RedisConnection {
    * `CheckpointCorruptError` when a key of the store holds the wrong Redis type.
    */
   async send(args: string[], firstKey?: string, isReadonly = false): Promise<unknown> {
+    if (this.closed) throw new StoreClosedError("RedisCheckpointStore");
     // isOpen turns true as soon as connect() starts; callers arriving during the handshake wait for it too
     if (this.opening !== undefined || !this.client.isOpen) await this.open();
     try {
@@ -150,6 +153,7 @@ export class RedisConnection {
 
   /** Closes the store's own client; an injected client is left open for its owner. */
   async close(): Promise<void> {
+    this.closed = true;
     const owned = this.owned;
     if (owned === undefined || !owned.isOpen) return;
     try {
