@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import { readdir, readFile, rename, rm, stat, writeFile, access } from "node:fs/promises";
 import { join } from "node:path";
 import {
+  compareCodePoints,
   applyListOptions,
   assertNonEmptyString,
   CheckpointConflictError,
@@ -235,12 +236,12 @@ export class JsonFileCheckpointStore implements CheckpointStore {
     const limit = options?.limit ?? DEFAULT_PAGE_SIZE;
     const summaries: ExecutionSummary[] = (await this.allExecutionFiles())
       .filter((file) => file.entries.length > 0)
-      .filter((file) => options?.cursor === undefined || file.executionId > options.cursor)
+      .filter((file) => options?.cursor === undefined || compareCodePoints(file.executionId, options.cursor) > 0)
       .map((file) => {
         const newest = file.entries[file.entries.length - 1] as FileEntry;
         return { executionId: file.executionId, latestVersion: newest.version, updatedAt: new Date(newest.timestamp) };
       })
-      .sort((a, b) => (a.executionId < b.executionId ? -1 : 1));
+      .sort((a, b) => compareCodePoints(a.executionId, b.executionId));
     const page = summaries.slice(0, limit);
     const last = page[page.length - 1];
     return summaries.length > limit && last !== undefined ? { executions: page, nextCursor: last.executionId } : { executions: page };

@@ -14,3 +14,4 @@ export * from "./validate.js";
 export * from "./store-helpers.js";
 export * from "./graph/index.js";
 export * from "./wrappers/index.js";
+export * from "./order.js";

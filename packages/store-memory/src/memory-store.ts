@@ -180,7 +180,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
   }
 
   /**
-   * A page of executions ordered by execution id (code-unit order). `cursor` is exclusive: pass the previous
+   * A page of executions ordered by execution id (code point order, as SQL and Redis sort). `cursor` is exclusive: pass the previous
    * page's `nextCursor`, which is the last id on that page. Served from a sorted id list, without a full scan.
    */
   async listExecutions(options?: ListExecutionsOptions): Promise<ExecutionPage> {

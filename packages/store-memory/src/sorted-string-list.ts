@@ -1,8 +1,10 @@
+import { compareCodePoints } from "@lg/core";
 /** Up to this many parked strings are spliced in one by one; more are merged in a single linear pass. */
 const SPLICE_MERGE_LIMIT = 32;
 
 /**
- * A set of strings that pages in code-unit order (the order of `<` on strings), for `listExecutions`.
+ * A set of strings that pages in code point order (`compareCodePoints` from core, the order SQL and Redis use),
+ * for `listExecutions`.
  *
  * Cost model (n strings held):
  * - `add` is O(1). A string greater than every sorted one is appended (ids from `createExecutionId` are
@@ -29,7 +31,7 @@ export class SortedStringList {
     if (this.members.has(value)) return;
     this.members.add(value);
     const last = this.sorted[this.sorted.length - 1];
-    if (this.pending.length === 0 && (last === undefined || last < value)) this.sorted.push(value);
+    if (this.pending.length === 0 && (last === undefined || compareCodePoints(last, value) < 0)) this.sorted.push(value);
     else this.pending.push(value);
   }
 
@@ -62,7 +64,7 @@ export class SortedStringList {
   /** Sorts the parked strings that are still members (once each) and merges them into `sorted`. */
   private mergePending(): void {
     if (this.pending.length === 0) return;
-    const parked = this.pending.filter((value) => this.members.has(value)).sort();
+    const parked = this.pending.filter((value) => this.members.has(value)).sort(compareCodePoints);
     this.pending = [];
     if (parked.length <= SPLICE_MERGE_LIMIT) {
       // A few strings: a binary search and a native memmove each beat comparing every held string in JS.
@@ -79,7 +81,7 @@ export class SortedStringList {
       const a = this.sorted[i];
       const b = parked[j];
       let next: string;
-      if (b === undefined || (a !== undefined && a < b)) {
+      if (b === undefined || (a !== undefined && compareCodePoints(a, b) < 0)) {
         next = a as string;
         i++;
       } else {
@@ -99,7 +101,7 @@ function lowerBound(ascending: readonly string[], value: string): number {
   let hi = ascending.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if ((ascending[mid] as string) < value) lo = mid + 1;
+    if (compareCodePoints(ascending[mid] as string, value) < 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -111,7 +113,7 @@ function upperBound(ascending: readonly string[], value: string): number {
   let hi = ascending.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if ((ascending[mid] as string) <= value) lo = mid + 1;
+    if (compareCodePoints(ascending[mid] as string, value) <= 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;

@@ -12,7 +12,7 @@ describe("listExecutions", () => {
   });
 
   it("pages through executions in id order across three pages with an exclusive cursor", async () => {
-    // Inserted in scrambled order; "B" < "a" < "b" in code-unit order, and "é" sorts after ASCII.
+    // Inserted in scrambled order; "B" < "a" < "b" in code point order, and "é" sorts after ASCII.
     const ids = ["exec-07", "exec-03", "B", "exec-01", "é-last", "a", "exec-05", "b"];
     for (const [i, id] of ids.entries()) {
       await store.save(makeCheckpoint(id, 1, { timestamp: new Date(1000 * i) }));

@@ -22,7 +22,7 @@ function prng(seed: number): () => number {
 }
 
 describe("SortedStringList (the execution-id index behind listExecutions)", () => {
-  it("pages in code-unit order whatever the insertion order", () => {
+  it("pages in code point order whatever the insertion order", () => {
     const list = new SortedStringList();
     for (const v of ["m", "b", "z", "B", "é", "a", "\u{1F600}", "zz"]) list.add(v);
     expect(readAll(list, 3)).toEqual(["B", "a", "b", "m", "z", "zz", "é", "\u{1F600}"]);
@@ -86,5 +86,14 @@ describe("SortedStringList (the execution-id index behind listExecutions)", () =
     expect(list.pageAfter("b", 10)).toEqual({ values: ["c", "e"], hasMore: false });
     expect(list.pageAfter("e", 10)).toEqual({ values: [], hasMore: false });
     expect(list.pageAfter(undefined, 2)).toEqual({ values: ["a", "c"], hasMore: true });
+  });
+});
+
+describe("SortedStringList and characters above U+FFFF", () => {
+  it("sorts by code point, like the SQL and Redis stores, not by UTF-16 code unit", () => {
+    const list = new SortedStringList();
+    for (const value of ["\u{1F600}", "\uFF01", "a"]) list.add(value);
+    expect(list.pageAfter(undefined, 10).values).toEqual(["a", "\uFF01", "\u{1F600}"]);
+    expect(list.pageAfter("\uFF01", 10).values).toEqual(["\u{1F600}"]);
   });
 });

@@ -1,4 +1,5 @@
 import {
+  compareCodePoints,
   InvalidArgumentError,
   type CheckpointStore,
   type ExecutionSummary,
@@ -11,7 +12,7 @@ import type { SpecOptions } from "./options.js";
 
 const MAX_PAGES = 10_000;
 
-/** Reads every page; checks page sizes, no repeats across pages and ascending code-unit order throughout. */
+/** Reads every page; checks page sizes, no repeats across pages and ascending code point order throughout. */
 async function readAllPages(store: CheckpointStore, limit: number | undefined): Promise<ExecutionSummary[]> {
   const all: ExecutionSummary[] = [];
   let cursor: string | undefined;
@@ -41,8 +42,8 @@ function checkOrder(all: ExecutionSummary[]): ExecutionSummary[] {
     const previous = (all[i - 1] as ExecutionSummary).executionId;
     const current = (all[i] as ExecutionSummary).executionId;
     expectTrue(
-      previous < current,
-      `listExecutions must be in ascending code-unit order of execution id without repeats across pages; ` +
+      compareCodePoints(previous, current) < 0,
+      `listExecutions must be in ascending code point order of execution id without repeats across pages; ` +
         `${JSON.stringify(previous)} came before ${JSON.stringify(current)}`,
     );
   }
@@ -51,7 +52,7 @@ function checkOrder(all: ExecutionSummary[]): ExecutionSummary[] {
 
 /**
  * `listExecutions`: each execution appears once with its highest version and that checkpoint's timestamp;
- * ordered by execution id in code-unit order (`"B" < "a" < "é"`), also across pages; paging by `limit` and
+ * ordered by execution id in code point order, i.e. UTF-8 byte order (`"B" < "a" < "é" < "\uFF01" < "😀"`), also across pages; paging by `limit` and
  * `nextCursor` visits every execution exactly once and ends with no cursor; awkward ids survive the cursor;
  * cleared executions disappear; invalid options reject with `InvalidArgumentError`.
  */
@@ -72,13 +73,14 @@ export function executionsSpec<S extends CheckpointStore>(options: SpecOptions<S
     });
 
     for (const limit of [1, 2, 100]) {
-      ctx.test(`pages with limit ${limit} visit every execution once, in code-unit order`, async (store) => {
+      ctx.test(`pages with limit ${limit} visit every execution once, in code point order`, async (store) => {
         const base = uniqueId("page");
-        const suffixes = ["B", "a", "b", "é", "Z", "a:b", "a%", "a*", "0", "~", "中"];
+        // "\uFF01" and "\u{1F600}" are where code point order and JavaScript's code-unit order disagree
+        const suffixes = ["B", "a", "b", "é", "Z", "a:b", "a%", "a*", "0", "~", "中", "\uFF01", "\u{1F600}"];
         const ids = suffixes.map((s) => `${base}-${s}`);
         for (const executionId of ids) await store.save(createTestCheckpoint({ executionId, version: 1 }));
         const listed = (await readAllPages(store, limit)).map((e) => e.executionId).filter((id) => id.startsWith(base));
-        const expected = [...ids].sort(); // Array#sort compares UTF-16 code units
+        const expected = [...ids].sort(compareCodePoints);
         expectEqual(listed, expected, `paging with limit ${limit} must return every execution once, in order`);
       });
     }
