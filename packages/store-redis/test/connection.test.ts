@@ -179,34 +179,20 @@ describe("injected client", () => {
 
 describe("close during work", () => {
   it("a multi-round-trip call under way when close() runs does not reopen the connection", async () => {
-    const { RedisCheckpointStore } = await import("../src/index.js");
-    const { StoreClosedError } = await import("@lg/core");
-    const prefix = `lg-close-${Date.now()}-${Math.random().toString(36).slice(2)}:`;
-    const store = new RedisCheckpointStore({ url: process.env.LG_TEST_REDIS_URL ?? "redis://127.0.0.1:6379", prefix });
-    const { createCheckpointId } = await import("@lg/core");
+    const prefix = `${uniqueId("lg-close")}:`;
+    const url = process.env.LG_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+    const store = new RedisCheckpointStore({ url, prefix });
+    const executions = Array.from({ length: 450 }, (_, i) => `e${i}`);
     try {
       // more executions than one stats page (200), so stats() needs several round trips
-      await Promise.all(
-        Array.from({ length: 450 }, (_, i) =>
-          store.save({
-            id: createCheckpointId(),
-            executionId: `e${i}`,
-            nodeName: "n",
-            state: {},
-            metadata: {},
-            timestamp: new Date(),
-            version: 1,
-            next: [],
-          }),
-        ),
-      );
+      await Promise.all(executions.map((executionId) => store.save(createTestCheckpoint({ executionId }))));
       const pending = store.stats();
       await store.close();
       await expect(pending).rejects.toBeInstanceOf(StoreClosedError);
       await expect(store.ping()).rejects.toBeInstanceOf(StoreClosedError);
     } finally {
-      const cleaner = new RedisCheckpointStore({ url: process.env.LG_TEST_REDIS_URL ?? "redis://127.0.0.1:6379", prefix });
-      for (let i = 0; i < 450; i++) await cleaner.clear(`e${i}`);
+      const cleaner = new RedisCheckpointStore({ url, prefix });
+      for (const executionId of executions) await cleaner.clear(executionId);
       await cleaner.close();
     }
   });
