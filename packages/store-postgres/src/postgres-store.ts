@@ -33,15 +33,10 @@ const SAVE_ATTEMPTS = 5;
 // Pauses before each repeat of a statement whose connection was lost; their number is the number of repeats.
 const RECONNECT_PAUSES_MS = [10, 50];
 
-function outcomeOf(rows: readonly unknown[][]): number | undefined {
+/** What the classify statement found: identical (all rows), a conflict (any row), or nothing (the row is gone). */
+function classified(rows: readonly unknown[][]): number | undefined {
   if (rows.length === 0) return undefined;
-  let outcome: number = SaveOutcome.Identical;
-  for (const row of rows) {
-    const value = Number(row[0]);
-    if (value === SaveOutcome.Inserted) return SaveOutcome.Inserted;
-    if (value === SaveOutcome.Conflict) outcome = SaveOutcome.Conflict;
-  }
-  return outcome;
+  return rows.every((row) => Number(row[0]) === SaveOutcome.Identical) ? SaveOutcome.Identical : SaveOutcome.Conflict;
 }
 
 /**
@@ -149,10 +144,9 @@ export class PostgresCheckpointStore implements CheckpointStore {
     this.assertOpen();
     const params = toSaveParams(checkpoint);
     for (let attempt = 1; attempt <= SAVE_ATTEMPTS; attempt++) {
-      const outcome =
-        outcomeOf(await this.rows(this.statements.save, params)) ??
-        outcomeOf(await this.rows(this.statements.classify, params));
-      if (outcome === SaveOutcome.Inserted || outcome === SaveOutcome.Identical) return;
+      if ((await this.execute(this.statements.save, params)) === 1) return;
+      const outcome = classified(await this.rows(this.statements.classify, params));
+      if (outcome === SaveOutcome.Identical) return;
       if (outcome === SaveOutcome.Conflict) break;
       // undefined: the row that blocked the insert was deleted before it could be read; insert again.
     }
