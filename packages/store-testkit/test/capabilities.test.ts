@@ -110,4 +110,45 @@ describe("capabilities", () => {
     expect(created).toBe(ran + 1); // a store per test that ran, plus the probe that read the capabilities
     expect(destroyed).toBe(created);
   });
+  it("disposes of the probe store before any test runs, so a run that filters out every test leaves nothing open", async () => {
+    for (const async of [false, true]) {
+      const events: string[] = [];
+      const collecting = new CollectingRunner();
+      runCheckpointStoreSpec({
+        name: async ? "probe, async" : "probe",
+        createStore: () => {
+          events.push("create");
+          const store = new MapStore();
+          return async ? Promise.resolve(store) : store;
+        },
+        destroyStore: async (store) => {
+          events.push("destroy");
+          await store.close();
+        },
+        capabilities: { ttl: false },
+        runner: collecting.runner,
+      });
+      // No test has run (as under `jest -t` matching none of them, when afterAll hooks are skipped too).
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(events).toEqual(["create", "destroy"]);
+    }
+  });
+
+  it("creates no probe store when every capability is declared", async () => {
+    let created = 0;
+    const collecting = new CollectingRunner();
+    runCheckpointStoreSpec({
+      name: "declared",
+      createStore: () => {
+        created++;
+        return new MapStore();
+      },
+      capabilities: { ttl: false, nativePrune: false, persistent: false, multiProcess: false },
+      runner: collecting.runner,
+    });
+    expect(created).toBe(0);
+    const results = await collecting.run();
+    expect(results.filter((r) => r.status === "failed").map((r) => `${r.title}: ${r.error?.message}`)).toEqual([]);
+    expect(created).toBe(results.filter((r) => r.status === "passed").length);
+  });
 });

@@ -7,6 +7,18 @@ export type CapabilityName = keyof StoreCapabilities;
 
 type Body<S> = (store: S) => Promise<void>;
 
+// Every capability, so that a spec told about all of them needs no probe store (the compiler keeps it complete).
+const ALL_CAPABILITIES: Record<CapabilityName, true> = {
+  ttl: true,
+  nativePrune: true,
+  persistent: true,
+  multiProcess: true,
+};
+
+function declaresAll(capabilities: StoreCapabilities | undefined): boolean {
+  return Object.keys(ALL_CAPABILITIES).every((name) => capabilities?.[name as CapabilityName] !== undefined);
+}
+
 function isPromiseLike<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown })?.then === "function";
 }
@@ -83,11 +95,19 @@ export class SpecContext<S extends CheckpointStore> {
 
   /**
    * The capabilities checks are registered with: `store.capabilities` of a store created now (when `createStore`
-   * is synchronous) with the `capabilities` option merged over them. Must be called inside a describe block,
-   * where it registers the disposal of that probe store.
+   * is synchronous) with the `capabilities` option merged over them. Must be called inside a describe block. When
+   * the option declares every capability there is nothing to learn, and no probe store is created.
+   *
+   * The probe store is disposed of as soon as it exists, not in an `afterAll`: a runner that filters out every
+   * test of the block (`jest -t …`) skips its hooks too, and a probe left open (a connection pool) would keep the
+   * process alive. A `beforeAll` waits for the disposal, so no test overlaps it, and reports its failure.
    */
   capabilities(): StoreCapabilities {
     if (this.resolved !== undefined) return this.resolved;
+    if (declaresAll(this.options.capabilities)) {
+      this.resolved = { ...this.options.capabilities };
+      return this.resolved;
+    }
     const created = this.options.createStore();
     let fromStore: StoreCapabilities = {};
     let probe: Promise<S | undefined>;
@@ -100,9 +120,15 @@ export class SpecContext<S extends CheckpointStore> {
       fromStore = created.capabilities ?? {};
       probe = Promise.resolve(created);
     }
-    this.options.runner.afterAll(async () => {
-      const store = await probe;
-      if (store !== undefined) await this.destroy(store);
+    const disposal = probe.then(
+      async (store): Promise<{ error?: unknown }> => {
+        if (store !== undefined) await this.destroy(store);
+        return {};
+      },
+    ).catch((error: unknown) => ({ error }));
+    this.options.runner.beforeAll(async () => {
+      const outcome = await disposal;
+      if ("error" in outcome) throw outcome.error;
     });
     this.resolved = { ...fromStore, ...this.options.capabilities };
     return this.resolved;

@@ -53,6 +53,8 @@ export interface SpecOptions<S extends CheckpointStore = CheckpointStore> {
    * Capabilities, merged over `store.capabilities`. `store.capabilities` can be read when the spec is registered
    * only if `createStore` returns synchronously; with an async `createStore` declare them here (a check fails if
    * the store declares one the spec was not told about). Setting one to `false` turns its checks off explicitly.
+   * When all four are declared, no store is created at registration (otherwise one is, to read its capabilities,
+   * and disposed of at once).
    */
   capabilities?: StoreCapabilities;
   /** Direct access to stored data; the corruption and stored-record checks run only when it is given. */

@@ -51,7 +51,7 @@ export const ALL_SPECS = [
  */
 export function runCheckpointStoreSpec<S extends CheckpointStore>(options: SpecOptions<S>): void {
   options.runner.describe(`CheckpointStore spec: ${options.name}`, () => {
-    contextOf(options).capabilities(); // one probe store for every concern, disposed after the suite
+    contextOf(options).capabilities(); // read once (from one probe store when needed) for every concern
     for (const spec of ALL_SPECS) spec(options);
   });
 }
