@@ -1,6 +1,7 @@
 import { inspect } from "node:util";
 import { randomBytes } from "node:crypto";
 import { InvalidArgumentError, StoreUnavailableError, createCheckpointId, type Checkpoint } from "@lg/core";
+import { createTestCheckpoint } from "@lg/store-testkit";
 import type postgres from "postgres";
 import { PostgresCheckpointStore } from "../src/index.js";
 import { adminClient, createTestStore, randomSchemaName, serverUrl, type TestStore } from "./helpers.js";
@@ -8,18 +9,7 @@ import { adminClient, createTestStore, randomSchemaName, serverUrl, type TestSto
 const PASSWORD = "s3cret-Pa55word";
 const ANY_URL = "postgres://postgres@127.0.0.1:5432/postgres"; // for option checks that never connect
 
-function checkpoint(executionId: string, version: number): Checkpoint {
-  return {
-    id: createCheckpointId(),
-    executionId,
-    nodeName: "n",
-    state: { version },
-    metadata: {},
-    timestamp: new Date(),
-    version,
-    next: [],
-  };
-}
+const checkpoint = (executionId: string, version: number): Checkpoint => createTestCheckpoint({ executionId, version });
 
 function expectNoPassword(error: unknown): void {
   expect(error).toBeInstanceOf(StoreUnavailableError);

@@ -1,4 +1,4 @@
-import { createCheckpointId } from "@lg/core";
+import { createTestCheckpoint } from "@lg/store-testkit";
 import type postgres from "postgres";
 import { MIGRATIONS, PostgresCheckpointStore, type Migration } from "../src/index.js";
 import { runMigrations } from "../src/migrations.js";
@@ -69,16 +69,7 @@ describe("setup() and migrations", () => {
       expect(results.flatMap((r) => r.applied)).toEqual([1]); // applied exactly once
       const [row] = await admin.unsafe(`SELECT count(*)::int AS n FROM "${schema}".checkpoints_migrations`);
       expect(row?.n).toBe(MIGRATIONS.length);
-      await (stores[0] as PostgresCheckpointStore).save({
-        id: createCheckpointId(),
-        executionId: "e",
-        nodeName: "n",
-        state: {},
-        metadata: {},
-        timestamp: new Date(),
-        version: 1,
-        next: [],
-      });
+      await (stores[0] as PostgresCheckpointStore).save(createTestCheckpoint({ executionId: "e", version: 1 }));
       expect((await (stores[4] as PostgresCheckpointStore).latest("e"))?.version).toBe(1);
     } finally {
       await Promise.all(stores.map((store) => store.close()));
@@ -160,16 +151,7 @@ describe("setup() and migrations", () => {
     }
     const store = await PostgresCheckpointStore.connect({ connString: url, schema });
     try {
-      const cp = (executionId: string, version: number) => ({
-        id: createCheckpointId(),
-        executionId,
-        nodeName: "n",
-        state: { version },
-        metadata: {},
-        timestamp: new Date(),
-        version,
-        next: [],
-      });
+      const cp = (executionId: string, version: number) => createTestCheckpoint({ executionId, version });
       for (const e of ["a", "b", "c", "d", "e"]) for (const v of [1, 2, 3]) await store.save(cp(e, v));
       await expect(store.save(cp("c", 2))).rejects.toMatchObject({ code: "LG_CHECKPOINT_CONFLICT" });
       expect((await store.latest("d"))?.version).toBe(3);
