@@ -12,6 +12,7 @@ import {
   serializeCheckpoint,
   StoreClosedError,
   StoreUnavailableError,
+  jsonTextEqual,
   validateListExecutionsOptions,
   validateListOptions,
   type Checkpoint,
@@ -147,7 +148,7 @@ export class JsonFileCheckpointStore implements CheckpointStore {
       const file = await this.readExecution(executionId);
       const sameId = file.entries.find((entry) => entry.id === id);
       if (sameId !== undefined) {
-        if (sameId.data === data) return; // identical re-save: nothing to do
+        if (jsonTextEqual(sameId.data, data)) return; // identical re-save (keys in any order): nothing to do
         throw new CheckpointConflictError(executionId, version);
       }
       if (file.entries.some((entry) => entry.version === version)) throw new CheckpointConflictError(executionId, version);

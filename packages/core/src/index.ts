@@ -15,3 +15,4 @@ export * from "./store-helpers.js";
 export * from "./graph/index.js";
 export * from "./wrappers/index.js";
 export * from "./order.js";
+export * from "./json-equal.js";

@@ -30,6 +30,8 @@ export interface CheckpointStore {
    *   the decision is made atomically by the backend (unique index, transaction or script), never by a
    *   read-then-write race. Of N concurrent saves of the same `(executionId, version)` exactly one succeeds.
    * - Saving the same `id` again with identical content is a no-op; with different content it is a conflict.
+   *   Identical means equal by `jsonEqual` once encoded: object keys in any order (a checkpoint read back from a
+   *   backend that reorders keys, like PostgreSQL's JSONB, saves again as a no-op), array items in order.
    * - Rejects with `SerializationError` (naming the path, e.g. `state.user.callback`) when state or metadata hold
    *   a function, a symbol or a cycle, and with `InvalidArgumentError` when a field is malformed.
    */

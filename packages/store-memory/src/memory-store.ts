@@ -5,6 +5,7 @@ import {
   assertNonEmptyString,
   decodeCheckpoint,
   encodeCheckpoint,
+  sameEncodedCheckpoint,
   selectPruneVictims,
   validateListExecutionsOptions,
   validateListOptions,
@@ -20,7 +21,6 @@ import {
   type StoreStats,
 } from "@lg/core";
 import { ByteTally } from "./byte-tally.js";
-import { sameEncodedCheckpoint } from "./json-equal.js";
 import { SortedStringList } from "./sorted-string-list.js";
 import { findByVersion, insertByVersion, removeByVersion, type StoredEntry } from "./version-index.js";
 

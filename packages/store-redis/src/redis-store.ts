@@ -6,6 +6,7 @@ import {
   assertNonEmptyString,
   deserializeCheckpoint,
   encodeCheckpoint,
+  jsonTextEqual,
   validateListExecutionsOptions,
   validateListOptions,
   validatePruneOptions,
@@ -44,6 +45,8 @@ const STORE_NAME = "RedisCheckpointStore";
 const DEFAULT_EXECUTIONS_PAGE = 100;
 /** Executions counted per `stats` script call. */
 const STATS_PAGE_SIZE = 200;
+// A save whose id holder is deleted between the save script and the comparing read is tried again this often.
+const SAVE_ATTEMPTS = 3;
 
 /** A lone UTF-16 surrogate: it has no UTF-8 form, so it cannot be part of a Redis key and round-trip. */
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
@@ -127,22 +130,33 @@ export class RedisCheckpointStore implements CheckpointStore {
     return this.keys.prefix;
   }
 
-  /** Inserts a checkpoint atomically; see {@link CheckpointStore.save}. */
+  /**
+   * Inserts a checkpoint atomically with one script; see {@link CheckpointStore.save}. When the id is stored with
+   * other text, one `HGET` tells a re-save of the same content with object keys in another order (a no-op, as on
+   * every store) from a conflict.
+   */
   async save(checkpoint: Checkpoint): Promise<void> {
     this.assertOpen();
     const encoded = encodeCheckpoint(checkpoint);
     const { id, executionId, version } = encoded;
     assertFitsInKey("checkpoint.id", id);
     assertFitsInKey("checkpoint.executionId", executionId);
-    const reply = await this.scripts.run(
-      SAVE,
-      [this.keys.checkpoint(id), this.keys.executionIndex(executionId), this.keys.executions()],
-      [this.prefix, id, executionId, String(version), JSON.stringify(encoded), String(encoded.timestamp), String(this.ttl)],
-    );
-    const result = integerReply(SAVE.name, reply);
-    if (result === SaveResult.idTaken || result === SaveResult.versionTaken) {
-      throw new CheckpointConflictError(executionId, version);
+    const body = JSON.stringify(encoded);
+    const dataKey = this.keys.checkpoint(id);
+    const keys = [dataKey, this.keys.executionIndex(executionId), this.keys.executions()];
+    const args = [this.prefix, id, executionId, String(version), body, String(encoded.timestamp), String(this.ttl)];
+    for (let attempt = 1; attempt <= SAVE_ATTEMPTS; attempt++) {
+      const result = integerReply(SAVE.name, await this.scripts.run(SAVE, keys, args));
+      if (result === SaveResult.saved || result === SaveResult.unchanged) return;
+      if (result !== SaveResult.idTaken) break;
+      const stored = await this.connection.send(["HGET", dataKey, FIELD.data], dataKey);
+      if (typeof stored === "string") {
+        if (jsonTextEqual(stored, body)) return;
+        break;
+      }
+      // The stored checkpoint was deleted or expired in between: its id is free again, so save anew.
     }
+    throw new CheckpointConflictError(executionId, version);
   }
 
   /** Returns the checkpoint with this id, or `undefined`; one `HGET` (a script with `refreshOnRead`). */

@@ -1,4 +1,11 @@
-import { TAG, decodeCheckpoint, encodeCheckpoint, parseJsonColumn, type Checkpoint } from "@lg/core";
+import {
+  TAG,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  jsonTextEqual,
+  parseJsonColumn,
+  type Checkpoint,
+} from "@lg/core";
 import type { CheckpointRow } from "./sql.js";
 
 /** The INSERT parameters of one checkpoint: exactly the row that will be stored, in `CHECKPOINT_COLUMNS` order. */
@@ -23,9 +30,26 @@ export function checkpointToParams(cp: Checkpoint): InsertParams {
   ];
 }
 
-/** True when a stored row holds exactly what `params` would insert (an idempotent re-save). */
+// The JSON text columns, and what a NULL in them reads as.
+const JSON_COLUMNS = new Map<number, string | null>([
+  [3, null], // state
+  [4, "{}"], // metadata
+  [8, null], // next
+]);
+
+/**
+ * True when a stored row holds what `params` would insert (an idempotent re-save): every column equal, JSON
+ * columns compared structurally when their text differs (core's `jsonTextEqual`: object keys in any order).
+ */
 export function rowMatchesParams(row: CheckpointRow, params: InsertParams): boolean {
-  return row.length === params.length && row.every((value, column) => value === params[column]);
+  if (row.length !== params.length) return false;
+  return row.every((value, column) => {
+    const wanted = params[column];
+    if (value === wanted) return true;
+    if (!JSON_COLUMNS.has(column) || typeof wanted !== "string") return false;
+    const stored = value ?? JSON_COLUMNS.get(column);
+    return typeof stored === "string" && jsonTextEqual(stored, wanted);
+  });
 }
 
 /**

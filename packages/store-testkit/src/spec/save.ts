@@ -1,4 +1,4 @@
-import { CheckpointConflictError, type CheckpointStore } from "@lg/core";
+import { CheckpointConflictError, type Checkpoint, type CheckpointStore } from "@lg/core";
 import { copyCheckpoint, createTestCheckpoint, uniqueId } from "../fixtures.js";
 import { contextOf } from "./context.js";
 import { expectCheckpoint, expectRejects, expectResolves, expectTrue, expectVersions } from "./expect.js";
@@ -8,7 +8,7 @@ const CONFLICT = { type: CheckpointConflictError, code: "LG_CHECKPOINT_CONFLICT"
 
 /**
  * `save`: every field round-trips through `load`; a checkpoint without a parent loads without one; re-saving
- * identical content is a no-op; a different checkpoint at a taken `(executionId, version)` and the same id with
+ * identical content is a no-op, also with object keys in another order (arrays stay ordered); a different checkpoint at a taken `(executionId, version)` and the same id with
  * different content are rejected with `CheckpointConflictError` (carrying the execution and version) and leave
  * the stored checkpoint unchanged; the same version in two executions does not conflict.
  */
@@ -48,6 +48,34 @@ export function saveSpec<S extends CheckpointStore>(options: SpecOptions<S>): vo
       await expectResolves(store.save(copyCheckpoint(cp)), "saving an identical copy of a stored checkpoint");
       expectVersions(await store.list(cp.executionId), [1], "an idempotent re-save must not add a checkpoint");
       expectCheckpoint(await store.load(cp.id), cp, "the re-saved checkpoint must be unchanged");
+    });
+
+    ctx.test("re-saving the same content with object keys in another order is a no-op", async (store) => {
+      const executionId = uniqueId("save");
+      const cp = createTestCheckpoint({
+        executionId,
+        version: 1,
+        state: { a: 1, nested: { x: "x", y: [{ p: 1, q: 2 }] }, list: [1, 2] },
+        metadata: { source: "loop", step: 1, execution_id: executionId },
+      });
+      await store.save(cp);
+      // What a checkpoint read back from another backend looks like (PostgreSQL's JSONB reorders keys): a restored
+      // backup or a retried copy must save again as a no-op.
+      const reordered: Checkpoint = {
+        ...cp,
+        state: { list: [1, 2], nested: { y: [{ q: 2, p: 1 }], x: "x" }, a: 1 },
+        metadata: { execution_id: executionId, step: 1, source: "loop" },
+      };
+      await expectResolves(store.save(reordered), "re-saving a stored checkpoint with its object keys in another order");
+      const loaded = await store.load(cp.id);
+      if (loaded !== undefined) await expectResolves(store.save(loaded), "re-saving a checkpoint as load returned it");
+      expectVersions(await store.list(executionId), [1], "a re-save with keys in another order must not add a checkpoint");
+      expectCheckpoint(await store.load(cp.id), cp, "the re-saved checkpoint must be unchanged");
+      await expectRejects(
+        store.save({ ...cp, state: { ...cp.state, list: [2, 1] } }),
+        CONFLICT,
+        "re-saving a stored id with array items in another order (arrays are ordered: different content)",
+      );
     });
 
     ctx.test("a different checkpoint at a taken (executionId, version) is a conflict", async (store) => {

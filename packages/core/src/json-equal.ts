@@ -1,8 +1,12 @@
-import type { EncodedCheckpoint, JsonValue } from "@lg/core";
+import type { EncodedCheckpoint } from "./codec.js";
+import type { JsonValue } from "./serializer.js";
 
 /**
  * Structural equality of two JSON values. Object keys are compared as sets (their order carries no meaning in
- * stored data), array items in order.
+ * stored data: PostgreSQL's JSONB, for one, does not keep it), array items in order.
+ *
+ * Stores use it to tell an identical re-save (a no-op) from a conflict, so that saving a checkpoint read back from
+ * any backend again (a restored backup, a retried copy) is idempotent everywhere.
  */
 export function jsonEqual(a: JsonValue, b: JsonValue): boolean {
   if (a === b) return true;
@@ -21,7 +25,10 @@ export function jsonEqual(a: JsonValue, b: JsonValue): boolean {
   return true;
 }
 
-/** Whether two encoded checkpoints hold the same content in every field (what makes a re-save idempotent). */
+/**
+ * Whether two encoded checkpoints hold the same content in every field, object keys in any order: what makes a
+ * re-save idempotent under the `CheckpointStore` contract.
+ */
 export function sameEncodedCheckpoint(a: EncodedCheckpoint, b: EncodedCheckpoint): boolean {
   return (
     a.id === b.id &&
@@ -34,4 +41,18 @@ export function sameEncodedCheckpoint(a: EncodedCheckpoint, b: EncodedCheckpoint
     jsonEqual(a.state, b.state) &&
     jsonEqual(a.metadata, b.metadata)
   );
+}
+
+/**
+ * Whether two JSON texts hold the same value by {@link jsonEqual} (object keys in any order). Identical texts are
+ * equal; otherwise text that does not parse equals nothing. For stores that keep JSON text and must tell an
+ * identical re-save from a conflict.
+ */
+export function jsonTextEqual(a: string, b: string): boolean {
+  if (a === b) return true;
+  try {
+    return jsonEqual(JSON.parse(a) as JsonValue, JSON.parse(b) as JsonValue);
+  } catch {
+    return false;
+  }
 }
