@@ -18,7 +18,8 @@ export interface PendingCheckpoint<S> {
 /**
  * Applies one run's `CheckpointConfig`: decides when to save (autoSave / saveInterval / finish), assigns versions
  * (latest version read + 1, so a concurrent writer makes the store raise a conflict), links `parentId`, awaits every
- * save, and prunes to `maxCheckpoints` while protecting the checkpoint the run resumed from.
+ * save, and prunes to `maxCheckpoints` while protecting the checkpoint the run resumed from and every checkpoint
+ * that records a pause nothing has continued from yet.
  */
 export class RunCheckpointer<S> {
   /** The newest version this run has read or written. */
@@ -28,6 +29,8 @@ export class RunCheckpointer<S> {
   private pending: PendingCheckpoint<S> | undefined;
   private lastSaveAt: number;
   private readonly protect: string[] = [];
+  /** The id of a paused base, until this run's first save answers it. */
+  private answeredPause: string | undefined;
 
   constructor(
     private readonly config: CheckpointConfig | undefined,
@@ -47,11 +50,17 @@ export class RunCheckpointer<S> {
     return this.parent;
   }
 
-  /** Starts from `base` (resumed or forked from) with `latestVersion` the execution's newest version. */
+  /**
+   * Starts from `base` (resumed or forked from) with `latestVersion` the execution's newest version. The base is
+   * protected from pruning for the whole run, except a base that records a pause: once this run has saved a
+   * checkpoint continuing from it, that pause is answered and the base prunes like any other.
+   */
   startFrom(base: Checkpoint | undefined, latestVersion: number): void {
     this.parent = base;
     this.latestVersion = latestVersion;
-    if (base !== undefined) this.protect.push(base.id);
+    if (base === undefined) return;
+    this.protect.push(base.id);
+    if (hasPause(base)) this.answeredPause = base.id;
   }
 
   /** Records progress; it is written now or later depending on the save policy. */
@@ -85,6 +94,18 @@ export class RunCheckpointer<S> {
       next: [...pending.next],
     };
     if (this.parent !== undefined) cp.parentId = this.parent.id;
+    await this.saveAndPrune(cp);
+    this.pending = undefined;
+    return cp as Checkpoint;
+  }
+
+  /**
+   * Saves a checkpoint built elsewhere (`updateState`), then prunes to `maxCheckpoints`. Failures other than the
+   * checkpoint's own faults (conflict, unstorable value, bad field) become `CheckpointSaveError`.
+   */
+  async saveAndPrune(cp: Checkpoint<S>): Promise<void> {
+    const store = this.config?.store;
+    if (store === undefined) throw new InvalidArgumentError("saving a checkpoint needs compile({ checkpoint: { store } })");
     try {
       await store.save(cp as Checkpoint);
     } catch (error) {
@@ -94,21 +115,43 @@ export class RunCheckpointer<S> {
       }
       throw new CheckpointSaveError(this.executionId, error);
     }
-    this.pending = undefined;
     this.parent = cp as Checkpoint;
     this.latestVersion = cp.version;
     this.lastSaveAt = Date.now();
+    if (this.answeredPause !== undefined) {
+      this.protect.splice(this.protect.indexOf(this.answeredPause), 1);
+      this.answeredPause = undefined;
+    }
     await this.prune(store, cp.version);
-    return cp as Checkpoint;
   }
 
   private async prune(store: CheckpointStore, version: number): Promise<void> {
     const keepLast = this.config?.maxCheckpoints;
     if (keepLast === undefined || version <= keepLast) return;
     try {
-      await pruneCheckpoints(store, this.executionId, { keepLast, protect: this.protect });
+      const cutoff = version - keepLast; // versions up to here fall out of the newest keepLast
+      const protect = [...this.protect, ...(await pendingPauses(store, this.executionId, cutoff))];
+      await pruneCheckpoints(store, this.executionId, { keepLast, protect });
     } catch (error) {
       throw new CheckpointSaveError(this.executionId, error);
     }
   }
+}
+
+/**
+ * Ids of checkpoints at or below `cutoff` that record a pause (`metadata.interrupts`) nothing continues from:
+ * an execution waiting for a human there (on any branch) must stay resumable. A pause counts as answered when a
+ * checkpoint names it as `parentId`; the list reaches one version past the cutoff, where the continuation of the
+ * newest candidate lies. A pause answered only by a later fork is kept too (the safe side).
+ */
+async function pendingPauses(store: CheckpointStore, executionId: string, cutoff: number): Promise<string[]> {
+  const rows = await store.list(executionId, { beforeVersion: cutoff + 2 });
+  const continued = new Set(rows.map((cp) => cp.parentId));
+  return rows
+    .filter((cp) => cp.version <= cutoff && hasPause(cp) && !continued.has(cp.id))
+    .map((cp) => cp.id);
+}
+
+function hasPause(cp: Checkpoint): boolean {
+  return Array.isArray(cp.metadata.interrupts) && cp.metadata.interrupts.length > 0;
 }

@@ -1,6 +1,6 @@
 import type { Checkpoint } from "../checkpoint.js";
 import { INPUT_NODE, UPDATE_NODE } from "../checkpoint.js";
-import { CheckpointNotFoundError, InvalidArgumentError, LgError } from "../errors.js";
+import { CheckpointNotFoundError, InvalidArgumentError } from "../errors.js";
 import { createCheckpointId, createExecutionId } from "../ids.js";
 import type { CheckpointStore } from "../store.js";
 import { assertNonEmptyString } from "../validate.js";
@@ -22,6 +22,9 @@ import type {
 } from "./types.js";
 
 const DEFAULT_RECURSION_LIMIT = 25;
+
+/** Metadata keys the runtime writes itself; `InvokeOptions.metadata` may not use them. */
+const RESERVED_METADATA = ["source", "step", "execution_id", "interrupts", "resumes", "pendingWrites", "nodes", "asNode"];
 
 /** Input of `invoke`/`stream`: new input (merged into the state), `null` to resume, or a {@link Command}. */
 export type GraphInput<S> = Partial<S> | Command<S> | null;
@@ -57,16 +60,21 @@ export class CompiledGraph<S extends object> {
   async *stream(input: GraphInput<S>, options: InvokeOptions = {}): AsyncGenerator<StreamEvent<S>, RunResult<S>> {
     const executionId = options.executionId ?? createExecutionId();
     assertNonEmptyString("executionId", executionId);
-    const saver = new RunCheckpointer<S>(this.options.checkpoint, executionId, { ...(options.metadata ?? {}) });
+    if (options.checkpointId !== undefined) assertNonEmptyString("checkpointId", options.checkpointId);
+    const recursionLimit = options.recursionLimit ?? this.options.recursionLimit ?? DEFAULT_RECURSION_LIMIT;
+    if (!Number.isSafeInteger(recursionLimit) || recursionLimit < 1) {
+      throw new InvalidArgumentError(`recursionLimit must be a positive integer, got ${String(recursionLimit)}`);
+    }
+    const saver = new RunCheckpointer<S>(this.options.checkpoint, executionId, userMetadata(options.metadata));
     const start =
       input === null || input instanceof Command
         ? await this.resumeStart(saver, executionId, input, options.checkpointId)
-        : await this.freshStart(saver, executionId, input);
+        : await this.freshStart(saver, executionId, input, options.checkpointId);
     const settings: RunSettings = {
       executionId,
       interruptBefore: new Set(this.options.interruptBefore ?? []),
       interruptAfter: new Set(this.options.interruptAfter ?? []),
-      recursionLimit: options.recursionLimit ?? this.options.recursionLimit ?? DEFAULT_RECURSION_LIMIT,
+      recursionLimit,
     };
     return yield* executeRun(this.spec, settings, saver, start);
   }
@@ -89,10 +97,13 @@ export class CompiledGraph<S extends object> {
    * Writes a new checkpoint whose state is the latest (or `checkpointId`'s) state with `values` merged through the
    * reducers — a human edit (`metadata.source: "update"`) or, from an older checkpoint, a fork (`"fork"`). Its
    * version is the execution's next one and its `parentId` the edited checkpoint. With `asNode`, `next` becomes
-   * that node's successors; otherwise it stays the edited checkpoint's `next`.
+   * that node's successors; otherwise it stays the edited checkpoint's `next` (and a pause it recorded, so that
+   * resuming continues past it). Applies `maxCheckpoints` like a run does.
    */
   async updateState(executionId: string, values: Partial<S>, options: UpdateStateOptions = {}): Promise<StateSnapshot<S>> {
     const store = this.requireStore("updateState");
+    assertNonEmptyString("executionId", executionId);
+    assertStateUpdate("updateState values", values);
     const latest = await store.latest(executionId);
     const base = options.checkpointId === undefined ? latest : await this.loadOwn(store, executionId, options.checkpointId);
     if (base === undefined || latest === undefined) throw new CheckpointNotFoundError({ executionId });
@@ -119,14 +130,16 @@ export class CompiledGraph<S extends object> {
       parentId: base.id,
       next,
     };
-    await store.save(cp as Checkpoint);
+    const saver = new RunCheckpointer<S>(this.options.checkpoint, executionId, {});
+    saver.startFrom(base, latest.version);
+    await saver.saveAndPrune(cp);
     return toSnapshot<S>(cp as Checkpoint);
   }
 
   private requireStore(operation: string): CheckpointStore {
     const store = this.options.checkpoint?.store;
     if (store === undefined) {
-      throw new LgError("LG_INVALID_ARGUMENT", `${operation} needs a checkpoint store: compile({ checkpoint: { store } })`);
+      throw new InvalidArgumentError(`${operation} needs a checkpoint store: compile({ checkpoint: { store } })`);
     }
     return store;
   }
@@ -137,12 +150,23 @@ export class CompiledGraph<S extends object> {
     return cp;
   }
 
-  private async freshStart(saver: RunCheckpointer<S>, executionId: string, input: Partial<S>): Promise<RunStart<S>> {
+  /**
+   * New input: merged into the execution's latest state (a new execution starts from the channel defaults), or
+   * into `checkpointId`'s state — a fork that continues from that checkpoint with the input.
+   */
+  private async freshStart(
+    saver: RunCheckpointer<S>,
+    executionId: string,
+    input: Partial<S>,
+    checkpointId: string | undefined,
+  ): Promise<RunStart<S>> {
     if (input === null || typeof input !== "object" || Array.isArray(input)) {
       throw new InvalidArgumentError("invoke input must be a state object, null (resume) or a Command");
     }
-    const previous = saver.store === undefined ? undefined : await saver.store.latest(executionId);
-    saver.startFrom(previous, previous?.version ?? 0);
+    const store = checkpointId === undefined ? saver.store : this.requireStore("invoke with a checkpointId");
+    const latest = store === undefined ? undefined : await store.latest(executionId);
+    const previous = checkpointId === undefined || store === undefined ? latest : await this.loadOwn(store, executionId, checkpointId);
+    saver.startFrom(previous, latest?.version ?? 0);
     const base = previous === undefined ? initialState(this.spec.channels) : (previous.state as S);
     const state = applyUpdate(this.spec.channels, base, input);
     const step = previous === undefined ? 0 : stepOf(previous) + 1;
@@ -152,7 +176,7 @@ export class CompiledGraph<S extends object> {
       step,
       resumes: {},
       pendingWrites: {},
-      resuming: false,
+      passedBefore: [],
       inputCheckpoint: { source: "input", nodeName: INPUT_NODE },
     };
   }
@@ -169,20 +193,23 @@ export class CompiledGraph<S extends object> {
     if (base === undefined || latest === undefined) throw new CheckpointNotFoundError({ executionId });
     saver.startFrom(base, latest.version);
     const pending = pendingInterruptMetadata(base);
+    const asked = (pending.interrupts ?? []).filter((i) => i.when === "inside");
     const resumes: Record<string, unknown[]> = Object.assign(Object.create(null) as Record<string, unknown[]>, pending.resumes);
     if (command?.hasResume === true) {
-      for (const [node, answer] of answersByNode(executionId, base.id, pending.interrupts ?? [], command.resume)) {
+      for (const [node, answer] of answersByNode(executionId, base.id, asked, command.resume)) {
         resumes[node] = [...(ownValue(resumes, node) ?? []), answer];
       }
     }
     const update = command?.update;
+    if (update !== undefined) assertStateUpdate("Command update", update);
     const start: RunStart<S> = {
       state: update === undefined ? (base.state as S) : applyUpdate(this.spec.channels, base.state as S, update),
       next: [...base.next],
       step: stepOf(base),
       resumes,
       pendingWrites: (pending.pendingWrites ?? {}) as Record<string, Partial<S>>,
-      resuming: true,
+      // Nodes the base paused before, or interrupted inside, run now without pausing before them again.
+      passedBefore: (pending.interrupts ?? []).filter((i) => i.when !== "after").map((i) => i.node),
     };
     // A Command's update is a human edit: it is recorded as its own checkpoint before the run continues.
     // It keeps the pending interrupt, so a resume that fails after it can be answered again.
@@ -234,6 +261,28 @@ function pendingInterruptMetadata(cp: Checkpoint): PendingInterruptMetadata {
   if (resumes !== undefined && typeof resumes === "object") out.resumes = resumes;
   if (pendingWrites !== undefined && typeof pendingWrites === "object") out.pendingWrites = pendingWrites;
   return out;
+}
+
+/** Copies `InvokeOptions.metadata`, refusing the keys the runtime writes (they steer resuming). */
+function userMetadata(metadata: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (metadata === undefined) return {};
+  if (metadata === null || typeof metadata !== "object" || Array.isArray(metadata)) {
+    throw new InvalidArgumentError("InvokeOptions.metadata must be a plain object");
+  }
+  const reserved = RESERVED_METADATA.filter((key) => Object.prototype.hasOwnProperty.call(metadata, key));
+  if (reserved.length > 0) {
+    throw new InvalidArgumentError(
+      `InvokeOptions.metadata may not set ${reserved.join(", ")}: the runtime writes these keys itself`,
+    );
+  }
+  return { ...metadata };
+}
+
+/** State updates (`updateState` values, a `Command`'s update) are objects of state keys. */
+function assertStateUpdate(what: string, value: unknown): void {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new InvalidArgumentError(`${what} must be an object of state keys, got ${value === null ? "null" : typeof value}`);
+  }
 }
 
 function stepOf(cp: Checkpoint): number {

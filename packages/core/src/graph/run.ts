@@ -1,6 +1,6 @@
 import type { Checkpoint, CheckpointMetadata, CheckpointSource } from "../checkpoint.js";
 import { INTERRUPT_NODE } from "../checkpoint.js";
-import { GraphInterrupt, GraphRecursionError, LgError, NodeError } from "../errors.js";
+import { GraphInterrupt, GraphRecursionError, InvalidArgumentError, LgError, NodeError } from "../errors.js";
 import { applyUpdate } from "./channels.js";
 import type { RunCheckpointer } from "./checkpointer.js";
 import { runWithResumes, interrupt } from "./interrupt.js";
@@ -17,8 +17,11 @@ export interface RunStart<S> {
   resumes: Record<string, unknown[]>;
   /** Updates of nodes that finished in an interrupted super-step (not run again). */
   pendingWrites: Record<string, Partial<S>>;
-  /** Skip `interruptBefore` for the first step (the run resumes past that pause). */
-  resuming: boolean;
+  /**
+   * Nodes whose `interruptBefore` pause the base checkpoint records as taken (or that were interrupted inside):
+   * the first step runs them without pausing again. Empty for a fresh start.
+   */
+  passedBefore: readonly string[];
   /** Record an input checkpoint before the first step (with extra metadata, e.g. a still-pending interrupt). */
   inputCheckpoint?: { source: CheckpointSource; nodeName: string; extra?: CheckpointMetadata };
 }
@@ -47,19 +50,30 @@ export async function* executeRun<S extends object>(
   start: RunStart<S>,
 ): AsyncGenerator<StreamEvent<S>, RunResult<S>> {
   let { state, next, step, resumes, pendingWrites } = start;
-  let skipInterruptBefore = start.resuming;
+  let passed: ReadonlySet<string> = new Set(start.passedBefore);
+  // Nodes the checkpoint last recorded by this run marks as paused before (so a resume skips that pause).
+  let marked: ReadonlySet<string> = new Set(start.passedBefore);
   if (start.inputCheckpoint !== undefined) {
-    const cp = await saver.record({ ...start.inputCheckpoint, state, next, step });
+    const input = start.inputCheckpoint;
+    const upcoming = input.extra?.interrupts === undefined ? beforePauses(settings, next, passed) : [];
+    const cp = await saver.record({ ...input, state, next, step, extra: withPauses(input.extra, upcoming) });
+    if (input.extra?.interrupts === undefined) marked = new Set(upcoming.map((i) => i.node));
     if (cp !== undefined) yield checkpointEvent(cp);
   }
   let stepsRun = 0;
   for (;;) {
     if (next.length === 0) return yield* finish(saver, settings, state, next, []);
-    const paused = skipInterruptBefore ? [] : next.filter((node) => settings.interruptBefore.has(node));
+    const paused = beforePauses(settings, next, passed);
     if (paused.length > 0) {
-      return yield* finish(saver, settings, state, next, paused.map((node) => pause(node, "before")));
+      if (!paused.every((i) => marked.has(i.node))) {
+        // The checkpoint the run stands on does not say it paused here (a resume from an edit or from a pause
+        // after a node): record one that does, so that resuming from it continues past this pause.
+        const cp = await saver.record({ nodeName: INTERRUPT_NODE, state, next, source: "loop", step, extra: { interrupts: paused } });
+        if (cp !== undefined) yield checkpointEvent(cp);
+      }
+      return yield* finish(saver, settings, state, next, paused);
     }
-    skipInterruptBefore = false;
+    passed = new Set();
     if (stepsRun >= settings.recursionLimit) {
       await flushQuietly(saver);
       throw new GraphRecursionError(settings.recursionLimit, settings.executionId);
@@ -105,10 +119,20 @@ export async function* executeRun<S extends object>(
     resumes = {};
     pendingWrites = {};
     yield { type: "step", step, nodes: ran, updates, state };
-    const cp = await saver.record({ nodeName: ran.join(","), state, next, source: "loop", step, extra: { nodes: ran } });
+    // The pause that follows this checkpoint, if any, is recorded in it: a resume from it continues past the pause.
+    const after = next.length === 0 ? [] : ran.filter((node) => settings.interruptAfter.has(node)).map((node) => pause(node, "after"));
+    const before = after.length > 0 ? [] : beforePauses(settings, next, passed);
+    const cp = await saver.record({
+      nodeName: ran.join(","),
+      state,
+      next,
+      source: "loop",
+      step,
+      extra: withPauses({ nodes: ran }, [...after, ...before]),
+    });
+    marked = new Set(before.map((i) => i.node));
     if (cp !== undefined) yield checkpointEvent(cp);
-    const after = next.length === 0 ? [] : ran.filter((node) => settings.interruptAfter.has(node));
-    if (after.length > 0) return yield* finish(saver, settings, state, next, after.map((node) => pause(node, "after")));
+    if (after.length > 0) return yield* finish(saver, settings, state, next, after);
   }
 }
 
@@ -119,6 +143,15 @@ export function ownValue<V>(record: Record<string, V>, key: string): V | undefin
 
 function pause(node: string, when: "before" | "after"): InterruptInfo {
   return { node, when, value: undefined };
+}
+
+/** The `interruptBefore` pauses due before `next` runs, leaving out nodes whose pause was already taken. */
+function beforePauses(settings: RunSettings, next: readonly string[], passed: ReadonlySet<string>): InterruptInfo[] {
+  return next.filter((node) => settings.interruptBefore.has(node) && !passed.has(node)).map((node) => pause(node, "before"));
+}
+
+function withPauses(extra: CheckpointMetadata | undefined, pauses: InterruptInfo[]): CheckpointMetadata | undefined {
+  return pauses.length === 0 ? extra : { ...extra, interrupts: pauses };
 }
 
 function checkpointEvent<S>(cp: Checkpoint): StreamEvent<S> {
@@ -186,7 +219,13 @@ async function runStep<S extends object>(
       const update = await runWithResumes(ownValue(resumes, node) ?? [], () =>
         fn(state, { node, executionId, step, interrupt }),
       );
-      return { node, kind: "ok", update: update ?? {} };
+      if (update === undefined || update === null) return { node, kind: "ok", update: {} };
+      if (typeof update !== "object" || Array.isArray(update)) {
+        const got = Array.isArray(update) ? "an array" : typeof update;
+        const error = new InvalidArgumentError(`node "${node}" must return an object of state keys (or nothing), got ${got}`);
+        return { node, kind: "error", error };
+      }
+      return { node, kind: "ok", update };
     } catch (error) {
       if (error instanceof GraphInterrupt) return { node, kind: "interrupt", value: error.value };
       return { node, kind: "error", error };
