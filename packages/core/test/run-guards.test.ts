@@ -4,6 +4,7 @@ import {
   END,
   interrupt,
   InvalidArgumentError,
+  isCommand,
   NodeError,
   START,
   StateGraph,
@@ -122,6 +123,32 @@ describe("interruptBefore and resuming", () => {
     await expect(app.invoke(new Command({ resume: "yes" }), { executionId: "e" })).rejects.toBeInstanceOf(
       InvalidArgumentError,
     );
+  });
+});
+
+describe("a Command from another copy of @lg/core", () => {
+  it("resumes like one of this copy (the ESM and CommonJS builds loaded side by side)", async () => {
+    const store = new MapStore();
+    const app = new StateGraph<{ answer?: string }>({})
+      .addNode("ask", () => ({ answer: interrupt<string>("name?") }))
+      .addEdge(START, "ask")
+      .addEdge("ask", END)
+      .compile({ checkpoint: { store } });
+    await app.invoke({}, { executionId: "e" });
+    // What `new Command({ resume: "ann" })` of the other build is: a different class, the same shared brand.
+    class ForeignCommand {
+      readonly [Symbol.for("@lg/core/Command")] = true;
+      readonly resume = "ann";
+      readonly update = undefined;
+      readonly hasResume = true;
+    }
+    const foreign = new ForeignCommand();
+    expect(foreign instanceof Command).toBe(false);
+    expect(isCommand(foreign)).toBe(true);
+    expect(isCommand({ resume: "ann" })).toBe(false);
+    const result = await app.invoke(foreign as unknown as Command<{ answer?: string }>, { executionId: "e" });
+    expect(result.status).toBe("done");
+    expect(result.state).toEqual({ answer: "ann" });
   });
 });
 

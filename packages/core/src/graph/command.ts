@@ -6,6 +6,9 @@ export interface CommandInit<S> {
   update?: Partial<S>;
 }
 
+// Shared by every copy of this module (the ESM and the CommonJS build may both be loaded in one process).
+const COMMAND_BRAND = Symbol.for("@lg/core/Command");
+
 /**
  * Input that resumes an execution instead of starting it: `invoke(new Command({ resume: "yes" }), { executionId })`.
  *
@@ -19,10 +22,21 @@ export class Command<S = Record<string, unknown>> {
   /** Whether a resume value was given (so `undefined` can be a real answer). */
   readonly hasResume: boolean;
 
+  /** Marks commands from any copy of `@lg/core` (see {@link isCommand}). */
+  readonly [COMMAND_BRAND] = true;
+
   /** Creates a command. */
   constructor(init: CommandInit<S> = {}) {
     this.hasResume = Object.prototype.hasOwnProperty.call(init, "resume");
     this.resume = init.resume;
     this.update = init.update;
   }
+}
+
+/**
+ * Whether `value` is a {@link Command}, also one created by another copy of `@lg/core` in the same process (its ESM
+ * and CommonJS builds loaded side by side), where `instanceof` would say no and the command would be taken for input.
+ */
+export function isCommand<S>(value: unknown): value is Command<S> {
+  return value instanceof Command || (typeof value === "object" && value !== null && COMMAND_BRAND in value);
 }

@@ -6,7 +6,7 @@ import type { CheckpointStore } from "../store.js";
 import { assertNonEmptyString } from "../validate.js";
 import { applyUpdate, initialState } from "./channels.js";
 import { RunCheckpointer } from "./checkpointer.js";
-import { Command } from "./command.js";
+import { isCommand, type Command } from "./command.js";
 import { executeRun, ownValue, type RunSettings, type RunStart } from "./run.js";
 import { entryNodes, nextNodes } from "./routing.js";
 import { toSnapshot } from "./snapshot.js";
@@ -67,7 +67,7 @@ export class CompiledGraph<S extends object> {
     }
     const saver = new RunCheckpointer<S>(this.options.checkpoint, executionId, userMetadata(options.metadata));
     const start =
-      input === null || input instanceof Command
+      input === null || isCommand<S>(input)
         ? await this.resumeStart(saver, executionId, input, options.checkpointId)
         : await this.freshStart(saver, executionId, input, options.checkpointId);
     const settings: RunSettings = {

@@ -1,6 +1,6 @@
 export { START, END } from "./constants.js";
 export { appendReducer, type Reducer, type ChannelSpec, type Channels } from "./channels.js";
-export { Command, type CommandInit } from "./command.js";
+export { Command, isCommand, type CommandInit } from "./command.js";
 export { interrupt, type NodeContext } from "./interrupt.js";
 export { StateGraph, type StateGraphOptions, type GraphSpec, type ConditionalEdge } from "./state-graph.js";
 export { CompiledGraph, type GraphInput } from "./compiled-graph.js";
