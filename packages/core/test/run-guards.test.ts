@@ -137,10 +137,12 @@ describe("a Command from another copy of @lg/core", () => {
     await app.invoke({}, { executionId: "e" });
     // What `new Command({ resume: "ann" })` of the other build is: a different class, the same shared brand.
     class ForeignCommand {
-      readonly [Symbol.for("@lg/core/Command")] = true;
       readonly resume = "ann";
       readonly update = undefined;
       readonly hasResume = true;
+      constructor() {
+        Object.defineProperty(this, Symbol.for("@lg/core/Command"), { value: true });
+      }
     }
     const foreign = new ForeignCommand();
     expect(foreign instanceof Command).toBe(false);

@@ -29,8 +29,10 @@ export class RunCheckpointer<S> {
   private pending: PendingCheckpoint<S> | undefined;
   private lastSaveAt: number;
   private readonly protect: string[] = [];
-  /** The id of a paused base, until this run's first save answers it. */
-  private answeredPause: string | undefined;
+  /** The id of the base when it records a pause. */
+  private pausedBase: string | undefined;
+  /** Whether this run has saved a checkpoint, i.e. continued from (and so answered) its base. */
+  private saved = false;
 
   constructor(
     private readonly config: CheckpointConfig | undefined,
@@ -52,15 +54,34 @@ export class RunCheckpointer<S> {
 
   /**
    * Starts from `base` (resumed or forked from) with `latestVersion` the execution's newest version. The base is
-   * protected from pruning for the whole run, except a base that records a pause: once this run has saved a
-   * checkpoint continuing from it, that pause is answered and the base prunes like any other.
+   * protected from pruning for the whole run.
    */
   startFrom(base: Checkpoint | undefined, latestVersion: number): void {
     this.parent = base;
     this.latestVersion = latestVersion;
     if (base === undefined) return;
     this.protect.push(base.id);
-    if (hasPause(base)) this.answeredPause = base.id;
+    if (hasPause(base)) this.pausedBase = base.id;
+  }
+
+  /**
+   * Ends the run's protection of its base. A base that records a pause this run has answered (by saving a checkpoint
+   * that continues from it) is then pruned like any other checkpoint, if it is outside the newest `maxCheckpoints`:
+   * once the checkpoints that continued from it are pruned, nothing else would tell that its pause was answered.
+   */
+  async release(): Promise<void> {
+    const store = this.config?.store;
+    const keepLast = this.config?.maxCheckpoints;
+    const answered = this.saved ? this.pausedBase : undefined;
+    if (store === undefined || keepLast === undefined || answered === undefined) return;
+    const cutoff = this.latestVersion - keepLast;
+    if (cutoff < 1) return;
+    try {
+      const protect = (await pendingPauses(store, this.executionId, cutoff)).filter((id) => id !== answered);
+      await pruneCheckpoints(store, this.executionId, { keepLast, protect });
+    } catch (error) {
+      throw new CheckpointSaveError(this.executionId, error);
+    }
   }
 
   /** Records progress; it is written now or later depending on the save policy. */
@@ -118,10 +139,7 @@ export class RunCheckpointer<S> {
     this.parent = cp as Checkpoint;
     this.latestVersion = cp.version;
     this.lastSaveAt = Date.now();
-    if (this.answeredPause !== undefined) {
-      this.protect.splice(this.protect.indexOf(this.answeredPause), 1);
-      this.answeredPause = undefined;
-    }
+    this.saved = true;
     await this.prune(store, cp.version);
   }
 

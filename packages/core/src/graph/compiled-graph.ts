@@ -133,6 +133,7 @@ export class CompiledGraph<S extends object> {
     const saver = new RunCheckpointer<S>(this.options.checkpoint, executionId, {});
     saver.startFrom(base, latest.version);
     await saver.saveAndPrune(cp);
+    await saver.release();
     return toSnapshot<S>(cp as Checkpoint);
   }
 

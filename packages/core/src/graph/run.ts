@@ -170,6 +170,7 @@ async function flushQuietly<S>(saver: RunCheckpointer<S>): Promise<void> {
   // The run is already failing: keep its progress if the store allows, but report the original error.
   try {
     await saver.flush();
+    await saver.release();
   } catch {
     /* the original error is more useful to the caller */
   }
@@ -183,6 +184,7 @@ async function* finish<S>(
   interrupts: InterruptInfo[],
 ): AsyncGenerator<StreamEvent<S>, RunResult<S>> {
   const saved = await saver.flush();
+  await saver.release();
   if (saved !== undefined) yield checkpointEvent(saved);
   const current = saver.current;
   const result: RunResult<S> = {
