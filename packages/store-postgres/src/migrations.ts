@@ -1,5 +1,6 @@
 import { StoreUnavailableError } from "@lg/core";
 import type postgres from "postgres";
+import { assertAdoptable } from "./adopt.js";
 import type { PostgresClient, ResolvedPostgresOptions } from "./options.js";
 
 /**
@@ -116,12 +117,16 @@ async function migrateLocked(conn: postgres.ReservedSql, o: ResolvedPostgresOpti
   const [schema] = await conn.unsafe("SELECT 1 FROM pg_namespace WHERE nspname = $1::text", [o.schema]).values();
   // Only create the schema when it is missing: CREATE SCHEMA needs a privilege many application roles lack.
   if (schema === undefined) await conn.unsafe(`CREATE SCHEMA IF NOT EXISTS ${o.quotedSchema}`);
+  const recorded = await appliedVersions(conn, o);
+  // Nothing recorded yet: a table (or index) of that name was made by someone else; adopt it only when it has
+  // the store's layout. Checked before the migrations table is created, so a refusal leaves nothing behind.
+  if (recorded === undefined || recorded.size === 0) await assertAdoptable(conn, o);
   await conn.unsafe(
     `CREATE TABLE IF NOT EXISTS ${o.qualifiedMigrationsTable} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, ` +
       "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
   );
   const applied: number[] = [];
-  for (const m of pendingOf(migrations, await appliedVersions(conn, o))) {
+  for (const m of pendingOf(migrations, recorded)) {
     await applyMigration(conn, m, o);
     applied.push(m.version);
   }

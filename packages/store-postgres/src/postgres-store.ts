@@ -24,6 +24,7 @@ import { runMigrations, type MigrationResult } from "./migrations.js";
 import { resolveOptions, type PostgresClient, type PostgresOptions, type ResolvedPostgresOptions } from "./options.js";
 import { rowToCheckpoint, toSaveParams, toTimestampText } from "./rows.js";
 import { SaveOutcome, buildStatements, type CheckpointStatements } from "./sql.js";
+import { executionBound, isStorableText } from "./text.js";
 
 type Param = string | number | null;
 
@@ -153,19 +154,27 @@ export class PostgresCheckpointStore implements CheckpointStore {
     throw new CheckpointConflictError(checkpoint.executionId, checkpoint.version);
   }
 
-  /** Returns the checkpoint with this id, or `undefined`. */
+  /**
+   * Returns the checkpoint with this id, or `undefined`. An id PostgreSQL text cannot hold (U+0000, an unpaired
+   * surrogate) was never saved: `undefined` without a query.
+   */
   async load(id: string): Promise<Checkpoint | undefined> {
     this.assertOpen();
     assertNonEmptyString("id", id);
+    if (!isStorableText(id)) return undefined;
     const [row] = await this.rows(this.statements.load, [id]);
     return row === undefined ? undefined : rowToCheckpoint(row);
   }
 
-  /** Lists an execution's checkpoints by version through the `(execution_id, version)` index. */
+  /**
+   * Lists an execution's checkpoints by version through the `(execution_id, version)` index (`[]` without a query
+   * for an execution id PostgreSQL text cannot hold).
+   */
   async list(executionId: string, options: ListOptions = {}): Promise<Checkpoint[]> {
     this.assertOpen();
     assertNonEmptyString("executionId", executionId);
     validateListOptions(options);
+    if (!isStorableText(executionId)) return [];
     const text = options.order === "desc" ? this.statements.listDesc : this.statements.listAsc;
     const rows = await this.rows(text, [
       executionId,
@@ -180,14 +189,16 @@ export class PostgresCheckpointStore implements CheckpointStore {
   async latest(executionId: string): Promise<Checkpoint | undefined> {
     this.assertOpen();
     assertNonEmptyString("executionId", executionId);
+    if (!isStorableText(executionId)) return undefined;
     const [row] = await this.rows(this.statements.latest, [executionId]);
     return row === undefined ? undefined : rowToCheckpoint(row);
   }
 
-  /** Deletes one checkpoint; no error when it does not exist. */
+  /** Deletes one checkpoint; no error when it does not exist (nor when PostgreSQL text cannot hold the id). */
   async delete(id: string): Promise<void> {
     this.assertOpen();
     assertNonEmptyString("id", id);
+    if (!isStorableText(id)) return;
     await this.execute(this.statements.deleteOne, [id]);
   }
 
@@ -195,16 +206,24 @@ export class PostgresCheckpointStore implements CheckpointStore {
   async clear(executionId: string): Promise<void> {
     this.assertOpen();
     assertNonEmptyString("executionId", executionId);
+    if (!isStorableText(executionId)) return;
     await this.execute(this.statements.clear, [executionId]);
   }
 
-  /** Pages through executions in execution-id byte order with a loose index scan (keyset paging). */
+  /**
+   * Pages through executions in execution-id byte order with a loose index scan (keyset paging). A cursor holding
+   * U+0000 or an unpaired surrogate (never a `nextCursor`) is placed in code point order as `compareCodePoints`
+   * places it, not replaced by U+FFFD as the driver would send it.
+   */
   async listExecutions(options: ListExecutionsOptions = {}): Promise<ExecutionPage> {
     this.assertOpen();
     validateListExecutionsOptions(options);
     const limit = options.limit ?? DEFAULT_EXECUTIONS_PAGE;
+    const bound = executionBound(options.cursor ?? "");
+    if (bound === undefined) return { executions: [] };
+    const text = bound.inclusive ? this.statements.listExecutionsFrom : this.statements.listExecutions;
     // One row more than the page tells whether another page follows without a trailing empty page.
-    const rows = await this.rows(this.statements.listExecutions, [options.cursor ?? "", limit + 1]);
+    const rows = await this.rows(text, [bound.text, limit + 1]);
     const executions: ExecutionSummary[] = rows.slice(0, limit).map((row) => ({
       executionId: String(row[0]),
       latestVersion: Number(row[1]),
@@ -214,16 +233,23 @@ export class PostgresCheckpointStore implements CheckpointStore {
     return rows.length > limit && last !== undefined ? { executions, nextCursor: last.executionId } : { executions };
   }
 
-  /** Deletes old checkpoints of one execution in a single DELETE; returns how many were deleted. */
+  /**
+   * Deletes old checkpoints of one execution in a single DELETE; returns how many were deleted (0 without a query
+   * for an execution id PostgreSQL text cannot hold). `protect` ids it cannot hold protect nothing and are left
+   * out. When the connection is lost after the DELETE committed but before its answer arrived, the statement is
+   * repeated and returns only what the repeat deleted: a lower bound (see the README).
+   */
   async prune(executionId: string, options: PruneOptions): Promise<number> {
     this.assertOpen();
     assertNonEmptyString("executionId", executionId);
     validatePruneOptions(options);
+    if (!isStorableText(executionId)) return 0;
+    const protect = (options.protect ?? []).map(String).filter(isStorableText);
     return this.execute(this.statements.prune, [
       executionId,
       Math.max(1, options.keepLast ?? 1),
       options.olderThan === undefined ? null : toTimestampText(options.olderThan.getTime()),
-      JSON.stringify((options.protect ?? []).map(String)),
+      JSON.stringify(protect),
     ]);
   }
 

@@ -8,6 +8,7 @@ import {
   type JsonValue,
 } from "@lg/core";
 import { Col } from "./sql.js";
+import { isStorableText } from "./text.js";
 
 /**
  * Conversion between checkpoints and the table's rows.
@@ -32,7 +33,6 @@ export type SaveParams = [string, string, string, string, string, string, number
 // A `\u0000` or `\uD800`-`\uDFFF` escape preceded by an even number of backslashes. JSON.stringify writes NUL and
 // unpaired surrogates as such escapes and everything else PostgreSQL accepts.
 const UNSTORABLE_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
-const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/;
 
 function jsonbCompatible(json: string): boolean {
   return json.indexOf("\\u") === -1 || !UNSTORABLE_ESCAPE.test(json);
@@ -64,7 +64,7 @@ export function toTimestampText(ms: number): string {
 }
 
 function assertStorableText(field: string, value: string): void {
-  if (UNSTORABLE_TEXT.test(value)) {
+  if (!isStorableText(value)) {
     throw new InvalidArgumentError(
       `${field} cannot be stored in PostgreSQL: it contains U+0000 or an unpaired UTF-16 surrogate, which ` +
         "PostgreSQL text cannot represent",

@@ -55,14 +55,30 @@ export interface CheckpointStatements {
   deleteOne: string;
   /** Delete an execution; param: execution_id. */
   clear: string;
-  /** Page of executions; params: cursor ('' = start), limit. */
+  /** Page of executions after a bound (exclusive); params: cursor ('' = start), limit. */
   listExecutions: string;
+  /** Page of executions from a bound (inclusive); params: bound, limit. */
+  listExecutionsFrom: string;
   /** Native prune; params: execution_id, keep, older-than timestamp text (NULL = any age), protected ids as a JSON array. */
   prune: string;
   /** Row and execution counts and table size. */
   stats: string;
   /** Liveness probe. */
   ping: string;
+}
+
+// A loose index scan: each step jumps to the next distinct execution id through the unique index, so a page costs
+// O(limit) index probes however many checkpoints each execution has. `op` compares the first id with the bound.
+function executionsPage(t: string, op: ">" | ">="): string {
+  return (
+    `WITH RECURSIVE ids(execution_id) AS (` +
+    `(SELECT execution_id FROM ${t} WHERE execution_id ${op} $1::text ORDER BY execution_id LIMIT 1) ` +
+    `UNION ALL SELECT (SELECT n.execution_id FROM ${t} n WHERE n.execution_id > ids.execution_id ` +
+    "ORDER BY n.execution_id LIMIT 1) FROM ids WHERE ids.execution_id IS NOT NULL) " +
+    'SELECT ids.execution_id, l.version, round(extract(epoch from l."timestamp") * 1000)::float8 FROM ids ' +
+    `CROSS JOIN LATERAL (SELECT version, "timestamp" FROM ${t} v WHERE v.execution_id = ids.execution_id ` +
+    "ORDER BY v.version DESC LIMIT 1) l WHERE ids.execution_id IS NOT NULL LIMIT $2::bigint"
+  );
 }
 
 /** Builds the statement texts for a table. */
@@ -102,16 +118,8 @@ export function buildStatements(o: ResolvedPostgresOptions): CheckpointStatement
       "ORDER BY version DESC LIMIT $4::bigint",
     deleteOne: `DELETE FROM ${t} WHERE id = $1::text`,
     clear: `DELETE FROM ${t} WHERE execution_id = $1::text`,
-    // A loose index scan: each step jumps to the next distinct execution id through the unique index, so a page
-    // costs O(limit) index probes however many checkpoints each execution has.
-    listExecutions:
-      `WITH RECURSIVE ids(execution_id) AS (` +
-      `(SELECT execution_id FROM ${t} WHERE execution_id > $1::text ORDER BY execution_id LIMIT 1) ` +
-      `UNION ALL SELECT (SELECT n.execution_id FROM ${t} n WHERE n.execution_id > ids.execution_id ` +
-      "ORDER BY n.execution_id LIMIT 1) FROM ids WHERE ids.execution_id IS NOT NULL) " +
-      'SELECT ids.execution_id, l.version, round(extract(epoch from l."timestamp") * 1000)::float8 FROM ids ' +
-      `CROSS JOIN LATERAL (SELECT version, "timestamp" FROM ${t} v WHERE v.execution_id = ids.execution_id ` +
-      "ORDER BY v.version DESC LIMIT 1) l WHERE ids.execution_id IS NOT NULL LIMIT $2::bigint",
+    listExecutions: executionsPage(t, ">"),
+    listExecutionsFrom: executionsPage(t, ">="),
     // One DELETE: everything below the lowest of the newest `keep` versions, older than the cutoff when one is
     // given, and not protected. The newest checkpoint is always among the kept ones (keep >= 1).
     prune:

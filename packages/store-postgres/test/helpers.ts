@@ -69,3 +69,57 @@ export async function createTestStore(options: Partial<PostgresOptions> = {}): P
     throw error;
   }
 }
+
+/** What {@link useServer} hands a test file. */
+export interface ServerScope {
+  /** The server URL (set before the file's tests run). */
+  readonly url: string;
+  /** A client for the tests' own queries (open while the file's tests run). */
+  readonly admin: postgres.Sql;
+  /** A schema name nothing has created yet; every name handed out is dropped after the file. */
+  freshSchema(): string;
+}
+
+/**
+ * For files whose tests create schemas themselves: registers the `beforeAll` that finds the server and opens an
+ * admin client, and the `afterAll` that closes it and drops every schema {@link ServerScope.freshSchema} named.
+ */
+export function useServer(label: string): ServerScope {
+  let url: string | undefined;
+  let admin: postgres.Sql | undefined;
+  const schemas: string[] = [];
+  beforeAll(async () => {
+    url = await serverUrl();
+    admin = await adminClient();
+  });
+  afterAll(async () => {
+    await admin?.end();
+    for (const schema of schemas) await dropSchema(schema);
+  });
+  const ready = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${what} is only available once the file's tests run`);
+    return value;
+  };
+  return {
+    get url() {
+      return ready(url, "the server URL");
+    },
+    get admin() {
+      return ready(admin, "the admin client");
+    },
+    freshSchema() {
+      const schema = randomSchemaName(label);
+      schemas.push(schema);
+      return schema;
+    },
+  };
+}
+
+/** A store on `t`'s schema whose every statement text is pushed to `statements` (close it after use). */
+export function statementLoggingStore(t: TestStore, statements: string[]): PostgresCheckpointStore {
+  return new PostgresCheckpointStore({
+    connString: t.url,
+    schema: t.schema,
+    clientOptions: { debug: (_connection, query) => statements.push(query) },
+  });
+}

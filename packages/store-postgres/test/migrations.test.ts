@@ -1,36 +1,20 @@
 import { createTestCheckpoint } from "@lg/store-testkit";
-import type postgres from "postgres";
 import { MIGRATIONS, PostgresCheckpointStore, type Migration } from "../src/index.js";
 import { runMigrations } from "../src/migrations.js";
 import { resolveOptions } from "../src/options.js";
-import { adminClient, dropSchema, randomSchemaName, serverUrl } from "./helpers.js";
+import { useServer } from "./helpers.js";
 
 describe("setup() and migrations", () => {
-  let admin: postgres.Sql;
-  let url: string;
-  const schemas: string[] = [];
-  const freshSchema = (): string => {
-    const schema = randomSchemaName("lgmig");
-    schemas.push(schema);
-    return schema;
-  };
+  const server = useServer("lgmig");
+  const freshSchema = (): string => server.freshSchema();
 
-  beforeAll(async () => {
-    url = await serverUrl();
-    admin = await adminClient();
-  });
-
-  afterAll(async () => {
-    await admin.end();
-    for (const schema of schemas) await dropSchema(schema);
-  });
 
   it("creates the schema, the seed's table layout, its indexes and a migrations record", async () => {
     const schema = freshSchema();
-    const store = new PostgresCheckpointStore({ connString: url, schema, tableName: "runs" });
+    const store = new PostgresCheckpointStore({ connString: server.url, schema, tableName: "runs" });
     try {
       expect(await store.setup()).toEqual({ applied: [1] });
-      const columns = await admin.unsafe(
+      const columns = await server.admin.unsafe(
         `SELECT column_name, data_type, is_nullable FROM information_schema.columns
          WHERE table_schema = $1 AND table_name = 'runs' ORDER BY ordinal_position`,
         [schema],
@@ -46,14 +30,14 @@ describe("setup() and migrations", () => {
         ["parent_id", "text", "YES"],
         ["next", "jsonb", "NO"],
       ]);
-      const indexes = await admin.unsafe(
+      const indexes = await server.admin.unsafe(
         "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = 'runs' ORDER BY indexname",
         [schema],
       );
       expect(indexes.map((i) => i.indexname)).toEqual(["idx_runs_execution_id", "idx_runs_timestamp", "runs_pkey"]);
       expect(indexes[0]?.indexdef).toContain("UNIQUE INDEX idx_runs_execution_id");
       expect(indexes[0]?.indexdef).toContain("(execution_id, version)");
-      const recorded = await admin.unsafe(`SELECT version, name FROM "${schema}".runs_migrations`);
+      const recorded = await server.admin.unsafe(`SELECT version, name FROM "${schema}".runs_migrations`);
       expect(recorded.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
       expect(await store.initSchema()).toEqual({ applied: [] }); // the seed's name; nothing left to do
     } finally {
@@ -63,11 +47,11 @@ describe("setup() and migrations", () => {
 
   it("is safe when five stores set up the same fresh schema at once", async () => {
     const schema = freshSchema();
-    const stores = Array.from({ length: 5 }, () => new PostgresCheckpointStore({ connString: url, schema, poolSize: 2 }));
+    const stores = Array.from({ length: 5 }, () => new PostgresCheckpointStore({ connString: server.url, schema, poolSize: 2 }));
     try {
       const results = await Promise.all(stores.map((store) => store.setup()));
       expect(results.flatMap((r) => r.applied)).toEqual([1]); // applied exactly once
-      const [row] = await admin.unsafe(`SELECT count(*)::int AS n FROM "${schema}".checkpoints_migrations`);
+      const [row] = await server.admin.unsafe(`SELECT count(*)::int AS n FROM "${schema}".checkpoints_migrations`);
       expect(row?.n).toBe(MIGRATIONS.length);
       await (stores[0] as PostgresCheckpointStore).save(createTestCheckpoint({ executionId: "e", version: 1 }));
       expect((await (stores[4] as PostgresCheckpointStore).latest("e"))?.version).toBe(1);
@@ -78,7 +62,7 @@ describe("setup() and migrations", () => {
 
   it("runs non-transactional migrations (CREATE INDEX CONCURRENTLY) while others wait, without deadlock", async () => {
     const schema = freshSchema();
-    const o = resolveOptions({ connString: url, schema });
+    const o = resolveOptions({ connString: server.url, schema });
     const concurrently: Migration = {
       version: 2,
       name: "index node_name concurrently",
@@ -88,12 +72,12 @@ describe("setup() and migrations", () => {
       ],
     };
     const clients = Array.from({ length: 5 }, () =>
-      new PostgresCheckpointStore({ connString: url, schema, poolSize: 2 }),
+      new PostgresCheckpointStore({ connString: server.url, schema, poolSize: 2 }),
     );
     try {
       const results = await Promise.all(clients.map((c) => runMigrations(c.sql, o, [...MIGRATIONS, concurrently])));
       expect(results.flatMap((r) => r.applied).sort()).toEqual([1, 2]);
-      const [index] = await admin.unsafe(
+      const [index] = await server.admin.unsafe(
         `SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
          JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'idx_node_name'`,
         [schema],
@@ -106,7 +90,7 @@ describe("setup() and migrations", () => {
 
   it("rolls a failing transactional migration back completely and records nothing", async () => {
     const schema = freshSchema();
-    const o = resolveOptions({ connString: url, schema });
+    const o = resolveOptions({ connString: server.url, schema });
     const broken: Migration = {
       version: 2,
       name: "half done",
@@ -115,15 +99,15 @@ describe("setup() and migrations", () => {
         "SELECT no_such_function()",
       ],
     };
-    const store = new PostgresCheckpointStore({ connString: url, schema });
+    const store = new PostgresCheckpointStore({ connString: server.url, schema });
     try {
       await expect(runMigrations(store.sql, o, [...MIGRATIONS, broken])).rejects.toMatchObject({ code: "42883" });
-      const columns = await admin.unsafe(
+      const columns = await server.admin.unsafe(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND column_name = 'extra'",
         [schema],
       );
       expect(columns).toHaveLength(0);
-      const recorded = await admin.unsafe(`SELECT version FROM "${schema}".checkpoints_migrations ORDER BY version`);
+      const recorded = await server.admin.unsafe(`SELECT version FROM "${schema}".checkpoints_migrations ORDER BY version`);
       expect(recorded.map((r) => r.version)).toEqual([1]);
       // The lock was released: a corrected run goes through.
       const fixed: Migration = { ...broken, statements: (opts) => [`ALTER TABLE ${opts.qualifiedTable} ADD COLUMN extra TEXT`] };
@@ -135,8 +119,8 @@ describe("setup() and migrations", () => {
 
   it("adopts a table partitioned by hash of execution_id that was created before setup()", async () => {
     const schema = freshSchema();
-    await admin.unsafe(`CREATE SCHEMA "${schema}"`);
-    await admin.unsafe(
+    await server.admin.unsafe(`CREATE SCHEMA "${schema}"`);
+    await server.admin.unsafe(
       `CREATE TABLE "${schema}".checkpoints (
          id TEXT COLLATE "C" NOT NULL, execution_id TEXT COLLATE "C" NOT NULL, node_name TEXT NOT NULL,
          state JSONB NOT NULL, metadata JSONB, "timestamp" TIMESTAMPTZ NOT NULL, version INTEGER NOT NULL,
@@ -144,12 +128,12 @@ describe("setup() and migrations", () => {
          PRIMARY KEY (execution_id, id)) PARTITION BY HASH (execution_id)`,
     );
     for (let i = 0; i < 4; i++) {
-      await admin.unsafe(
+      await server.admin.unsafe(
         `CREATE TABLE "${schema}".checkpoints_p${i} PARTITION OF "${schema}".checkpoints
          FOR VALUES WITH (MODULUS 4, REMAINDER ${i})`,
       );
     }
-    const store = await PostgresCheckpointStore.connect({ connString: url, schema });
+    const store = await PostgresCheckpointStore.connect({ connString: server.url, schema });
     try {
       const cp = (executionId: string, version: number) => createTestCheckpoint({ executionId, version });
       for (const e of ["a", "b", "c", "d", "e"]) for (const v of [1, 2, 3]) await store.save(cp(e, v));
@@ -160,7 +144,7 @@ describe("setup() and migrations", () => {
         "c",
       ]);
       expect(await store.prune("e", { keepLast: 1 })).toBe(2);
-      const parts = await admin.unsafe(
+      const parts = await server.admin.unsafe(
         `SELECT count(DISTINCT tableoid)::int AS n FROM "${schema}".checkpoints`,
       );
       expect(parts[0]?.n).toBeGreaterThan(1); // the rows really are spread over partitions
@@ -171,8 +155,8 @@ describe("setup() and migrations", () => {
 
   it("gives up waiting for a lock another session holds, with a typed error", async () => {
     const schema = freshSchema();
-    const holder = await admin.reserve();
-    const store = new PostgresCheckpointStore({ connString: url, schema, migrationLockTimeoutMs: 150 });
+    const holder = await server.admin.reserve();
+    const store = new PostgresCheckpointStore({ connString: server.url, schema, migrationLockTimeoutMs: 150 });
     try {
       await holder.unsafe("SELECT pg_advisory_lock(hashtext($1))", [`@lg/store-postgres:${schema}.checkpoints`]);
       await expect(store.setup()).rejects.toMatchObject({ code: "LG_STORE_UNAVAILABLE" });

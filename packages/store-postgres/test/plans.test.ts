@@ -72,9 +72,11 @@ describe("query plans", () => {
   });
 
   it("listExecutions skips through the index one execution at a time", async () => {
-    const nodes = await planOf(statements.listExecutions, ["exec-00100", 51]);
-    expectIndexOnly(nodes, "idx_checkpoints_execution_id");
-    expect(nodes.map((n) => n["Node Type"])).toContain("Recursive Union");
+    for (const text of [statements.listExecutions, statements.listExecutionsFrom]) {
+      const nodes = await planOf(text, ["exec-00100", 51]);
+      expectIndexOnly(nodes, "idx_checkpoints_execution_id");
+      expect(nodes.map((n) => n["Node Type"])).toContain("Recursive Union");
+    }
   });
 
   it("prune finds its victims through the (execution_id, version) index", async () => {

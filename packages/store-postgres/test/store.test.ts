@@ -8,7 +8,7 @@ import {
 } from "@lg/core";
 import postgres from "postgres";
 import { PG_JSON_TAG, PostgresCheckpointStore } from "../src/index.js";
-import { adminClient, createTestStore, type TestStore } from "./helpers.js";
+import { adminClient, createTestStore, statementLoggingStore, type TestStore } from "./helpers.js";
 
 function checkpoint(executionId: string, version: number, state: unknown = { version }): Checkpoint {
   return {
@@ -105,11 +105,7 @@ describe("PostgresCheckpointStore", () => {
 
   it("saves a new checkpoint with one statement (no RETURNING) and classifies a refused one with a second", async () => {
     const statements: string[] = [];
-    const store = new PostgresCheckpointStore({
-      connString: t.url,
-      schema: t.schema,
-      clientOptions: { debug: (_connection, query) => statements.push(query) },
-    });
+    const store = statementLoggingStore(t, statements);
     try {
       await store.ping();
       const executionId = exec("trips");

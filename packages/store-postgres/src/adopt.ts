@@ -1,0 +1,102 @@
+import { StoreUnavailableError } from "@lg/core";
+import type postgres from "postgres";
+import type { ResolvedPostgresOptions } from "./options.js";
+
+/**
+ * The check `setup()` runs before the first migration of a table: what migration 1 would create only
+ * `IF NOT EXISTS` must either be missing or already be what it would have created.
+ *
+ * A table that is there before any migration was recorded was made by someone else. It is adopted only when it
+ * has the store's layout (the README's partitioning recipe creates such a table on purpose). Anything else, such
+ * as the seed design's Go table (no `parent_id`, no `next`, a NON-unique `idx_checkpoints_execution_id`), is
+ * refused: adopting it would fail on the first save, or, with the columns added by hand, silently run without the
+ * unique index that decides version conflicts. The index names are checked as well, table or not: an index keeps
+ * its name when its table is renamed, and `CREATE INDEX IF NOT EXISTS` would then skip ours.
+ *
+ * @packageDocumentation
+ */
+
+/** Column name, type as `format_type` prints it, and the collation it needs (empty: any). */
+const COLUMNS: readonly (readonly [string, string, string])[] = [
+  ["id", "text", ""],
+  ["execution_id", "text", "C"],
+  ["node_name", "text", ""],
+  ["state", "jsonb", ""],
+  ["metadata", "jsonb", ""],
+  ["timestamp", "timestamp with time zone", ""],
+  ["version", "integer", ""],
+  ["parent_id", "text", ""],
+  ["next", "jsonb", ""],
+];
+
+type Conn = postgres.ReservedSql;
+
+async function columnProblems(conn: Conn, table: string): Promise<string[]> {
+  const rows = await conn
+    .unsafe(
+      "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), coalesce(c.collname::text, '') " +
+        "FROM pg_attribute a LEFT JOIN pg_collation c ON c.oid = a.attcollation " +
+        "WHERE a.attrelid = to_regclass($1::text) AND a.attnum > 0 AND NOT a.attisdropped",
+      [table],
+    )
+    .values();
+  const found = new Map(rows.map((row) => [String(row[0]), [String(row[1]), String(row[2])] as const]));
+  const problems: string[] = [];
+  for (const [name, type, collation] of COLUMNS) {
+    const column = found.get(name);
+    if (column === undefined) problems.push(`column ${name} is missing`);
+    else if (column[0] !== type) problems.push(`column ${name} is ${column[0]}, not ${type}`);
+    else if (collation !== "" && column[1] !== collation) problems.push(`column ${name} is not COLLATE "${collation}"`);
+  }
+  return problems;
+}
+
+/** Problems with the relation called `index` (schema-qualified, quoted), if one exists. */
+async function indexProblems(conn: Conn, o: ResolvedPostgresOptions, index: string, unique: boolean) {
+  const [row] = await conn
+    .unsafe(
+      "SELECT c.relkind::text, i.indrelid = to_regclass($2::text), i.indisunique AND i.indisvalid " +
+        "AND i.indpred IS NULL AND i.indexprs IS NULL, ARRAY(SELECT a.attname::text FROM " +
+        "unnest(i.indkey::int2[]) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = i.indrelid " +
+        "AND a.attnum = k.n WHERE k.o <= i.indnkeyatts ORDER BY k.o) " +
+        "FROM pg_class c LEFT JOIN pg_index i ON i.indexrelid = c.oid WHERE c.oid = to_regclass($1::text)",
+      [`${o.quotedSchema}.${index}`, o.qualifiedTable],
+    )
+    .values();
+  if (row === undefined) return [];
+  const [kind, onTable, plainUnique, columns] = row as [string, boolean | null, boolean | null, string[] | null];
+  const where = `${o.quotedSchema}.${index}`;
+  if (kind !== "i" && kind !== "I") return [`${where} already exists and is not an index`];
+  if (onTable !== true) return [`index ${where} already exists on another table (rename or drop it)`];
+  if (unique && (plainUnique !== true || (columns ?? []).join(",") !== "execution_id,version")) {
+    return [`index ${where} is not a valid UNIQUE index on (execution_id, version)`];
+  }
+  return [];
+}
+
+/**
+ * Throws `StoreUnavailableError` unless the table and index names migration 1 uses are free, or hold exactly
+ * what it would create. Runs under the migration lock, before anything is created.
+ */
+export async function assertAdoptable(conn: Conn, o: ResolvedPostgresOptions): Promise<void> {
+  const [table] = await conn
+    .unsafe("SELECT c.relkind::text FROM pg_class c WHERE c.oid = to_regclass($1::text)", [o.qualifiedTable])
+    .values();
+  const problems: string[] = [];
+  if (table !== undefined) {
+    if (table[0] === "r" || table[0] === "p") problems.push(...(await columnProblems(conn, o.qualifiedTable)));
+    else problems.push("it is not a table");
+  }
+  problems.push(...(await indexProblems(conn, o, o.quotedExecutionIndex, true)));
+  problems.push(...(await indexProblems(conn, o, o.quotedTimestampIndex, false)));
+  if (problems.length === 0) return;
+  const what =
+    table === undefined
+      ? `setup() cannot create ${o.qualifiedTable}: `
+      : `${o.qualifiedTable} already exists but was not created by setup() (no version recorded in ` +
+        `${o.qualifiedMigrationsTable}), and it does not have the layout of @lg/store-postgres: `;
+  throw new StoreUnavailableError(
+    `${what}${problems.join("; ")}. Choose another tableName or schema, or rename the existing table and its ` +
+      "indexes and copy the rows into the table setup() then creates.",
+  );
+}
