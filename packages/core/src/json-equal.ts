@@ -44,6 +44,18 @@ export function sameEncodedCheckpoint(a: EncodedCheckpoint, b: EncodedCheckpoint
 }
 
 /**
+ * JSON text of `value` with every object's keys sorted (by UTF-16 code units): equal values by {@link jsonEqual}
+ * give identical text, whatever order their keys came in. For hashing, authenticating or storing a value where
+ * bytes must not depend on key order.
+ */
+export function canonicalJson(value: JsonValue): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  const keys = Object.keys(value).sort();
+  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key] as JsonValue)}`).join(",")}}`;
+}
+
+/**
  * Whether two JSON texts hold the same value by {@link jsonEqual} (object keys in any order). Identical texts are
  * equal; otherwise text that does not parse equals nothing. For stores that keep JSON text and must tell an
  * identical re-save from a conflict.

@@ -50,6 +50,13 @@ function assertStorableId(name: string, value: unknown): void {
   }
 }
 
+/** Node names are stored as text too: a lone surrogate would come back as U+FFFD from a UTF-8 backend. */
+function assertNoLoneSurrogate(name: string, value: string): void {
+  if (LONE_SURROGATE.test(value)) {
+    throw new InvalidArgumentError(`${name} contains a lone UTF-16 surrogate, which no backend can store; got ${describe(value)}`);
+  }
+}
+
 /** Checks every field of a checkpoint before it is stored; throws {@link InvalidArgumentError} naming the field. */
 export function validateCheckpoint(cp: Checkpoint): void {
   if (cp === null || typeof cp !== "object") throw new InvalidArgumentError("checkpoint must be an object");
@@ -58,6 +65,7 @@ export function validateCheckpoint(cp: Checkpoint): void {
   if (typeof cp.nodeName !== "string") {
     throw new InvalidArgumentError(`checkpoint.nodeName must be a string, got ${describe(cp.nodeName)}`);
   }
+  assertNoLoneSurrogate("checkpoint.nodeName", cp.nodeName);
   assertPositiveInteger("checkpoint.version", cp.version);
   if (!isValidDate(cp.timestamp)) {
     throw new InvalidArgumentError(`checkpoint.timestamp must be a valid Date, got ${describe(cp.timestamp)}`);
@@ -66,6 +74,7 @@ export function validateCheckpoint(cp: Checkpoint): void {
   if (!Array.isArray(cp.next) || cp.next.some((node) => typeof node !== "string")) {
     throw new InvalidArgumentError("checkpoint.next must be an array of node names (strings)");
   }
+  for (const node of cp.next) assertNoLoneSurrogate("checkpoint.next", node);
   if (cp.metadata === null || typeof cp.metadata !== "object" || Array.isArray(cp.metadata)) {
     throw new InvalidArgumentError(`checkpoint.metadata must be a plain object, got ${describe(cp.metadata)}`);
   }

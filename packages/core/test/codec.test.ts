@@ -42,6 +42,8 @@ describe("checkpoint codec", () => {
     ["next", { next: [1] as unknown as string[] }, /checkpoint\.next/],
     ["id with a lone surrogate", { id: "a\ud800b" }, /checkpoint\.id contains a lone UTF-16 surrogate/],
     ["executionId with a lone surrogate", { executionId: "\udc00" }, /checkpoint\.executionId contains a lone/],
+    ["nodeName with a lone surrogate", { nodeName: "n\ud800" }, /checkpoint\.nodeName contains a lone/],
+    ["next with a lone surrogate", { next: ["ok", "\udc00x"] }, /checkpoint\.next contains a lone/],
     ["metadata", { metadata: [] as unknown as Record<string, unknown> }, /checkpoint\.metadata/],
   ])("rejects a malformed %s", (_field, overrides, message) => {
     expect(() => encodeCheckpoint(checkpoint(overrides as Partial<Checkpoint>))).toThrow(InvalidArgumentError);

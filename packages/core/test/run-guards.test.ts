@@ -27,6 +27,26 @@ function loop(options: CompileOptions, stopAt = 4) {
     .compile(options);
 }
 
+/** A node that records its name in `ran` and appends it to the log. */
+const logging = (ran: string[], name: string) => () => {
+  ran.push(name);
+  return { log: [name] };
+};
+
+/** a → (b, c) in one step → END, with node b given by the caller. */
+function diamond(b: () => { log: string[] }, ran: string[], options: CompileOptions) {
+  return new StateGraph<{ log: string[] }>({ channels: { log: { reducer: appendReducer, default: () => [] } } })
+    .addNode("a", () => ({ log: ["a"] }))
+    .addNode("b", b)
+    .addNode("c", logging(ran, "c"))
+    .addEdge(START, "a")
+    .addEdge("a", "b")
+    .addEdge("a", "c")
+    .addEdge("b", END)
+    .addEdge("c", END)
+    .compile(options);
+}
+
 async function history(store: MapStore, executionId: string): Promise<Checkpoint[]> {
   return store.list(executionId);
 }
@@ -63,14 +83,8 @@ describe("interruptBefore and resuming", () => {
   /** n1 → n2, recording what ran. */
   const twoNodes = (options: CompileOptions, ran: string[]) =>
     new StateGraph<{ log: string[] }>({ channels: { log: { reducer: appendReducer, default: () => [] } } })
-      .addNode("n1", () => {
-        ran.push("n1");
-        return { log: ["n1"] };
-      })
-      .addNode("n2", () => {
-        ran.push("n2");
-        return { log: ["n2"] };
-      })
+      .addNode("n1", logging(ran, "n1"))
+      .addNode("n2", logging(ran, "n2"))
       .addEdge(START, "n1")
       .addEdge("n1", "n2")
       .addEdge("n2", END)
@@ -114,6 +128,35 @@ describe("interruptBefore and resuming", () => {
     expect(ran).toEqual(["n1"]);
     expect((await app.invoke(null, { executionId: "e" })).status).toBe("done");
     expect(ran).toEqual(["n1", "n2"]);
+  });
+
+  it("answers an interrupt inside a step that began past a pause before another node of it, running each node once", async () => {
+    const store = new MapStore();
+    const ran: string[] = [];
+    const asking = () => {
+      ran.push("b");
+      return { log: [`b:${String(interrupt("ok?"))}`] };
+    };
+    const app = diamond(asking, ran, { checkpoint: { store }, interruptBefore: ["c"] });
+    expect((await app.invoke({}, { executionId: "e" })).interrupts).toEqual([{ node: "c", when: "before", value: undefined }]);
+    expect((await app.invoke(null, { executionId: "e" })).interrupts).toEqual([{ node: "b", when: "inside", value: "ok?" }]);
+    const done = await app.invoke(new Command({ resume: "yes" }), { executionId: "e" });
+    expect(done.status).toBe("done");
+    expect(done.state.log).toEqual(["a", "b:yes", "c"]);
+    expect(ran).toEqual(["b", "c", "b"]); // c finished in the interrupted step and is not run again
+  });
+
+  it("continues when interruptBefore gained a node while the execution was paused, instead of alternating pauses", async () => {
+    const store = new MapStore();
+    const ran: string[] = [];
+    const build = (interruptBefore: string[]) => diamond(logging(ran, "b"), ran, { checkpoint: { store }, interruptBefore });
+    await build(["b"]).invoke({}, { executionId: "e" });
+    const wider = build(["b", "c"]);
+    const paused = await wider.invoke(null, { executionId: "e" });
+    expect(paused.interrupts).toEqual([{ node: "c", when: "before", value: undefined }]);
+    const done = await wider.invoke(null, { executionId: "e" });
+    expect(done.status).toBe("done");
+    expect(ran).toEqual(["b", "c"]);
   });
 
   it("does not hand a resume value to a node that only paused before", async () => {
@@ -234,6 +277,27 @@ describe("maxCheckpoints", () => {
     expect(await store.load(waiting)).toBeDefined();
     const resumed = await app.invoke(new Command({ resume: "yes" }), { executionId: "e", checkpointId: waiting });
     expect(resumed.status).toBe("done");
+  });
+
+  it("prunes an answered pause also when the consumer stops reading the stream early", async () => {
+    const store = new MapStore();
+    const app = new StateGraph<{ n: number }>({ channels: { n: { default: () => 0 } } })
+      .addNode("ask", (s) => {
+        interrupt("go?");
+        return { n: s.n + 1 };
+      })
+      .addNode("count", (s) => ({ n: s.n + 1 }))
+      .addEdge(START, "ask")
+      .addEdge("ask", "count")
+      .addConditionalEdges("count", (s) => (s.n >= 50 ? END : "count"))
+      .compile({ checkpoint: { store, maxCheckpoints: 2 }, recursionLimit: 100 });
+    const paused = await app.invoke({}, { executionId: "e" });
+    let checkpoints = 0;
+    for await (const event of app.stream(new Command({ resume: true }), { executionId: "e" })) {
+      if (event.type === "checkpoint" && ++checkpoints === 6) break;
+    }
+    expect(await store.load(paused.checkpointId as string)).toBeUndefined();
+    expect(await store.list("e")).toHaveLength(2);
   });
 
   it("prunes after updateState too", async () => {

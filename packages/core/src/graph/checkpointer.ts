@@ -157,17 +157,18 @@ export class RunCheckpointer<S> {
 }
 
 /**
- * Ids of checkpoints at or below `cutoff` that record a pause (`metadata.interrupts`) nothing continues from:
- * an execution waiting for a human there (on any branch) must stay resumable. A pause counts as answered when a
- * checkpoint names it as `parentId`; the list reaches one version past the cutoff, where the continuation of the
- * newest candidate lies. A pause answered only by a later fork is kept too (the safe side).
+ * Ids of the oldest checkpoints (up to one version past `cutoff`, the last to fall out of the newest `keepLast`) that
+ * record a pause (`metadata.interrupts`) nothing continues from: an execution waiting for a human there (on any
+ * branch) must stay resumable. A pause counts as answered when a listed checkpoint names it as `parentId` (the
+ * continuation of a pause is its next version unless a fork answered it); a pause answered only by a later fork is
+ * kept until that fork's checkpoint is listed too (the safe side).
  */
 async function pendingPauses(store: CheckpointStore, executionId: string, cutoff: number): Promise<string[]> {
   const rows = await store.list(executionId, { beforeVersion: cutoff + 2 });
   const continued = new Set(rows.map((cp) => cp.parentId));
-  return rows
-    .filter((cp) => cp.version <= cutoff && hasPause(cp) && !continued.has(cp.id))
-    .map((cp) => cp.id);
+  // Every unanswered pause listed, not only those at or below the cutoff: a concurrent writer may have saved a
+  // version since, moving the window the prune actually applies.
+  return rows.filter((cp) => hasPause(cp) && !continued.has(cp.id)).map((cp) => cp.id);
 }
 
 function hasPause(cp: Checkpoint): boolean {

@@ -209,8 +209,7 @@ export class CompiledGraph<S extends object> {
       step: stepOf(base),
       resumes,
       pendingWrites: (pending.pendingWrites ?? {}) as Record<string, Partial<S>>,
-      // Nodes the base paused before, or interrupted inside, run now without pausing before them again.
-      passedBefore: (pending.interrupts ?? []).filter((i) => i.when !== "after").map((i) => i.node),
+      passedBefore: passedBeforeAt(base, pending),
     };
     // A Command's update is a human edit: it is recorded as its own checkpoint before the run continues.
     // It keeps the pending interrupt, so a resume that fails after it can be answered again.
@@ -262,6 +261,16 @@ function pendingInterruptMetadata(cp: Checkpoint): PendingInterruptMetadata {
   if (resumes !== undefined && typeof resumes === "object") out.resumes = resumes;
   if (pendingWrites !== undefined && typeof pendingWrites === "object") out.pendingWrites = pendingWrites;
   return out;
+}
+
+/**
+ * The nodes whose `interruptBefore` pause a resume from `base` has already passed: every node of a step that was
+ * under way when a node interrupted inside it, or the nodes `base` records pausing before.
+ */
+function passedBeforeAt(base: Checkpoint, pending: PendingInterruptMetadata): string[] {
+  const interrupts = pending.interrupts ?? [];
+  if (interrupts.some((i) => i.when === "inside")) return [...base.next];
+  return interrupts.filter((i) => i.when === "before").map((i) => i.node);
 }
 
 /** Copies `InvokeOptions.metadata`, refusing the keys the runtime writes (they steer resuming). */

@@ -41,9 +41,31 @@ type NodeOutcome<S> =
 
 /**
  * Executes super-steps until the graph finishes, pauses or fails, yielding stream events. Every checkpoint write is
- * awaited before the next step starts.
+ * awaited before the next step starts. However the run ends — finished, paused, failed, or stopped early by its
+ * consumer (a `break` out of `stream`) — the saver's protection of the base is released at the end.
  */
 export async function* executeRun<S extends object>(
+  spec: GraphSpec<S>,
+  settings: RunSettings,
+  saver: RunCheckpointer<S>,
+  start: RunStart<S>,
+): AsyncGenerator<StreamEvent<S>, RunResult<S>> {
+  let failed = false;
+  try {
+    return yield* runSteps(spec, settings, saver, start);
+  } catch (error) {
+    failed = true;
+    throw error;
+  } finally {
+    try {
+      await saver.release();
+    } catch (error) {
+      if (!failed) throw error; // after a failure, the original error is the one to report
+    }
+  }
+}
+
+async function* runSteps<S extends object>(
   spec: GraphSpec<S>,
   settings: RunSettings,
   saver: RunCheckpointer<S>,
@@ -67,8 +89,13 @@ export async function* executeRun<S extends object>(
     if (paused.length > 0) {
       if (!paused.every((i) => marked.has(i.node))) {
         // The checkpoint the run stands on does not say it paused here (a resume from an edit or from a pause
-        // after a node): record one that does, so that resuming from it continues past this pause.
-        const cp = await saver.record({ nodeName: INTERRUPT_NODE, state, next, source: "loop", step, extra: { interrupts: paused } });
+        // after a node): record one that does — with the pauses already passed, and what an interrupted step left —
+        // so that resuming from it continues past all of them.
+        const taken = next.filter((node) => passed.has(node)).map((node) => pause(node, "before"));
+        const extra: CheckpointMetadata = { interrupts: [...taken, ...paused] };
+        if (Object.keys(resumes).length > 0) extra.resumes = resumes;
+        if (Object.keys(pendingWrites).length > 0) extra.pendingWrites = pendingWrites;
+        const cp = await saver.record({ nodeName: INTERRUPT_NODE, state, next, source: "loop", step, extra });
         if (cp !== undefined) yield checkpointEvent(cp);
       }
       return yield* finish(saver, settings, state, next, paused);
@@ -170,7 +197,6 @@ async function flushQuietly<S>(saver: RunCheckpointer<S>): Promise<void> {
   // The run is already failing: keep its progress if the store allows, but report the original error.
   try {
     await saver.flush();
-    await saver.release();
   } catch {
     /* the original error is more useful to the caller */
   }
@@ -184,7 +210,6 @@ async function* finish<S>(
   interrupts: InterruptInfo[],
 ): AsyncGenerator<StreamEvent<S>, RunResult<S>> {
   const saved = await saver.flush();
-  await saver.release();
   if (saved !== undefined) yield checkpointEvent(saved);
   const current = saver.current;
   const result: RunResult<S> = {

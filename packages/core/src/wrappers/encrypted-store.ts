@@ -3,7 +3,7 @@ import { types } from "node:util";
 import type { Checkpoint, CheckpointMetadata } from "../checkpoint.js";
 import { encodeCheckpoint } from "../codec.js";
 import { CheckpointConflictError, CheckpointCorruptError, InvalidArgumentError } from "../errors.js";
-import { sameEncodedCheckpoint } from "../json-equal.js";
+import { canonicalJson, sameEncodedCheckpoint } from "../json-equal.js";
 import { decodeValue, encodeValue, type JsonValue } from "../serializer.js";
 import type { CheckpointStore } from "../store.js";
 import { validateCheckpoint } from "../validate.js";
@@ -44,14 +44,6 @@ function clearMetadata(metadata: CheckpointMetadata): Record<string, unknown> {
   const clear: Record<string, unknown> = {};
   for (const key of CLEAR_METADATA) if (metadata[key] !== undefined) clear[key] = metadata[key];
   return clear;
-}
-
-/** JSON text with object keys sorted: the same value gives the same bytes whatever a store did to key order. */
-function canonicalJson(value: JsonValue): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  const keys = Object.keys(value).sort();
-  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key] as JsonValue)}`).join(",")}}`;
 }
 
 /**

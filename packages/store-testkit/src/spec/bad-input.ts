@@ -49,6 +49,8 @@ const MALFORMED: { field: string; patch: Record<string, unknown> }[] = [
   { field: "a timestamp that is a number", patch: { timestamp: 1_700_000_000_000 } },
   { field: "next that is not an array", patch: { next: "a" } },
   { field: "next holding a non-string", patch: { next: ["a", 1] } },
+  { field: "a nodeName with a lone surrogate", patch: { nodeName: "n\ud800" } },
+  { field: "next holding a lone surrogate", patch: { next: ["\udc00x"] } },
   { field: "metadata that is an array", patch: { metadata: [] } },
   { field: "an empty parentId", patch: { parentId: "" } },
 ];
