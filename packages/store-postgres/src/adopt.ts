@@ -7,58 +7,85 @@ import type { ResolvedPostgresOptions } from "./options.js";
  * `IF NOT EXISTS` must either be missing or already be what it would have created.
  *
  * A table that is there before any migration was recorded was made by someone else. It is adopted only when it
- * has the store's layout (the README's partitioning recipe creates such a table on purpose). Anything else, such
- * as the seed design's Go table (no `parent_id`, no `next`, a NON-unique `idx_checkpoints_execution_id`), is
- * refused: adopting it would fail on the first save, or, with the columns added by hand, silently run without the
- * unique index that decides version conflicts. The index names are checked as well, table or not: an index keeps
- * its name when its table is renamed, and `CREATE INDEX IF NOT EXISTS` would then skip ours.
+ * has the store's layout: every column with its type and NOT NULL constraint, and a unique key on `id` (the
+ * README's partitioning recipe creates such a table on purpose). Anything else, such as the seed design's Go table
+ * (no `parent_id`, no `next`, a NON-unique `idx_checkpoints_execution_id`), is refused: adopting it would fail on
+ * the first save, or, with the columns added by hand, silently run without the unique index that decides version
+ * conflicts. The index names are checked as well, table or not: an index keeps its name when its table is renamed,
+ * and `CREATE INDEX IF NOT EXISTS` would then skip ours.
  *
  * @packageDocumentation
  */
 
-/** Column name, type as `format_type` prints it, and the collation it needs (empty: any). */
-const COLUMNS: readonly (readonly [string, string, string])[] = [
-  ["id", "text", ""],
-  ["execution_id", "text", "C"],
-  ["node_name", "text", ""],
-  ["state", "jsonb", ""],
-  ["metadata", "jsonb", ""],
-  ["timestamp", "timestamp with time zone", ""],
-  ["version", "integer", ""],
-  ["parent_id", "text", ""],
-  ["next", "jsonb", ""],
+/**
+ * Column name, type as `format_type` prints it, the collation it needs (empty: any), and whether it must be NOT NULL
+ * (as in migration 1's CREATE TABLE, where `id` is NOT NULL as the primary key).
+ */
+const COLUMNS: readonly (readonly [string, string, string, boolean])[] = [
+  ["id", "text", "", true],
+  ["execution_id", "text", "C", true],
+  ["node_name", "text", "", true],
+  ["state", "jsonb", "", true],
+  ["metadata", "jsonb", "", false],
+  ["timestamp", "timestamp with time zone", "", true],
+  ["version", "integer", "", true],
+  ["parent_id", "text", "", false],
+  ["next", "jsonb", "", true],
 ];
+
+// An index `i` that can decide conflicts: unique, valid, checked at once (ON CONFLICT refuses deferrable unique
+// constraints), on plain columns, not partial.
+const DECIDING = "i.indisunique AND i.indisvalid AND i.indimmediate AND i.indpred IS NULL AND i.indexprs IS NULL";
+
+// The key columns of index `i`, in order (INCLUDE columns left out).
+const KEY_COLUMNS =
+  "ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(n, o) JOIN pg_attribute a " +
+  "ON a.attrelid = i.indrelid AND a.attnum = k.n WHERE k.o <= i.indnkeyatts ORDER BY k.o)";
 
 type Conn = postgres.ReservedSql;
 
 async function columnProblems(conn: Conn, table: string): Promise<string[]> {
   const rows = await conn
     .unsafe(
-      "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), coalesce(c.collname::text, '') " +
+      "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), coalesce(c.collname::text, ''), a.attnotnull " +
         "FROM pg_attribute a LEFT JOIN pg_collation c ON c.oid = a.attcollation " +
         "WHERE a.attrelid = to_regclass($1::text) AND a.attnum > 0 AND NOT a.attisdropped",
       [table],
     )
     .values();
-  const found = new Map(rows.map((row) => [String(row[0]), [String(row[1]), String(row[2])] as const]));
+  const found = new Map(rows.map((row) => [String(row[0]), [String(row[1]), String(row[2]), row[3] === true] as const]));
   const problems: string[] = [];
-  for (const [name, type, collation] of COLUMNS) {
+  for (const [name, type, collation, notNull] of COLUMNS) {
     const column = found.get(name);
     if (column === undefined) problems.push(`column ${name} is missing`);
     else if (column[0] !== type) problems.push(`column ${name} is ${column[0]}, not ${type}`);
     else if (collation !== "" && column[1] !== collation) problems.push(`column ${name} is not COLLATE "${collation}"`);
+    else if (notNull && !column[2]) problems.push(`column ${name} allows NULL`);
   }
   return problems;
+}
+
+/**
+ * Problems with what keeps ids unique. Migration 1 makes `id` the primary key: without a unique index on exactly
+ * `(id)`, a save of an id another execution holds would add a second row, and `load(id)` would return either. A
+ * partitioned table cannot have one (a unique index there must include the partition key), so on such a table
+ * `(execution_id, id)` is accepted as the closest there is: the README's recipe, partitioned by hash of
+ * `execution_id`, where ids are unique per execution only.
+ */
+async function idKeyProblems(conn: Conn, table: string, partitioned: boolean): Promise<string[]> {
+  const rows = await conn
+    .unsafe(`SELECT ${KEY_COLUMNS} FROM pg_index i WHERE i.indrelid = to_regclass($1::text) AND ${DECIDING}`, [table])
+    .values();
+  const keys = rows.map((row) => [...((row[0] as string[] | null) ?? [])].sort().join(","));
+  if (keys.includes("id") || (partitioned && keys.includes("execution_id,id"))) return [];
+  return [`no valid PRIMARY KEY or UNIQUE index on (id)${partitioned ? " or, partitioned, on (execution_id, id)" : ""}`];
 }
 
 /** Problems with the relation called `index` (schema-qualified, quoted), if one exists. */
 async function indexProblems(conn: Conn, o: ResolvedPostgresOptions, index: string, unique: boolean) {
   const [row] = await conn
     .unsafe(
-      "SELECT c.relkind::text, i.indrelid = to_regclass($2::text), i.indisunique AND i.indisvalid " +
-        "AND i.indpred IS NULL AND i.indexprs IS NULL, ARRAY(SELECT a.attname::text FROM " +
-        "unnest(i.indkey::int2[]) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = i.indrelid " +
-        "AND a.attnum = k.n WHERE k.o <= i.indnkeyatts ORDER BY k.o) " +
+      `SELECT c.relkind::text, i.indrelid = to_regclass($2::text), ${DECIDING}, ${KEY_COLUMNS} ` +
         "FROM pg_class c LEFT JOIN pg_index i ON i.indexrelid = c.oid WHERE c.oid = to_regclass($1::text)",
       [`${o.quotedSchema}.${index}`, o.qualifiedTable],
     )
@@ -84,8 +111,10 @@ export async function assertAdoptable(conn: Conn, o: ResolvedPostgresOptions): P
     .values();
   const problems: string[] = [];
   if (table !== undefined) {
-    if (table[0] === "r" || table[0] === "p") problems.push(...(await columnProblems(conn, o.qualifiedTable)));
-    else problems.push("it is not a table");
+    if (table[0] === "r" || table[0] === "p") {
+      problems.push(...(await columnProblems(conn, o.qualifiedTable)));
+      problems.push(...(await idKeyProblems(conn, o.qualifiedTable, table[0] === "p")));
+    } else problems.push("it is not a table");
   }
   problems.push(...(await indexProblems(conn, o, o.quotedExecutionIndex, true)));
   problems.push(...(await indexProblems(conn, o, o.quotedTimestampIndex, false)));

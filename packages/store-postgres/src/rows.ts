@@ -1,6 +1,7 @@
 import {
   CheckpointCorruptError,
   InvalidArgumentError,
+  canonicalJson,
   decodeCheckpoint,
   encodeCheckpoint,
   parseJsonColumn,
@@ -38,11 +39,15 @@ function jsonbCompatible(json: string): boolean {
   return json.indexOf("\\u") === -1 || !UNSTORABLE_ESCAPE.test(json);
 }
 
-/** JSON text for a JSONB column: the value itself, or the wrapper when JSONB cannot hold it. */
+/**
+ * JSON text for a JSONB column: the value itself, or the wrapper when JSONB cannot hold it. The wrapper holds the
+ * canonical JSON (keys sorted): PostgreSQL compares the wrapper by its bytes, so an identical re-save with keys in
+ * another order must produce the same text to be a no-op, as it is for plain JSONB, which ignores key order.
+ */
 export function toJsonbText(value: JsonValue): string {
   const json = JSON.stringify(value);
   if (jsonbCompatible(json)) return json;
-  return JSON.stringify({ $lg: PG_JSON_TAG, v: Buffer.from(json, "utf8").toString("base64") });
+  return JSON.stringify({ $lg: PG_JSON_TAG, v: Buffer.from(canonicalJson(value), "utf8").toString("base64") });
 }
 
 const pad = (value: number, width: number): string => String(value).padStart(width, "0");

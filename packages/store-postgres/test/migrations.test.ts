@@ -148,6 +148,12 @@ describe("setup() and migrations", () => {
         `SELECT count(DISTINCT tableoid)::int AS n FROM "${schema}".checkpoints`,
       );
       expect(parts[0]?.n).toBeGreaterThan(1); // the rows really are spread over partitions
+      // Ids are unique per execution only (see the README): the same id in another execution is a second row.
+      const shared = cp("a", 4);
+      await store.save(shared);
+      await store.save({ ...shared, executionId: "b", version: 4 });
+      const holders = await server.admin.unsafe(`SELECT 1 FROM "${schema}".checkpoints WHERE id = $1`, [shared.id]);
+      expect(holders).toHaveLength(2);
     } finally {
       await store.close();
     }

@@ -26,6 +26,12 @@ describe("row encoding", () => {
     }
   });
 
+  it("wraps the same text whatever order the keys came in", () => {
+    const a = toJsonbText({ k: "x\u0000", n: { b: [{ d: 1, c: 2 }], a: null } });
+    expect(toJsonbText({ n: { a: null, b: [{ c: 2, d: 1 }] }, k: "x\u0000" })).toBe(a);
+    expect(toJsonbText({ k: "x\u0000", n: { a: null, b: [{ c: 2, d: 2 }] } })).not.toBe(a);
+  });
+
   it("leaves well-formed surrogate pairs (emoji) unwrapped", () => {
     expect(toJsonbText({ a: "🚀" })).toBe('{"a":"🚀"}');
   });

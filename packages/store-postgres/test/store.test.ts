@@ -69,6 +69,29 @@ describe("PostgresCheckpointStore", () => {
     await expect(t.store.save(cp)).resolves.toBeUndefined(); // identical re-save of a wrapped row is a no-op
   });
 
+  it("treats a re-save of wrapped state and metadata with keys in another order as a no-op", async () => {
+    const cp = checkpoint(exec("nulorder"), 1, { a: "x\u0000", b: 1, nested: { y: "\ud800", x: [{ q: 1, p: 2 }] } });
+    cp.metadata = { source: "loop", step: 1, note: "m\u0000" };
+    await t.store.save(cp);
+    const reordered: Checkpoint = {
+      ...cp,
+      state: { nested: { x: [{ p: 2, q: 1 }], y: "\ud800" }, b: 1, a: "x\u0000" },
+      metadata: { note: "m\u0000", step: 1, source: "loop" },
+    };
+    await expect(t.store.save(reordered)).resolves.toBeUndefined();
+    await expect(t.store.save({ ...reordered, state: { a: "x\u0000", b: 2 } })).rejects.toBeInstanceOf(
+      CheckpointConflictError,
+    );
+    const [row] = await admin.unsafe(
+      `SELECT state->>'$lg' AS state, metadata->>'$lg' AS metadata FROM "${t.schema}".checkpoints WHERE id = $1`,
+      [cp.id],
+    );
+    expect(row).toEqual({ state: PG_JSON_TAG, metadata: PG_JSON_TAG }); // both columns really are wrapped
+    const loaded = await t.store.load(cp.id);
+    expect(loaded?.state).toEqual(cp.state);
+    expect(loaded?.metadata).toEqual(cp.metadata);
+  });
+
   it("rejects ids PostgreSQL text cannot hold with InvalidArgumentError", async () => {
     const cp = checkpoint(exec("badid"), 1);
     await expect(t.store.save({ ...cp, id: "a\u0000b" })).rejects.toBeInstanceOf(InvalidArgumentError);
