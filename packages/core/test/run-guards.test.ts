@@ -330,3 +330,105 @@ describe("maxCheckpoints", () => {
     expect(await store.list("e")).toHaveLength(2);
   });
 });
+
+describe("stopping a stream early", () => {
+  it("keeps the step whose events the consumer was handed: it never runs again", async () => {
+    const store = new MapStore();
+    const ran: string[] = [];
+    const app = pipeline({ checkpoint: { store } }, { onRun: (node) => ran.push(node) });
+    for await (const event of app.stream({}, { executionId: "e" })) {
+      if (event.type === "step") break;
+    }
+    expect((await store.latest("e"))?.nodeName).toBe("step1");
+    const done = await app.invoke(null, { executionId: "e" });
+    expect(done.state.steps).toEqual(["step1", "step2", "step3"]);
+    expect(ran).toEqual(["step1", "step2", "step3"]);
+  });
+
+  it("saves the progress it holds with autoSave: false", async () => {
+    const store = new MapStore();
+    const ran: string[] = [];
+    const app = pipeline({ checkpoint: { store, autoSave: false } }, { onRun: (node) => ran.push(node) });
+    let steps = 0;
+    for await (const event of app.stream({}, { executionId: "e" })) {
+      if (event.type === "step" && ++steps === 2) break;
+    }
+    expect((await store.latest("e"))?.nodeName).toBe("step2");
+    const done = await app.invoke(null, { executionId: "e" });
+    expect(done.state.steps).toEqual(["step1", "step2", "step3"]);
+    expect(ran).toEqual(["step1", "step2", "step3"]);
+  });
+});
+
+describe("interruptAfter on the last node", () => {
+  it("pauses after it (with nothing left to run) and finishes on resume", async () => {
+    const store = new MapStore();
+    const app = pipeline({ checkpoint: { store }, interruptAfter: ["step3"] });
+    const paused = await app.invoke({}, { executionId: "e" });
+    expect(paused.status).toBe("interrupted");
+    expect(paused.interrupts).toEqual([{ node: "step3", when: "after", value: undefined }]);
+    expect(paused.next).toEqual([]);
+    const done = await app.invoke(null, { executionId: "e" });
+    expect(done.status).toBe("done");
+    expect(done.state.steps).toEqual(["step1", "step2", "step3"]);
+  });
+});
+
+describe("updateState(asNode) on an interrupted step", () => {
+  type Log = { log: string[]; ans?: string };
+  const build = (store: MapStore) =>
+    new StateGraph<Log>({ channels: { log: { reducer: appendReducer, default: () => [] } } })
+      .addNode("a", () => ({ log: [`a:${String(interrupt("a?"))}`] }))
+      .addNode("b", () => ({ log: ["b"] }))
+      .addNode("ca", () => ({ log: ["ca"] }))
+      .addNode("cb", () => ({ log: ["cb"] }))
+      .addEdge(START, "a")
+      .addEdge(START, "b")
+      .addEdge("a", "ca")
+      .addEdge("b", "cb")
+      .addEdge("ca", END)
+      .addEdge("cb", END)
+      .compile({ checkpoint: { store } });
+
+  it("completes the step with the finished nodes' updates, as answering it would", async () => {
+    const store = new MapStore();
+    const app = build(store);
+    await app.invoke({}, { executionId: "e" });
+    const edited = await app.updateState("e", { log: ["a:by hand"] }, { asNode: "a" });
+    expect(edited.values.log).toEqual(["a:by hand", "b"]);
+    expect(edited.next).toEqual(["ca", "cb"]);
+    const done = await app.invoke(null, { executionId: "e" });
+    expect(done.state.log).toEqual(["a:by hand", "b", "ca", "cb"]);
+  });
+});
+
+describe("reducers and routers outside a step", () => {
+  const failing = (where: "reducer" | "router") =>
+    new StateGraph<{ n: number }>({
+      channels: {
+        n: {
+          reducer: (a, b) => {
+            if (where === "reducer" && b < 0) throw new Error("negative");
+            return a + b;
+          },
+          default: () => 0,
+        },
+      },
+    })
+      .addNode("x", () => ({ n: 1 }))
+      .addConditionalEdges(START, (s) => {
+        if (where === "router" && s.n > 5) throw new Error("router boom");
+        return "x";
+      })
+      .addEdge("x", END)
+      .compile({ checkpoint: { store: new MapStore() } });
+
+  it("fail with NodeError: the input's reducer, the router after START, a Command's update, updateState", async () => {
+    const app = failing("reducer");
+    await expect(app.invoke({ n: -1 }, { executionId: "r" })).rejects.toBeInstanceOf(NodeError);
+    await app.invoke({ n: 1 }, { executionId: "r" });
+    await expect(app.invoke(new Command({ update: { n: -1 } }), { executionId: "r" })).rejects.toBeInstanceOf(NodeError);
+    await expect(app.updateState("r", { n: -1 })).rejects.toBeInstanceOf(NodeError);
+    await expect(failing("router").invoke({ n: 10 }, { executionId: "q" })).rejects.toBeInstanceOf(NodeError);
+  });
+});

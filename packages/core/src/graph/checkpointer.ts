@@ -68,6 +68,7 @@ export class RunCheckpointer<S> {
    * Ends the run's protection of its base. A base that records a pause this run has answered (by saving a checkpoint
    * that continues from it) is then pruned like any other checkpoint, if it is outside the newest `maxCheckpoints`:
    * once the checkpoints that continued from it are pruned, nothing else would tell that its pause was answered.
+   * Never throws: the run's checkpoints are all saved by then.
    */
   async release(): Promise<void> {
     const store = this.config?.store;
@@ -79,8 +80,9 @@ export class RunCheckpointer<S> {
     try {
       const protect = (await pendingPauses(store, this.executionId, cutoff)).filter((id) => id !== answered);
       await pruneCheckpoints(store, this.executionId, { keepLast, protect });
-    } catch (error) {
-      throw new CheckpointSaveError(this.executionId, error);
+    } catch {
+      // Every checkpoint of the run is saved: a failed retention pass must not fail it. The next save prunes again
+      // (only this answered pause may then be kept until the execution is cleared).
     }
   }
 

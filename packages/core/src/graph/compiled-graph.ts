@@ -1,6 +1,6 @@
 import type { Checkpoint } from "../checkpoint.js";
 import { INPUT_NODE, UPDATE_NODE } from "../checkpoint.js";
-import { CheckpointNotFoundError, InvalidArgumentError } from "../errors.js";
+import { CheckpointNotFoundError, InvalidArgumentError, LgError, NodeError } from "../errors.js";
 import { createCheckpointId, createExecutionId } from "../ids.js";
 import type { CheckpointStore } from "../store.js";
 import { assertNonEmptyString } from "../validate.js";
@@ -8,7 +8,7 @@ import { applyUpdate, initialState } from "./channels.js";
 import { RunCheckpointer } from "./checkpointer.js";
 import { isCommand, type Command } from "./command.js";
 import { executeRun, ownValue, type RunSettings, type RunStart } from "./run.js";
-import { entryNodes, nextNodes } from "./routing.js";
+import { entryNodes, nextNodes, orderByGraph } from "./routing.js";
 import { toSnapshot } from "./snapshot.js";
 import type { GraphSpec } from "./state-graph.js";
 import type {
@@ -107,11 +107,10 @@ export class CompiledGraph<S extends object> {
     const latest = await store.latest(executionId);
     const base = options.checkpointId === undefined ? latest : await this.loadOwn(store, executionId, options.checkpointId);
     if (base === undefined || latest === undefined) throw new CheckpointNotFoundError({ executionId });
-    const state = applyUpdate(this.spec.channels, base.state as S, values);
     if (options.asNode !== undefined && !this.spec.nodes.has(options.asNode)) {
       throw new InvalidArgumentError(`updateState asNode names unknown node "${options.asNode}"`);
     }
-    const next = options.asNode === undefined ? [...base.next] : await nextNodes(this.spec, [options.asNode], state);
+    const { state, next } = await userCode(UPDATE_NODE, executionId, () => this.edit(base, values, options.asNode));
     const carried = options.asNode === undefined ? pendingInterruptMetadata(base) : {};
     const cp: Checkpoint<S> = {
       id: createCheckpointId(),
@@ -135,6 +134,36 @@ export class CompiledGraph<S extends object> {
     await saver.saveAndPrune(cp);
     await saver.release();
     return toSnapshot<S>(cp as Checkpoint);
+  }
+
+  /**
+   * The state and `next` of an edit. Without `asNode`: `values` merged, `next` kept. With `asNode`: as if that node
+   * had just run with `values` as its update — when it is the node an interrupted step is waiting on, the step
+   * completes: the updates of the nodes that finished in it are merged too (in graph order, as a step merges them)
+   * and `next` follows from the whole step.
+   */
+  private async edit(base: Checkpoint, values: Partial<S>, asNode: string | undefined): Promise<{ state: S; next: string[] }> {
+    const channels = this.spec.channels;
+    if (asNode === undefined) return { state: applyUpdate(channels, base.state as S, values), next: [...base.next] };
+    const pending = pendingInterruptMetadata(base);
+    const waiting = (pending.interrupts ?? []).some((i) => i.when === "inside");
+    if (!waiting || !base.next.includes(asNode)) {
+      const state = applyUpdate(channels, base.state as S, values);
+      return { state, next: await nextNodes(this.spec, [asNode], state) };
+    }
+    const finished = (pending.pendingWrites ?? {}) as Record<string, Partial<S>>;
+    const unanswered = base.next.filter((node) => node !== asNode && ownValue(finished, node) === undefined);
+    if (unanswered.length > 0) {
+      throw new InvalidArgumentError(
+        `updateState asNode "${asNode}" cannot complete the interrupted step: ${unanswered.join(", ")} also wait(s) ` +
+          "for an answer; answer them with invoke(new Command({ resume }))",
+      );
+    }
+    let state = base.state as S;
+    for (const node of orderByGraph(this.spec, base.next)) {
+      state = applyUpdate(channels, state, node === asNode ? values : (ownValue(finished, node) ?? {}));
+    }
+    return { state, next: await nextNodes(this.spec, base.next, state) };
   }
 
   private requireStore(operation: string): CheckpointStore {
@@ -169,11 +198,11 @@ export class CompiledGraph<S extends object> {
     const previous = checkpointId === undefined || store === undefined ? latest : await this.loadOwn(store, executionId, checkpointId);
     saver.startFrom(previous, latest?.version ?? 0);
     const base = previous === undefined ? initialState(this.spec.channels) : (previous.state as S);
-    const state = applyUpdate(this.spec.channels, base, input);
+    const state = await userCode(INPUT_NODE, executionId, () => applyUpdate(this.spec.channels, base, input));
     const step = previous === undefined ? 0 : stepOf(previous) + 1;
     return {
       state,
-      next: await entryNodes(this.spec, state),
+      next: await userCode(INPUT_NODE, executionId, () => entryNodes(this.spec, state)),
       step,
       resumes: {},
       pendingWrites: {},
@@ -204,7 +233,10 @@ export class CompiledGraph<S extends object> {
     const update = command?.update;
     if (update !== undefined) assertStateUpdate("Command update", update);
     const start: RunStart<S> = {
-      state: update === undefined ? (base.state as S) : applyUpdate(this.spec.channels, base.state as S, update),
+      state:
+        update === undefined
+          ? (base.state as S)
+          : await userCode(UPDATE_NODE, executionId, () => applyUpdate(this.spec.channels, base.state as S, update)),
       next: [...base.next],
       step: stepOf(base),
       resumes,
@@ -271,6 +303,18 @@ function passedBeforeAt(base: Checkpoint, pending: PendingInterruptMetadata): st
   const interrupts = pending.interrupts ?? [];
   if (interrupts.some((i) => i.when === "inside")) return [...base.next];
   return interrupts.filter((i) => i.when === "before").map((i) => i.node);
+}
+
+/**
+ * Runs reducers or routers (user code) outside a step: a failure is a `NodeError` naming `node` (the input or the
+ * update), as inside a step; the library's own typed errors pass through.
+ */
+async function userCode<T>(node: string, executionId: string, body: () => T | Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    throw error instanceof LgError ? error : new NodeError(node, executionId, error);
+  }
 }
 
 /** Copies `InvokeOptions.metadata`, refusing the keys the runtime writes (they steer resuming). */

@@ -41,8 +41,9 @@ type NodeOutcome<S> =
 
 /**
  * Executes super-steps until the graph finishes, pauses or fails, yielding stream events. Every checkpoint write is
- * awaited before the next step starts. However the run ends — finished, paused, failed, or stopped early by its
- * consumer (a `break` out of `stream`) — the saver's protection of the base is released at the end.
+ * awaited before the next step starts, and before the step's events are handed out. However the run ends —
+ * finished, paused, failed, or stopped early by its consumer (a `break` out of `stream`) — progress not yet saved
+ * (with `autoSave: false`) is saved, and the saver's protection of the base is released.
  */
 export async function* executeRun<S extends object>(
   spec: GraphSpec<S>,
@@ -50,17 +51,21 @@ export async function* executeRun<S extends object>(
   saver: RunCheckpointer<S>,
   start: RunStart<S>,
 ): AsyncGenerator<StreamEvent<S>, RunResult<S>> {
-  let failed = false;
+  let ended = false;
   try {
-    return yield* runSteps(spec, settings, saver, start);
+    const result = yield* runSteps(spec, settings, saver, start);
+    ended = true;
+    return result;
   } catch (error) {
-    failed = true;
+    ended = true; // a failing run has flushed what it could and reports its own error
     throw error;
   } finally {
     try {
+      // A consumer that stops reading ends the run here, between two steps: keep what it was handed (a failing
+      // save reaches the consumer through the loop it left).
+      if (!ended) await saver.flush();
+    } finally {
       await saver.release();
-    } catch (error) {
-      if (!failed) throw error; // after a failure, the original error is the one to report
     }
   }
 }
@@ -145,9 +150,9 @@ async function* runSteps<S extends object>(
     step++;
     resumes = {};
     pendingWrites = {};
-    yield { type: "step", step, nodes: ran, updates, state };
     // The pause that follows this checkpoint, if any, is recorded in it: a resume from it continues past the pause.
-    const after = next.length === 0 ? [] : ran.filter((node) => settings.interruptAfter.has(node)).map((node) => pause(node, "after"));
+    // (A pause after the last node still happens: the human sees the final state before the run reports done.)
+    const after = ran.filter((node) => settings.interruptAfter.has(node)).map((node) => pause(node, "after"));
     const before = after.length > 0 ? [] : beforePauses(settings, next, passed);
     const cp = await saver.record({
       nodeName: ran.join(","),
@@ -158,6 +163,7 @@ async function* runSteps<S extends object>(
       extra: withPauses({ nodes: ran }, [...after, ...before]),
     });
     marked = new Set(before.map((i) => i.node));
+    yield { type: "step", step, nodes: ran, updates, state };
     if (cp !== undefined) yield checkpointEvent(cp);
     if (after.length > 0) return yield* finish(saver, settings, state, next, after);
   }
