@@ -134,7 +134,7 @@ async function migrateLocked(conn: postgres.ReservedSql, o: ResolvedPostgresOpti
 }
 
 /**
- * Brings the table up to the latest migration. Returns at once (one query) when nothing is pending; otherwise
+ * Brings the table up to the latest migration. Returns at once (two short queries) when nothing is pending; otherwise
  * takes the advisory lock on a reserved connection, applies what is still pending in order, and releases the
  * lock and the connection whatever happens.
  */

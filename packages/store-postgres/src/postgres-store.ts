@@ -120,7 +120,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
   /**
    * Creates the schema (when missing), the table and its indexes by applying the pending versioned migrations.
    * Safe to call from many processes at once (an advisory lock serializes the runs) and cheap when the table
-   * is up to date (one query).
+   * is up to date (two short queries).
    */
   async setup(): Promise<MigrationResult> {
     this.assertOpen();
