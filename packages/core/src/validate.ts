@@ -40,21 +40,19 @@ function describe(value: unknown): string {
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
- * Throws unless `value` is a non-empty string that UTF-8 can carry: a lone UTF-16 surrogate cannot round-trip
- * through a UTF-8 backend (it becomes U+FFFD, so two ids could collide), so stored ids must not contain one.
+ * Throws unless UTF-8 can carry `value`: a lone UTF-16 surrogate cannot round-trip through a UTF-8 backend (it
+ * becomes U+FFFD, so two ids could collide and a node name would come back changed).
  */
-function assertStorableId(name: string, value: unknown): void {
-  assertNonEmptyString(name, value);
+function assertNoLoneSurrogate(name: string, value: string): void {
   if (LONE_SURROGATE.test(value)) {
     throw new InvalidArgumentError(`${name} contains a lone UTF-16 surrogate, which no backend can store; got ${describe(value)}`);
   }
 }
 
-/** Node names are stored as text too: a lone surrogate would come back as U+FFFD from a UTF-8 backend. */
-function assertNoLoneSurrogate(name: string, value: string): void {
-  if (LONE_SURROGATE.test(value)) {
-    throw new InvalidArgumentError(`${name} contains a lone UTF-16 surrogate, which no backend can store; got ${describe(value)}`);
-  }
+/** Throws unless `value` is a non-empty string that UTF-8 can carry (see {@link assertNoLoneSurrogate}). */
+function assertStorableId(name: string, value: unknown): void {
+  assertNonEmptyString(name, value);
+  assertNoLoneSurrogate(name, value);
 }
 
 /** Checks every field of a checkpoint before it is stored; throws {@link InvalidArgumentError} naming the field. */

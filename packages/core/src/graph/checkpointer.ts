@@ -74,12 +74,9 @@ export class RunCheckpointer<S> {
     const store = this.config?.store;
     const keepLast = this.config?.maxCheckpoints;
     const answered = this.saved ? this.pausedBase : undefined;
-    if (store === undefined || keepLast === undefined || answered === undefined) return;
-    const cutoff = this.latestVersion - keepLast;
-    if (cutoff < 1) return;
+    if (store === undefined || keepLast === undefined || answered === undefined || this.latestVersion <= keepLast) return;
     try {
-      const protect = (await pendingPauses(store, this.executionId, cutoff)).filter((id) => id !== answered);
-      await pruneCheckpoints(store, this.executionId, { keepLast, protect });
+      await this.retain(store, keepLast, [], answered);
     } catch {
       // Every checkpoint of the run is saved: a failed retention pass must not fail it. The next save prunes again
       // (only this answered pause may then be kept until the execution is cleared).
@@ -142,19 +139,27 @@ export class RunCheckpointer<S> {
     this.latestVersion = cp.version;
     this.lastSaveAt = Date.now();
     this.saved = true;
-    await this.prune(store, cp.version);
+    await this.prune(store);
   }
 
-  private async prune(store: CheckpointStore, version: number): Promise<void> {
+  private async prune(store: CheckpointStore): Promise<void> {
     const keepLast = this.config?.maxCheckpoints;
-    if (keepLast === undefined || version <= keepLast) return;
+    if (keepLast === undefined || this.latestVersion <= keepLast) return;
     try {
-      const cutoff = version - keepLast; // versions up to here fall out of the newest keepLast
-      const protect = [...this.protect, ...(await pendingPauses(store, this.executionId, cutoff))];
-      await pruneCheckpoints(store, this.executionId, { keepLast, protect });
+      await this.retain(store, keepLast, this.protect);
     } catch (error) {
       throw new CheckpointSaveError(this.executionId, error);
     }
+  }
+
+  /**
+   * One retention pass: keeps the newest `keepLast`, the ids in `keep`, and every pause nothing has continued from
+   * except `answered` (a pause this run is known to have answered).
+   */
+  private async retain(store: CheckpointStore, keepLast: number, keep: readonly string[], answered?: string): Promise<void> {
+    const cutoff = this.latestVersion - keepLast; // versions up to here fall out of the newest keepLast
+    const pending = (await pendingPauses(store, this.executionId, cutoff)).filter((id) => id !== answered);
+    await pruneCheckpoints(store, this.executionId, { keepLast, protect: [...keep, ...pending] });
   }
 }
 

@@ -104,8 +104,7 @@ export class CompiledGraph<S extends object> {
     const store = this.requireStore("updateState");
     assertNonEmptyString("executionId", executionId);
     assertStateUpdate("updateState values", values);
-    const latest = await store.latest(executionId);
-    const base = options.checkpointId === undefined ? latest : await this.loadOwn(store, executionId, options.checkpointId);
+    const { latest, base } = await this.startingPoint(store, executionId, options.checkpointId);
     if (base === undefined || latest === undefined) throw new CheckpointNotFoundError({ executionId });
     if (options.asNode !== undefined && !this.spec.nodes.has(options.asNode)) {
       throw new InvalidArgumentError(`updateState asNode names unknown node "${options.asNode}"`);
@@ -174,6 +173,20 @@ export class CompiledGraph<S extends object> {
     return store;
   }
 
+  /**
+   * The execution's latest checkpoint (whose version the next save continues), and the checkpoint to start from:
+   * `checkpointId`'s (a fork; `CheckpointNotFoundError` unless it belongs to the execution) or the latest.
+   */
+  private async startingPoint(
+    store: CheckpointStore,
+    executionId: string,
+    checkpointId: string | undefined,
+  ): Promise<{ latest: Checkpoint | undefined; base: Checkpoint | undefined }> {
+    const latest = await store.latest(executionId);
+    const base = checkpointId === undefined ? latest : await this.loadOwn(store, executionId, checkpointId);
+    return { latest, base };
+  }
+
   private async loadOwn(store: CheckpointStore, executionId: string, checkpointId: string): Promise<Checkpoint> {
     const cp = await store.load(checkpointId);
     if (cp === undefined || cp.executionId !== executionId) throw new CheckpointNotFoundError({ checkpointId, executionId });
@@ -194,8 +207,8 @@ export class CompiledGraph<S extends object> {
       throw new InvalidArgumentError("invoke input must be a state object, null (resume) or a Command");
     }
     const store = checkpointId === undefined ? saver.store : this.requireStore("invoke with a checkpointId");
-    const latest = store === undefined ? undefined : await store.latest(executionId);
-    const previous = checkpointId === undefined || store === undefined ? latest : await this.loadOwn(store, executionId, checkpointId);
+    const { latest, base: previous } =
+      store === undefined ? { latest: undefined, base: undefined } : await this.startingPoint(store, executionId, checkpointId);
     saver.startFrom(previous, latest?.version ?? 0);
     const base = previous === undefined ? initialState(this.spec.channels) : (previous.state as S);
     const state = await userCode(INPUT_NODE, executionId, () => applyUpdate(this.spec.channels, base, input));
@@ -217,9 +230,7 @@ export class CompiledGraph<S extends object> {
     command: Command<S> | null,
     checkpointId: string | undefined,
   ): Promise<RunStart<S>> {
-    const store = this.requireStore("resuming");
-    const latest = await store.latest(executionId);
-    const base = checkpointId === undefined ? latest : await this.loadOwn(store, executionId, checkpointId);
+    const { latest, base } = await this.startingPoint(this.requireStore("resuming"), executionId, checkpointId);
     if (base === undefined || latest === undefined) throw new CheckpointNotFoundError({ executionId });
     saver.startFrom(base, latest.version);
     const pending = pendingInterruptMetadata(base);
