@@ -13,6 +13,9 @@ export const UPDATE_NODE = "__update__";
 /** `nodeName` of a checkpoint written when a node called `interrupt()` and the step was paused. */
 export const INTERRUPT_NODE = "__interrupt__";
 
+/** `nodeName` of a checkpoint written when a node failed in a step where other nodes finished or paused: it keeps their results. */
+export const ERROR_NODE = "__error__";
+
 /** Where a checkpoint came from, recorded as `metadata.source`. */
 export type CheckpointSource = "input" | "loop" | "update" | "fork";
 
@@ -29,6 +32,45 @@ export interface CheckpointMetadata {
   execution_id?: string;
   /** Any other key the application adds. */
   [key: string]: unknown;
+}
+
+/** A pause recorded in a checkpoint: an `interrupt(value)` inside a node, or an `interruptBefore`/`interruptAfter` pause. */
+export interface PauseRecord {
+  /** The node concerned. */
+  node: string;
+  /** `inside`: the node called `interrupt(value)`; `before`/`after`: an `interruptBefore`/`interruptAfter` pause. */
+  when: "inside" | "before" | "after";
+  /** The value passed to `interrupt(value)` (undefined for before/after pauses). */
+  value: unknown;
+}
+
+/** What one node of the step a checkpoint continues has left behind. */
+export interface TaskResult {
+  /** The node finished with this update: a resume merges it and does not run the node again. */
+  writes?: Record<string, unknown>;
+  /** Answers given to the node's `interrupt()` calls, in call order; a resume hands them back to the node. */
+  resumes?: unknown[];
+  /** The node failed with this message (it runs again on resume). */
+  error?: string;
+}
+
+/**
+ * The task results of a checkpoint: what happened to the nodes of the step it continues (its `next`), the pauses
+ * pending there, and the idempotency keys of the updates applied on its branch. Owned by the runtime; stores keep
+ * it as it is (a column or field of its own, never inside `metadata`).
+ */
+export interface TaskResults {
+  /** Per node of the step, by node name: its writes when it finished, its resume answers, its failure. */
+  nodes: Record<string, TaskResult>;
+  /** Pauses pending at this checkpoint, in the order they were raised. */
+  interrupts: PauseRecord[];
+  /** Idempotency keys of the most recent updates (`updateState`, `Command`) applied on this branch, oldest first. */
+  updateKeys?: string[];
+  /**
+   * The checkpoint this one's chain of updates, pauses and partial steps began from (no step completed since); the
+   * default idempotency key of an update names it, so a retry is recognised after the first attempt landed.
+   */
+  anchorId?: string;
 }
 
 /**
@@ -55,6 +97,11 @@ export interface Checkpoint<S = unknown> {
   parentId?: string;
   /** Nodes to run when the execution resumes from here; `[]` when the execution has finished. */
   next: string[];
+  /**
+   * Task results of the step this checkpoint continues (finished nodes' writes, pauses, resume answers), written by
+   * the runtime. Absent when there are none. Stores keep it losslessly, like `state`.
+   */
+  tasks?: TaskResults;
 }
 
 /** Options of {@link CheckpointStore.list}. */

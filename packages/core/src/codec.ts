@@ -1,4 +1,4 @@
-import type { Checkpoint, CheckpointMetadata } from "./checkpoint.js";
+import type { Checkpoint, CheckpointMetadata, TaskResults } from "./checkpoint.js";
 import { CheckpointCorruptError } from "./errors.js";
 import { decodeValue, encodeValue, isTagFree, parseJson, type JsonValue } from "./serializer.js";
 import { validateCheckpoint } from "./validate.js";
@@ -26,6 +26,8 @@ export interface EncodedCheckpoint {
   parentId: string | null;
   /** Nodes to run next. */
   next: string[];
+  /** Encoded task results (`Checkpoint.tasks`), or `null`/absent when there are none. */
+  tasks?: JsonValue | null;
 }
 
 /**
@@ -44,6 +46,7 @@ export function encodeCheckpoint(cp: Checkpoint): EncodedCheckpoint {
     version: cp.version,
     parentId: cp.parentId ?? null,
     next: [...cp.next],
+    tasks: cp.tasks === undefined ? null : encodeValue(cp.tasks, "tasks"),
   };
 }
 
@@ -99,10 +102,21 @@ export function decodeCheckpoint(enc: EncodedCheckpoint, options: DecodeCheckpoi
       next: enc.next.map(String),
     };
     if (typeof enc.parentId === "string") cp.parentId = enc.parentId;
+    if (enc.tasks !== undefined && enc.tasks !== null) cp.tasks = decodeTasks(id, decodeValue(enc.tasks));
     return cp;
   } catch (error) {
     return rewrap(id, error);
   }
+}
+
+/** Checks the shape of decoded task results: a store that mangled them must not hand the runtime a wrong resume. */
+function decodeTasks(id: string | undefined, tasks: unknown): TaskResults {
+  const t = tasks as Partial<TaskResults> | null;
+  if (t === null || typeof t !== "object" || Array.isArray(t)) throw new CheckpointCorruptError(id, "tasks is not an object");
+  if (t.nodes === null || typeof t.nodes !== "object" || Array.isArray(t.nodes) || !Array.isArray(t.interrupts)) {
+    throw new CheckpointCorruptError(id, "tasks lacks its nodes object or interrupts array");
+  }
+  return t as TaskResults;
 }
 
 /** Encodes a checkpoint into one JSON string (for key-value backends and files). */

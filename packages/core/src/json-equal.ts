@@ -39,7 +39,8 @@ export function sameEncodedCheckpoint(a: EncodedCheckpoint, b: EncodedCheckpoint
     a.parentId === b.parentId &&
     jsonEqual(a.next, b.next) &&
     jsonEqual(a.state, b.state) &&
-    jsonEqual(a.metadata, b.metadata)
+    jsonEqual(a.metadata, b.metadata) &&
+    jsonEqual(a.tasks ?? null, b.tasks ?? null)
   );
 }
 

@@ -76,6 +76,17 @@ export function validateCheckpoint(cp: Checkpoint): void {
   if (cp.metadata === null || typeof cp.metadata !== "object" || Array.isArray(cp.metadata)) {
     throw new InvalidArgumentError(`checkpoint.metadata must be a plain object, got ${describe(cp.metadata)}`);
   }
+  if (cp.tasks !== undefined) validateTasks(cp.tasks);
+}
+
+function validateTasks(tasks: Checkpoint["tasks"]): void {
+  if (tasks === null || typeof tasks !== "object" || Array.isArray(tasks)) {
+    throw new InvalidArgumentError(`checkpoint.tasks must be an object, got ${describe(tasks)}`);
+  }
+  if (tasks.nodes === null || typeof tasks.nodes !== "object" || Array.isArray(tasks.nodes)) {
+    throw new InvalidArgumentError("checkpoint.tasks.nodes must be an object of task results by node name");
+  }
+  if (!Array.isArray(tasks.interrupts)) throw new InvalidArgumentError("checkpoint.tasks.interrupts must be an array");
 }
 
 /** Checks {@link ListOptions}; throws {@link InvalidArgumentError} naming the bad option. */
