@@ -102,16 +102,19 @@ export function decodeCheckpoint(enc: EncodedCheckpoint, options: DecodeCheckpoi
       next: enc.next.map(String),
     };
     if (typeof enc.parentId === "string") cp.parentId = enc.parentId;
-    if (enc.tasks !== undefined && enc.tasks !== null) cp.tasks = decodeTasks(id, decodeValue(enc.tasks));
+    if (enc.tasks !== undefined && enc.tasks !== null) cp.tasks = decodeTaskResults(enc.tasks, id);
     return cp;
   } catch (error) {
     return rewrap(id, error);
   }
 }
 
-/** Checks the shape of decoded task results: a store that mangled them must not hand the runtime a wrong resume. */
-function decodeTasks(id: string | undefined, tasks: unknown): TaskResults {
-  const t = tasks as Partial<TaskResults> | null;
+/**
+ * Decodes encoded task results (`EncodedCheckpoint.tasks`) and checks their shape: a store that mangled them must
+ * not hand the runtime a wrong resume. Throws {@link CheckpointCorruptError} naming checkpoint `id`.
+ */
+export function decodeTaskResults(json: JsonValue, id?: string): TaskResults {
+  const t = decodeValue(json) as Partial<TaskResults> | null;
   if (t === null || typeof t !== "object" || Array.isArray(t)) throw new CheckpointCorruptError(id, "tasks is not an object");
   if (t.nodes === null || typeof t.nodes !== "object" || Array.isArray(t.nodes) || !Array.isArray(t.interrupts)) {
     throw new CheckpointCorruptError(id, "tasks lacks its nodes object or interrupts array");

@@ -14,7 +14,8 @@ export type LgErrorCode =
   | "LG_NODE_FAILED"
   | "LG_RECURSION_LIMIT"
   | "LG_INTERRUPT"
-  | "LG_ACCESS_DENIED";
+  | "LG_ACCESS_DENIED"
+  | "LG_RETENTION_FAILED";
 
 /** Options accepted by every `@lg` error constructor. */
 export interface LgErrorOptions {
@@ -22,10 +23,22 @@ export interface LgErrorOptions {
   cause?: unknown;
 }
 
-/** Base class of every error raised by `@lg` packages; `code` is stable and safe to switch on. */
+// Shared by every copy of this module (the ESM and the CommonJS build may both be loaded in one process).
+const LG_ERROR_BRAND = Symbol.for("@lg/core/LgError");
+
+/**
+ * Base class of every error raised by `@lg` packages; `code` is stable and safe to switch on.
+ *
+ * `instanceof` works across copies of `@lg/core` in one process (its ESM and CommonJS builds loaded side by side):
+ * an error is an instance of an `@lg` error class when it carries the shared brand and the class's name, so a
+ * `CheckpointConflictError` thrown by a store built against the other copy is still one.
+ */
 export class LgError extends Error {
   /** Stable machine-readable code. */
   readonly code: LgErrorCode;
+
+  /** Marks errors from any copy of `@lg/core` (see {@link isLgError}). */
+  readonly [LG_ERROR_BRAND] = true;
 
   /** Creates an error with a code and a message that tells the user what to do. */
   constructor(code: LgErrorCode, message: string, options: LgErrorOptions = {}) {
@@ -33,6 +46,27 @@ export class LgError extends Error {
     this.code = code;
     this.name = new.target.name;
   }
+
+  /** `instanceof` by brand and class name, so errors from another copy of `@lg/core` are recognised. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (!isLgError(value)) return false;
+    // The base class (of either copy) matches every branded error; a subclass matches its own name and subclasses'.
+    if (this.name === "LgError") return true;
+    for (let proto = Object.getPrototypeOf(value) as object | null; proto !== null; proto = Object.getPrototypeOf(proto) as object | null) {
+      if ((proto as { constructor?: { name?: string } }).constructor?.name === this.name) return true;
+    }
+    return false;
+  }
+}
+
+/**
+ * Whether `value` is an error raised by any copy of `@lg/core` in this process (optionally with this `code`).
+ * Prefer it (or the error's `code`) over `instanceof` in code that may see errors from another build.
+ */
+export function isLgError(value: unknown, code?: LgErrorCode): value is LgError {
+  if (typeof value !== "object" || value === null || (value as Record<symbol, unknown>)[LG_ERROR_BRAND] !== true) return false;
+  return code === undefined || (value as { code?: unknown }).code === code;
 }
 
 /** Another writer already saved this `(executionId, version)`: someone else advanced the execution. */
@@ -205,6 +239,27 @@ export class GraphInterrupt extends LgError {
   constructor(value: unknown) {
     super("LG_INTERRUPT", "graph interrupted: resume with invoke(new Command({ resume }), { executionId })");
     this.value = value;
+  }
+}
+
+/**
+ * A retention pass (`maxCheckpoints`) failed after its checkpoint was committed. The step is not failed by it: the
+ * run reports it as a `retention` stream event, in `RunResult.retention` and as a process warning; the next save
+ * prunes again.
+ */
+export class RetentionError extends LgError {
+  /** The execution whose old checkpoints were not pruned. */
+  readonly executionId: string;
+
+  /** Wraps the store's error. */
+  constructor(executionId: string, cause: unknown) {
+    super(
+      "LG_RETENTION_FAILED",
+      `pruning old checkpoints of execution "${executionId}" failed after its checkpoint was saved: ${messageOf(cause)}. ` +
+        "The step is committed; the next save prunes again.",
+      { cause },
+    );
+    this.executionId = executionId;
   }
 }
 

@@ -107,15 +107,20 @@ describe("checkpointing", () => {
     expect((await history(store, "other")).map((c) => c.version)).toEqual([3, 4]);
   });
 
-  it("maxCheckpoints never prunes the checkpoint a run resumed from", async () => {
+  it("maxCheckpoints keeps the checkpoint a run resumed from while the run lasts, and exactly the newest N after it", async () => {
     const store = new MapStore();
     const app = pipeline({ checkpoint: { store } });
     await app.invoke({}, { executionId: "keep" });
     const first = (await history(store, "keep"))[1] as Checkpoint; // after step1
     const pruning = pipeline({ checkpoint: { store, maxCheckpoints: 1 } });
-    await pruning.invoke(null, { executionId: "keep", checkpointId: first.id });
-    const ids = (await history(store, "keep")).map((c) => c.id);
-    expect(ids).toContain(first.id);
-    expect(ids).toHaveLength(2); // the fork base and the newest
+    const during: string[][] = [];
+    for await (const event of pruning.stream(null, { executionId: "keep", checkpointId: first.id })) {
+      if (event.type === "checkpoint") during.push((await history(store, "keep")).map((c) => c.id));
+    }
+    for (const ids of during) expect(ids).toContain(first.id); // the fork base, and the newest
+    expect(during[0]).toHaveLength(2);
+    const after = await history(store, "keep");
+    expect(after).toHaveLength(1);
+    expect(after[0]?.next).toEqual([]);
   });
 });

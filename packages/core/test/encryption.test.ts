@@ -146,3 +146,22 @@ describe("withEncryption re-saves across a key rotation", () => {
     await expect(withoutOld.save(cp)).rejects.toBeInstanceOf(CheckpointConflictError);
   });
 });
+
+describe("withEncryption and task results", () => {
+  it("seals task results (node writes, human answers) inside the envelope and restores them on read", async () => {
+    const inner = new MapStore();
+    const store = withEncryption(inner, { keys, currentKeyId: "k1" });
+    const cp = checkpoint("t-1", "t", 1, { a: 1 });
+    cp.tasks = {
+      nodes: { pay: { writes: { card: "4111-secret" } }, ask: { resumes: ["yes-secret"] } },
+      interrupts: [{ node: "ask", when: "inside", value: "which card?" }],
+      updateKeys: ["req-1"],
+    };
+    await store.save(cp);
+    const stored = row(inner, "t-1");
+    expect(stored.tasks ?? null).toBeNull();
+    expect(JSON.stringify(stored)).not.toContain("secret");
+    expect((await store.load("t-1"))?.tasks).toEqual(cp.tasks);
+    await expect(store.save(cp)).resolves.toBeUndefined(); // identical re-save stays a no-op
+  });
+});

@@ -272,8 +272,10 @@ describe("maxCheckpoints", () => {
     const [first] = await history(store, "e");
     // A fork from the first checkpoint with new input runs on (and pauses again: "ask" interrupts on every run),
     // writing more checkpoints than maxCheckpoints keeps.
-    await app.invoke({ log: ["fork"] }, { executionId: "e", checkpointId: first?.id });
-    await app.invoke({ log: ["fork 2"] }, { executionId: "e", checkpointId: first?.id });
+    const fork = await app.invoke({ log: ["fork"] }, { executionId: "e", checkpointId: first?.id });
+    // The fork point is pruned at the end of the fork's run (it is neither among the newest 2 nor a pause).
+    expect(await store.load(first?.id as string)).toBeUndefined();
+    await app.invoke({ log: ["fork 2"] }, { executionId: "e", checkpointId: fork.checkpointId });
     expect(await store.load(waiting)).toBeDefined();
     const resumed = await app.invoke(new Command({ resume: "yes" }), { executionId: "e", checkpointId: waiting });
     expect(resumed.status).toBe("done");

@@ -34,18 +34,25 @@ export function initialState<S extends object>(channels: Channels<S>): S {
   return state as S;
 }
 
-/** Returns a new state with `update` merged into `state` through each key's reducer. */
+/**
+ * Returns a new state with `update` merged into `state` through each key's reducer. Every key of the update is an
+ * own data property of the result — also `"__proto__"`, `"constructor"` and `"prototype"` (from parsed JSON, say),
+ * which are stored as plain keys and never change the state's prototype.
+ */
 export function applyUpdate<S extends object>(channels: Channels<S>, state: S, update: Partial<S>): S {
   const next = { ...state };
   for (const key of Object.keys(update) as (keyof S)[]) {
-    const spec = channels[key];
+    const spec = Object.prototype.hasOwnProperty.call(channels, key) ? channels[key] : undefined;
     const value = update[key] as S[keyof S];
+    let merged: S[keyof S];
     if (spec?.reducer === undefined) {
-      next[key] = value;
+      merged = value;
     } else {
       const current = next[key] === undefined && spec.default !== undefined ? spec.default() : next[key];
-      next[key] = spec.reducer(current, value);
+      merged = spec.reducer(current, value);
     }
+    if (key === "__proto__") Object.defineProperty(next, key, { value: merged, enumerable: true, writable: true, configurable: true });
+    else next[key] = merged;
   }
   return next;
 }

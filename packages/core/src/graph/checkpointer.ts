@@ -1,25 +1,34 @@
 import type { Checkpoint, CheckpointMetadata, CheckpointSource } from "../checkpoint.js";
-import { CheckpointConflictError, CheckpointSaveError, InvalidArgumentError, SerializationError } from "../errors.js";
+import { CheckpointSaveError, InvalidArgumentError, isLgError, RetentionError } from "../errors.js";
 import { createCheckpointId } from "../ids.js";
 import type { CheckpointStore } from "../store.js";
 import { pruneCheckpoints } from "../store-helpers.js";
+import { anchorOf, buildTaskResults, hasPause, updateKeysOf, withUpdateKey, type StepRecord } from "./tasks.js";
 import type { CheckpointConfig } from "./types.js";
 
 /** A checkpoint the run wants written, before it has an id and a version. */
-export interface PendingCheckpoint<S> {
+export interface PendingCheckpoint<S> extends StepRecord<S> {
   nodeName: string;
   state: S;
   next: string[];
   source: CheckpointSource;
   step: number;
   extra?: CheckpointMetadata;
+  /** Whether a step (or the input) completed here; otherwise the checkpoint continues its parent's chain. */
+  completesStep: boolean;
+  /** The idempotency key of the update this checkpoint applies, if any. */
+  updateKey?: string;
 }
 
 /**
  * Applies one run's `CheckpointConfig`: decides when to save (autoSave / saveInterval / finish), assigns versions
- * (latest version read + 1, so a concurrent writer makes the store raise a conflict), links `parentId`, awaits every
- * save, and prunes to `maxCheckpoints` while protecting the checkpoint the run resumed from and every checkpoint
- * that records a pause nothing has continued from yet.
+ * (latest version read + 1, so a concurrent writer makes the store raise a conflict), links `parentId`, carries the
+ * branch's update keys, awaits every save, and then applies retention.
+ *
+ * Commit, then retention: a checkpoint the store confirmed is final. Pruning to `maxCheckpoints` runs after it as
+ * best effort — while the run lasts it protects the checkpoint the run started from and every pause nothing has
+ * continued from yet — and a failed pass is collected as a {@link RetentionError} (and a process warning), never
+ * thrown: a caller that retried would apply the committed step again.
  */
 export class RunCheckpointer<S> {
   /** The newest version this run has read or written. */
@@ -33,6 +42,13 @@ export class RunCheckpointer<S> {
   private pausedBase: string | undefined;
   /** Whether this run has saved a checkpoint, i.e. continued from (and so answered) its base. */
   private saved = false;
+  /** Idempotency keys of the updates applied on this branch, oldest first. */
+  private updateKeys: string[] = [];
+  /** Where the current chain of updates, pauses and partial steps began. */
+  private anchor: string | undefined;
+  private retentionErrors: RetentionError[] = [];
+  private readonly allRetentionErrors: RetentionError[] = [];
+  private retentionFinished = false;
 
   constructor(
     private readonly config: CheckpointConfig | undefined,
@@ -52,39 +68,50 @@ export class RunCheckpointer<S> {
     return this.parent;
   }
 
+  /** Every retention failure of this run so far. */
+  get retentionFailures(): readonly RetentionError[] {
+    return this.allRetentionErrors;
+  }
+
   /**
    * Starts from `base` (resumed or forked from) with `latestVersion` the execution's newest version. The base is
-   * protected from pruning for the whole run.
+   * protected from pruning while the run lasts.
    */
   startFrom(base: Checkpoint | undefined, latestVersion: number): void {
     this.parent = base;
     this.latestVersion = latestVersion;
+    this.updateKeys = updateKeysOf(base);
+    this.anchor = base === undefined ? undefined : anchorOf(base);
     if (base === undefined) return;
     this.protect.push(base.id);
     if (hasPause(base)) this.pausedBase = base.id;
   }
 
+  /** Retention failures since the last call (for the run's stream events). */
+  takeRetentionErrors(): RetentionError[] {
+    const taken = this.retentionErrors;
+    this.retentionErrors = [];
+    return taken;
+  }
+
   /**
-   * Ends the run's protection of its base. A base that records a pause this run has answered (by saving a checkpoint
-   * that continues from it) is then pruned like any other checkpoint, if it is outside the newest `maxCheckpoints`:
-   * once the checkpoints that continued from it are pruned, nothing else would tell that its pause was answered.
-   * Never throws: the run's checkpoints are all saved by then.
+   * The run's last retention pass, once it has saved: the base is no longer protected, so after a resume or a fork
+   * exactly the newest `maxCheckpoints` stay (and every pause still waiting for a human, except the base's pause this
+   * run answered). Never throws.
    */
-  async release(): Promise<void> {
+  async finishRetention(): Promise<void> {
     const store = this.config?.store;
     const keepLast = this.config?.maxCheckpoints;
-    const answered = this.saved ? this.pausedBase : undefined;
-    if (store === undefined || keepLast === undefined || answered === undefined || this.latestVersion <= keepLast) return;
-    try {
-      await this.retain(store, keepLast, [], answered);
-    } catch {
-      // Every checkpoint of the run is saved: a failed retention pass must not fail it. The next save prunes again
-      // (only this answered pause may then be kept until the execution is cleared).
-    }
+    if (this.retentionFinished || store === undefined || keepLast === undefined || !this.saved) return;
+    this.retentionFinished = true;
+    if (this.latestVersion <= keepLast) return;
+    await this.retainQuietly(store, keepLast, [], this.pausedBase);
   }
 
   /** Records progress; it is written now or later depending on the save policy. */
   async record(pending: PendingCheckpoint<S>): Promise<Checkpoint | undefined> {
+    // The key is the branch's from now on, even if this checkpoint is replaced before it is written.
+    if (pending.updateKey !== undefined) this.updateKeys = withUpdateKey(this.updateKeys, pending.updateKey);
     this.pending = pending;
     const autoSave = this.config?.autoSave ?? true;
     const interval = this.config?.saveInterval ?? 0;
@@ -95,8 +122,7 @@ export class RunCheckpointer<S> {
   /** Writes the recorded progress if it is not yet saved (on finish, interrupt and error). */
   async flush(): Promise<Checkpoint | undefined> {
     const pending = this.pending;
-    const store = this.config?.store;
-    if (pending === undefined || store === undefined) return undefined;
+    if (pending === undefined || this.config?.store === undefined) return undefined;
     const cp: Checkpoint<S> = {
       id: createCheckpointId(),
       executionId: this.executionId,
@@ -114,23 +140,28 @@ export class RunCheckpointer<S> {
       next: [...pending.next],
     };
     if (this.parent !== undefined) cp.parentId = this.parent.id;
-    await this.saveAndPrune(cp);
+    const tasks = buildTaskResults(pending, this.updateKeys, pending.completesStep ? undefined : (this.anchor ?? cp.id));
+    if (tasks !== undefined) cp.tasks = tasks;
+    await this.saveAndRetain(cp);
     this.pending = undefined;
+    if (pending.completesStep) this.anchor = cp.id;
     return cp as Checkpoint;
   }
 
   /**
-   * Saves a checkpoint built elsewhere (`updateState`), then prunes to `maxCheckpoints`. Failures other than the
-   * checkpoint's own faults (conflict, unstorable value, bad field) become `CheckpointSaveError`.
+   * Commits a checkpoint (one built here, or by `updateState`), then applies retention. Failures of the save other
+   * than the checkpoint's own faults (conflict, unstorable value, bad field) become `CheckpointSaveError`; a failed
+   * retention pass after the commit is collected, not thrown.
    */
-  async saveAndPrune(cp: Checkpoint<S>): Promise<void> {
+  async saveAndRetain(cp: Checkpoint<S>): Promise<void> {
     const store = this.config?.store;
     if (store === undefined) throw new InvalidArgumentError("saving a checkpoint needs compile({ checkpoint: { store } })");
     try {
       await store.save(cp as Checkpoint);
     } catch (error) {
-      // These say what is wrong with the checkpoint itself (a retry would fail the same way): pass them on as they are.
-      if (error instanceof CheckpointConflictError || error instanceof SerializationError || error instanceof InvalidArgumentError) {
+      // These say what is wrong with the checkpoint itself (a retry would fail the same way): pass them on as they
+      // are, recognised by code so that a store built against another copy of @lg/core is understood too.
+      if (isLgError(error, "LG_CHECKPOINT_CONFLICT") || isLgError(error, "LG_SERIALIZATION") || isLgError(error, "LG_INVALID_ARGUMENT")) {
         throw error;
       }
       throw new CheckpointSaveError(this.executionId, error);
@@ -139,16 +170,18 @@ export class RunCheckpointer<S> {
     this.latestVersion = cp.version;
     this.lastSaveAt = Date.now();
     this.saved = true;
-    await this.prune(store);
+    const keepLast = this.config?.maxCheckpoints;
+    if (keepLast !== undefined && this.latestVersion > keepLast) await this.retainQuietly(store, keepLast, this.protect);
   }
 
-  private async prune(store: CheckpointStore): Promise<void> {
-    const keepLast = this.config?.maxCheckpoints;
-    if (keepLast === undefined || this.latestVersion <= keepLast) return;
+  private async retainQuietly(store: CheckpointStore, keepLast: number, keep: readonly string[], answered?: string): Promise<void> {
     try {
-      await this.retain(store, keepLast, this.protect);
-    } catch (error) {
-      throw new CheckpointSaveError(this.executionId, error);
+      await this.retain(store, keepLast, keep, answered);
+    } catch (cause) {
+      const error = new RetentionError(this.executionId, cause);
+      this.retentionErrors.push(error);
+      this.allRetentionErrors.push(error);
+      process.emitWarning(error.message, { code: error.code });
     }
   }
 
@@ -165,10 +198,10 @@ export class RunCheckpointer<S> {
 
 /**
  * Ids of the oldest checkpoints (up to one version past `cutoff`, the last to fall out of the newest `keepLast`) that
- * record a pause (`metadata.interrupts`) nothing continues from: an execution waiting for a human there (on any
- * branch) must stay resumable. A pause counts as answered when a listed checkpoint names it as `parentId` (the
- * continuation of a pause is its next version unless a fork answered it); a pause answered only by a later fork is
- * kept until that fork's checkpoint is listed too (the safe side).
+ * record a pause nothing continues from: an execution waiting for a human there (on any branch) must stay
+ * resumable. A pause counts as answered when a listed checkpoint names it as `parentId` (the continuation of a pause
+ * is its next version unless a fork answered it); a pause answered only by a later fork is kept until that fork's
+ * checkpoint is listed too (the safe side).
  */
 async function pendingPauses(store: CheckpointStore, executionId: string, cutoff: number): Promise<string[]> {
   const rows = await store.list(executionId, { beforeVersion: cutoff + 2 });
@@ -176,8 +209,4 @@ async function pendingPauses(store: CheckpointStore, executionId: string, cutoff
   // Every unanswered pause listed, not only those at or below the cutoff: a concurrent writer may have saved a
   // version since, moving the window the prune actually applies.
   return rows.filter((cp) => hasPause(cp) && !continued.has(cp.id)).map((cp) => cp.id);
-}
-
-function hasPause(cp: Checkpoint): boolean {
-  return Array.isArray(cp.metadata.interrupts) && cp.metadata.interrupts.length > 0;
 }

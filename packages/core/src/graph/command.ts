@@ -4,6 +4,11 @@ export interface CommandInit<S> {
   resume?: unknown;
   /** State changes applied (through the reducers) before the run continues. */
   update?: Partial<S>;
+  /**
+   * Makes a retry of this command's `update` a no-op once it has landed (see `UpdateStateOptions.idempotencyKey`).
+   * Default: a key derived from the update and the checkpoint its chain began from.
+   */
+  idempotencyKey?: string;
 }
 
 // Shared by every copy of this module (the ESM and the CommonJS build may both be loaded in one process).
@@ -21,6 +26,8 @@ export class Command<S = Record<string, unknown>> {
   readonly update: Partial<S> | undefined;
   /** Whether a resume value was given (so `undefined` can be a real answer). */
   readonly hasResume: boolean;
+  /** The update's idempotency key, when the caller gave one. */
+  readonly idempotencyKey: string | undefined;
 
   /** Marks commands from any copy of `@lg/core` (see {@link isCommand}). */
   readonly [COMMAND_BRAND] = true;
@@ -30,6 +37,7 @@ export class Command<S = Record<string, unknown>> {
     this.hasResume = Object.prototype.hasOwnProperty.call(init, "resume");
     this.resume = init.resume;
     this.update = init.update;
+    this.idempotencyKey = init.idempotencyKey;
   }
 }
 

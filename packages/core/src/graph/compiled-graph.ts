@@ -1,15 +1,28 @@
 import type { Checkpoint } from "../checkpoint.js";
 import { INPUT_NODE, UPDATE_NODE } from "../checkpoint.js";
-import { CheckpointNotFoundError, InvalidArgumentError, LgError, NodeError } from "../errors.js";
+import { CheckpointNotFoundError, InvalidArgumentError, isLgError, NodeError } from "../errors.js";
 import { createCheckpointId, createExecutionId } from "../ids.js";
 import type { CheckpointStore } from "../store.js";
 import { assertNonEmptyString } from "../validate.js";
 import { applyUpdate, initialState } from "./channels.js";
 import { RunCheckpointer } from "./checkpointer.js";
 import { isCommand, type Command } from "./command.js";
-import { executeRun, ownValue, type RunSettings, type RunStart } from "./run.js";
+import { executeRun, type RunSettings, type RunStart } from "./run.js";
 import { entryNodes, nextNodes, orderByGraph } from "./routing.js";
 import { toSnapshot } from "./snapshot.js";
+import {
+  anchorOf,
+  buildTaskResults,
+  nodeRecord,
+  ownValue,
+  pausesOf,
+  progressOf,
+  stepUnderWay,
+  updateKey,
+  updateKeysOf,
+  updateLanded,
+  withUpdateKey,
+} from "./tasks.js";
 import type { GraphSpec } from "./state-graph.js";
 import type {
   CompileOptions,
@@ -109,15 +122,19 @@ export class CompiledGraph<S extends object> {
     if (options.asNode !== undefined && !this.spec.nodes.has(options.asNode)) {
       throw new InvalidArgumentError(`updateState asNode names unknown node "${options.asNode}"`);
     }
+    const key = updateKey(options.idempotencyKey, base, { values, asNode: options.asNode ?? null });
+    // A retry of an edit that already landed (its answer was lost) changes nothing: it returns what the edit wrote.
+    if (updateLanded(key, latest)) return toSnapshot<S>(latest);
+    if (updateLanded(key, base)) return toSnapshot<S>(base);
     const { state, next } = await userCode(UPDATE_NODE, executionId, () => this.edit(base, values, options.asNode));
-    const carried = options.asNode === undefined ? pendingInterruptMetadata(base) : {};
+    // Without asNode the edit keeps the step the base waits in: its pauses and what its nodes did.
+    const carried = options.asNode === undefined ? { pauses: pausesOf(base), progress: progressOf<S>(base) } : {};
     const cp: Checkpoint<S> = {
       id: createCheckpointId(),
       executionId,
       nodeName: UPDATE_NODE,
       state,
       metadata: {
-        ...carried,
         source: base.id === latest.id ? "update" : "fork",
         step: stepOf(base),
         execution_id: executionId,
@@ -128,10 +145,12 @@ export class CompiledGraph<S extends object> {
       parentId: base.id,
       next,
     };
+    const tasks = buildTaskResults<S>(carried, withUpdateKey(updateKeysOf(base), key), anchorOf(base));
+    if (tasks !== undefined) cp.tasks = tasks;
     const saver = new RunCheckpointer<S>(this.options.checkpoint, executionId, {});
     saver.startFrom(base, latest.version);
-    await saver.saveAndPrune(cp);
-    await saver.release();
+    await saver.saveAndRetain(cp);
+    await saver.finishRetention();
     return toSnapshot<S>(cp as Checkpoint);
   }
 
@@ -144,13 +163,12 @@ export class CompiledGraph<S extends object> {
   private async edit(base: Checkpoint, values: Partial<S>, asNode: string | undefined): Promise<{ state: S; next: string[] }> {
     const channels = this.spec.channels;
     if (asNode === undefined) return { state: applyUpdate(channels, base.state as S, values), next: [...base.next] };
-    const pending = pendingInterruptMetadata(base);
-    const waiting = (pending.interrupts ?? []).some((i) => i.when === "inside");
+    const waiting = pausesOf(base).some((i) => i.when === "inside");
     if (!waiting || !base.next.includes(asNode)) {
       const state = applyUpdate(channels, base.state as S, values);
       return { state, next: await nextNodes(this.spec, [asNode], state) };
     }
-    const finished = (pending.pendingWrites ?? {}) as Record<string, Partial<S>>;
+    const finished = progressOf<S>(base).writes;
     const unanswered = base.next.filter((node) => node !== asNode && ownValue(finished, node) === undefined);
     if (unanswered.length > 0) {
       throw new InvalidArgumentError(
@@ -217,8 +235,9 @@ export class CompiledGraph<S extends object> {
       state,
       next: await userCode(INPUT_NODE, executionId, () => entryNodes(this.spec, state)),
       step,
-      resumes: {},
-      pendingWrites: {},
+      progress: { writes: nodeRecord(), resumes: nodeRecord() },
+      baseResumes: nodeRecord(),
+      basePauses: [],
       passedBefore: [],
       inputCheckpoint: { source: "input", nodeName: INPUT_NODE },
     };
@@ -233,30 +252,39 @@ export class CompiledGraph<S extends object> {
     const { latest, base } = await this.startingPoint(this.requireStore("resuming"), executionId, checkpointId);
     if (base === undefined || latest === undefined) throw new CheckpointNotFoundError({ executionId });
     saver.startFrom(base, latest.version);
-    const pending = pendingInterruptMetadata(base);
-    const asked = (pending.interrupts ?? []).filter((i) => i.when === "inside");
-    const resumes: Record<string, unknown[]> = Object.assign(Object.create(null) as Record<string, unknown[]>, pending.resumes);
+    const pauses = pausesOf(base);
+    const asked = pauses.filter((i) => i.when === "inside");
+    const baseProgress = progressOf<S>(base);
+    const progress = progressOf<S>(base);
     if (command?.hasResume === true) {
       for (const [node, answer] of answersByNode(executionId, base.id, asked, command.resume)) {
-        resumes[node] = [...(ownValue(resumes, node) ?? []), answer];
+        progress.resumes[node] = [...(ownValue(progress.resumes, node) ?? []), answer];
       }
     }
-    const update = command?.update;
-    if (update !== undefined) assertStateUpdate("Command update", update);
     const start: RunStart<S> = {
-      state:
-        update === undefined
-          ? (base.state as S)
-          : await userCode(UPDATE_NODE, executionId, () => applyUpdate(this.spec.channels, base.state as S, update)),
+      state: base.state as S,
       next: [...base.next],
       step: stepOf(base),
-      resumes,
-      pendingWrites: (pending.pendingWrites ?? {}) as Record<string, Partial<S>>,
-      passedBefore: passedBeforeAt(base, pending),
+      progress,
+      baseResumes: baseProgress.resumes,
+      basePauses: asked,
+      passedBefore: stepUnderWay(base) ? [...base.next] : pauses.filter((i) => i.when === "before").map((i) => i.node),
     };
-    // A Command's update is a human edit: it is recorded as its own checkpoint before the run continues.
-    // It keeps the pending interrupt, so a resume that fails after it can be answered again.
-    if (update !== undefined) start.inputCheckpoint = { source: "update", nodeName: UPDATE_NODE, extra: { ...pending } };
+    const update = command?.update;
+    if (update === undefined) return start;
+    assertStateUpdate("Command update", update);
+    const key = updateKey(command?.idempotencyKey, base, { values: update });
+    // The update of a retried command that already landed is not applied again; its resume answer still is.
+    if (updateLanded(key, base)) return start;
+    start.state = await userCode(UPDATE_NODE, executionId, () => applyUpdate(this.spec.channels, base.state as S, update));
+    // A Command's update is a human edit: it is recorded as its own checkpoint before the run continues. It keeps
+    // the pending pauses and what the step's nodes did, so a resume that fails after it can be answered again.
+    start.inputCheckpoint = {
+      source: "update",
+      nodeName: UPDATE_NODE,
+      carried: { pauses, progress: baseProgress },
+      updateKey: key,
+    };
     return start;
   }
 }
@@ -291,31 +319,6 @@ function answersByNode(
   return nodes.map((node) => [node, (byNode as Record<string, unknown>)[node]]);
 }
 
-interface PendingInterruptMetadata {
-  interrupts?: { node: string; when: string; value: unknown }[];
-  resumes?: Record<string, unknown[]>;
-  pendingWrites?: Record<string, unknown>;
-}
-
-function pendingInterruptMetadata(cp: Checkpoint): PendingInterruptMetadata {
-  const { interrupts, resumes, pendingWrites } = cp.metadata as PendingInterruptMetadata;
-  const out: PendingInterruptMetadata = {};
-  if (Array.isArray(interrupts)) out.interrupts = interrupts;
-  if (resumes !== undefined && typeof resumes === "object") out.resumes = resumes;
-  if (pendingWrites !== undefined && typeof pendingWrites === "object") out.pendingWrites = pendingWrites;
-  return out;
-}
-
-/**
- * The nodes whose `interruptBefore` pause a resume from `base` has already passed: every node of a step that was
- * under way when a node interrupted inside it, or the nodes `base` records pausing before.
- */
-function passedBeforeAt(base: Checkpoint, pending: PendingInterruptMetadata): string[] {
-  const interrupts = pending.interrupts ?? [];
-  if (interrupts.some((i) => i.when === "inside")) return [...base.next];
-  return interrupts.filter((i) => i.when === "before").map((i) => i.node);
-}
-
 /**
  * Runs reducers or routers (user code) outside a step: a failure is a `NodeError` naming `node` (the input or the
  * update), as inside a step; the library's own typed errors pass through.
@@ -324,7 +327,7 @@ async function userCode<T>(node: string, executionId: string, body: () => T | Pr
   try {
     return await body();
   } catch (error) {
-    throw error instanceof LgError ? error : new NodeError(node, executionId, error);
+    throw isLgError(error) ? error : new NodeError(node, executionId, error);
   }
 }
 

@@ -18,7 +18,11 @@ interface InterruptScope {
   used: number;
 }
 
-const scope = new AsyncLocalStorage<InterruptScope>();
+// One scope for every copy of `@lg/core` in the process (its ESM and CommonJS builds may both be loaded): a node run
+// by one copy may call the `interrupt` exported by the other.
+const SCOPE_KEY = Symbol.for("@lg/core/interrupt-scope");
+const registry = globalThis as { [SCOPE_KEY]?: AsyncLocalStorage<InterruptScope> };
+const scope: AsyncLocalStorage<InterruptScope> = (registry[SCOPE_KEY] ??= new AsyncLocalStorage<InterruptScope>());
 
 /** Runs `fn` with the resume values given to this node, so `interrupt()` inside it can answer them in order. */
 export function runWithResumes<T>(resumes: readonly unknown[], fn: () => T): T {

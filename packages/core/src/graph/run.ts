@@ -1,29 +1,42 @@
-import type { Checkpoint, CheckpointMetadata, CheckpointSource } from "../checkpoint.js";
-import { INTERRUPT_NODE } from "../checkpoint.js";
-import { GraphInterrupt, GraphRecursionError, InvalidArgumentError, LgError, NodeError } from "../errors.js";
+import type { Checkpoint, CheckpointSource, PauseRecord } from "../checkpoint.js";
+import { ERROR_NODE, INTERRUPT_NODE } from "../checkpoint.js";
+import { GraphRecursionError, InvalidArgumentError, isLgError, messageOf, NodeError } from "../errors.js";
 import { applyUpdate } from "./channels.js";
-import type { RunCheckpointer } from "./checkpointer.js";
+import type { PendingCheckpoint, RunCheckpointer } from "./checkpointer.js";
 import { runWithResumes, interrupt } from "./interrupt.js";
 import { nextNodes, orderByGraph } from "./routing.js";
 import type { GraphSpec } from "./state-graph.js";
+import { nodeRecord, ownValue, type StepProgress } from "./tasks.js";
 import type { InterruptInfo, RunResult, StreamEvent } from "./types.js";
 
-/** Where a run starts: the state, what runs next, and what is pending from an interrupt. */
+/** Where a run starts: the state, what runs next, and what is pending from an unfinished step. */
 export interface RunStart<S> {
   state: S;
   next: string[];
   step: number;
-  /** Resume answers per node, in `interrupt()` call order. */
-  resumes: Record<string, unknown[]>;
-  /** Updates of nodes that finished in an interrupted super-step (not run again). */
-  pendingWrites: Record<string, Partial<S>>;
+  /** What the nodes of the unfinished step did so far (with the resume answers given now merged in). */
+  progress: StepProgress<S>;
+  /**
+   * The base's resume answers before this run added any: what a node that fails again keeps, so its human is asked
+   * again rather than handed the answer that preceded the failure.
+   */
+  baseResumes: Record<string, unknown[]>;
+  /** Pauses inside nodes pending at the base: a node of them that fails keeps its pause pending. */
+  basePauses: readonly PauseRecord[];
   /**
    * Nodes whose `interruptBefore` pause the base checkpoint records as taken (or that were interrupted inside):
    * the first step runs them without pausing again. Empty for a fresh start.
    */
   passedBefore: readonly string[];
-  /** Record an input checkpoint before the first step (with extra metadata, e.g. a still-pending interrupt). */
-  inputCheckpoint?: { source: CheckpointSource; nodeName: string; extra?: CheckpointMetadata };
+  /** Record a checkpoint before the first step (the input, or a Command's update). */
+  inputCheckpoint?: {
+    source: CheckpointSource;
+    nodeName: string;
+    /** The base's pending pauses and progress, kept by an update so a failing resume can be answered again. */
+    carried?: { pauses: readonly PauseRecord[]; progress: StepProgress<S> };
+    /** The idempotency key of the update the checkpoint applies. */
+    updateKey?: string;
+  };
 }
 
 /** Settings of one run. */
@@ -35,7 +48,7 @@ export interface RunSettings {
 }
 
 type NodeOutcome<S> =
-  | { node: string; kind: "ok"; update: Partial<S> }
+  | { node: string; kind: "ok"; update: Partial<S>; cached: boolean }
   | { node: string; kind: "interrupt"; value: unknown }
   | { node: string; kind: "error"; error: unknown };
 
@@ -65,7 +78,7 @@ export async function* executeRun<S extends object>(
       // save reaches the consumer through the loop it left).
       if (!ended) await saver.flush();
     } finally {
-      await saver.release();
+      await saver.finishRetention();
     }
   }
 }
@@ -76,16 +89,28 @@ async function* runSteps<S extends object>(
   saver: RunCheckpointer<S>,
   start: RunStart<S>,
 ): AsyncGenerator<StreamEvent<S>, RunResult<S>> {
-  let { state, next, step, resumes, pendingWrites } = start;
+  let { state, next, step, progress } = start;
+  // What the base left pending applies to the first step only.
+  let baseResumes = start.baseResumes;
+  let basePauses = start.basePauses;
   let passed: ReadonlySet<string> = new Set(start.passedBefore);
   // Nodes the checkpoint last recorded by this run marks as paused before (so a resume skips that pause).
   let marked: ReadonlySet<string> = new Set(start.passedBefore);
   if (start.inputCheckpoint !== undefined) {
     const input = start.inputCheckpoint;
-    const upcoming = input.extra?.interrupts === undefined ? beforePauses(settings, next, passed) : [];
-    const cp = await saver.record({ ...input, state, next, step, extra: withPauses(input.extra, upcoming) });
-    if (input.extra?.interrupts === undefined) marked = new Set(upcoming.map((i) => i.node));
-    if (cp !== undefined) yield checkpointEvent(cp);
+    const upcoming = input.carried === undefined ? beforePauses(settings, next, passed) : [];
+    yield* record(saver, {
+      nodeName: input.nodeName,
+      source: input.source,
+      state,
+      next,
+      step,
+      pauses: input.carried?.pauses ?? upcoming,
+      progress: input.carried?.progress,
+      completesStep: input.carried === undefined,
+      updateKey: input.updateKey,
+    });
+    if (input.carried === undefined) marked = new Set(upcoming.map((i) => i.node));
   }
   let stepsRun = 0;
   for (;;) {
@@ -94,14 +119,19 @@ async function* runSteps<S extends object>(
     if (paused.length > 0) {
       if (!paused.every((i) => marked.has(i.node))) {
         // The checkpoint the run stands on does not say it paused here (a resume from an edit or from a pause
-        // after a node): record one that does — with the pauses already passed, and what an interrupted step left —
+        // after a node): record one that does — with the pauses already passed, and what an unfinished step left —
         // so that resuming from it continues past all of them.
         const taken = next.filter((node) => passed.has(node)).map((node) => pause(node, "before"));
-        const extra: CheckpointMetadata = { interrupts: [...taken, ...paused] };
-        if (Object.keys(resumes).length > 0) extra.resumes = resumes;
-        if (Object.keys(pendingWrites).length > 0) extra.pendingWrites = pendingWrites;
-        const cp = await saver.record({ nodeName: INTERRUPT_NODE, state, next, source: "loop", step, extra });
-        if (cp !== undefined) yield checkpointEvent(cp);
+        yield* record(saver, {
+          nodeName: INTERRUPT_NODE,
+          state,
+          next,
+          source: "loop",
+          step,
+          pauses: [...taken, ...paused],
+          progress,
+          completesStep: false,
+        });
       }
       return yield* finish(saver, settings, state, next, paused);
     }
@@ -112,29 +142,30 @@ async function* runSteps<S extends object>(
     }
     stepsRun++;
     const ran = next;
-    const outcomes = await runStep(spec, settings.executionId, step + 1, state, ran, resumes, pendingWrites);
-    const failed = outcomes.find((o): o is Extract<NodeOutcome<S>, { kind: "error" }> => o.kind === "error");
-    if (failed !== undefined) {
-      await flushQuietly(saver);
-      throw new NodeError(failed.node, settings.executionId, failed.error);
-    }
+    const outcomes = await runStep(spec, settings.executionId, step + 1, state, ran, progress);
+    const done = nodeRecord<Partial<S>>();
+    for (const o of outcomes) if (o.kind === "ok") done[o.node] = o.update;
     const interrupts = outcomes.filter((o): o is Extract<NodeOutcome<S>, { kind: "interrupt" }> => o.kind === "interrupt");
+    const infos = interrupts.map((o): InterruptInfo => ({ node: o.node, when: "inside", value: o.value }));
+    const failed = outcomes.filter((o): o is Extract<NodeOutcome<S>, { kind: "error" }> => o.kind === "error");
+    if (failed.length > 0) {
+      yield* keepFailedStep(saver, { state, ran, step, outcomes, done, infos, failed, progress, baseResumes, basePauses });
+      throw new NodeError((failed[0] as { node: string }).node, settings.executionId, (failed[0] as { error: unknown }).error);
+    }
     if (interrupts.length > 0) {
-      const infos = interrupts.map((o): InterruptInfo => ({ node: o.node, when: "inside", value: o.value }));
-      const done: Record<string, Partial<S>> = Object.create(null) as Record<string, Partial<S>>;
-      for (const o of outcomes) if (o.kind === "ok") done[o.node] = o.update;
-      const cp = await saver.record({
+      yield* record(saver, {
         nodeName: INTERRUPT_NODE,
         state,
         next: ran,
         source: "loop",
         step,
-        extra: { interrupts: infos, resumes, pendingWrites: done },
+        pauses: infos,
+        progress: { writes: done, resumes: progress.resumes },
+        completesStep: false,
       });
-      if (cp !== undefined) yield checkpointEvent(cp);
       return yield* finish(saver, settings, state, ran, infos);
     }
-    const updates: Record<string, Partial<S>> = Object.create(null) as Record<string, Partial<S>>;
+    const updates = nodeRecord<Partial<S>>();
     try {
       // Reducers and routers are user code too: a failure there keeps the progress saved and is typed.
       for (const o of outcomes) {
@@ -145,11 +176,12 @@ async function* runSteps<S extends object>(
       next = await nextNodes(spec, ran, state);
     } catch (error) {
       await flushQuietly(saver);
-      throw error instanceof LgError ? error : new NodeError(ran.join(","), settings.executionId, error);
+      throw isLgError(error) ? error : new NodeError(ran.join(","), settings.executionId, error);
     }
     step++;
-    resumes = {};
-    pendingWrites = {};
+    progress = { writes: nodeRecord(), resumes: nodeRecord() };
+    baseResumes = nodeRecord();
+    basePauses = [];
     // The pause that follows this checkpoint, if any, is recorded in it: a resume from it continues past the pause.
     // (A pause after the last node still happens: the human sees the final state before the run reports done.)
     const after = ran.filter((node) => settings.interruptAfter.has(node)).map((node) => pause(node, "after"));
@@ -160,18 +192,79 @@ async function* runSteps<S extends object>(
       next,
       source: "loop",
       step,
-      extra: withPauses({ nodes: ran }, [...after, ...before]),
+      extra: { nodes: ran },
+      pauses: [...after, ...before],
+      completesStep: true,
     });
     marked = new Set(before.map((i) => i.node));
     yield { type: "step", step, nodes: ran, updates, state };
     if (cp !== undefined) yield checkpointEvent(cp);
+    yield* retentionEvents(saver);
     if (after.length > 0) return yield* finish(saver, settings, state, next, after);
   }
 }
 
-/** `record[key]` only when it is the record's own entry (node names may be "constructor", "toString" …). */
-export function ownValue<V>(record: Record<string, V>, key: string): V | undefined {
-  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
+/** What a step where some node failed leaves behind. */
+interface FailedStep<S> {
+  state: S;
+  ran: string[];
+  step: number;
+  outcomes: NodeOutcome<S>[];
+  done: Record<string, Partial<S>>;
+  infos: InterruptInfo[];
+  failed: Extract<NodeOutcome<S>, { kind: "error" }>[];
+  progress: StepProgress<S>;
+  baseResumes: Record<string, unknown[]>;
+  basePauses: readonly PauseRecord[];
+}
+
+/**
+ * Keeps what the nodes of a failing step did: when a node finished or paused in it during this run, a checkpoint
+ * records their writes and pauses, so a resume runs only the nodes that did not finish and the pause is not lost.
+ * A failed node keeps the answers and the pause it had at the base (its human is asked again). Without new progress
+ * nothing is written (the base already says all there is). Then the run's unsaved progress is flushed; a failing save
+ * here is not reported over the node's own error.
+ */
+async function* keepFailedStep<S>(saver: RunCheckpointer<S>, f: FailedStep<S>): AsyncGenerator<StreamEvent<S>, void> {
+  const fresh = f.outcomes.some((o) => (o.kind === "ok" && !o.cached) || o.kind === "interrupt");
+  if (fresh) {
+    const failedNodes = new Set(f.failed.map((o) => o.node));
+    const resumes = nodeRecord<unknown[]>();
+    for (const node of Object.keys(f.progress.resumes)) {
+      const answers = failedNodes.has(node) ? ownValue(f.baseResumes, node) : f.progress.resumes[node];
+      if (answers !== undefined) resumes[node] = answers;
+    }
+    const failures = nodeRecord<string>();
+    for (const o of f.failed) failures[o.node] = messageOf(o.error);
+    const keptPauses = f.basePauses.filter((p) => p.when === "inside" && failedNodes.has(p.node));
+    try {
+      yield* record(saver, {
+        nodeName: ERROR_NODE,
+        state: f.state,
+        next: f.ran,
+        source: "loop",
+        step: f.step,
+        pauses: [...keptPauses, ...f.infos],
+        progress: { writes: f.done, resumes },
+        failures,
+        completesStep: false,
+      });
+    } catch {
+      /* the node's error is more useful to the caller */
+    }
+  }
+  await flushQuietly(saver);
+}
+
+/** Records a checkpoint and yields its event (when it was written now) and any retention failure. */
+async function* record<S>(saver: RunCheckpointer<S>, pending: PendingCheckpoint<S>): AsyncGenerator<StreamEvent<S>, void> {
+  const cp = await saver.record(pending);
+  if (cp !== undefined) yield checkpointEvent(cp);
+  yield* retentionEvents(saver);
+}
+
+function* retentionEvents<S>(saver: RunCheckpointer<S>): Generator<StreamEvent<S>, void> {
+  for (const error of saver.takeRetentionErrors()) yield { type: "retention", error };
 }
 
 function pause(node: string, when: "before" | "after"): InterruptInfo {
@@ -181,10 +274,6 @@ function pause(node: string, when: "before" | "after"): InterruptInfo {
 /** The `interruptBefore` pauses due before `next` runs, leaving out nodes whose pause was already taken. */
 function beforePauses(settings: RunSettings, next: readonly string[], passed: ReadonlySet<string>): InterruptInfo[] {
   return next.filter((node) => settings.interruptBefore.has(node) && !passed.has(node)).map((node) => pause(node, "before"));
-}
-
-function withPauses(extra: CheckpointMetadata | undefined, pauses: InterruptInfo[]): CheckpointMetadata | undefined {
-  return pauses.length === 0 ? extra : { ...extra, interrupts: pauses };
 }
 
 function checkpointEvent<S>(cp: Checkpoint): StreamEvent<S> {
@@ -217,6 +306,8 @@ async function* finish<S>(
 ): AsyncGenerator<StreamEvent<S>, RunResult<S>> {
   const saved = await saver.flush();
   if (saved !== undefined) yield checkpointEvent(saved);
+  await saver.finishRetention();
+  yield* retentionEvents(saver);
   const current = saver.current;
   const result: RunResult<S> = {
     status: interrupts.length > 0 ? "interrupted" : "done",
@@ -229,6 +320,7 @@ async function* finish<S>(
     result.checkpointId = current.id;
     result.version = current.version;
   }
+  if (saver.retentionFailures.length > 0) result.retention = { errors: [...saver.retentionFailures] };
   if (interrupts.length > 0) yield { type: "interrupt", interrupts };
   yield { type: "done", result };
   return result;
@@ -240,27 +332,27 @@ async function runStep<S extends object>(
   step: number,
   state: S,
   nodes: readonly string[],
-  resumes: Record<string, unknown[]>,
-  pendingWrites: Record<string, Partial<S>>,
+  progress: StepProgress<S>,
 ): Promise<NodeOutcome<S>[]> {
   const runs = orderByGraph(spec, nodes).map(async (node): Promise<NodeOutcome<S>> => {
-    const cached = ownValue(pendingWrites, node);
-    if (cached !== undefined) return { node, kind: "ok", update: cached };
+    const cached = ownValue(progress.writes, node);
+    if (cached !== undefined) return { node, kind: "ok", update: cached, cached: true };
     const fn = spec.nodes.get(node);
     if (fn === undefined) return { node, kind: "error", error: new Error(`unknown node "${node}"`) };
     try {
-      const update = await runWithResumes(ownValue(resumes, node) ?? [], () =>
+      const update = await runWithResumes(ownValue(progress.resumes, node) ?? [], () =>
         fn(state, { node, executionId, step, interrupt }),
       );
-      if (update === undefined || update === null) return { node, kind: "ok", update: {} };
+      if (update === undefined || update === null) return { node, kind: "ok", update: {}, cached: false };
       if (typeof update !== "object" || Array.isArray(update)) {
         const got = Array.isArray(update) ? "an array" : typeof update;
         const error = new InvalidArgumentError(`node "${node}" must return an object of state keys (or nothing), got ${got}`);
         return { node, kind: "error", error };
       }
-      return { node, kind: "ok", update };
+      return { node, kind: "ok", update, cached: false };
     } catch (error) {
-      if (error instanceof GraphInterrupt) return { node, kind: "interrupt", value: error.value };
+      // By code: the node may have called the `interrupt` of another copy of @lg/core (its ESM or CJS build).
+      if (isLgError(error, "LG_INTERRUPT")) return { node, kind: "interrupt", value: (error as { value?: unknown }).value };
       return { node, kind: "error", error };
     }
   });

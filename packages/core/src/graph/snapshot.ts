@@ -1,9 +1,10 @@
 import type { Checkpoint } from "../checkpoint.js";
-import type { InterruptInfo, StateSnapshot } from "./types.js";
+import { pausesOf } from "./tasks.js";
+import type { StateSnapshot } from "./types.js";
 
 /** Presents a stored checkpoint as a {@link StateSnapshot}. */
 export function toSnapshot<S>(cp: Checkpoint): StateSnapshot<S> {
-  const interrupts = Array.isArray(cp.metadata.interrupts) ? (cp.metadata.interrupts as InterruptInfo[]) : [];
+  const interrupts = pausesOf(cp);
   const snapshot: StateSnapshot<S> = {
     values: cp.state as S,
     next: [...cp.next],
@@ -16,5 +17,6 @@ export function toSnapshot<S>(cp: Checkpoint): StateSnapshot<S> {
     interrupts,
   };
   if (cp.parentId !== undefined) snapshot.parentId = cp.parentId;
+  if (cp.tasks !== undefined) snapshot.tasks = cp.tasks;
   return snapshot;
 }

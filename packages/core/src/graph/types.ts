@@ -1,4 +1,5 @@
-import type { CheckpointMetadata } from "../checkpoint.js";
+import type { CheckpointMetadata, PauseRecord, TaskResults } from "../checkpoint.js";
+import type { RetentionError } from "../errors.js";
 import type { CheckpointStore } from "../store.js";
 import type { NodeContext } from "./interrupt.js";
 
@@ -54,15 +55,8 @@ export interface InvokeOptions {
   recursionLimit?: number;
 }
 
-/** A pause that waits for a human. */
-export interface InterruptInfo {
-  /** The node concerned. */
-  node: string;
-  /** `inside`: the node called `interrupt(value)`; `before`/`after`: an `interruptBefore`/`interruptAfter` pause. */
-  when: "inside" | "before" | "after";
-  /** The value passed to `interrupt(value)` (undefined for before/after pauses). */
-  value: unknown;
-}
+/** A pause that waits for a human (the same record a checkpoint keeps in `tasks.interrupts`). */
+export type InterruptInfo = PauseRecord;
 
 /** What `invoke` returns. */
 export interface RunResult<S> {
@@ -80,6 +74,11 @@ export interface RunResult<S> {
   next: string[];
   /** Pending interrupts (empty when done). */
   interrupts: InterruptInfo[];
+  /**
+   * Present when a retention pass (`maxCheckpoints`) failed after its checkpoint was committed: the run's steps are
+   * all saved; old checkpoints were left in place and the next save prunes again.
+   */
+  retention?: { errors: RetentionError[] };
 }
 
 /** A checkpoint as `getState`/`getStateHistory` show it. */
@@ -104,6 +103,8 @@ export interface StateSnapshot<S> {
   createdAt: Date;
   /** Interrupts pending at this checkpoint. */
   interrupts: InterruptInfo[];
+  /** The checkpoint's task results (finished nodes' writes, resume answers, failures of an unfinished step), if any. */
+  tasks?: TaskResults;
 }
 
 /** Events yielded by `stream`. */
@@ -111,6 +112,7 @@ export type StreamEvent<S> =
   | { type: "step"; step: number; nodes: string[]; updates: Record<string, Partial<S>>; state: S }
   | { type: "checkpoint"; checkpointId: string; version: number; parentId?: string; nodeName: string; next: string[] }
   | { type: "interrupt"; interrupts: InterruptInfo[] }
+  | { type: "retention"; error: RetentionError }
   | { type: "done"; result: RunResult<S> };
 
 /** Options of `updateState`. */
@@ -119,6 +121,12 @@ export interface UpdateStateOptions {
   asNode?: string;
   /** Edit this checkpoint instead of the latest (a fork: `metadata.source` is `"fork"`). */
   checkpointId?: string;
+  /**
+   * Makes a retry of this update a no-op once it has landed. Default: a key derived from the values, `asNode` and the
+   * checkpoint the edit's chain began from, so retrying the same call after a lost answer does not apply it twice.
+   * Give your own (a request id) to apply identical edits more than once, or to recognise a retry across steps.
+   */
+  idempotencyKey?: string;
 }
 
 /** Options of `getStateHistory`. */

@@ -1,8 +1,8 @@
 import { createCipheriv, createDecipheriv, createHmac } from "node:crypto";
 import { types } from "node:util";
 import type { Checkpoint, CheckpointMetadata } from "../checkpoint.js";
-import { encodeCheckpoint } from "../codec.js";
-import { CheckpointConflictError, CheckpointCorruptError, InvalidArgumentError } from "../errors.js";
+import { decodeTaskResults, encodeCheckpoint } from "../codec.js";
+import { CheckpointCorruptError, InvalidArgumentError, isLgError } from "../errors.js";
 import { canonicalJson, sameEncodedCheckpoint } from "../json-equal.js";
 import { decodeValue, encodeValue, type JsonValue } from "../serializer.js";
 import type { CheckpointStore } from "../store.js";
@@ -125,7 +125,7 @@ function open(
   options: EncryptionOptions,
   cp: Checkpoint,
   value: { $lgenc: unknown },
-): { state: JsonValue; metadata: JsonValue } {
+): { state: JsonValue; metadata: JsonValue; tasks?: JsonValue } {
   const { kid, iv, tag, data } = envelopeFields(cp, value);
   const key = options.keys[kid];
   if (key === undefined) {
@@ -152,11 +152,17 @@ function open(
   if (!("state" in plain && "metadata" in plain)) {
     throw new CheckpointCorruptError(cp.id, "its decrypted content is not a state and metadata");
   }
-  return { state: plain.state as JsonValue, metadata: plain.metadata as JsonValue };
+  const opened: { state: JsonValue; metadata: JsonValue; tasks?: JsonValue } = {
+    state: plain.state as JsonValue,
+    metadata: plain.metadata as JsonValue,
+  };
+  if ("tasks" in plain) opened.tasks = plain.tasks as JsonValue;
+  return opened;
 }
 
 /**
- * Wraps a store so that state and metadata are encrypted with AES-256-GCM before they reach it. The inner store sees
+ * Wraps a store so that state, metadata and task results (which hold node writes and human answers) are encrypted with
+ * AES-256-GCM before they reach it. The inner store sees
  * an envelope `{ $lgenc: { v, kid, iv, tag, data } }` as the state and only `source`, `step` and `execution_id` as
  * metadata; ids, versions, timestamps, `parentId` and `next` stay readable so ordering, conflicts and pruning still
  * work.
@@ -174,9 +180,11 @@ function open(
 export function withEncryption(store: CheckpointStore, options: EncryptionOptions): CheckpointStore {
   checkKeys(options);
   const encrypt = (cp: Checkpoint): Checkpoint => {
-    const plain = { state: encodeValue(cp.state, "state"), metadata: encodeValue(cp.metadata, "metadata") };
+    const plain: Record<string, JsonValue> = { state: encodeValue(cp.state, "state"), metadata: encodeValue(cp.metadata, "metadata") };
+    if (cp.tasks !== undefined) plain.tasks = encodeValue(cp.tasks, "tasks");
     const clear = clearMetadata(cp.metadata) as CheckpointMetadata;
-    const sealed: Checkpoint = { ...cp, metadata: clear, next: [...cp.next] };
+    const { tasks: _sealedInside, ...readable } = cp;
+    const sealed: Checkpoint = { ...readable, metadata: clear, next: [...cp.next] };
     return { ...sealed, state: seal(options, sealed, plain) };
   };
   const decrypt = (cp: Checkpoint | undefined): Checkpoint | undefined => {
@@ -191,7 +199,10 @@ export function withEncryption(store: CheckpointStore, options: EncryptionOption
     if (metadata === null || typeof metadata !== "object") {
       throw new CheckpointCorruptError(cp.id, "its decrypted metadata is not an object");
     }
-    return { ...cp, state: decodeValue(plain.state), metadata: metadata as CheckpointMetadata };
+    const { tasks: _notStoredOutside, ...readable } = cp;
+    const opened: Checkpoint = { ...readable, state: decodeValue(plain.state), metadata: metadata as CheckpointMetadata };
+    if (plain.tasks !== undefined) opened.tasks = decodeTaskResults(plain.tasks, cp.id);
+    return opened;
   };
   /** Whether the row stored under `cp.id` opens (with whatever key it names) to the same checkpoint. */
   const storedIsSame = async (cp: Checkpoint): Promise<boolean> => {
@@ -210,7 +221,7 @@ export function withEncryption(store: CheckpointStore, options: EncryptionOption
       } catch (error) {
         // Sealed under another key (before a rotation) the same checkpoint is other bytes: open the stored row to tell
         // an identical re-save (a no-op) from a real conflict.
-        if (!(error instanceof CheckpointConflictError) || !(await storedIsSame(cp))) throw error;
+        if (!isLgError(error, "LG_CHECKPOINT_CONFLICT") || !(await storedIsSame(cp))) throw error;
       }
     },
     load: async (id) => decrypt(await store.load(id)),

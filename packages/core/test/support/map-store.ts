@@ -16,13 +16,16 @@ import {
 /**
  * A small but complete in-process store for core's own tests (core cannot depend on @lg/store-memory, which
  * depends on core). It keeps the contract: copies, version order, atomic conflict checks. `calls` records every
- * method call, `saveDelayMs` slows saves down, `failSaveAt` makes the Nth save (1-based) reject.
+ * method call, `saveDelayMs` slows saves down, `failSaveAt` makes the Nth save (1-based) reject, `loseAnswerAt`
+ * makes the Nth save land and then reject (an answer lost on the way back), `failPrune` makes every prune reject.
  */
 export class MapStore implements CheckpointStore {
   readonly rows = new Map<string, EncodedCheckpoint>();
   readonly calls: string[] = [];
   saveDelayMs = 0;
   failSaveAt: number | undefined;
+  loseAnswerAt: number | undefined;
+  failPrune = false;
   private saves = 0;
 
   async save(cp: Checkpoint): Promise<void> {
@@ -42,6 +45,7 @@ export class MapStore implements CheckpointStore {
       }
     }
     this.rows.set(enc.id, enc);
+    if (this.loseAnswerAt === this.saves) throw new Error("connection reset after the commit");
   }
 
   async load(id: string): Promise<Checkpoint | undefined> {
@@ -77,6 +81,7 @@ export class MapStore implements CheckpointStore {
 
   async prune(executionId: string, options: PruneOptions): Promise<number> {
     this.calls.push("prune");
+    if (this.failPrune) throw new Error("prune timed out");
     const victims = selectPruneVictims(this.sorted(executionId), options);
     for (const id of victims) this.rows.delete(id);
     return victims.length;

@@ -1,0 +1,174 @@
+/**
+ * The task-results protocol: the one place that reads and writes `Checkpoint.tasks` — what the nodes of an
+ * unfinished step left behind (writes of finished nodes, resume answers, failures), the pauses pending at a
+ * checkpoint, and the idempotency keys of updates. The run loop, the checkpointer and the graph's edit and resume
+ * paths ask this module; none of them reads metadata keys.
+ *
+ * Checkpoints written before `tasks` existed kept the same facts in `metadata.interrupts`, `metadata.resumes` and
+ * `metadata.pendingWrites`; they are read from there when `tasks` is absent, so old executions still resume.
+ */
+import { createHash } from "node:crypto";
+import type { Checkpoint, PauseRecord, TaskResult, TaskResults } from "../checkpoint.js";
+import { canonicalJson } from "../json-equal.js";
+import { encodeValue } from "../serializer.js";
+import { assertNonEmptyString } from "../validate.js";
+
+/** How many update keys a branch remembers: a retry is recognised while its key is among the newest this many. */
+export const MAX_UPDATE_KEYS = 32;
+
+/** What the nodes of the step a run stands in have done so far, by node name (null-prototype records). */
+export interface StepProgress<S> {
+  /** Updates of the nodes that finished: merged when the step completes, the nodes are not run again. */
+  writes: Record<string, Partial<S>>;
+  /** Answers given to each node's `interrupt()` calls, in call order. */
+  resumes: Record<string, unknown[]>;
+}
+
+/** An empty record that is safe for any node name ("constructor", "__proto__" …). */
+export function nodeRecord<V>(): Record<string, V> {
+  return Object.create(null) as Record<string, V>;
+}
+
+/** `record[key]` only when it is the record's own entry (node names may be "constructor", "toString" …). */
+export function ownValue<V>(record: Record<string, V>, key: string): V | undefined {
+  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
+}
+
+/** Sets an own entry, also for the key `"__proto__"` (plain assignment would change the prototype). */
+function setOwn<V>(record: Record<string, V>, key: string, value: V): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** The task results of a checkpoint: its `tasks` field, or those an older release kept in metadata. */
+export function taskResultsOf(cp: Checkpoint): TaskResults {
+  if (cp.tasks !== undefined) return cp.tasks;
+  return legacyTaskResults(cp.metadata as LegacyMetadata);
+}
+
+interface LegacyMetadata {
+  interrupts?: unknown;
+  resumes?: unknown;
+  pendingWrites?: unknown;
+}
+
+function legacyTaskResults(metadata: LegacyMetadata): TaskResults {
+  const nodes = nodeRecord<TaskResult>();
+  const entry = (node: string): TaskResult => ownValue(nodes, node) ?? (setOwn(nodes, node, {}), nodes[node] as TaskResult);
+  if (isRecord(metadata.pendingWrites)) {
+    for (const [node, writes] of Object.entries(metadata.pendingWrites)) {
+      if (isRecord(writes)) entry(node).writes = writes;
+    }
+  }
+  if (isRecord(metadata.resumes)) {
+    for (const [node, answers] of Object.entries(metadata.resumes)) {
+      if (Array.isArray(answers)) entry(node).resumes = answers;
+    }
+  }
+  const interrupts = Array.isArray(metadata.interrupts) ? (metadata.interrupts as PauseRecord[]) : [];
+  return { nodes, interrupts };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** The pauses pending at a checkpoint. */
+export function pausesOf(cp: Checkpoint): PauseRecord[] {
+  return taskResultsOf(cp).interrupts;
+}
+
+/** Whether the checkpoint records a pause (it must stay until a human answered it). */
+export function hasPause(cp: Checkpoint): boolean {
+  return pausesOf(cp).length > 0;
+}
+
+/** The writes and resume answers of the step a checkpoint continues. */
+export function progressOf<S>(cp: Checkpoint): StepProgress<S> {
+  const progress: StepProgress<S> = { writes: nodeRecord(), resumes: nodeRecord() };
+  for (const [node, result] of Object.entries(taskResultsOf(cp).nodes)) {
+    if (result.writes !== undefined) setOwn(progress.writes, node, result.writes as Partial<S>);
+    if (result.resumes !== undefined) setOwn(progress.resumes, node, [...result.resumes]);
+  }
+  return progress;
+}
+
+/** Whether a step was under way at the checkpoint (some node finished, failed, was answered or paused inside it). */
+export function stepUnderWay(cp: Checkpoint): boolean {
+  const tasks = taskResultsOf(cp);
+  return Object.keys(tasks.nodes).length > 0 || tasks.interrupts.some((pause) => pause.when === "inside");
+}
+
+/** The update keys remembered on a checkpoint's branch, oldest first. */
+export function updateKeysOf(cp: Checkpoint | undefined): string[] {
+  return cp?.tasks?.updateKeys === undefined ? [] : [...cp.tasks.updateKeys];
+}
+
+/** The checkpoint where the chain of updates, pauses and partial steps that `cp` belongs to began. */
+export function anchorOf(cp: Checkpoint): string {
+  return cp.tasks?.anchorId ?? cp.id;
+}
+
+/** Appends `key`, keeping the newest {@link MAX_UPDATE_KEYS}. */
+export function withUpdateKey(keys: readonly string[], key: string): string[] {
+  return [...keys.filter((k) => k !== key), key].slice(-MAX_UPDATE_KEYS);
+}
+
+/**
+ * The idempotency key of an update: the caller's own, or one derived from what the update does and the checkpoint
+ * its chain began from — stable across a retry even when the first attempt landed and moved the execution on.
+ */
+export function updateKey(given: string | undefined, base: Checkpoint, what: unknown): string {
+  if (given !== undefined) {
+    assertNonEmptyString("idempotencyKey", given);
+    return given;
+  }
+  const digest = createHash("sha256").update(canonicalJson(encodeValue(what, "update"))).digest("base64url");
+  return `auto:${anchorOf(base)}:${digest}`;
+}
+
+/** Whether an update with `key` already landed: a checkpoint it can see (the latest, the one it applies to) records it. */
+export function updateLanded(key: string, ...seen: (Checkpoint | undefined)[]): boolean {
+  return seen.some((cp) => updateKeysOf(cp).includes(key));
+}
+
+/** What a checkpoint about to be written records of its step, before the branch's keys and anchor are added. */
+export interface StepRecord<S> {
+  /** Pauses pending at the checkpoint. */
+  pauses?: readonly PauseRecord[];
+  /** Finished nodes' writes and resume answers of an unfinished step. */
+  progress?: StepProgress<S>;
+  /** Error messages of nodes that failed in the step. */
+  failures?: Record<string, string>;
+}
+
+/**
+ * Builds the `tasks` field of a checkpoint: the step's record plus the branch's update keys and, for a checkpoint
+ * that does not complete a step (`anchorId` given), the anchor of its chain. `undefined` when there is nothing to keep.
+ */
+export function buildTaskResults<S>(
+  record: StepRecord<S>,
+  updateKeys: readonly string[],
+  anchorId: string | undefined,
+): TaskResults | undefined {
+  const nodes = nodeRecord<TaskResult>();
+  const entry = (node: string): TaskResult => ownValue(nodes, node) ?? (setOwn(nodes, node, {}), nodes[node] as TaskResult);
+  const progress = record.progress;
+  if (progress !== undefined) {
+    for (const node of Object.keys(progress.writes)) entry(node).writes = progress.writes[node] as Record<string, unknown>;
+    for (const node of Object.keys(progress.resumes)) {
+      const answers = progress.resumes[node] as unknown[];
+      if (answers.length > 0) entry(node).resumes = [...answers];
+    }
+  }
+  for (const [node, message] of Object.entries(record.failures ?? {})) entry(node).error = message;
+  const interrupts = [...(record.pauses ?? [])];
+  const hasNodes = Object.keys(nodes).length > 0;
+  if (!hasNodes && interrupts.length === 0 && updateKeys.length === 0 && anchorId === undefined) return undefined;
+  // A plain object (not null-prototype) so stores and comparisons see ordinary data.
+  const plainNodes: Record<string, TaskResult> = {};
+  for (const node of Object.keys(nodes)) setOwn(plainNodes, node, nodes[node] as TaskResult);
+  const tasks: TaskResults = { nodes: plainNodes, interrupts };
+  if (updateKeys.length > 0) tasks.updateKeys = [...updateKeys];
+  if (anchorId !== undefined) tasks.anchorId = anchorId;
+  return tasks;
+}
