@@ -8,6 +8,7 @@ export * from "./checkpoint.js";
 export type { CheckpointStore } from "./store.js";
 export * from "./errors.js";
 export * from "./serializer.js";
+export * from "./type-registry.js";
 export * from "./codec.js";
 export * from "./ids.js";
 export * from "./validate.js";

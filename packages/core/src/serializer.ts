@@ -1,16 +1,18 @@
 import { types } from "node:util";
-import { CheckpointCorruptError, SerializationError } from "./errors.js";
+import { CheckpointCorruptError, messageOf, SerializationError } from "./errors.js";
+import { findRegisteredType, registeredTypes, type RegisteredType } from "./type-registry.js";
 
 /** A value that `JSON.stringify` writes and `JSON.parse` reads back unchanged. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 /**
- * The tag key of encoded non-JSON values, e.g. `{ "$lg": "date", "v": "2026-01-01T00:00:00.000Z" }`.
+ * The tag key of encoded non-JSON values, e.g. `{ "$lg": "date", "v": "2026-01-01T00:00:00.000Z" }`, or
+ * `{ "$lg": "type", "n": "AIMessage", "v": … }` for a type added with `registerType`.
  * A plain object that itself has this key is wrapped as `{ "$lg": "esc", "v": {...} }`, so nothing is ambiguous.
  */
 export const TAG = "$lg";
 
-type Tagged = { [TAG]: string; v?: JsonValue };
+type Tagged = { [TAG]: string; v?: JsonValue; n?: JsonValue };
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -42,6 +44,8 @@ function bytesToBase64(bytes: Uint8Array): string {
 
 class Encoder {
   private readonly ancestors = new Map<object, string>();
+  // Taken once per encode call: with nothing registered, the per-object cost is one length check.
+  private readonly types: readonly RegisteredType[] = registeredTypes();
 
   encode(value: unknown, path: string): JsonValue {
     switch (typeof value) {
@@ -77,6 +81,11 @@ class Encoder {
   }
 
   private encodeContainer(value: object, path: string): JsonValue {
+    if (this.types.length !== 0) {
+      // Registered types come first, so a subclass of Map or Date can be registered and keep its class.
+      const custom = this.encodeCustom(value, path);
+      if (custom !== undefined) return custom;
+    }
     if (Array.isArray(value)) {
       const out: JsonValue[] = new Array<JsonValue>(value.length);
       for (let i = 0; i < value.length; i++) out[i] = this.encode(value[i], `${path}[${i}]`);
@@ -102,16 +111,28 @@ class Encoder {
       for (const item of value) items.push(this.encode(item, `${path}.values()[${i++}]`));
       return { [TAG]: "set", v: items };
     }
-    if (types.isUint8Array(value)) return { [TAG]: "bytes", v: bytesToBase64(value) };
+    if (types.isUint8Array(value)) {
+      return { [TAG]: Buffer.isBuffer(value) ? "buffer" : "bytes", v: bytesToBase64(value) };
+    }
     if (isPlainObject(value)) return this.encodePlain(value as Record<string, unknown>, path);
-    const json = (value as { toJSON?: unknown }).toJSON;
-    if (typeof json === "function") return this.encode((json as () => unknown).call(value), path);
-    const name = (value as { constructor?: { name?: string } }).constructor?.name ?? "unknown";
-    throw new SerializationError(
-      path,
-      `instances of ${name} cannot be stored losslessly; store plain data (objects, arrays, Date, Map, Set, ` +
-        "BigInt, Uint8Array) or give the class a toJSON method",
-    );
+    throw unregisteredInstance(value, path);
+  }
+
+  /** The first registered type that applies to `value`, in registration order. */
+  private findType(value: object, path: string): RegisteredType | undefined {
+    for (const type of this.types) if (askType(type, "isApplicable", value, path)) return type;
+    return undefined;
+  }
+
+  private encodeCustom(value: object, path: string): JsonValue | undefined {
+    const type = this.findType(value, path);
+    if (type === undefined) return undefined;
+    const stored = askType(type, "serialize", value, path);
+    // Without this check a serialize that returns another instance of its own type would recurse until the stack ends.
+    if (stored !== null && typeof stored === "object" && Boolean(askType(type, "isApplicable", stored, path))) {
+      throw new SerializationError(path, `serialize of type "${type.name}" returned a value of that same type`);
+    }
+    return { [TAG]: "type", n: type.name, v: this.encode(stored, path) };
   }
 
   private encodePlain(value: Record<string, unknown>, path: string): JsonValue {
@@ -123,15 +144,43 @@ class Encoder {
 
 /**
  * Encodes any storable value into plain JSON, losslessly: JSON values stay as they are (so plain data remains
- * queryable, e.g. as PostgreSQL JSONB), while `Date`, `Map`, `Set`, `BigInt`, `Uint8Array`, `undefined`, `-0`,
- * `NaN` and `±Infinity` become tagged objects. Functions, symbols, cycles and class instances without `toJSON`
- * are rejected with a {@link SerializationError} that names `path` (e.g. `state.user.callback`).
+ * queryable, e.g. as PostgreSQL JSONB), while `Date`, `Map`, `Set`, `BigInt`, `Uint8Array`, `Buffer`, `undefined`,
+ * `-0`, `NaN`, `±Infinity` and values of types added with `registerType` become tagged objects. Functions, symbols,
+ * cycles and class instances no registered type applies to (even with a `toJSON`, which would lose their class) are
+ * rejected with a {@link SerializationError} that names `path` (e.g. `state.user.callback`).
  *
  * @param value - what to encode.
  * @param path - the name of the value in error messages (default `"value"`).
  */
 export function encodeValue(value: unknown, path = "value"): JsonValue {
   return new Encoder().encode(value, path);
+}
+
+/** Calls a registered type's function, turning what it throws into a {@link SerializationError} at `path`. */
+function askType(type: RegisteredType, member: "isApplicable" | "serialize", value: object, path: string): unknown {
+  try {
+    return type[member](value);
+  } catch (error) {
+    throw new SerializationError(path, `${member} of type "${type.name}" threw: ${messageOf(error)}`);
+  }
+}
+
+/** The refusal of a class instance no registered type applies to; its `toJSON` would lose the class on load. */
+function unregisteredInstance(value: object, path: string): SerializationError {
+  const name = (value as { constructor?: { name?: string } }).constructor?.name ?? "unknown";
+  const register = `register the class with registerType({ name, isApplicable, serialize, deserialize }) from @lg/core`;
+  if (typeof (value as { toJSON?: unknown }).toJSON === "function") {
+    return new SerializationError(
+      path,
+      `instances of ${name} would be stored through toJSON and come back as plain objects; ${register} so they ` +
+        "come back as themselves",
+    );
+  }
+  return new SerializationError(
+    path,
+    `instances of ${name} cannot be stored losslessly; ${register}, or store plain data (objects, arrays, Date, ` +
+      "Map, Set, BigInt, Uint8Array, Buffer)",
+  );
 }
 
 function corrupt(detail: string): CheckpointCorruptError {
@@ -159,11 +208,37 @@ function decodeTagged(tagged: Tagged): unknown {
     case "bytes":
       if (typeof v !== "string") throw corrupt("a bytes tag without base64 data");
       return new Uint8Array(Buffer.from(v, "base64"));
+    case "buffer":
+      if (typeof v !== "string") throw corrupt("a buffer tag without base64 data");
+      return Buffer.from(v, "base64");
+    case "type":
+      return decodeCustom(tagged);
     case "esc":
       if (v === null || typeof v !== "object" || Array.isArray(v)) throw corrupt("an escaped object without a body");
       return decodePlain(v);
     default:
       throw corrupt(`unknown value tag ${JSON.stringify(tagged[TAG])}`);
+  }
+}
+
+function decodeCustom(tagged: Tagged): unknown {
+  const name = tagged.n;
+  if (typeof name !== "string" || name.length === 0) throw corrupt("a custom type tag without a name");
+  if (!Object.prototype.hasOwnProperty.call(tagged, "v")) throw corrupt(`a value of type "${name}" without a body`);
+  const type = findRegisteredType(name);
+  if (type === undefined) {
+    throw corrupt(
+      `it holds a value of type "${name}", which is not registered in this process; call ` +
+        `registerType({ name: ${JSON.stringify(name)}, … }) before loading it`,
+    );
+  }
+  const stored = decodeValue(tagged.v as JsonValue);
+  try {
+    return type.deserialize(stored);
+  } catch (error) {
+    throw new CheckpointCorruptError(undefined, `deserialize of type "${name}" threw: ${messageOf(error)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -180,7 +255,8 @@ function decodePlain(value: { [key: string]: JsonValue }): Record<string, unknow
 
 /**
  * Reverses {@link encodeValue}. Returns fresh objects that share nothing with `json`.
- * Throws {@link CheckpointCorruptError} on a malformed tag.
+ * Throws {@link CheckpointCorruptError} on a malformed tag, a type name no `registerType` call has registered in
+ * this process, or a registered type's `deserialize` that throws.
  */
 export function decodeValue(json: JsonValue): unknown {
   if (json === null || typeof json !== "object") return json;

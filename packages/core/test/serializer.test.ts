@@ -65,7 +65,7 @@ describe("serializer", () => {
     expect(decodeValue(encodeValue({ a: shared, b: shared }))).toEqual({ a: { x: 1 }, b: { x: 1 } });
   });
 
-  it("rejects class instances without toJSON and uses toJSON when present", () => {
+  it("rejects class instances no registered type applies to, also those with toJSON, saying to register them", () => {
     class Money {
       constructor(readonly cents: number) {}
     }
@@ -75,7 +75,32 @@ describe("serializer", () => {
       }
     }
     expect(() => encodeValue({ price: new Money(5) }, "state")).toThrow(/state\.price: instances of Money/);
-    expect(encodeValue({ s: new Stamp() })).toEqual({ s: "stamp" });
+    // toJSON would store "stamp" and load a string where a Stamp was: refused rather than silently another type.
+    expect(() => encodeValue({ list: [new Stamp()] }, "state")).toThrow(
+      expect.objectContaining({
+        code: "LG_SERIALIZATION",
+        path: "state.list[0]",
+        message: expect.stringMatching(/instances of Stamp would be stored through toJSON.*registerType/),
+      }),
+    );
+    expect(() => encodeValue(new URL("https://example.com/"), "state")).toThrow(/instances of URL.*registerType/);
+  });
+
+  it("keeps a Buffer a Buffer and a Uint8Array a Uint8Array", () => {
+    const value = {
+      buf: Buffer.from("héllo"),
+      bytes: new Uint8Array([1, 2]),
+      view: Buffer.from("abcdef").subarray(2, 4),
+    };
+    const back = deserialize(serialize(value)) as typeof value;
+    expect(Buffer.isBuffer(back.buf)).toBe(true);
+    expect(back.buf.toString()).toBe("héllo");
+    expect(Buffer.isBuffer(back.bytes)).toBe(false);
+    expect(back.bytes).toEqual(new Uint8Array([1, 2]));
+    expect(Buffer.isBuffer(back.view)).toBe(true);
+    expect(back.view.toString()).toBe("cd");
+    expect(encodeValue(value.buf)).toEqual({ [TAG]: "buffer", v: value.buf.toString("base64") });
+    expect(() => decodeValue({ [TAG]: "buffer", v: 1 })).toThrow(/a buffer tag without base64 data/);
   });
 
   it("returns fresh objects on decode", () => {
