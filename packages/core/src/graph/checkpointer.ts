@@ -181,7 +181,8 @@ export class RunCheckpointer<S> {
       const error = new RetentionError(this.executionId, cause);
       this.retentionErrors.push(error);
       this.allRetentionErrors.push(error);
-      process.emitWarning(error.message, { code: error.code });
+      // One warning per run is enough to be noticed; every failure is in the run's events and result.
+      if (this.allRetentionErrors.length === 1) process.emitWarning(error.message, { code: error.code });
     }
   }
 

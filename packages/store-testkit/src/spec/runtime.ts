@@ -12,7 +12,7 @@ import {
   forwardStore,
 } from "@lg/core";
 import { uniqueId } from "../fixtures.js";
-import { contextOf } from "./context.js";
+import { contextOf, type SpecContext } from "./context.js";
 import { expectEqual, expectErrorIs, expectTrue, nth } from "./expect.js";
 import type { SpecOptions } from "./options.js";
 
@@ -175,12 +175,137 @@ export function runtimeSpec<S extends CheckpointStore>(options: SpecOptions<S>):
       await app.invoke(new Command({ resume: "ok" }), { executionId });
       const history = await store.list(executionId);
       const versions = history.map((cp) => cp.version);
-      // The run that resumed from version 3 protects it while it lasts; everything older must be gone.
-      expectTrue(
-        versions.every((v) => v >= 3) && history.length <= 3,
-        `maxCheckpoints 2 must prune versions 1 and 2 through the store, found versions [${versions.join(", ")}]`,
-      );
+      // The run that resumed from version 3 protects it while it lasts; once it ends, the newest 2 are left.
+      expectEqual(versions, [4, 5], "maxCheckpoints 2 must leave exactly the newest 2 versions once the run has ended");
       expectEqual(nth(history, history.length - 1).next, [], "the newest (finished) checkpoint must be kept");
+    });
+  });
+  exactProgressSpec(ctx);
+}
+
+/** State of the fan-out graph: a log every node appends to, and the human's answer. */
+interface FanState {
+  log: string[];
+  plan?: string;
+}
+
+/** start → (mail, ask, charge) in one step: `mail` finishes, `ask` pauses for a human, `charge` fails while `failures.left > 0`. */
+function fanOutGraph(store: CheckpointStore, calls: Record<string, number>, failures: { left: number }) {
+  const count = (node: string): void => {
+    calls[node] = (calls[node] ?? 0) + 1;
+  };
+  return new StateGraph<FanState>({ channels: { log: { reducer: appendReducer, default: () => [] }, plan: {} } })
+    .addNode("start", () => ({ log: ["start"] }))
+    .addNode("mail", () => (count("mail"), { log: ["mail"] }))
+    .addNode("ask", () => (count("ask"), { plan: interrupt<string>("which plan?"), log: ["ask"] }))
+    .addNode("charge", () => {
+      count("charge");
+      if (failures.left-- > 0) throw new Error("card service down");
+      return { log: ["charge"] };
+    })
+    .addEdge(START, "start")
+    .addEdge("start", "mail")
+    .addEdge("start", "ask")
+    .addEdge("start", "charge")
+    .addEdge("mail", END)
+    .compile({ checkpoint: { store } });
+}
+
+/** A counter that loops until `limit`, with `maxCheckpoints`. */
+function counterGraph(store: CheckpointStore, limit: number, maxCheckpoints: number) {
+  return new StateGraph<{ n: number }>({ channels: { n: { default: () => 0 } } })
+    .addNode("count", (state) => ({ n: state.n + 1 }))
+    .addEdge(START, "count")
+    .addConditionalEdges("count", (state) => (state.n >= limit ? END : "count"))
+    .compile({ checkpoint: { store, maxCheckpoints }, recursionLimit: limit + 5 });
+}
+
+/** `store`, except that saves after the first `saves` fail as if the process had died there. */
+function dyingAfter(store: CheckpointStore, saves: number): CheckpointStore {
+  let done = 0;
+  return forwardStore(store, {
+    save: async (cp) => {
+      if (++done > saves) throw new Error("the process died here");
+      await store.save(cp);
+    },
+  });
+}
+
+/**
+ * Exact progress through the store: a committed step is never reported as failed or applied twice, task results
+ * (finished siblings' writes, pauses) survive a failing node, and retention leaves what it promises.
+ */
+function exactProgressSpec<S extends CheckpointStore>(ctx: SpecContext<S>): void {
+  ctx.suite("runtime: exact progress", () => {
+    ctx.test("a failing prune after a committed save is reported, not a failed step: the input is applied once", async (store) => {
+      const executionId = uniqueId("retention");
+      const failingPrune = forwardStore(store, {
+        prune: async () => {
+          throw new Error("prune timed out");
+        },
+      });
+      const app = new StateGraph<{ msgs: string[] }>({ channels: { msgs: { reducer: appendReducer, default: () => [] } } })
+        .addNode("reply", () => ({ msgs: ["ok"] }))
+        .addEdge(START, "reply")
+        .compile({ checkpoint: { store: failingPrune, maxCheckpoints: 1 } });
+      await app.invoke({ msgs: ["hi"] }, { executionId });
+      const result = await app.invoke({ msgs: ["pay $10"] }, { executionId });
+      expectEqual(result.state.msgs, ["hi", "ok", "pay $10", "ok"], "the run must finish with its input applied once");
+      expectTrue(
+        result.retention?.errors[0]?.code === "LG_RETENTION_FAILED",
+        "the failed prune must be reported in result.retention",
+      );
+      expectEqual((await store.latest(executionId))?.state, { msgs: ["hi", "ok", "pay $10", "ok"] }, "the stored state");
+    });
+
+    ctx.test("retrying a Command whose resumed node failed applies its update once", async (store) => {
+      const executionId = uniqueId("command-retry");
+      const failures = { left: 1 };
+      const app = new StateGraph<{ notes: string[]; ok?: boolean }>({
+        channels: { notes: { reducer: appendReducer, default: () => [] } },
+      })
+        .addNode("approve", () => {
+          const ok = interrupt<boolean>("approve?");
+          if (failures.left-- > 0) throw new Error("mail server down");
+          return { ok };
+        })
+        .addEdge(START, "approve")
+        .compile({ checkpoint: { store } });
+      await app.invoke({}, { executionId });
+      const command = new Command<{ notes: string[] }>({ update: { notes: ["LGTM"] }, resume: true });
+      await app.invoke(command, { executionId }).then(
+        () => expectTrue(false, "the first attempt must fail in the node"),
+        (error: unknown) => expectTrue((error as { code?: string }).code === "LG_NODE_FAILED", "the first attempt fails in the node"),
+      );
+      const done = await app.invoke(command, { executionId });
+      expectEqual(done.state, { notes: ["LGTM"], ok: true }, "the retried command's update must be applied once");
+    });
+
+    ctx.test("a node failing in a parallel step keeps its siblings' writes and interrupt: only it runs again", async (store) => {
+      const executionId = uniqueId("fan-out");
+      const calls: Record<string, number> = {};
+      const app = fanOutGraph(store, calls, { left: 1 });
+      await app.invoke({}, { executionId }).then(
+        () => expectTrue(false, "the run must fail in charge"),
+        (error: unknown) => expectTrue((error as { node?: string }).node === "charge", "the run fails in charge"),
+      );
+      const kept = await store.latest(executionId);
+      expectEqual(kept?.tasks?.nodes.mail?.writes, { log: ["mail"] }, "the finished sibling's writes must be stored");
+      expectEqual(kept?.tasks?.interrupts, [{ node: "ask", when: "inside", value: "which plan?" }], "the pause must be stored");
+      const done = await fanOutGraph(store, calls, { left: 0 }).invoke(new Command({ resume: "pro" }), { executionId });
+      expectEqual(done.state, { log: ["start", "mail", "ask", "charge"], plan: "pro" }, "the resumed run's state");
+      expectEqual(calls, { mail: 1, ask: 2, charge: 2 }, "mail must not run twice; ask and charge run again");
+    });
+
+    ctx.test("after a crash, the resumed run leaves exactly maxCheckpoints", async (store) => {
+      const executionId = uniqueId("crash-retention");
+      await counterGraph(dyingAfter(store, 4), 10, 3).invoke({}, { executionId }).then(
+        () => expectTrue(false, "the first run must die at its fifth save"),
+        () => undefined,
+      );
+      const done = await counterGraph(store, 10, 3).invoke(null, { executionId });
+      expectEqual(done.state, { n: 10 }, "the resumed run must finish");
+      expectEqual((await store.list(executionId)).map((cp) => cp.version), [9, 10, 11], "exactly the newest 3 versions");
     });
   });
 }
