@@ -68,11 +68,26 @@ export interface RedisOptions {
   client?: RedisClientLike | RedisClusterLike;
   /** Name shown by `CLIENT LIST` for the store's connection. Default `"lg-checkpoint-store"`. */
   clientName?: string;
-  /** Milliseconds to wait for a TCP connection before failing with `StoreUnavailableError`. Default 5000. */
+  /**
+   * Milliseconds a connection may take to open, TCP connect and handshake (`AUTH`, `SELECT`, `CLIENT SETNAME`)
+   * together, before the call that needed it fails with `StoreUnavailableError`. Bounds a server that accepts
+   * connections and never answers. Default 5000.
+   */
   connectTimeout?: number;
   /**
-   * How many times the store's own client retries in the background after losing its connection (backoff
-   * 50 ms doubling up to 2 s) before it gives up; the next call then tries once more itself. Default 10.
+   * Milliseconds one command may wait for its reply before the call fails with `StoreUnavailableError` and the
+   * store drops the connection (the next call opens a new one). Bounds a hung or frozen server. Every command
+   * the store sends does bounded work on the server (see the README), so a healthy server answers in well under
+   * a millisecond to a few milliseconds. Applies to injected clients too (their connection is left alone).
+   * Default 5000.
+   */
+  commandTimeout?: number;
+  /**
+   * No longer used: the store no longer reconnects in the background. A call that finds the connection down
+   * opens a new one itself within `connectTimeout`, and a call whose connection drops under it is repeated once
+   * on a new connection. Still accepted (and validated) so that existing code keeps working.
+   *
+   * @deprecated Has no effect; remove it.
    */
   maxReconnectAttempts?: number;
 }
@@ -85,7 +100,13 @@ export const DEFAULT_ADDR = "localhost:6379";
 export const DEFAULT_CLIENT_NAME = "lg-checkpoint-store";
 /** Default connect timeout in milliseconds. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
-/** Default number of background reconnect attempts. */
+/** Default command timeout in milliseconds. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
+/**
+ * Former default of the background reconnect attempts, kept for compatibility.
+ *
+ * @deprecated The store reconnects on demand; see {@link RedisOptions.maxReconnectAttempts}.
+ */
 export const DEFAULT_MAX_RECONNECT_ATTEMPTS = 10;
 
 /** How the store reaches Redis after validation. */
@@ -113,10 +134,10 @@ export interface ResolvedRedisOptions {
   refreshOnRead: boolean;
   /** `CLIENT SETNAME` value. */
   clientName: string;
-  /** Connect timeout in milliseconds. */
+  /** Connect timeout in milliseconds (TCP connect and handshake). */
   connectTimeout: number;
-  /** Background reconnect attempts. */
-  maxReconnectAttempts: number;
+  /** Command timeout in milliseconds. */
+  commandTimeout: number;
 }
 
 const FORBIDDEN_IN_PREFIX = /[\s\p{Cc}*?[\]\\]/u;
@@ -226,6 +247,8 @@ export function resolveRedisOptions(options: RedisOptions = {}): ResolvedRedisOp
   if (options.refreshOnRead !== undefined && typeof options.refreshOnRead !== "boolean") {
     fail("refreshOnRead", "a boolean", options.refreshOnRead);
   }
+  // deprecated and without effect, but a wrong value is still an error, as it was
+  integerOption("maxReconnectAttempts", options.maxReconnectAttempts, DEFAULT_MAX_RECONNECT_ATTEMPTS, 0);
   const clientName = options.clientName ?? DEFAULT_CLIENT_NAME;
   if (typeof clientName !== "string" || !CLIENT_NAME.test(clientName)) {
     fail("clientName", "non-empty printable ASCII without spaces (CLIENT SETNAME rules)", clientName);
@@ -240,6 +263,6 @@ export function resolveRedisOptions(options: RedisOptions = {}): ResolvedRedisOp
     refreshOnRead: options.refreshOnRead ?? false,
     clientName,
     connectTimeout: integerOption("connectTimeout", options.connectTimeout, DEFAULT_CONNECT_TIMEOUT_MS, 1),
-    maxReconnectAttempts: integerOption("maxReconnectAttempts", options.maxReconnectAttempts, DEFAULT_MAX_RECONNECT_ATTEMPTS, 0),
+    commandTimeout: integerOption("commandTimeout", options.commandTimeout, DEFAULT_COMMAND_TIMEOUT_MS, 1),
   };
 }

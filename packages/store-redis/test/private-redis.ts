@@ -101,6 +101,16 @@ export class PrivateRedis {
     await exited;
   }
 
+  /** Freezes the process (SIGSTOP): connections stay open and are even accepted by the kernel, nothing answers. */
+  freeze(): void {
+    this.child?.kill("SIGSTOP");
+  }
+
+  /** Lets a frozen process run again (SIGCONT). */
+  thaw(): void {
+    this.child?.kill("SIGCONT");
+  }
+
   /** Stops the process and removes its directory. */
   async dispose(): Promise<void> {
     await this.stop();
