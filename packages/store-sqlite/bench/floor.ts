@@ -10,13 +10,14 @@
  * Rounds alternate raw and store and the median round counts, so a burst of load elsewhere on the machine hits
  * both sides alike. Run: `pnpm bench` (add `--quick` for a short run).
  */
-import { createCheckpointId, encodeValue, type Checkpoint } from "@lg/core";
+import { createCheckpointId, encodeValue, type Checkpoint, type TaskResults } from "@lg/core";
 import Database from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { SqliteCheckpointStore } from "../src/index.js";
-import { sqlNames, storeSql, createSchemaSql } from "../src/sql.js";
+import { migrate } from "../src/migrations.js";
+import { sqlNames, storeSql } from "../src/sql.js";
 import { applyTuning } from "../src/tuning.js";
 import { formatComparisons, median, ratioOf, timeLoop, type Comparison, type Sample } from "./measure.js";
 
@@ -27,23 +28,42 @@ const READS = quick ? 4000 : 20000;
 const WARMUP = 500;
 const FLOOR = 1.5;
 
-/** State shapes of about 1 KB once encoded: a realistic graph state, and one long string. */
-const SHAPES: Record<string, () => unknown> = {
-  "messages": () => ({
-    messages: Array.from({ length: 8 }, (_, turn) => ({
-      role: turn % 2 ? "user" : "assistant",
-      content: "lorem ipsum ".repeat(6),
-      turn,
-    })),
-    step: 3,
-    done: false,
+/** What one benchmark saves: a state and, for a paused step, its task results. */
+interface Shape {
+  state: unknown;
+  tasks?: TaskResults;
+}
+
+const messages = (): unknown => ({
+  messages: Array.from({ length: 8 }, (_, turn) => ({
+    role: turn % 2 ? "user" : "assistant",
+    content: "lorem ipsum ".repeat(6),
+    turn,
+  })),
+  step: 3,
+  done: false,
+});
+
+/**
+ * State shapes of about 1 KB once encoded: a realistic graph state, one long string, and the realistic state of a
+ * step paused by `interrupt()` while another node finished, with its task results (a Date among the writes).
+ */
+const SHAPES: Record<string, () => Shape> = {
+  "messages": () => ({ state: messages() }),
+  "1 KB string": () => ({ state: { payload: "abcdefghijklmnopqrstuvwxyz0123456789".repeat(28) } }),
+  "messages + tasks": () => ({
+    state: messages(),
+    tasks: {
+      nodes: { search: { writes: { hits: ["a", "b", "c"], at: new Date(Date.UTC(2025, 0, 1)) } }, review: { resumes: [] } },
+      interrupts: [{ node: "review", when: "inside", value: { question: "Send the answer?" } }],
+      anchorId: createCheckpointId(),
+    },
   }),
-  "1 KB string": () => ({ payload: "abcdefghijklmnopqrstuvwxyz0123456789".repeat(28) }),
 };
 
-type Params = [string, string, string, string, string, number, number, string | null, string];
+type Params = [string, string, string, string, string, number, number, string | null, string, string | null];
 
-function checkpoints(executionId: string, count: number, state: unknown): Checkpoint[] {
+function checkpoints(executionId: string, count: number, { state, tasks }: Shape): Checkpoint[] {
   const out: Checkpoint[] = [];
   for (let v = 1; v <= count; v++) {
     const parent = out[v - 2];
@@ -57,6 +77,7 @@ function checkpoints(executionId: string, count: number, state: unknown): Checkp
       version: v,
       next: ["tools"],
       ...(parent === undefined ? {} : { parentId: parent.id }),
+      ...(tasks === undefined ? {} : { tasks }),
     });
   }
   return out;
@@ -74,25 +95,26 @@ function paramsOf(cp: Checkpoint): Params {
     cp.version,
     cp.parentId ?? null,
     JSON.stringify(cp.next),
+    cp.tasks === undefined ? null : JSON.stringify(encodeValue(cp.tasks, "tasks")),
   ];
 }
 
-async function benchShape(dir: string, shape: string, makeState: () => unknown): Promise<Comparison[]> {
+async function benchShape(dir: string, shape: string, makeShape: () => Shape): Promise<Comparison[]> {
   const slug = shape.replace(/\W+/g, "-");
   const raw = new Database(join(dir, `raw-${slug}.db`));
   applyTuning(raw, { busyTimeoutMs: 5000, cacheSizeKib: 8192 });
   const names = sqlNames("checkpoints");
-  raw.exec(createSchemaSql(names));
+  migrate(raw, names);
   const sql = storeSql(names);
   const insert = raw.prepare(sql.insert);
   const latest = raw.prepare(sql.latest);
   const load = raw.prepare(sql.load);
   const latestArrays = raw.prepare(sql.latest).raw(true);
   const store = new SqliteCheckpointStore({ path: join(dir, `store-${slug}.db`) });
-  const state = makeState();
+  const sample = makeShape();
 
   // Warm-up: JIT, page cache and WAL file on both sides.
-  const warm = checkpoints("warmup", WARMUP, state);
+  const warm = checkpoints("warmup", WARMUP, sample);
   for (const cp of warm) insert.run(...paramsOf(cp));
   for (const cp of warm) await store.save(cp);
   for (let i = 0; i < WARMUP; i++) {
@@ -103,7 +125,7 @@ async function benchShape(dir: string, shape: string, makeState: () => unknown):
   const save = { raw: [] as Sample[], store: [] as Sample[] };
   const ids: string[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    const cps = checkpoints(`bench-${round}`, SAVES, state);
+    const cps = checkpoints(`bench-${round}`, SAVES, sample);
     const rows = cps.map(paramsOf);
     save.raw.push(await timeLoop(SAVES, (i) => insert.run(...(rows[i] as Params))));
     save.store.push(await timeLoop(SAVES, (i) => store.save(cps[i] as Checkpoint)));
@@ -127,7 +149,8 @@ async function benchShape(dir: string, shape: string, makeState: () => unknown):
     reads.loadStore.push(await timeLoop(READS, (i) => store.load(idOf(i))));
   }
 
-  const bytes = (paramsOf(warm[0] as Checkpoint)[3] as string).length;
+  const row = paramsOf(warm[0] as Checkpoint);
+  const bytes = row[3].length + (row[9] === null ? "" : ` + ${row[9].length}`);
   raw.close();
   await store.close();
   const label = `${shape} (${bytes} B)`;
@@ -157,8 +180,8 @@ async function main(): Promise<void> {
         `ratio = store CPU / raw CPU; ${SAVES} saves and ${READS} reads per round\n`,
     );
     const comparisons: Comparison[] = [];
-    for (const [shape, makeState] of Object.entries(SHAPES)) {
-      comparisons.push(...(await benchShape(dir, shape, makeState)));
+    for (const [shape, makeShape] of Object.entries(SHAPES)) {
+      comparisons.push(...(await benchShape(dir, shape, makeShape)));
     }
     console.log(formatComparisons(comparisons, FLOOR));
     const over = comparisons.filter((c) => c.informational !== true && ratioOf(c) > FLOOR);

@@ -1,6 +1,6 @@
 import { StoreUnavailableError } from "@lg/core";
 import type { SqliteDatabase } from "./options.js";
-import { createSchemaSql, type SqlNames } from "./sql.js";
+import { addTasksColumnSql, createSchemaSql, type SqlNames } from "./sql.js";
 
 /** One schema change. Versions start at 1 and increase by one; a released migration is never edited. */
 export interface Migration {
@@ -20,6 +20,13 @@ export const MIGRATIONS: readonly Migration[] = [
     up(db, names) {
       assertTableIsNew(db, names);
       db.exec(createSchemaSql(names));
+    },
+  },
+  {
+    version: 2,
+    name: "add tasks column (task results)",
+    up(db, names) {
+      db.exec(addTasksColumnSql(names));
     },
   },
 ];

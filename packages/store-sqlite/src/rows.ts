@@ -27,6 +27,7 @@ export function checkpointToParams(cp: Checkpoint): InsertParams {
     enc.version,
     enc.parentId,
     JSON.stringify(enc.next),
+    enc.tasks === undefined || enc.tasks === null ? null : JSON.stringify(enc.tasks),
   ];
 }
 
@@ -35,6 +36,7 @@ const JSON_COLUMNS = new Map<number, string | null>([
   [3, null], // state
   [4, "{}"], // metadata
   [8, null], // next
+  [9, null], // tasks (NULL: none; a re-save without tasks matches it by the equality check above)
 ]);
 
 /**
@@ -66,10 +68,11 @@ function isTagFree(text: string): boolean {
 /**
  * Decodes a stored row with core's codec. Text that is not JSON, or JSON that is not a checkpoint, raises
  * `CheckpointCorruptError` naming the id and the column. A NULL metadata (allowed by the seed's layout, never
- * written by this store) reads as `{}`.
+ * written by this store) reads as `{}`; a NULL `tasks` (a checkpoint without task results, or any row written
+ * before schema version 2) leaves `tasks` absent.
  */
 export function rowToCheckpoint(row: CheckpointRow): Checkpoint {
-  const [id, executionId, nodeName, stateText, metadataText, timestamp, version, parentId, nextText] = row;
+  const [id, executionId, nodeName, stateText, metadataText, timestamp, version, parentId, nextText, tasksText] = row;
   const state = parseJsonColumn(stateText, id, "state");
   // Tag-free state skips the codec's copying walk (measured: about 40% of decoding a 1 KB structured state);
   // every other field, and any state with tags, still goes through decodeCheckpoint.
@@ -84,6 +87,7 @@ export function rowToCheckpoint(row: CheckpointRow): Checkpoint {
     version,
     parentId,
     next: parseJsonColumn(nextText, id, "next") as string[],
+    tasks: tasksText === null ? null : parseJsonColumn(tasksText, id, "tasks"),
   });
   if (plainState) cp.state = state;
   return cp;

@@ -26,7 +26,8 @@ export function sqlNames(tableName: string): SqlNames {
 }
 
 /** The columns every read selects, in this order. */
-export const CHECKPOINT_COLUMNS = "id, execution_id, node_name, state, metadata, timestamp, version, parent_id, next";
+export const CHECKPOINT_COLUMNS =
+  "id, execution_id, node_name, state, metadata, timestamp, version, parent_id, next, tasks";
 
 /**
  * One stored row in `CHECKPOINT_COLUMNS` order, as better-sqlite3 returns it in array mode (`statement.raw()`),
@@ -46,6 +47,8 @@ export type CheckpointRow = [
   parentId: string | null,
   /** JSON array of node names. */
   next: string,
+  /** Encoded task results as JSON text; NULL when the checkpoint has none (and on every row of schema version 1). */
+  tasks: string | null,
 ];
 
 /**
@@ -71,9 +74,18 @@ export function createSchemaSql(names: SqlNames): string {
     CREATE UNIQUE INDEX ${names.executionIndex} ON ${names.table} (execution_id, version);`;
 }
 
+/**
+ * Migration 2: the `tasks` column, the checkpoint's task results (`Checkpoint.tasks`) encoded like `state`. Nullable,
+ * so existing rows keep NULL: core still reads the pause records that older releases kept in metadata, and adding a
+ * nullable column without a default only rewrites the schema, not the rows (instant on any table size).
+ */
+export function addTasksColumnSql(names: SqlNames): string {
+  return `ALTER TABLE ${names.table} ADD COLUMN tasks TEXT`;
+}
+
 /** The statements the store prepares once and reuses. */
 export interface StoreSql {
-  /** Positional: id, execution_id, node_name, state, metadata, timestamp, version, parent_id, next. */
+  /** Positional: id, execution_id, node_name, state, metadata, timestamp, version, parent_id, next, tasks. */
   insert: string;
   /** By id. */
   load: string;
@@ -106,7 +118,7 @@ export function storeSql(names: SqlNames): StoreSql {
   const select = `SELECT ${CHECKPOINT_COLUMNS} FROM ${table}`;
   const range = "WHERE execution_id = ? AND version > ? AND version < ?";
   return {
-    insert: `INSERT INTO ${table} (${CHECKPOINT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    insert: `INSERT INTO ${table} (${CHECKPOINT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     load: `${select} WHERE id = ?`,
     latest: `${select} WHERE execution_id = ? ORDER BY version DESC LIMIT 1`,
     listAsc: `${select} ${range} ORDER BY version ASC LIMIT ?`,
@@ -124,7 +136,8 @@ export function storeSql(names: SqlNames): StoreSql {
       FROM ${table} WHERE execution_id > ? GROUP BY execution_id ORDER BY execution_id LIMIT ?`,
     // octet_length reads the stored size from the record header without loading the text itself.
     stats: `SELECT COUNT(*) AS checkpoints, COUNT(DISTINCT execution_id) AS executions,
-      COALESCE(SUM(octet_length(state) + COALESCE(octet_length(metadata), 0) + octet_length(next)), 0) AS bytes
+      COALESCE(SUM(octet_length(state) + COALESCE(octet_length(metadata), 0) + octet_length(next)
+        + COALESCE(octet_length(tasks), 0)), 0) AS bytes
       FROM ${table}`,
   };
 }

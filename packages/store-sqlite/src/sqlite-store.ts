@@ -188,7 +188,9 @@ export class SqliteCheckpointStore implements CheckpointStore {
         options?.limit ?? -1, // LIMIT -1: no limit
       ),
     );
-    return rows.map(rowToCheckpoint);
+    // Array.from, not rows.map: the driver builds `rows` in the realm the native module was loaded in, and map would
+    // hand that realm's array to a caller in another one (a jest test), where deep equality checks fail on it.
+    return Array.from(rows, (row) => rowToCheckpoint(row));
   }
 
   /** {@inheritDoc CheckpointStore.latest} */
@@ -238,7 +240,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
     const limit = options?.limit ?? DEFAULT_PAGE_SIZE;
     // Execution ids are non-empty, so "" precedes them all. One extra row tells whether another page exists.
     const rows = this.run(() => this.statements.listExecutions.all(options?.cursor ?? "", limit + 1));
-    const page = rows.slice(0, limit).map((row) => ({
+    const page = Array.from(rows.slice(0, limit), (row) => ({
       executionId: row.execution_id,
       latestVersion: row.latest_version,
       updatedAt: new Date(row.timestamp),
@@ -257,7 +259,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
   /**
    * {@inheritDoc CheckpointStore.stats}
    *
-   * `bytes` is the stored size of the state, metadata and next columns (one scan of the table).
+   * `bytes` is the stored size of the state, metadata, next and tasks columns (one scan of the table).
    */
   async stats(): Promise<StoreStats> {
     this.assertOpen();

@@ -2,6 +2,7 @@ import { CheckpointCorruptError, StoreUnavailableError } from "@lg/core";
 import Database from "better-sqlite3";
 import { writeFileSync } from "node:fs";
 import { SqliteCheckpointStore } from "@lg/store-sqlite";
+import { MIGRATIONS } from "../src/migrations.js";
 import { makeCheckpoint, makeTempDir, type TempDir } from "./helpers.js";
 
 let temp: TempDir;
@@ -35,6 +36,9 @@ describe("corrupt rows", () => {
     ["an unknown value tag", "state", '{"$lg":"bogus"}', /unknown value tag/],
     ["a timestamp that is not a number", "timestamp", "yesterday", /timestamp is not a number/],
     ["metadata that is not an object", "metadata", "42", /metadata is not an object/],
+    ["tasks that is not JSON", "tasks", "{nodes:", /column tasks is not valid JSON/],
+    ["tasks that is not an object", "tasks", "[1]", /tasks is not an object/],
+    ["tasks without its interrupts array", "tasks", '{"nodes":{}}', /tasks lacks its nodes object or interrupts array/],
   ];
 
   it.each(corruptions)("raises CheckpointCorruptError naming the id for %s", async (_label, column, value, detail) => {
@@ -108,7 +112,7 @@ describe("lock and file failures", () => {
     db.close();
     expect(() => new SqliteCheckpointStore({ path: temp.file() })).toThrow(/already exists .* not created by @lg\/store-sqlite/);
     const other = new SqliteCheckpointStore({ path: temp.file(), tableName: "lg_checkpoints" });
-    expect(other.schemaVersion).toBe(1);
+    expect(other.schemaVersion).toBe(MIGRATIONS.length);
     return other.close();
   });
 });

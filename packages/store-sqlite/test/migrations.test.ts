@@ -32,7 +32,7 @@ function records(file: string, table = "checkpoints"): MigrationRecord[] {
 
 /** A rehearsal of a later release's migration: adds a column and an index, as a real upgrade might. */
 const addLabelColumn: Migration = {
-  version: 2,
+  version: MIGRATIONS.length + 1,
   name: "add label column",
   up(db, names) {
     db.exec(`ALTER TABLE ${names.table} ADD COLUMN label TEXT; CREATE INDEX "idx_${names.tableName}_label" ON ${names.table} (label)`);
@@ -59,7 +59,7 @@ describe("schema migrations", () => {
     expect(records(temp.file())).toEqual(before);
   });
 
-  it("upgrades a file created by migration 1 only, keeping its rows, and is idempotent", async () => {
+  it("upgrades a file of the current schema to a later one, keeping its rows, and is idempotent", async () => {
     const store = new SqliteCheckpointStore({ path: temp.file() });
     const cp = makeCheckpoint();
     await store.save(cp);
@@ -67,10 +67,11 @@ describe("schema migrations", () => {
 
     const db = new Database(temp.file());
     const names = sqlNames("checkpoints");
-    expect(migrate(db, names, [...MIGRATIONS, addLabelColumn])).toBe(2);
+    const later = MIGRATIONS.length + 1;
+    expect(migrate(db, names, [...MIGRATIONS, addLabelColumn])).toBe(later);
     const applied = records(temp.file());
-    expect(applied.map((r) => r.version)).toEqual([1, 2]);
-    expect(migrate(db, names, [...MIGRATIONS, addLabelColumn])).toBe(2);
+    expect(applied.map((r) => r.version)).toEqual([...MIGRATIONS.map((m) => m.version), later]);
+    expect(migrate(db, names, [...MIGRATIONS, addLabelColumn])).toBe(later);
     expect(records(temp.file())).toEqual(applied);
     const columns = db.prepare(`SELECT name FROM pragma_table_info('checkpoints')`).pluck().all();
     expect(columns).toContain("label");
@@ -81,7 +82,7 @@ describe("schema migrations", () => {
   it("rolls back a failing migration entirely: no partial change, no record", async () => {
     await new SqliteCheckpointStore({ path: temp.file() }).close();
     const failing: Migration = {
-      version: 2,
+      version: MIGRATIONS.length + 1,
       name: "fails halfway",
       up(db, names) {
         db.exec(`CREATE INDEX "idx_half" ON ${names.table} (node_name)`);
@@ -92,7 +93,7 @@ describe("schema migrations", () => {
     expect(() => migrate(db, sqlNames("checkpoints"), [...MIGRATIONS, failing])).toThrow("disk on fire");
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'idx_half'").all()).toEqual([]);
     db.close();
-    expect(records(temp.file()).map((r) => r.version)).toEqual([1]);
+    expect(records(temp.file()).map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
   });
 
   it("refuses a file upgraded by a newer release", async () => {
@@ -101,12 +102,13 @@ describe("schema migrations", () => {
     migrate(db, sqlNames("checkpoints"), [...MIGRATIONS, addLabelColumn]);
     db.close();
     expect(() => new SqliteCheckpointStore({ path: temp.file() })).toThrow(StoreUnavailableError);
-    expect(() => new SqliteCheckpointStore({ path: temp.file() })).toThrow(/schema version 2, .* Upgrade @lg\/store-sqlite/);
+    const message = new RegExp(`schema version ${MIGRATIONS.length + 1}, .* Upgrade @lg/store-sqlite`);
+    expect(() => new SqliteCheckpointStore({ path: temp.file() })).toThrow(message);
   });
 
   it("rejects a migration list that is out of order", () => {
     const db = new Database(":memory:");
-    expect(() => migrate(db, sqlNames("checkpoints"), [addLabelColumn])).toThrow(/out of order/);
+    expect(() => migrate(db, sqlNames("checkpoints"), [addLabelColumn, ...MIGRATIONS])).toThrow(/out of order/);
     db.close();
   });
 });

@@ -1,7 +1,10 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import Database from "better-sqlite3";
 import { SqliteCheckpointStore } from "@lg/store-sqlite";
+import { MIGRATIONS } from "../src/migrations.js";
+import { createRelease01File, release01Execution } from "./fixtures/release-0.1.js";
 import type { Outcome, WriterCommand, WriterReply } from "./fixtures/writer-process.js";
 import { makeTempDir, randomExecutionId, type TempDir } from "./helpers.js";
 
@@ -23,8 +26,12 @@ function startWriter(): Writer {
     child,
     send: (command) =>
       new Promise((resolve, reject) => {
-        child.once("message", (reply: WriterReply) => resolve(reply));
-        child.once("exit", (code) => reject(new Error(`writer exited with code ${code}`)));
+        const onExit = (code: number | null): void => reject(new Error(`writer exited with code ${code}`));
+        child.once("exit", onExit);
+        child.once("message", (reply: WriterReply) => {
+          child.off("exit", onExit); // one listener per command would pile up over the many rounds
+          resolve(reply);
+        });
         child.send(command);
       }),
   };
@@ -33,6 +40,20 @@ function startWriter(): Writer {
 function outcomesOf(reply: WriterReply): Outcome[] {
   if (reply.kind !== "done") throw new Error(`writer did not finish: ${JSON.stringify(reply)}`);
   return reply.outcomes;
+}
+
+const BOTH_OPENED: WriterReply[] = [
+  { kind: "opened", schemaVersion: MIGRATIONS.length },
+  { kind: "opened", schemaVersion: MIGRATIONS.length },
+];
+
+function migrationVersions(file: string): number[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.prepare('SELECT version FROM "checkpoints_migrations" ORDER BY version').pluck().all() as number[];
+  } finally {
+    db.close();
+  }
 }
 
 function count(outcomes: Outcome[], kind: Outcome): number {
@@ -48,10 +69,7 @@ beforeAll(async () => {
   // Both open the same brand-new file at once: the schema migration must run exactly once.
   const startAt = Date.now() + 1500;
   const opened = await Promise.all(writers.map((w) => w.send({ kind: "open", file: temp.file(), busyTimeoutMs: 5000, startAt })));
-  expect(opened).toEqual([
-    { kind: "opened", schemaVersion: 1 },
-    { kind: "opened", schemaVersion: 1 },
-  ]);
+  expect(opened).toEqual(BOTH_OPENED);
 }, 60_000);
 
 afterAll(async () => {
@@ -129,10 +147,27 @@ describe("two processes on one SQLite file", () => {
       const file = temp.file(`fresh-${round}.db`);
       const startAt = Date.now() + 100;
       const opened = await Promise.all(writers.map((w) => w.send({ kind: "open", file, busyTimeoutMs: 5000, startAt })));
-      expect(opened).toEqual([
-        { kind: "opened", schemaVersion: 1 },
-        { kind: "opened", schemaVersion: 1 },
-      ]);
+      expect(opened).toEqual(BOTH_OPENED);
+    }
+  }, 60_000);
+
+  // A second ALTER TABLE of the same column would fail ("duplicate column name"), so a migration applied twice
+  // cannot hide: both opens must succeed and the file must record each version once.
+  it("opening a file of release 0.1.0 at the same instant migrates it once and keeps its rows (10 rounds)", async () => {
+    for (let round = 0; round < 10; round++) {
+      const file = temp.file(`release-0.1-${round}.db`);
+      const legacy = release01Execution();
+      createRelease01File(file, legacy);
+      const startAt = Date.now() + 100;
+      const opened = await Promise.all(writers.map((w) => w.send({ kind: "open", file, busyTimeoutMs: 5000, startAt })));
+      expect(opened).toEqual(BOTH_OPENED);
+      expect(migrationVersions(file)).toEqual(MIGRATIONS.map((m) => m.version));
+      const store = new SqliteCheckpointStore({ path: file });
+      try {
+        expect(await store.list(legacy[0]?.executionId as string)).toEqual(legacy);
+      } finally {
+        await store.close();
+      }
     }
   }, 60_000);
 });

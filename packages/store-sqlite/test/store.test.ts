@@ -36,6 +36,27 @@ describe("SqliteCheckpointStore on a file", () => {
     expect(await store.load(cp.id)).toEqual(cp);
   });
 
+  it("keeps task results in their own column, NULL when a checkpoint has none", async () => {
+    const paused = makeCheckpoint({
+      tasks: {
+        nodes: { draft: { writes: { at: new Date(7), n: 2n ** 65n } }, review: { resumes: [undefined, "yes"] } },
+        interrupts: [{ node: "review", when: "inside", value: new Map([["q", 1]]) }],
+        anchorId: "anchor",
+      },
+    });
+    const plain = makeCheckpoint();
+    await saveAll([paused, plain]);
+    expect(await store.load(paused.id)).toEqual(paused);
+    expect(await store.load(plain.id)).not.toHaveProperty("tasks");
+    const raw = new Database(temp.file(), { readonly: true });
+    const rows = raw.prepare("SELECT id, tasks, metadata FROM checkpoints").all() as { id: string; tasks: string | null; metadata: string }[];
+    raw.close();
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    expect(byId.get(plain.id)?.tasks).toBeNull();
+    expect(JSON.parse(byId.get(paused.id)?.tasks ?? "null")).toMatchObject({ anchorId: "anchor" });
+    expect(byId.get(paused.id)?.metadata).not.toContain("anchor");
+  });
+
   it("treats a re-save of identical content as a no-op and different content as a conflict", async () => {
     const cp = makeCheckpoint();
     await store.save(cp);
@@ -118,17 +139,30 @@ describe("SqliteCheckpointStore on a file", () => {
 
   it("reports counts and stored bytes", async () => {
     expect(await store.stats()).toEqual({ checkpoints: 0, executions: 0, bytes: 0 });
-    await saveAll([...history("exec-1", 3), ...history("exec-2", 1)]);
+    const withTasks = makeCheckpoint({ executionId: "exec-3", tasks: { nodes: { a: { writes: { x: 1 } } }, interrupts: [] } });
+    await saveAll([...history("exec-1", 3), ...history("exec-2", 1), withTasks]);
     const stats = await store.stats();
-    expect(stats.checkpoints).toBe(4);
-    expect(stats.executions).toBe(2);
+    expect(stats.checkpoints).toBe(5);
+    expect(stats.executions).toBe(3);
     const raw = new Database(temp.file(), { readonly: true });
     const expected = raw
-      .prepare("SELECT SUM(length(CAST(state AS BLOB)) + length(CAST(metadata AS BLOB)) + length(CAST(next AS BLOB))) FROM checkpoints")
+      .prepare(
+        `SELECT SUM(length(CAST(state AS BLOB)) + length(CAST(metadata AS BLOB)) + length(CAST(next AS BLOB))
+           + IFNULL(length(CAST(tasks AS BLOB)), 0)) FROM checkpoints`,
+      )
       .pluck()
       .get();
+    const tasksBytes = raw.prepare("SELECT length(CAST(tasks AS BLOB)) FROM checkpoints WHERE id = ?").pluck().get(withTasks.id);
+    expect(tasksBytes).toBeGreaterThan(0);
     raw.close();
     expect(stats.bytes).toBe(expected);
+  });
+
+  it("returns list and listExecutions pages as arrays of the caller's realm (jest runs tests in a realm of their own)", async () => {
+    const cp = makeCheckpoint();
+    await store.save(cp);
+    expect(Object.getPrototypeOf(await store.list(cp.executionId))).toBe(Array.prototype);
+    expect(Object.getPrototypeOf((await store.listExecutions()).executions)).toBe(Array.prototype);
   });
 
   it("keeps data across close and reopen", async () => {
