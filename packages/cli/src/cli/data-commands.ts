@@ -1,0 +1,188 @@
+import { createReadStream, createWriteStream, fstatSync, statSync } from "node:fs";
+import { finished } from "node:stream/promises";
+import type { Readable } from "node:stream";
+import type { Command } from "commander";
+import type { CheckpointStore } from "@lg/core";
+import { copyCheckpoints } from "../copy.js";
+import { exportCheckpoints } from "../export.js";
+import { checkBackup, importCheckpoints, type ImportProgress } from "../import.js";
+import { pruneAll, pruneExecution, type PruneResult, type PruneRules } from "../prune.js";
+import { storeUrlOf, withStore, type CommandContext } from "./context.js";
+import { duration, positiveInteger } from "./arguments.js";
+import type { OutputStream } from "./io.js";
+import { formatBytes, writeLine } from "./output.js";
+import { startProgress } from "./progress.js";
+import { UsageError } from "../errors.js";
+import { openStore } from "../open-store.js";
+
+/**
+ * The commands that move or delete data: `export`, `import`, `copy`, `prune`. Output data goes to stdout, progress
+ * bars and summaries to stderr.
+ *
+ * @packageDocumentation
+ */
+
+type GlobalOptions = { store?: string };
+
+function seconds(started: number): string {
+  return `${((performance.now() - started) / 1000).toFixed(1)} s`;
+}
+
+/** Size of the backup when it is a regular file (for a progress bar in bytes); `undefined` for a pipe. */
+function inputSize(input: Readable & { fd?: number; path?: unknown }): number | undefined {
+  try {
+    const stat = typeof input.path === "string" ? statSync(input.path) : input.fd === undefined ? undefined : fstatSync(input.fd);
+    return stat?.isFile() === true ? stat.size : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function runExport(ctx: CommandContext, url: string | undefined, opts: { execution?: string; output?: string }): Promise<void> {
+  const out: OutputStream = opts.output === undefined ? ctx.io.stdout : createWriteStream(opts.output);
+  const started = performance.now();
+  const totals = await withStore(url, {}, async (store) => {
+    const total = opts.execution === undefined ? (await store.stats()).checkpoints : undefined;
+    const bar = startProgress(ctx.io.stderr, "checkpoints", total);
+    try {
+      return await exportCheckpoints(store, out, {
+        ...(opts.execution === undefined ? {} : { executionId: opts.execution }),
+        onProgress: (p) => bar.update(p.checkpoints),
+      });
+    } finally {
+      bar.stop();
+    }
+  });
+  if (opts.output !== undefined) {
+    out.end();
+    await finished(out);
+  }
+  writeLine(ctx.io.stderr, `exported ${totals.checkpoints} checkpoints (${formatBytes(totals.bytes)}) in ${seconds(started)}`);
+}
+
+async function runImport(ctx: CommandContext, url: string | undefined, opts: { input?: string; check?: boolean; concurrency: number }): Promise<void> {
+  const input = opts.input === undefined ? ctx.io.stdin : createReadStream(opts.input);
+  const started = performance.now();
+  const restore = async (store: CheckpointStore | undefined): Promise<ImportProgress> => {
+    // Measured only once the store (and its native driver) is loaded: on Node 20 an fstat of a piped stdin made a
+    // later lazy require() inside better-sqlite3 fail to resolve.
+    const size = inputSize(input);
+    const bar = startProgress(ctx.io.stderr, size === undefined ? "lines" : "bytes", size);
+    const onProgress = (p: ImportProgress): void => bar.update(size === undefined ? p.lines : p.bytes);
+    try {
+      return store === undefined
+        ? await checkBackup(input, { onProgress })
+        : await importCheckpoints(store, input, { concurrency: opts.concurrency, onProgress });
+    } finally {
+      bar.stop();
+    }
+  };
+  if (opts.check === true) {
+    const totals = await restore(undefined);
+    writeLine(ctx.io.stderr, `checked ${totals.checkpoints} checkpoints (${formatBytes(totals.bytes)}): every line is intact`);
+    return;
+  }
+  const totals = await withStore(url, { write: true }, restore);
+  writeLine(
+    ctx.io.stderr,
+    `imported ${totals.checkpoints} checkpoints (${formatBytes(totals.bytes)}) in ${seconds(started)}; ` +
+      "checkpoints already stored were left as they were",
+  );
+}
+
+async function runCopy(ctx: CommandContext, opts: { from: string; to: string; execution?: string; concurrency: number }): Promise<void> {
+  const started = performance.now();
+  const totals = await withStore(opts.from, {}, async (from) => {
+    const { store: to } = await openStore(opts.to, { write: true });
+    const bar = startProgress(ctx.io.stderr, "checkpoints", opts.execution === undefined ? (await from.stats()).checkpoints : undefined);
+    try {
+      return await copyCheckpoints(from, to, {
+        concurrency: opts.concurrency,
+        ...(opts.execution === undefined ? {} : { executionId: opts.execution }),
+        onProgress: (p) => bar.update(p.checkpoints),
+      });
+    } finally {
+      bar.stop();
+      await to.close().catch(() => undefined);
+    }
+  });
+  writeLine(
+    ctx.io.stderr,
+    `copied ${totals.checkpoints} checkpoints of ${totals.executions} executions in ${seconds(started)}; ` +
+      `count check passed for ${totals.verified} executions`,
+  );
+}
+
+function describePrune(r: PruneResult, dryRun: boolean): string {
+  if (!dryRun) return `${r.executionId}: deleted ${r.deleted} of ${r.total} checkpoints`;
+  const versions = r.versions ?? [];
+  const listed = versions.length <= 10 ? versions.join(", ") : `${versions.slice(0, 10).join(", ")}, …`;
+  return `${r.executionId}: would delete ${r.deleted} of ${r.total} checkpoints${versions.length > 0 ? ` (versions ${listed})` : ""}`;
+}
+
+async function runPrune(
+  ctx: CommandContext,
+  url: string | undefined,
+  executionId: string | undefined,
+  opts: { all?: boolean; keepLast?: number; olderThan?: number; dryRun?: boolean },
+): Promise<void> {
+  if ((executionId === undefined) === (opts.all !== true)) {
+    throw new UsageError("prune needs an execution id or --all (not both)");
+  }
+  const rules: PruneRules = {};
+  if (opts.keepLast !== undefined) rules.keepLast = opts.keepLast;
+  if (opts.olderThan !== undefined) rules.olderThan = new Date(Date.now() - opts.olderThan);
+  const dryRun = opts.dryRun === true;
+  let deleted = 0;
+  let executions = 0;
+  await withStore(url, {}, async (store) => {
+    const results = executionId === undefined ? pruneAll(store, rules, { dryRun }) : [await pruneExecution(store, executionId, rules, { dryRun })];
+    for await (const result of results) {
+      writeLine(ctx.io.stdout, describePrune(result, dryRun));
+      deleted += result.deleted;
+      if (result.deleted > 0) executions++;
+    }
+  });
+  writeLine(ctx.io.stderr, `${dryRun ? "dry run: would delete" : "deleted"} ${deleted} checkpoints of ${executions} executions`);
+}
+
+/** Registers `export`, `import`, `copy` and `prune` on `program`. */
+export function registerDataCommands(program: Command, ctx: CommandContext): void {
+  const url = (command: Command): string | undefined => storeUrlOf(ctx, command.optsWithGlobals<GlobalOptions>().store);
+
+  program
+    .command("export")
+    .description("write checkpoints as JSON Lines (one checkpoint per line, with a checksum) to stdout or a file")
+    .option("-e, --execution <id>", "only this execution")
+    .option("-o, --output <file>", "write to this file instead of stdout")
+    .action((opts: { execution?: string; output?: string }, command: Command) => runExport(ctx, url(command), opts));
+
+  program
+    .command("import")
+    .description("restore a backup from stdin or a file; re-importing the same backup changes nothing")
+    .option("-i, --input <file>", "read this file instead of stdin")
+    .option("--check", "only verify every line (JSON, checksum, checkpoint); write nothing")
+    .option("-c, --concurrency <n>", "saves in flight at once", positiveInteger, 16)
+    .action((opts: { input?: string; check?: boolean; concurrency: number }, command: Command) => runImport(ctx, url(command), opts));
+
+  program
+    .command("copy")
+    .description("copy checkpoints between stores (e.g. SQLite to PostgreSQL), then check the counts; re-runnable")
+    .requiredOption("--from <url>", "source store URL")
+    .requiredOption("--to <url>", "target store URL (created or migrated when needed)")
+    .option("-e, --execution <id>", "only this execution")
+    .option("-c, --concurrency <n>", "saves in flight at once", positiveInteger, 16)
+    .action((opts: { from: string; to: string; execution?: string; concurrency: number }) => runCopy(ctx, opts));
+
+  program
+    .command("prune")
+    .description("delete old checkpoints of one execution, or of all with --all; never an execution's newest")
+    .argument("[executionId]", "the execution (or --all)")
+    .option("--all", "every execution")
+    .option("--keep-last <n>", "keep the newest n checkpoints", positiveInteger)
+    .option("--older-than <duration>", "delete only checkpoints older than this (30m, 12h, 7d, 2w)", duration)
+    .option("--dry-run", "list what would be deleted; delete nothing")
+    .action((executionId: string | undefined, opts: { all?: boolean; keepLast?: number; olderThan?: number; dryRun?: boolean }, command: Command) =>
+      runPrune(ctx, url(command), executionId, opts),
+    );
+}

@@ -1,0 +1,11 @@
+import { defineConfig } from "tsup";
+import { libraryConfig } from "../../tsup.base";
+
+// One build for the library and the binary: `bin.js` (ESM, with its shebang kept) is what `lg-checkpoints` runs.
+// Declarations are only for the library entry.
+export default defineConfig(
+  libraryConfig({
+    entry: { index: "src/index.ts", bin: "src/bin.ts" },
+    dts: { entry: { index: "src/index.ts" } },
+  }),
+);
