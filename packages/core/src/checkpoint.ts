@@ -50,8 +50,12 @@ export interface TaskResult {
   writes?: Record<string, unknown>;
   /** Answers given to the node's `interrupt()` calls, in call order; a resume hands them back to the node. */
   resumes?: unknown[];
+  /** Nodes the finished node routed to with `Command({ goto })`, applied when the step completes. */
+  goto?: string[];
   /** The node failed with this message (it runs again on resume). */
   error?: string;
+  /** How many attempts the node made under its retry policy, when more than one. */
+  attempts?: number;
 }
 
 /**

@@ -15,7 +15,9 @@ export type LgErrorCode =
   | "LG_RECURSION_LIMIT"
   | "LG_INTERRUPT"
   | "LG_ACCESS_DENIED"
-  | "LG_RETENTION_FAILED";
+  | "LG_RETENTION_FAILED"
+  | "LG_RUN_CANCELLED"
+  | "LG_NODE_TIMEOUT";
 
 /** Options accepted by every `@lg` error constructor. */
 export interface LgErrorOptions {
@@ -197,17 +199,64 @@ export class NodeError extends LgError {
   readonly node: string;
   /** The execution it ran in. */
   readonly executionId: string;
+  /** How many times the node ran before the run gave up (more than 1 under a retry policy). */
+  readonly attempts: number;
 
-  /** Wraps the node's error. */
-  constructor(node: string, executionId: string, cause: unknown) {
+  /** Wraps the node's error (the last one, when a retry policy ran it several times). */
+  constructor(node: string, executionId: string, cause: unknown, attempts = 1) {
     super(
       "LG_NODE_FAILED",
-      `node "${node}" failed in execution "${executionId}": ${messageOf(cause)}. ` +
-        "Fix the cause and resume the execution (invoke with null input).",
+      `node "${node}" failed in execution "${executionId}"${attempts > 1 ? ` after ${attempts} attempts` : ""}: ` +
+        `${messageOf(cause)}. Fix the cause and resume the execution (invoke with null input).`,
       { cause },
     );
     this.node = node;
     this.executionId = executionId;
+    this.attempts = attempts;
+  }
+}
+
+/** A node ran longer than its `timeoutMs`: its `context.signal` was aborted and its result is not waited for. */
+export class NodeTimeoutError extends LgError {
+  /** The node that timed out. */
+  readonly node: string;
+  /** The limit in milliseconds. */
+  readonly timeoutMs: number;
+
+  /** Creates the error for `node` after `timeoutMs`. */
+  constructor(node: string, timeoutMs: number) {
+    super(
+      "LG_NODE_TIMEOUT",
+      `node "${node}" did not finish within its timeout of ${timeoutMs} ms; its context.signal was aborted. ` +
+        "Raise timeoutMs, or make the node honour the signal and finish sooner.",
+    );
+    this.node = node;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * The run was cancelled through its `signal`. No partial step was committed: the execution stays at its last
+ * checkpoint (`checkpointId`) and `invoke(null, { executionId })` resumes it later.
+ */
+export class RunCancelledError extends LgError {
+  /** The execution whose run was cancelled. */
+  readonly executionId: string;
+  /** The execution's last committed checkpoint, where a resume continues (absent when none was written). */
+  readonly checkpointId: string | undefined;
+  /** The status the run ended with. */
+  readonly status = "cancelled" as const;
+
+  /** Creates the error; `reason` is the signal's abort reason. */
+  constructor(executionId: string, checkpointId: string | undefined, reason: unknown) {
+    super(
+      "LG_RUN_CANCELLED",
+      `the run of execution "${executionId}" was cancelled (${messageOf(reason)}); no partial step was saved. ` +
+        "Resume it later with invoke(null, { executionId }).",
+      { cause: reason },
+    );
+    this.executionId = executionId;
+    this.checkpointId = checkpointId;
   }
 }
 

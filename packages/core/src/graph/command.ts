@@ -5,6 +5,11 @@ export interface CommandInit<S> {
   /** State changes applied (through the reducers) before the run continues. */
   update?: Partial<S>;
   /**
+   * Returned by a node: the node(s) to run in the next step besides the node's own edges (`END` adds nothing).
+   * Not accepted as `invoke` input.
+   */
+  goto?: string | readonly string[];
+  /**
    * Makes a retry of this command's `update` a no-op once it has landed (see `UpdateStateOptions.idempotencyKey`).
    * Default: a key derived from the update and the checkpoint its chain began from.
    */
@@ -15,7 +20,8 @@ export interface CommandInit<S> {
 const COMMAND_BRAND = Symbol.for("@lg/core/Command");
 
 /**
- * Input that resumes an execution instead of starting it: `invoke(new Command({ resume: "yes" }), { executionId })`.
+ * Input that resumes an execution instead of starting it: `invoke(new Command({ resume: "yes" }), { executionId })`;
+ * or a node's result that also routes: `return new Command({ update: { plan }, goto: "execute" })`.
  *
  * @typeParam S - the graph's state shape.
  */
@@ -28,6 +34,8 @@ export class Command<S = Record<string, unknown>> {
   readonly hasResume: boolean;
   /** The update's idempotency key, when the caller gave one. */
   readonly idempotencyKey: string | undefined;
+  /** Nodes to run next, when a node returned this command (`[]` when none were named). */
+  readonly goto: readonly string[];
 
   /** Marks commands from any copy of `@lg/core` (see {@link isCommand}). */
   readonly [COMMAND_BRAND] = true;
@@ -38,6 +46,7 @@ export class Command<S = Record<string, unknown>> {
     this.resume = init.resume;
     this.update = init.update;
     this.idempotencyKey = init.idempotencyKey;
+    this.goto = init.goto === undefined ? [] : typeof init.goto === "string" ? [init.goto] : [...init.goto];
   }
 }
 

@@ -1,19 +1,22 @@
 import type { Checkpoint } from "../checkpoint.js";
 import { INPUT_NODE, UPDATE_NODE } from "../checkpoint.js";
-import { CheckpointNotFoundError, InvalidArgumentError, isLgError, NodeError } from "../errors.js";
+import { CheckpointNotFoundError, InvalidArgumentError } from "../errors.js";
 import { createCheckpointId, createExecutionId } from "../ids.js";
 import type { CheckpointStore } from "../store.js";
 import { assertNonEmptyString } from "../validate.js";
 import { applyUpdate, initialState } from "./channels.js";
 import { RunCheckpointer } from "./checkpointer.js";
 import { isCommand, type Command } from "./command.js";
-import { executeRun, type RunSettings, type RunStart } from "./run.js";
+import { executeRun, type RunEvent, type RunSettings, type RunStart } from "./run.js";
+import { parseStreamModes, toStreamEvent, toStreamParts } from "./stream-modes.js";
 import { entryNodes, nextNodes, orderByGraph } from "./routing.js";
+import { answersByNode, assertStateUpdate, stepOf, userCode, userMetadata } from "./inputs.js";
 import { toSnapshot } from "./snapshot.js";
 import {
   anchorOf,
   buildTaskResults,
   nodeRecord,
+  noProgress,
   ownValue,
   pausesOf,
   progressOf,
@@ -31,13 +34,14 @@ import type {
   RunResult,
   StateSnapshot,
   StreamEvent,
+  StreamMode,
+  StreamOptions,
+  StreamPart,
+  StreamPartOf,
   UpdateStateOptions,
 } from "./types.js";
 
 const DEFAULT_RECURSION_LIMIT = 25;
-
-/** Metadata keys the runtime writes itself; `InvokeOptions.metadata` may not use them. */
-const RESERVED_METADATA = ["source", "step", "execution_id", "interrupts", "resumes", "pendingWrites", "nodes", "asNode"];
 
 /** Input of `invoke`/`stream`: new input (merged into the state), `null` to resume, or a {@link Command}. */
 export type GraphInput<S> = Partial<S> | Command<S> | null;
@@ -62,15 +66,44 @@ export class CompiledGraph<S extends object> {
    * - `input` `null` or a `Command`: resumes from the execution's latest checkpoint, or from `checkpointId` (a fork).
    */
   async invoke(input: GraphInput<S>, options: InvokeOptions = {}): Promise<RunResult<S>> {
-    const events = this.stream(input, options);
+    const events = this.run(input, options);
     for (;;) {
       const item = await events.next();
       if (item.done === true) return item.value;
     }
   }
 
-  /** Like {@link invoke}, yielding an event per super-step, per checkpoint written, and at the end. */
-  async *stream(input: GraphInput<S>, options: InvokeOptions = {}): AsyncGenerator<StreamEvent<S>, RunResult<S>> {
+  /**
+   * Like {@link invoke}, yielding an event per super-step, per checkpoint written, per retention failure, and at the
+   * end. With `streamMode` it yields stream parts instead (see {@link StreamPart}): one mode, or several at once.
+   */
+  stream(input: GraphInput<S>, options?: InvokeOptions): AsyncGenerator<StreamEvent<S>, RunResult<S>>;
+  stream<M extends StreamMode>(input: GraphInput<S>, options: StreamOptions<M>): AsyncGenerator<StreamPartOf<S, M>, RunResult<S>>;
+  async *stream(
+    input: GraphInput<S>,
+    options: InvokeOptions & { streamMode?: StreamMode | readonly StreamMode[] } = {},
+  ): AsyncGenerator<StreamEvent<S> | StreamPart<S>, RunResult<S>> {
+    const modes = options.streamMode === undefined ? undefined : parseStreamModes(options.streamMode);
+    const events = this.run(input, options);
+    let item = await events.next();
+    try {
+      while (item.done !== true) {
+        if (modes === undefined) {
+          const event = toStreamEvent(item.value);
+          if (event !== undefined) yield event;
+        } else {
+          for (const part of toStreamParts(item.value, modes)) yield part;
+        }
+        item = await events.next();
+      }
+      return item.value;
+    } finally {
+      // A consumer that stops reading stops the run too (it saves what it held and lets go of running nodes).
+      if (item.done !== true) await events.return(undefined as never);
+    }
+  }
+
+  private async *run(input: GraphInput<S>, options: InvokeOptions): AsyncGenerator<RunEvent<S>, RunResult<S>> {
     const executionId = options.executionId ?? createExecutionId();
     assertNonEmptyString("executionId", executionId);
     if (options.checkpointId !== undefined) assertNonEmptyString("checkpointId", options.checkpointId);
@@ -78,6 +111,8 @@ export class CompiledGraph<S extends object> {
     if (!Number.isSafeInteger(recursionLimit) || recursionLimit < 1) {
       throw new InvalidArgumentError(`recursionLimit must be a positive integer, got ${String(recursionLimit)}`);
     }
+    const signal = options.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError("signal must be an AbortSignal");
     const saver = new RunCheckpointer<S>(this.options.checkpoint, executionId, userMetadata(options.metadata));
     const start =
       input === null || isCommand<S>(input)
@@ -85,11 +120,16 @@ export class CompiledGraph<S extends object> {
         : await this.freshStart(saver, executionId, input, options.checkpointId);
     const settings: RunSettings = {
       executionId,
-      interruptBefore: new Set(this.options.interruptBefore ?? []),
-      interruptAfter: new Set(this.options.interruptAfter ?? []),
+      interruptBefore: this.pauseSet(this.options.interruptBefore),
+      interruptAfter: this.pauseSet(this.options.interruptAfter),
       recursionLimit,
+      signal,
     };
     return yield* executeRun(this.spec, settings, saver, start);
+  }
+
+  private pauseSet(nodes: readonly string[] | "*" | undefined): ReadonlySet<string> {
+    return new Set(nodes === "*" ? this.spec.nodes.keys() : (nodes ?? []));
   }
 
   /** The execution's latest checkpoint (or `checkpointId`) as a snapshot; `undefined` when it has none. */
@@ -235,7 +275,7 @@ export class CompiledGraph<S extends object> {
       state,
       next: await userCode(INPUT_NODE, executionId, () => entryNodes(this.spec, state)),
       step,
-      progress: { writes: nodeRecord(), resumes: nodeRecord() },
+      progress: noProgress(),
       baseResumes: nodeRecord(),
       basePauses: [],
       passedBefore: [],
@@ -249,6 +289,9 @@ export class CompiledGraph<S extends object> {
     command: Command<S> | null,
     checkpointId: string | undefined,
   ): Promise<RunStart<S>> {
+    if ((command?.goto ?? []).length > 0) {
+      throw new InvalidArgumentError("Command goto routes from inside a node (return it from the node); it is not invoke input");
+    }
     const { latest, base } = await this.startingPoint(this.requireStore("resuming"), executionId, checkpointId);
     if (base === undefined || latest === undefined) throw new CheckpointNotFoundError({ executionId });
     saver.startFrom(base, latest.version);
@@ -287,72 +330,4 @@ export class CompiledGraph<S extends object> {
     };
     return start;
   }
-}
-
-/**
- * Pairs a resume value with the interrupted nodes: with one pending interrupt the value is its answer; with
- * several, `resume` must be an object with one answer per interrupted node (`{ approve: true, review: "ok" }`).
- */
-function answersByNode(
-  executionId: string,
-  checkpointId: string,
-  interrupts: readonly { node: string }[],
-  resume: unknown,
-): [string, unknown][] {
-  const nodes = [...new Set(interrupts.map((i) => i.node))];
-  if (nodes.length === 0) {
-    throw new InvalidArgumentError(
-      `execution "${executionId}" has no pending interrupt at checkpoint ${checkpointId} to give a resume value to; ` +
-        "continue it with invoke(null, { executionId }) or start it with an input",
-    );
-  }
-  if (nodes.length === 1) return [[nodes[0] as string, resume]];
-  const byNode = resume as Record<string, unknown> | null;
-  const missing = nodes.filter((node) => byNode === null || typeof byNode !== "object" || !Object.prototype.hasOwnProperty.call(byNode, node));
-  if (missing.length > 0) {
-    throw new InvalidArgumentError(
-      `execution "${executionId}" has ${nodes.length} pending interrupts (${nodes.join(", ")}): resume with an object ` +
-        `holding one answer per node, e.g. new Command({ resume: { ${nodes.map((n) => `${JSON.stringify(n)}: …`).join(", ")} } }); ` +
-        `missing: ${missing.join(", ")}`,
-    );
-  }
-  return nodes.map((node) => [node, (byNode as Record<string, unknown>)[node]]);
-}
-
-/**
- * Runs reducers or routers (user code) outside a step: a failure is a `NodeError` naming `node` (the input or the
- * update), as inside a step; the library's own typed errors pass through.
- */
-async function userCode<T>(node: string, executionId: string, body: () => T | Promise<T>): Promise<T> {
-  try {
-    return await body();
-  } catch (error) {
-    throw isLgError(error) ? error : new NodeError(node, executionId, error);
-  }
-}
-
-/** Copies `InvokeOptions.metadata`, refusing the keys the runtime writes (they steer resuming). */
-function userMetadata(metadata: Record<string, unknown> | undefined): Record<string, unknown> {
-  if (metadata === undefined) return {};
-  if (metadata === null || typeof metadata !== "object" || Array.isArray(metadata)) {
-    throw new InvalidArgumentError("InvokeOptions.metadata must be a plain object");
-  }
-  const reserved = RESERVED_METADATA.filter((key) => Object.prototype.hasOwnProperty.call(metadata, key));
-  if (reserved.length > 0) {
-    throw new InvalidArgumentError(
-      `InvokeOptions.metadata may not set ${reserved.join(", ")}: the runtime writes these keys itself`,
-    );
-  }
-  return { ...metadata };
-}
-
-/** State updates (`updateState` values, a `Command`'s update) are objects of state keys. */
-function assertStateUpdate(what: string, value: unknown): void {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new InvalidArgumentError(`${what} must be an object of state keys, got ${value === null ? "null" : typeof value}`);
-  }
-}
-
-function stepOf(cp: Checkpoint): number {
-  return typeof cp.metadata.step === "number" ? cp.metadata.step : 0;
 }

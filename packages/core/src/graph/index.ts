@@ -5,3 +5,4 @@ export { interrupt, type NodeContext } from "./interrupt.js";
 export { StateGraph, type StateGraphOptions, type GraphSpec, type ConditionalEdge } from "./state-graph.js";
 export { CompiledGraph, type GraphInput } from "./compiled-graph.js";
 export type * from "./types.js";
+export type { RetryPolicy } from "./retry.js";

@@ -11,6 +11,15 @@ export interface NodeContext {
   readonly step: number;
   /** Same as the exported {@link interrupt}: pauses for a human, or returns the human's answer on resume. */
   interrupt<T = unknown>(value: unknown): T;
+  /**
+   * Aborted when the run is cancelled (`invoke(..., { signal })`), its consumer stops reading the stream, or the node
+   * passes its `timeoutMs`: pass it on to `fetch` and other cancellable calls.
+   */
+  readonly signal: AbortSignal;
+  /** 1 for the first attempt, then 2, 3 … when a retry policy runs the node again. */
+  readonly attempt: number;
+  /** Sends `value` to the run's `stream(..., { streamMode: "custom" })` consumers at once (LLM tokens, progress). */
+  emit(value: unknown): void;
 }
 
 interface InterruptScope {

@@ -1,13 +1,28 @@
 import type { Checkpoint, CheckpointSource, PauseRecord } from "../checkpoint.js";
 import { ERROR_NODE, INTERRUPT_NODE } from "../checkpoint.js";
-import { GraphRecursionError, InvalidArgumentError, isLgError, messageOf, NodeError } from "../errors.js";
+import { GraphRecursionError, isLgError, messageOf, NodeError, RetentionError, RunCancelledError } from "../errors.js";
 import { applyUpdate } from "./channels.js";
 import type { PendingCheckpoint, RunCheckpointer } from "./checkpointer.js";
-import { runWithResumes, interrupt } from "./interrupt.js";
+import { EventQueue } from "./event-queue.js";
+import { runNode, type NodeOutcome, type TaskEvent } from "./node-runner.js";
 import { nextNodes, orderByGraph } from "./routing.js";
 import type { GraphSpec } from "./state-graph.js";
-import { nodeRecord, ownValue, type StepProgress } from "./tasks.js";
-import type { InterruptInfo, RunResult, StreamEvent } from "./types.js";
+import { noProgress, nodeRecord, ownValue, type StepProgress } from "./tasks.js";
+import type { InterruptInfo, RunResult } from "./types.js";
+
+/**
+ * What a run reports as it goes: the public stream events (`step`, `interrupt`, `retention`, `done`), the
+ * checkpoints written, the state where the run starts (`values`), and live task and custom events. `stream` turns
+ * them into its public events or, with `streamMode`, into stream parts.
+ */
+export type RunEvent<S> =
+  | { type: "step"; step: number; nodes: string[]; updates: Record<string, Partial<S>>; state: S }
+  | { type: "checkpoint"; checkpoint: Checkpoint }
+  | { type: "interrupt"; interrupts: InterruptInfo[] }
+  | { type: "retention"; error: RetentionError }
+  | { type: "done"; result: RunResult<S> }
+  | { type: "values"; step: number; state: S }
+  | TaskEvent<S>;
 
 /** Where a run starts: the state, what runs next, and what is pending from an unfinished step. */
 export interface RunStart<S> {
@@ -45,37 +60,41 @@ export interface RunSettings {
   interruptBefore: ReadonlySet<string>;
   interruptAfter: ReadonlySet<string>;
   recursionLimit: number;
+  /** The caller's signal, if any: cancelling it cancels the run with `RunCancelledError`. */
+  signal: AbortSignal | undefined;
 }
 
-type NodeOutcome<S> =
-  | { node: string; kind: "ok"; update: Partial<S>; cached: boolean }
-  | { node: string; kind: "interrupt"; value: unknown }
-  | { node: string; kind: "error"; error: unknown };
-
 /**
- * Executes super-steps until the graph finishes, pauses or fails, yielding stream events. Every checkpoint write is
- * awaited before the next step starts, and before the step's events are handed out. However the run ends —
- * finished, paused, failed, or stopped early by its consumer (a `break` out of `stream`) — progress not yet saved
- * (with `autoSave: false`) is saved, and the saver's protection of the base is released.
+ * Executes super-steps until the graph finishes, pauses or fails, yielding run events. Every checkpoint write is
+ * awaited before the next step starts, and before the step's events are handed out (only live task and custom events
+ * come while a step runs). However the run ends — finished, paused, failed, cancelled, or stopped early by its
+ * consumer (a `break` out of `stream`) — progress not yet saved (with `autoSave: false`) is saved, nodes still running
+ * see their signal aborted, and the run's last retention pass runs.
  */
 export async function* executeRun<S extends object>(
   spec: GraphSpec<S>,
   settings: RunSettings,
   saver: RunCheckpointer<S>,
   start: RunStart<S>,
-): AsyncGenerator<StreamEvent<S>, RunResult<S>> {
+): AsyncGenerator<RunEvent<S>, RunResult<S>> {
   let ended = false;
+  const stop = new AbortController();
+  const onCancel = (): void => stop.abort(settings.signal?.reason);
+  settings.signal?.addEventListener("abort", onCancel, { once: true });
+  if (settings.signal?.aborted === true) onCancel();
   try {
-    const result = yield* runSteps(spec, settings, saver, start);
+    const result = yield* runSteps(spec, settings, saver, start, stop.signal);
     ended = true;
     return result;
   } catch (error) {
     ended = true; // a failing run has flushed what it could and reports its own error
     throw error;
   } finally {
+    settings.signal?.removeEventListener("abort", onCancel);
+    if (!stop.signal.aborted) stop.abort(new Error("the run ended"));
     try {
-      // A consumer that stops reading ends the run here, between two steps: keep what it was handed (a failing
-      // save reaches the consumer through the loop it left).
+      // A consumer that stops reading ends the run here: keep what it was handed (a failing save reaches the consumer
+      // through the loop it left). A step under way is not committed.
       if (!ended) await saver.flush();
     } finally {
       await saver.finishRetention();
@@ -88,7 +107,8 @@ async function* runSteps<S extends object>(
   settings: RunSettings,
   saver: RunCheckpointer<S>,
   start: RunStart<S>,
-): AsyncGenerator<StreamEvent<S>, RunResult<S>> {
+  runSignal: AbortSignal,
+): AsyncGenerator<RunEvent<S>, RunResult<S>> {
   let { state, next, step, progress } = start;
   // What the base left pending applies to the first step only.
   let baseResumes = start.baseResumes;
@@ -112,6 +132,7 @@ async function* runSteps<S extends object>(
     });
     if (input.carried === undefined) marked = new Set(upcoming.map((i) => i.node));
   }
+  yield { type: "values", step, state };
   let stepsRun = 0;
   for (;;) {
     if (next.length === 0) return yield* finish(saver, settings, state, next, []);
@@ -136,21 +157,32 @@ async function* runSteps<S extends object>(
       return yield* finish(saver, settings, state, next, paused);
     }
     passed = new Set();
+    if (runSignal.aborted) {
+      await saver.flush(); // completed steps only: a cancelled run commits no partial step
+      throw cancelled(settings, saver, runSignal);
+    }
     if (stepsRun >= settings.recursionLimit) {
       await flushQuietly(saver);
       throw new GraphRecursionError(settings.recursionLimit, settings.executionId);
     }
     stepsRun++;
     const ran = next;
-    const outcomes = await runStep(spec, settings.executionId, step + 1, state, ran, progress);
+    const outcomes: NodeOutcome<S>[] = yield* runStepLive(spec, settings.executionId, step + 1, state, ran, progress, runSignal);
+    if (runSignal.aborted) throw cancelled(settings, saver, runSignal);
     const done = nodeRecord<Partial<S>>();
-    for (const o of outcomes) if (o.kind === "ok") done[o.node] = o.update;
+    const gotos = nodeRecord<string[]>();
+    for (const o of outcomes) {
+      if (o.kind !== "ok") continue;
+      done[o.node] = o.update;
+      if (o.goto.length > 0) gotos[o.node] = o.goto;
+    }
     const interrupts = outcomes.filter((o): o is Extract<NodeOutcome<S>, { kind: "interrupt" }> => o.kind === "interrupt");
     const infos = interrupts.map((o): InterruptInfo => ({ node: o.node, when: "inside", value: o.value }));
     const failed = outcomes.filter((o): o is Extract<NodeOutcome<S>, { kind: "error" }> => o.kind === "error");
     if (failed.length > 0) {
-      yield* keepFailedStep(saver, { state, ran, step, outcomes, done, infos, failed, progress, baseResumes, basePauses });
-      throw new NodeError((failed[0] as { node: string }).node, settings.executionId, (failed[0] as { error: unknown }).error);
+      yield* keepFailedStep(saver, { state, ran, step, outcomes, done, gotos, infos, failed, progress, baseResumes, basePauses });
+      const first = failed[0] as Extract<NodeOutcome<S>, { kind: "error" }>;
+      throw new NodeError(first.node, settings.executionId, first.error, first.attempts);
     }
     if (interrupts.length > 0) {
       yield* record(saver, {
@@ -160,7 +192,7 @@ async function* runSteps<S extends object>(
         source: "loop",
         step,
         pauses: infos,
-        progress: { writes: done, resumes: progress.resumes },
+        progress: { writes: done, resumes: progress.resumes, gotos },
         completesStep: false,
       });
       return yield* finish(saver, settings, state, ran, infos);
@@ -173,13 +205,13 @@ async function* runSteps<S extends object>(
         updates[o.node] = o.update;
         state = applyUpdate(spec.channels, state, o.update);
       }
-      next = await nextNodes(spec, ran, state);
+      next = orderByGraph(spec, [...(await nextNodes(spec, ran, state)), ...Object.values(gotos).flat()]);
     } catch (error) {
       await flushQuietly(saver);
       throw isLgError(error) ? error : new NodeError(ran.join(","), settings.executionId, error);
     }
     step++;
-    progress = { writes: nodeRecord(), resumes: nodeRecord() };
+    progress = noProgress();
     baseResumes = nodeRecord();
     basePauses = [];
     // The pause that follows this checkpoint, if any, is recorded in it: a resume from it continues past the pause.
@@ -192,16 +224,56 @@ async function* runSteps<S extends object>(
       next,
       source: "loop",
       step,
-      extra: { nodes: ran },
+      extra: stepMetadata(ran, outcomes),
       pauses: [...after, ...before],
       completesStep: true,
     });
     marked = new Set(before.map((i) => i.node));
     yield { type: "step", step, nodes: ran, updates, state };
-    if (cp !== undefined) yield checkpointEvent(cp);
+    if (cp !== undefined) yield { type: "checkpoint", checkpoint: cp };
     yield* retentionEvents(saver);
+    yield { type: "values", step, state };
     if (after.length > 0) return yield* finish(saver, settings, state, next, after);
   }
+}
+
+/** A completed step's metadata: the nodes that ran, and the attempts of those a retry policy ran more than once. */
+function stepMetadata<S>(ran: string[], outcomes: readonly NodeOutcome<S>[]): Record<string, unknown> {
+  const retried = outcomes.filter((o) => o.attempts > 1);
+  if (retried.length === 0) return { nodes: ran };
+  return { nodes: ran, attempts: Object.fromEntries(retried.map((o) => [o.node, o.attempts])) };
+}
+
+function cancelled<S>(settings: RunSettings, saver: RunCheckpointer<S>, runSignal: AbortSignal): RunCancelledError {
+  return new RunCancelledError(settings.executionId, saver.current?.id, runSignal.reason);
+}
+
+/**
+ * Runs a step's nodes concurrently, handing out their live task and custom events while they run, and returns
+ * their outcomes in graph order. A node whose writes the unfinished step already holds is not run again.
+ */
+async function* runStepLive<S extends object>(
+  spec: GraphSpec<S>,
+  executionId: string,
+  step: number,
+  state: S,
+  nodes: readonly string[],
+  progress: StepProgress<S>,
+  runSignal: AbortSignal,
+): AsyncGenerator<RunEvent<S>, NodeOutcome<S>[]> {
+  const queue = new EventQueue<TaskEvent<S>>();
+  const env = { spec, executionId, step, runSignal, emit: (event: TaskEvent<S>) => queue.push(event) };
+  const outcomes = Promise.all(
+    orderByGraph(spec, nodes).map((node): Promise<NodeOutcome<S>> | NodeOutcome<S> => {
+      const cached = ownValue(progress.writes, node);
+      if (cached !== undefined) {
+        return { node, kind: "ok", update: cached, goto: ownValue(progress.gotos, node) ?? [], cached: true, attempts: 1 };
+      }
+      return runNode(env, node, state, ownValue(progress.resumes, node) ?? []);
+    }),
+  ).finally(() => queue.close());
+  yield* queue.drain();
+  return outcomes;
 }
 
 /** What a step where some node failed leaves behind. */
@@ -211,6 +283,7 @@ interface FailedStep<S> {
   step: number;
   outcomes: NodeOutcome<S>[];
   done: Record<string, Partial<S>>;
+  gotos: Record<string, string[]>;
   infos: InterruptInfo[];
   failed: Extract<NodeOutcome<S>, { kind: "error" }>[];
   progress: StepProgress<S>;
@@ -225,7 +298,7 @@ interface FailedStep<S> {
  * nothing is written (the base already says all there is). Then the run's unsaved progress is flushed; a failing save
  * here is not reported over the node's own error.
  */
-async function* keepFailedStep<S>(saver: RunCheckpointer<S>, f: FailedStep<S>): AsyncGenerator<StreamEvent<S>, void> {
+async function* keepFailedStep<S>(saver: RunCheckpointer<S>, f: FailedStep<S>): AsyncGenerator<RunEvent<S>, void> {
   const fresh = f.outcomes.some((o) => (o.kind === "ok" && !o.cached) || o.kind === "interrupt");
   if (fresh) {
     const failedNodes = new Set(f.failed.map((o) => o.node));
@@ -234,8 +307,8 @@ async function* keepFailedStep<S>(saver: RunCheckpointer<S>, f: FailedStep<S>): 
       const answers = failedNodes.has(node) ? ownValue(f.baseResumes, node) : f.progress.resumes[node];
       if (answers !== undefined) resumes[node] = answers;
     }
-    const failures = nodeRecord<string>();
-    for (const o of f.failed) failures[o.node] = messageOf(o.error);
+    const failures = nodeRecord<{ error: string; attempts: number }>();
+    for (const o of f.failed) failures[o.node] = { error: messageOf(o.error), attempts: o.attempts };
     const keptPauses = f.basePauses.filter((p) => p.when === "inside" && failedNodes.has(p.node));
     try {
       yield* record(saver, {
@@ -245,7 +318,7 @@ async function* keepFailedStep<S>(saver: RunCheckpointer<S>, f: FailedStep<S>): 
         source: "loop",
         step: f.step,
         pauses: [...keptPauses, ...f.infos],
-        progress: { writes: f.done, resumes },
+        progress: { writes: f.done, resumes, gotos: f.gotos },
         failures,
         completesStep: false,
       });
@@ -257,13 +330,13 @@ async function* keepFailedStep<S>(saver: RunCheckpointer<S>, f: FailedStep<S>): 
 }
 
 /** Records a checkpoint and yields its event (when it was written now) and any retention failure. */
-async function* record<S>(saver: RunCheckpointer<S>, pending: PendingCheckpoint<S>): AsyncGenerator<StreamEvent<S>, void> {
+async function* record<S>(saver: RunCheckpointer<S>, pending: PendingCheckpoint<S>): AsyncGenerator<RunEvent<S>, void> {
   const cp = await saver.record(pending);
-  if (cp !== undefined) yield checkpointEvent(cp);
+  if (cp !== undefined) yield { type: "checkpoint", checkpoint: cp };
   yield* retentionEvents(saver);
 }
 
-function* retentionEvents<S>(saver: RunCheckpointer<S>): Generator<StreamEvent<S>, void> {
+function* retentionEvents<S>(saver: RunCheckpointer<S>): Generator<RunEvent<S>, void> {
   for (const error of saver.takeRetentionErrors()) yield { type: "retention", error };
 }
 
@@ -274,18 +347,6 @@ function pause(node: string, when: "before" | "after"): InterruptInfo {
 /** The `interruptBefore` pauses due before `next` runs, leaving out nodes whose pause was already taken. */
 function beforePauses(settings: RunSettings, next: readonly string[], passed: ReadonlySet<string>): InterruptInfo[] {
   return next.filter((node) => settings.interruptBefore.has(node) && !passed.has(node)).map((node) => pause(node, "before"));
-}
-
-function checkpointEvent<S>(cp: Checkpoint): StreamEvent<S> {
-  const event: StreamEvent<S> = {
-    type: "checkpoint",
-    checkpointId: cp.id,
-    version: cp.version,
-    nodeName: cp.nodeName,
-    next: [...cp.next],
-  };
-  if (cp.parentId !== undefined) event.parentId = cp.parentId;
-  return event;
 }
 
 async function flushQuietly<S>(saver: RunCheckpointer<S>): Promise<void> {
@@ -303,9 +364,9 @@ async function* finish<S>(
   state: S,
   next: string[],
   interrupts: InterruptInfo[],
-): AsyncGenerator<StreamEvent<S>, RunResult<S>> {
+): AsyncGenerator<RunEvent<S>, RunResult<S>> {
   const saved = await saver.flush();
-  if (saved !== undefined) yield checkpointEvent(saved);
+  if (saved !== undefined) yield { type: "checkpoint", checkpoint: saved };
   await saver.finishRetention();
   yield* retentionEvents(saver);
   const current = saver.current;
@@ -324,37 +385,4 @@ async function* finish<S>(
   if (interrupts.length > 0) yield { type: "interrupt", interrupts };
   yield { type: "done", result };
   return result;
-}
-
-async function runStep<S extends object>(
-  spec: GraphSpec<S>,
-  executionId: string,
-  step: number,
-  state: S,
-  nodes: readonly string[],
-  progress: StepProgress<S>,
-): Promise<NodeOutcome<S>[]> {
-  const runs = orderByGraph(spec, nodes).map(async (node): Promise<NodeOutcome<S>> => {
-    const cached = ownValue(progress.writes, node);
-    if (cached !== undefined) return { node, kind: "ok", update: cached, cached: true };
-    const fn = spec.nodes.get(node);
-    if (fn === undefined) return { node, kind: "error", error: new Error(`unknown node "${node}"`) };
-    try {
-      const update = await runWithResumes(ownValue(progress.resumes, node) ?? [], () =>
-        fn(state, { node, executionId, step, interrupt }),
-      );
-      if (update === undefined || update === null) return { node, kind: "ok", update: {}, cached: false };
-      if (typeof update !== "object" || Array.isArray(update)) {
-        const got = Array.isArray(update) ? "an array" : typeof update;
-        const error = new InvalidArgumentError(`node "${node}" must return an object of state keys (or nothing), got ${got}`);
-        return { node, kind: "error", error };
-      }
-      return { node, kind: "ok", update, cached: false };
-    } catch (error) {
-      // By code: the node may have called the `interrupt` of another copy of @lg/core (its ESM or CJS build).
-      if (isLgError(error, "LG_INTERRUPT")) return { node, kind: "interrupt", value: (error as { value?: unknown }).value };
-      return { node, kind: "error", error };
-    }
-  });
-  return Promise.all(runs);
 }

@@ -3,7 +3,8 @@ import { InvalidGraphError } from "../errors.js";
 import type { Channels } from "./channels.js";
 import { CompiledGraph } from "./compiled-graph.js";
 import { END, START } from "./constants.js";
-import type { CompileOptions, NodeFunction, Router } from "./types.js";
+import { resolveRetryPolicy, type ResolvedRetryPolicy } from "./retry.js";
+import type { CompileOptions, NodeFunction, NodeOptions, Router } from "./types.js";
 
 const RESERVED = new Set([START, END, INPUT_NODE, UPDATE_NODE, INTERRUPT_NODE]);
 
@@ -25,6 +26,16 @@ export interface GraphSpec<S> {
   edges: ReadonlyMap<string, readonly string[]>;
   /** Conditional edges by source node (including `START`). */
   branches: ReadonlyMap<string, readonly ConditionalEdge<S>[]>;
+  /** Each node's retry policy and timeout, the graph's defaults applied. */
+  nodeOptions: ReadonlyMap<string, ResolvedNodeOptions>;
+}
+
+/** A node's options with the graph's defaults applied. */
+export interface ResolvedNodeOptions {
+  /** Its retry policy, when it has one. */
+  retry?: ResolvedRetryPolicy;
+  /** Its timeout in milliseconds, when it has one. */
+  timeoutMs?: number;
 }
 
 /** Options of the {@link StateGraph} constructor. */
@@ -50,19 +61,27 @@ export class StateGraph<S extends object> {
   private readonly nodes = new Map<string, NodeFunction<S>>();
   private readonly edges = new Map<string, string[]>();
   private readonly branches = new Map<string, ConditionalEdge<S>[]>();
+  private readonly nodeOptions = new Map<string, NodeOptions>();
 
   /** Creates an empty graph. */
   constructor(options: StateGraphOptions<S> = {}) {
     this.channels = { ...(options.channels ?? {}) };
   }
 
-  /** Adds a node. Names must be unique and not reserved (`__start__`, `__end__`, `__input__` …). */
-  addNode(name: string, fn: NodeFunction<S>): this {
+  /**
+   * Adds a node. Names must be unique and not reserved (`__start__`, `__end__`, `__input__` …). `options` give it a
+   * retry policy and a timeout of its own.
+   */
+  addNode(name: string, fn: NodeFunction<S>, options: NodeOptions = {}): this {
     if (typeof name !== "string" || name.length === 0) throw new InvalidGraphError("a node name must be a non-empty string");
     if (RESERVED.has(name)) throw new InvalidGraphError(`"${name}" is a reserved name; choose another node name`);
     if (this.nodes.has(name)) throw new InvalidGraphError(`node "${name}" is already defined`);
     if (typeof fn !== "function") throw new InvalidGraphError(`node "${name}" must be a function`);
+    if (options === null || typeof options !== "object") throw new InvalidGraphError(`the options of node "${name}" must be an object`);
+    resolveRetryPolicy(options.retry, `node "${name}"`);
+    checkTimeout(`node "${name}" timeoutMs`, options.timeoutMs);
     this.nodes.set(name, fn);
+    this.nodeOptions.set(name, { ...options });
     return this;
   }
 
@@ -97,8 +116,24 @@ export class StateGraph<S extends object> {
       nodes: new Map(this.nodes),
       edges: new Map([...this.edges].map(([k, v]) => [k, [...v]])),
       branches: new Map([...this.branches].map(([k, v]) => [k, [...v]])),
+      nodeOptions: this.resolveNodeOptions(options),
     };
     return new CompiledGraph(spec, options);
+  }
+
+  private resolveNodeOptions(options: CompileOptions): Map<string, ResolvedNodeOptions> {
+    const graphRetry = resolveRetryPolicy(options.retry, "compile");
+    const resolved = new Map<string, ResolvedNodeOptions>();
+    for (const name of this.nodes.keys()) {
+      const own = this.nodeOptions.get(name) ?? {};
+      const node: ResolvedNodeOptions = {};
+      const retry = resolveRetryPolicy(own.retry, `node "${name}"`) ?? graphRetry;
+      if (retry !== undefined) node.retry = retry;
+      const timeoutMs = own.timeoutMs ?? options.nodeTimeoutMs;
+      if (timeoutMs !== undefined) node.timeoutMs = timeoutMs;
+      resolved.set(name, node);
+    }
+    return resolved;
   }
 
   private validate(options: CompileOptions): void {
@@ -124,6 +159,10 @@ export class StateGraph<S extends object> {
       ["interruptBefore", options.interruptBefore],
       ["interruptAfter", options.interruptAfter],
     ] as const) {
+      if (names === "*") continue;
+      if (names !== undefined && !Array.isArray(names)) {
+        throw new InvalidGraphError(`${what} must be an array of node names or "*"`);
+      }
       for (const name of names ?? []) {
         if (!this.nodes.has(name)) throw new InvalidGraphError(`${what} names unknown node "${name}"`);
       }
@@ -132,7 +171,15 @@ export class StateGraph<S extends object> {
     if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) {
       throw new InvalidGraphError(`recursionLimit must be a positive integer, got ${String(limit)}`);
     }
+    checkTimeout("nodeTimeoutMs", options.nodeTimeoutMs);
+    resolveRetryPolicy(options.retry, "compile");
     validateCheckpointConfig(options);
+  }
+}
+
+function checkTimeout(what: string, value: number | undefined): void {
+  if (value !== undefined && !(Number.isSafeInteger(value) && value >= 1)) {
+    throw new InvalidGraphError(`${what} must be a positive integer number of milliseconds, got ${String(value)}`);
   }
 }
 

@@ -22,6 +22,13 @@ export interface StepProgress<S> {
   writes: Record<string, Partial<S>>;
   /** Answers given to each node's `interrupt()` calls, in call order. */
   resumes: Record<string, unknown[]>;
+  /** Nodes a finished node routed to with `Command({ goto })`. */
+  gotos: Record<string, string[]>;
+}
+
+/** An empty {@link StepProgress}. */
+export function noProgress<S>(): StepProgress<S> {
+  return { writes: nodeRecord(), resumes: nodeRecord(), gotos: nodeRecord() };
 }
 
 /** An empty record that is safe for any node name ("constructor", "__proto__" …). */
@@ -84,10 +91,11 @@ export function hasPause(cp: Checkpoint): boolean {
 
 /** The writes and resume answers of the step a checkpoint continues. */
 export function progressOf<S>(cp: Checkpoint): StepProgress<S> {
-  const progress: StepProgress<S> = { writes: nodeRecord(), resumes: nodeRecord() };
+  const progress = noProgress<S>();
   for (const [node, result] of Object.entries(taskResultsOf(cp).nodes)) {
     if (result.writes !== undefined) setOwn(progress.writes, node, result.writes as Partial<S>);
     if (result.resumes !== undefined) setOwn(progress.resumes, node, [...result.resumes]);
+    if (result.goto !== undefined) setOwn(progress.gotos, node, [...result.goto]);
   }
   return progress;
 }
@@ -137,8 +145,8 @@ export interface StepRecord<S> {
   pauses?: readonly PauseRecord[];
   /** Finished nodes' writes and resume answers of an unfinished step. */
   progress?: StepProgress<S>;
-  /** Error messages of nodes that failed in the step. */
-  failures?: Record<string, string>;
+  /** Nodes that failed in the step: the error's message and the attempts made. */
+  failures?: Record<string, { error: string; attempts: number }>;
 }
 
 /**
@@ -159,8 +167,15 @@ export function buildTaskResults<S>(
       const answers = progress.resumes[node] as unknown[];
       if (answers.length > 0) entry(node).resumes = [...answers];
     }
+    for (const node of Object.keys(progress.gotos)) {
+      const targets = progress.gotos[node] as string[];
+      if (targets.length > 0 && ownValue(progress.writes, node) !== undefined) entry(node).goto = [...targets];
+    }
   }
-  for (const [node, message] of Object.entries(record.failures ?? {})) entry(node).error = message;
+  for (const [node, failure] of Object.entries(record.failures ?? {})) {
+    entry(node).error = failure.error;
+    if (failure.attempts > 1) entry(node).attempts = failure.attempts;
+  }
   const interrupts = [...(record.pauses ?? [])];
   const hasNodes = Object.keys(nodes).length > 0;
   if (!hasNodes && interrupts.length === 0 && updateKeys.length === 0 && anchorId === undefined) return undefined;

@@ -1,14 +1,33 @@
 import type { CheckpointMetadata, PauseRecord, TaskResults } from "../checkpoint.js";
 import type { RetentionError } from "../errors.js";
 import type { CheckpointStore } from "../store.js";
+import type { Command } from "./command.js";
 import type { NodeContext } from "./interrupt.js";
+import type { RetryPolicy } from "./retry.js";
 
 /**
  * A node: reads the state and returns the keys it changes (merged through the reducers), or nothing.
  *
  * @typeParam S - the graph's state shape.
  */
-export type NodeFunction<S> = (state: S, context: NodeContext) => Partial<S> | void | Promise<Partial<S> | void>;
+export type NodeFunction<S> = (state: S, context: NodeContext) => NodeResult<S> | Promise<NodeResult<S>>;
+
+/**
+ * What a node returns: the state keys it changes, nothing, or a `Command({ update, goto })` that also names the
+ * node(s) to run next (besides the node's edges).
+ */
+export type NodeResult<S> = Partial<S> | Command<S> | void;
+
+/** Per-node options of `addNode(name, fn, options)`. */
+export interface NodeOptions {
+  /** Run the node again when it throws (overrides the graph's `retry`). */
+  retry?: RetryPolicy;
+  /**
+   * Milliseconds the node may run (overrides the graph's `nodeTimeoutMs`). Past it, `context.signal` is aborted and
+   * the attempt fails with `NodeTimeoutError` (retried under a retry policy).
+   */
+  timeoutMs?: number;
+}
 
 /** Picks the next node(s) from the state after a super-step; may return `END`. */
 export type Router<S> = (state: S) => string | string[] | Promise<string | string[]>;
@@ -35,10 +54,14 @@ export interface CheckpointConfig {
 export interface CompileOptions {
   /** Checkpointing; without it the graph runs in memory and cannot be resumed. */
   checkpoint?: CheckpointConfig;
-  /** Pause before any of these nodes runs. */
-  interruptBefore?: readonly string[];
-  /** Pause after any of these nodes has run. */
-  interruptAfter?: readonly string[];
+  /** Pause before any of these nodes runs; `"*"`: before every node. */
+  interruptBefore?: readonly string[] | "*";
+  /** Pause after any of these nodes has run; `"*"`: after every node. */
+  interruptAfter?: readonly string[] | "*";
+  /** Retry policy of every node without its own. */
+  retry?: RetryPolicy;
+  /** Timeout of every node without its own `timeoutMs`, in milliseconds. */
+  nodeTimeoutMs?: number;
   /** Maximum super-steps per `invoke` (default 25). */
   recursionLimit?: number;
 }
@@ -53,7 +76,82 @@ export interface InvokeOptions {
   metadata?: Record<string, unknown>;
   /** Overrides the compiled `recursionLimit` for this run. */
   recursionLimit?: number;
+  /**
+   * Cancels the run: between steps, or during one (nodes see it as `context.signal`). The run then rejects with
+   * `RunCancelledError`; no partial step is saved and the execution resumes later from its last checkpoint.
+   */
+  signal?: AbortSignal;
 }
+
+/** What `stream` can report: see {@link StreamPart}. */
+export type StreamMode = "values" | "updates" | "checkpoints" | "tasks" | "custom";
+
+/** Options of `stream` with a `streamMode`. */
+export interface StreamOptions<M extends StreamMode> extends InvokeOptions {
+  /** One mode or several; each part says which it belongs to (`part.mode`). */
+  streamMode: M | readonly M[];
+}
+
+/**
+ * One part of a `stream` with `streamMode`:
+ * - `values`: the whole state where the run starts and after every step.
+ * - `updates`: each node's update after its step was saved.
+ * - `checkpoints`: every checkpoint written, as a snapshot.
+ * - `tasks`: each node attempt's start and result, live (a node's result comes before its step is saved).
+ * - `custom`: what nodes emit with `context.emit(value)` (tokens, progress), live while the node runs.
+ */
+export type StreamPart<S> =
+  | { mode: "values"; step: number; values: S }
+  | { mode: "updates"; step: number; node: string; update: Partial<S> }
+  | { mode: "checkpoints"; snapshot: StateSnapshot<S> }
+  | ({ mode: "tasks" } & TaskStart)
+  | ({ mode: "tasks" } & TaskFinish<S>)
+  | ({ mode: "custom" } & CustomValue);
+
+/** A node attempt has started. */
+export interface TaskStart {
+  /** Marks the start of an attempt. */
+  event: "start";
+  /** The super-step it runs in. */
+  step: number;
+  /** The node. */
+  node: string;
+  /** 1, 2, 3 … under a retry policy. */
+  attempt: number;
+}
+
+/** A node attempt has ended: `done` with `update`, `interrupted` with `value`, or `failed` with `error`. */
+export interface TaskFinish<S> {
+  /** Marks the end of an attempt. */
+  event: "result";
+  /** The super-step it ran in. */
+  step: number;
+  /** The node. */
+  node: string;
+  /** 1, 2, 3 … under a retry policy (a failed attempt may be followed by another). */
+  attempt: number;
+  /** How the attempt ended. */
+  outcome: "done" | "interrupted" | "failed";
+  /** The node's update, when it finished. */
+  update?: Partial<S>;
+  /** The `interrupt()` value, when it paused. */
+  value?: unknown;
+  /** The error, when it failed. */
+  error?: unknown;
+}
+
+/** A value a node sent with `context.emit(value)`. */
+export interface CustomValue {
+  /** The super-step the node runs in. */
+  step: number;
+  /** The node that sent it. */
+  node: string;
+  /** What it sent. */
+  value: unknown;
+}
+
+/** The parts a stream with modes `M` yields. */
+export type StreamPartOf<S, M extends StreamMode> = Extract<StreamPart<S>, { mode: M }>;
 
 /** A pause that waits for a human (the same record a checkpoint keeps in `tasks.interrupts`). */
 export type InterruptInfo = PauseRecord;

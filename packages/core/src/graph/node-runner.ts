@@ -1,0 +1,164 @@
+import { InvalidArgumentError, InvalidGraphError, isLgError, NodeTimeoutError } from "../errors.js";
+import { isCommand } from "./command.js";
+import { END } from "./constants.js";
+import { interrupt, runWithResumes, type NodeContext } from "./interrupt.js";
+import { NO_RETRY, retryDelayMs, type ResolvedRetryPolicy } from "./retry.js";
+import type { GraphSpec } from "./state-graph.js";
+import type { CustomValue, TaskFinish, TaskStart } from "./types.js";
+
+/** What running one node (all its attempts) came to. */
+export type NodeOutcome<S> =
+  | { node: string; kind: "ok"; update: Partial<S>; goto: string[]; cached: boolean; attempts: number }
+  | { node: string; kind: "interrupt"; value: unknown; attempts: number }
+  | { node: string; kind: "error"; error: unknown; attempts: number }
+  | { node: string; kind: "cancelled"; attempts: number };
+
+/** Live events raised while nodes run. */
+export type TaskEvent<S> = ({ type: "task" } & TaskStart) | ({ type: "task" } & TaskFinish<S>) | ({ type: "custom" } & CustomValue);
+
+/** What a node run needs from its step. */
+export interface NodeEnv<S> {
+  spec: GraphSpec<S>;
+  executionId: string;
+  step: number;
+  /** Aborted when the run is cancelled or its consumer stopped reading. */
+  runSignal: AbortSignal;
+  /** Receives live task and custom events. */
+  emit(event: TaskEvent<S>): void;
+}
+
+/** One attempt's result before retries are decided. */
+type Attempt<S> =
+  | { kind: "ok"; update: Partial<S>; goto: string[] }
+  | { kind: "interrupt"; value: unknown }
+  | { kind: "error"; error: unknown }
+  | { kind: "cancelled" };
+
+/**
+ * Runs one node with its retry policy and timeout: attempts until one finishes, pauses, fails with an error the
+ * policy does not retry, runs out of attempts, or the run is cancelled. Never throws: the outcome says what happened.
+ */
+export async function runNode<S>(env: NodeEnv<S>, node: string, state: S, resumes: readonly unknown[]): Promise<NodeOutcome<S>> {
+  const fn = env.spec.nodes.get(node);
+  if (fn === undefined) return { node, kind: "error", error: new InvalidGraphError(`unknown node "${node}"`), attempts: 1 };
+  const options = env.spec.nodeOptions.get(node);
+  const policy = options?.retry ?? NO_RETRY;
+  for (let attempt = 1; ; attempt++) {
+    env.emit({ type: "task", event: "start", step: env.step, node, attempt });
+    const result = await attemptNode<S>(node, env.runSignal, options?.timeoutMs, (signal) => {
+      const context: NodeContext = {
+        node,
+        executionId: env.executionId,
+        step: env.step,
+        interrupt,
+        signal,
+        attempt,
+        emit: (value) => env.emit({ type: "custom", step: env.step, node, value }),
+      };
+      return runWithResumes(resumes, () => fn(state, context));
+    });
+    if (result.kind === "cancelled") return { node, kind: "cancelled", attempts: attempt };
+    const unknown = result.kind === "ok" ? result.goto.find((target) => !env.spec.nodes.has(target)) : undefined;
+    if (unknown !== undefined) {
+      const error = new InvalidGraphError(`node "${node}" returned a Command with goto "${unknown}", which is not a node`);
+      return { node, kind: "error", error, attempts: attempt };
+    }
+    if (result.kind === "ok") {
+      env.emit({ type: "task", event: "result", step: env.step, node, attempt, outcome: "done", update: result.update });
+      return { node, kind: "ok", update: result.update, goto: result.goto, cached: false, attempts: attempt };
+    }
+    if (result.kind === "interrupt") {
+      env.emit({ type: "task", event: "result", step: env.step, node, attempt, outcome: "interrupted", value: result.value });
+      return { node, kind: "interrupt", value: result.value, attempts: attempt };
+    }
+    env.emit({ type: "task", event: "result", step: env.step, node, attempt, outcome: "failed", error: result.error });
+    const retry = attempt < policy.maxAttempts && !env.runSignal.aborted && policy.retryOn(result.error, attempt);
+    if (!retry) return { node, kind: "error", error: result.error, attempts: attempt };
+    if (!(await sleep(retryDelayMs(policy, attempt), env.runSignal))) return { node, kind: "cancelled", attempts: attempt };
+  }
+}
+
+/**
+ * One attempt: calls the node with a signal of its own (aborted by the run's signal or the timeout) and settles on
+ * whichever comes first — the node's result, the timeout, or the run's cancellation. A node still running after a
+ * timeout or a cancellation is not waited for: its late result is ignored.
+ */
+async function attemptNode<S>(
+  node: string,
+  runSignal: AbortSignal,
+  timeoutMs: number | undefined,
+  call: (signal: AbortSignal) => unknown,
+): Promise<Attempt<S>> {
+  if (runSignal.aborted) return { kind: "cancelled" };
+  const controller = new AbortController();
+  let settle: (attempt: Attempt<S>) => void = () => undefined;
+  const stopped = new Promise<Attempt<S>>((resolve) => (settle = resolve));
+  const onCancel = (): void => {
+    controller.abort(runSignal.reason);
+    settle({ kind: "cancelled" });
+  };
+  runSignal.addEventListener("abort", onCancel, { once: true });
+  const timer =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          const error = new NodeTimeoutError(node, timeoutMs);
+          controller.abort(error);
+          settle({ kind: "error", error });
+        }, timeoutMs);
+  try {
+    const ran = (async (): Promise<Attempt<S>> => {
+      try {
+        return toAttempt<S>(node, await call(controller.signal));
+      } catch (error) {
+        // By code: the node may have called the `interrupt` of another copy of @lg/core (its ESM or CJS build).
+        if (isLgError(error, "LG_INTERRUPT")) return { kind: "interrupt", value: (error as { value?: unknown }).value };
+        return { kind: "error", error };
+      }
+    })();
+    return await Promise.race([ran, stopped]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    runSignal.removeEventListener("abort", onCancel);
+  }
+}
+
+/** Reads a node's return value: an update object, nothing, or a `Command({ update, goto })`. */
+function toAttempt<S>(node: string, value: unknown): Attempt<S> {
+  if (value === undefined || value === null) return { kind: "ok", update: {}, goto: [] };
+  if (isCommand<S>(value)) {
+    if (value.hasResume) {
+      return { kind: "error", error: new InvalidArgumentError(`node "${node}" returned a Command with resume; resume is only for invoke input`) };
+    }
+    const update = value.update ?? {};
+    if (update === null || typeof update !== "object" || Array.isArray(update)) {
+      return { kind: "error", error: new InvalidArgumentError(`node "${node}" returned a Command whose update is not an object of state keys`) };
+    }
+    const goto = [...(value.goto ?? [])];
+    if (goto.some((target) => typeof target !== "string")) {
+      return { kind: "error", error: new InvalidArgumentError(`node "${node}" returned a Command whose goto is not node names`) };
+    }
+    return { kind: "ok", update, goto: goto.filter((target) => target !== END) };
+  }
+  if (typeof value !== "object" || Array.isArray(value)) {
+    const got = Array.isArray(value) ? "an array" : typeof value;
+    return { kind: "error", error: new InvalidArgumentError(`node "${node}" must return an object of state keys (or nothing), got ${got}`) };
+  }
+  return { kind: "ok", update: value as Partial<S>, goto: [] };
+}
+
+/** Waits `ms`, or less if `signal` aborts first; resolves whether the full wait passed. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
