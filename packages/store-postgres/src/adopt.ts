@@ -1,10 +1,12 @@
 import { StoreUnavailableError } from "@lg/core";
 import type postgres from "postgres";
+import { DECIDING_INDEX, INDEX_KEY_COLUMNS } from "./catalog.js";
 import type { ResolvedPostgresOptions } from "./options.js";
 
 /**
- * The check `setup()` runs before the first migration of a table: what migration 1 would create only
- * `IF NOT EXISTS` must either be missing or already be what it would have created.
+ * The check `setup()` runs before the first migration of a table: what the migrations would create only
+ * `IF NOT EXISTS` (the table, its indexes, the `tasks` column) must either be missing or already be what they
+ * would have created.
  *
  * A table that is there before any migration was recorded was made by someone else. It is adopted only when it
  * has the store's layout: every column with its type and NOT NULL constraint, and a unique key on `id` (the
@@ -33,14 +35,8 @@ const COLUMNS: readonly (readonly [string, string, string, boolean])[] = [
   ["next", "jsonb", "", true],
 ];
 
-// An index `i` that can decide conflicts: unique, valid, checked at once (ON CONFLICT refuses deferrable unique
-// constraints), on plain columns, not partial.
-const DECIDING = "i.indisunique AND i.indisvalid AND i.indimmediate AND i.indpred IS NULL AND i.indexprs IS NULL";
-
-// The key columns of index `i`, in order (INCLUDE columns left out).
-const KEY_COLUMNS =
-  "ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(n, o) JOIN pg_attribute a " +
-  "ON a.attrelid = i.indrelid AND a.attnum = k.n WHERE k.o <= i.indnkeyatts ORDER BY k.o)";
+/** Columns later migrations add `IF NOT EXISTS`: a table may lack them, but one it has must be of this kind. */
+const LATER_COLUMNS: readonly (readonly [string, string, string, boolean])[] = [["tasks", "jsonb", "", false]];
 
 type Conn = postgres.ReservedSql;
 
@@ -55,10 +51,12 @@ async function columnProblems(conn: Conn, table: string): Promise<string[]> {
     .values();
   const found = new Map(rows.map((row) => [String(row[0]), [String(row[1]), String(row[2]), row[3] === true] as const]));
   const problems: string[] = [];
-  for (const [name, type, collation, notNull] of COLUMNS) {
+  const required = new Set(COLUMNS.map(([name]) => name));
+  for (const [name, type, collation, notNull] of [...COLUMNS, ...LATER_COLUMNS]) {
     const column = found.get(name);
-    if (column === undefined) problems.push(`column ${name} is missing`);
-    else if (column[0] !== type) problems.push(`column ${name} is ${column[0]}, not ${type}`);
+    if (column === undefined) {
+      if (required.has(name)) problems.push(`column ${name} is missing`);
+    } else if (column[0] !== type) problems.push(`column ${name} is ${column[0]}, not ${type}`);
     else if (collation !== "" && column[1] !== collation) problems.push(`column ${name} is not COLLATE "${collation}"`);
     else if (notNull && !column[2]) problems.push(`column ${name} allows NULL`);
   }
@@ -74,7 +72,7 @@ async function columnProblems(conn: Conn, table: string): Promise<string[]> {
  */
 async function idKeyProblems(conn: Conn, table: string, partitioned: boolean): Promise<string[]> {
   const rows = await conn
-    .unsafe(`SELECT ${KEY_COLUMNS} FROM pg_index i WHERE i.indrelid = to_regclass($1::text) AND ${DECIDING}`, [table])
+    .unsafe(`SELECT ${INDEX_KEY_COLUMNS} FROM pg_index i WHERE i.indrelid = to_regclass($1::text) AND ${DECIDING_INDEX}`, [table])
     .values();
   const keys = rows.map((row) => [...((row[0] as string[] | null) ?? [])].sort().join(","));
   if (keys.includes("id") || (partitioned && keys.includes("execution_id,id"))) return [];
@@ -85,7 +83,7 @@ async function idKeyProblems(conn: Conn, table: string, partitioned: boolean): P
 async function indexProblems(conn: Conn, o: ResolvedPostgresOptions, index: string, unique: boolean) {
   const [row] = await conn
     .unsafe(
-      `SELECT c.relkind::text, i.indrelid = to_regclass($2::text), ${DECIDING}, ${KEY_COLUMNS} ` +
+      `SELECT c.relkind::text, i.indrelid = to_regclass($2::text), ${DECIDING_INDEX}, ${INDEX_KEY_COLUMNS} ` +
         "FROM pg_class c LEFT JOIN pg_index i ON i.indexrelid = c.oid WHERE c.oid = to_regclass($1::text)",
       [`${o.quotedSchema}.${index}`, o.qualifiedTable],
     )
@@ -118,6 +116,9 @@ export async function assertAdoptable(conn: Conn, o: ResolvedPostgresOptions): P
   }
   problems.push(...(await indexProblems(conn, o, o.quotedExecutionIndex, true)));
   problems.push(...(await indexProblems(conn, o, o.quotedTimestampIndex, false)));
+  // Migration 3's key indexes, created IF NOT EXISTS as well (it checks itself that they turned out unique).
+  problems.push(...(await indexProblems(conn, o, o.quotedIdKeyIndex, false)));
+  problems.push(...(await indexProblems(conn, o, o.quotedExecutionKeyIndex, false)));
   if (problems.length === 0) return;
   const what =
     table === undefined

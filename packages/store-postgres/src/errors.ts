@@ -1,9 +1,18 @@
-import { InvalidArgumentError, LgError, StoreUnavailableError, messageOf, redactSecrets } from "@lg/core";
+import {
+  CheckpointConflictError,
+  InvalidArgumentError,
+  LgError,
+  StoreUnavailableError,
+  messageOf,
+  redactSecrets,
+} from "@lg/core";
 import type { PostgresClient } from "./options.js";
 
 /**
  * Maps postgres.js and socket errors to the typed errors of `@lg/core`. Connection-level failures become
- * `StoreUnavailableError` with every trace of the password removed; other database errors pass through unchanged.
+ * `StoreUnavailableError` with every trace of the password removed; a statement the server refuses for its data
+ * becomes `InvalidArgumentError` or `CheckpointConflictError`, never an error that suggests trying again; other
+ * database errors (permissions …) pass through unchanged.
  *
  * @packageDocumentation
  */
@@ -111,15 +120,54 @@ export function isLostConnection(error: unknown): boolean {
   return code !== undefined && LOST_CONNECTION_CODES.has(code);
 }
 
+/** The checkpoint a failing statement was saving, for a conflict reported by the server itself. */
+export interface SaveTarget {
+  /** Its execution id. */
+  readonly executionId: string;
+  /** Its version. */
+  readonly version: number;
+}
+
+// SQLSTATE classes that say the statement's data cannot be stored as it is: repeating it can never succeed.
+// 22: data exception (text or a timestamp PostgreSQL cannot represent, a value out of range); 23: integrity
+// constraint violation (a constraint of the table refused the row); 54: program limit exceeded (a value too large
+// for an index, such as an id over ~2.7 KB in a key of a partitioned table or in an index of your own).
+function refusedData(error: unknown, code: string, saving: SaveTarget | undefined): LgError | undefined {
+  const detail = `${messageOf(error)} (${code})`;
+  if (code === "22P05" || code === "22021") return new InvalidArgumentError(`PostgreSQL cannot store this value: ${detail}`);
+  if (code === "22008") {
+    return new InvalidArgumentError(
+      `PostgreSQL cannot store this timestamp (timestamptz covers 4713 BC to 294276 AD): ${detail}`,
+    );
+  }
+  if ((code === "23505" || code === "23P01") && saving !== undefined) {
+    return new CheckpointConflictError(saving.executionId, saving.version, { cause: error });
+  }
+  if (code.startsWith("22")) return new InvalidArgumentError(`PostgreSQL cannot store this value: ${detail}`);
+  if (code.startsWith("23")) {
+    return new InvalidArgumentError(`a constraint of the checkpoint table refused the statement: ${detail}`);
+  }
+  if (code.startsWith("54")) {
+    return new InvalidArgumentError(
+      `PostgreSQL refused the statement as over one of its limits: ${detail}. Ids and execution ids of any ` +
+        "length fit the table setup() creates; a partitioned table's own keys, or an index you added on id or " +
+        "execution_id, hold values of at most about 2 700 bytes",
+    );
+  }
+  return undefined;
+}
+
 /**
  * Converts an error raised while talking to PostgreSQL into the error the store reports:
  * - `@lg` errors pass through;
  * - connection failures become `StoreUnavailableError` naming `user@host:port/database`, never the password;
- * - a missing table or schema becomes `StoreUnavailableError` telling the caller to run `setup()`;
- * - text or a timestamp PostgreSQL cannot represent becomes `InvalidArgumentError`;
- * - anything else (permissions, constraint errors of a hand-altered table …) is returned unchanged.
+ * - a missing table or schema, or a table without a column the store needs, becomes `StoreUnavailableError`
+ *   telling the caller to run `setup()`;
+ * - data the server refuses (SQLSTATE classes 22, 23 and 54) becomes `InvalidArgumentError`, or
+ *   `CheckpointConflictError` for a unique or exclusion violation while `saving`;
+ * - anything else (permissions …) is returned unchanged.
  */
-export function toStoreError(error: unknown, target: ServerTarget, table: string): unknown {
+export function toStoreError(error: unknown, target: ServerTarget, table: string, saving?: SaveTarget): unknown {
   if (error instanceof LgError) return error;
   const code = codeOf(error);
   if (code === undefined) return error;
@@ -141,15 +189,17 @@ export function toStoreError(error: unknown, target: ServerTarget, table: string
       { cause: redactedCause(error, target) },
     );
   }
-  if (code === "22P05" || code === "22021") {
-    return new InvalidArgumentError(`PostgreSQL cannot store this value: ${messageOf(error)}`);
-  }
-  if (code === "22008") {
-    return new InvalidArgumentError(
-      `PostgreSQL cannot store this timestamp (timestamptz covers 4713 BC to 294276 AD): ${messageOf(error)}`,
+  if (code === "42703") {
+    return new StoreUnavailableError(
+      redact(
+        `checkpoint table ${table} at ${target.label} lacks a column of this release (${messageOf(error)}): ` +
+          "run `await store.setup()` to apply the pending migrations",
+        target,
+      ),
+      { cause: redactedCause(error, target) },
     );
   }
-  return error;
+  return refusedData(error, code, saving) ?? error;
 }
 
 // The driver's own error is kept as the cause, with its message scrubbed as well, so that logging the whole

@@ -1,6 +1,7 @@
 import { StoreUnavailableError } from "@lg/core";
 import type postgres from "postgres";
 import { assertAdoptable } from "./adopt.js";
+import { replaceKeysStatement } from "./key-migration.js";
 import type { PostgresClient, ResolvedPostgresOptions } from "./options.js";
 
 /**
@@ -56,6 +57,19 @@ export const MIGRATIONS: readonly Migration[] = [
       // Serves retention jobs that delete by age across executions.
       `CREATE INDEX IF NOT EXISTS ${o.quotedTimestampIndex} ON ${o.qualifiedTable} ("timestamp")`,
     ],
+  },
+  {
+    version: 2,
+    name: "add tasks column",
+    // Checkpoint.tasks, NULL for rows written before it existed (core reads their metadata keys instead). A
+    // nullable column without a default is added without rewriting the table. IF NOT EXISTS: an adopted table may
+    // have it already (the adoption check makes sure it is JSONB).
+    statements: (o) => [`ALTER TABLE ${o.qualifiedTable} ADD COLUMN IF NOT EXISTS tasks JSONB`],
+  },
+  {
+    version: 3,
+    name: "key ids of any length",
+    statements: (o) => [replaceKeysStatement(o)],
   },
 ];
 

@@ -52,6 +52,10 @@ export interface ResolvedPostgresOptions {
   quotedExecutionIndex: string;
   /** `"idx_table_timestamp"`. */
   quotedTimestampIndex: string;
+  /** `"idx_table_id_key"`: the unique index on the key of `id` (see `keys.ts`), from migration 3 on. */
+  quotedIdKeyIndex: string;
+  /** `"idx_table_exec_key"`: the unique index on the key of `execution_id` and `version`, from migration 3 on. */
+  quotedExecutionKeyIndex: string;
   /** Pool size for a client the store creates. */
   poolSize: number;
   /** `application_name` for a client the store creates. */
@@ -108,6 +112,8 @@ export function resolveOptions(options: PostgresOptions): ResolvedPostgresOption
     quotedSchema,
     quotedExecutionIndex: `"idx_${tableName}_execution_id"`,
     quotedTimestampIndex: `"idx_${tableName}_timestamp"`,
+    quotedIdKeyIndex: `"idx_${tableName}_id_key"`,
+    quotedExecutionKeyIndex: `"idx_${tableName}_exec_key"`,
     poolSize: positiveInteger("poolSize", options.poolSize, DEFAULT_POOL_SIZE),
     applicationName,
     migrationLockTimeoutMs: positiveInteger("migrationLockTimeoutMs", options.migrationLockTimeoutMs, 120_000),

@@ -19,11 +19,12 @@ import {
   type StoreStats,
 } from "@lg/core";
 import postgres from "postgres";
-import { isLostConnection, serverTarget, toStoreError, type ServerTarget } from "./errors.js";
+import { isLostConnection, serverTarget, toStoreError, type SaveTarget, type ServerTarget } from "./errors.js";
 import { runMigrations, type MigrationResult } from "./migrations.js";
 import { resolveOptions, type PostgresClient, type PostgresOptions, type ResolvedPostgresOptions } from "./options.js";
 import { rowToCheckpoint, toSaveParams, toTimestampText } from "./rows.js";
-import { SaveOutcome, buildStatements, type CheckpointStatements } from "./sql.js";
+import { fitsKeyPrefix } from "./keys.js";
+import { SaveOutcome, buildStatements, type CheckpointStatements, type KeyedStatements } from "./sql.js";
 import { executionBound, isStorableText } from "./text.js";
 
 type Param = string | number | null;
@@ -144,9 +145,10 @@ export class PostgresCheckpointStore implements CheckpointStore {
   async save(checkpoint: Checkpoint): Promise<void> {
     this.assertOpen();
     const params = toSaveParams(checkpoint);
+    const saving: SaveTarget = { executionId: checkpoint.executionId, version: checkpoint.version };
     for (let attempt = 1; attempt <= SAVE_ATTEMPTS; attempt++) {
-      if ((await this.execute(this.statements.save, params)) === 1) return;
-      const outcome = classified(await this.rows(this.statements.classify, params));
+      if ((await this.execute(this.statements.save, params, saving)) === 1) return;
+      const outcome = classified(await this.rows(this.statements.classify, params, saving));
       if (outcome === SaveOutcome.Identical) return;
       if (outcome === SaveOutcome.Conflict) break;
       // undefined: the row that blocked the insert was deleted before it could be read; insert again.
@@ -162,7 +164,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
     this.assertOpen();
     assertNonEmptyString("id", id);
     if (!isStorableText(id)) return undefined;
-    const [row] = await this.rows(this.statements.load, [id]);
+    const [row] = await this.rows(this.keyed(id).load, [id]);
     return row === undefined ? undefined : rowToCheckpoint(row);
   }
 
@@ -175,7 +177,8 @@ export class PostgresCheckpointStore implements CheckpointStore {
     assertNonEmptyString("executionId", executionId);
     validateListOptions(options);
     if (!isStorableText(executionId)) return [];
-    const text = options.order === "desc" ? this.statements.listDesc : this.statements.listAsc;
+    const keyed = this.keyed(executionId);
+    const text = options.order === "desc" ? keyed.listDesc : keyed.listAsc;
     const rows = await this.rows(text, [
       executionId,
       options.afterVersion ?? Number.MIN_SAFE_INTEGER,
@@ -190,7 +193,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
     this.assertOpen();
     assertNonEmptyString("executionId", executionId);
     if (!isStorableText(executionId)) return undefined;
-    const [row] = await this.rows(this.statements.latest, [executionId]);
+    const [row] = await this.rows(this.keyed(executionId).latest, [executionId]);
     return row === undefined ? undefined : rowToCheckpoint(row);
   }
 
@@ -199,7 +202,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
     this.assertOpen();
     assertNonEmptyString("id", id);
     if (!isStorableText(id)) return;
-    await this.execute(this.statements.deleteOne, [id]);
+    await this.execute(this.keyed(id).deleteOne, [id]);
   }
 
   /** Deletes every checkpoint of one execution. */
@@ -207,7 +210,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
     this.assertOpen();
     assertNonEmptyString("executionId", executionId);
     if (!isStorableText(executionId)) return;
-    await this.execute(this.statements.clear, [executionId]);
+    await this.execute(this.keyed(executionId).clear, [executionId]);
   }
 
   /**
@@ -245,7 +248,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
     validatePruneOptions(options);
     if (!isStorableText(executionId)) return 0;
     const protect = (options.protect ?? []).map(String).filter(isStorableText);
-    return this.execute(this.statements.prune, [
+    return this.execute(this.keyed(executionId).prune, [
       executionId,
       Math.max(1, options.keepLast ?? 1),
       options.olderThan === undefined ? null : toTimestampText(options.olderThan.getTime()),
@@ -273,30 +276,36 @@ export class PostgresCheckpointStore implements CheckpointStore {
     if (this.ownsClient) await this.sql.end({ timeout: 5 });
   }
 
+  // The statements for an id or execution id: the form whose plans settle when the id is short enough for it.
+  private keyed(value: string): KeyedStatements {
+    return fitsKeyPrefix(value) ? this.statements.short : this.statements.any;
+  }
+
   private assertOpen(): void {
     if (this.closed) throw new StoreClosedError("PostgresCheckpointStore");
   }
 
-  private rows(text: string, params: Param[]): Promise<unknown[][]> {
-    return this.run(async () => (await this.sql.unsafe(text, params, { prepare: true }).values()) as unknown[][]);
+  // `saving` names the checkpoint a save statement writes, for a conflict the server reports as an error.
+  private rows(text: string, params: Param[], saving?: SaveTarget): Promise<unknown[][]> {
+    return this.run(async () => (await this.sql.unsafe(text, params, { prepare: true }).values()) as unknown[][], saving);
   }
 
-  private execute(text: string, params: Param[]): Promise<number> {
-    return this.run(async () => (await this.sql.unsafe(text, params, { prepare: true })).count);
+  private execute(text: string, params: Param[], saving?: SaveTarget): Promise<number> {
+    return this.run(async () => (await this.sql.unsafe(text, params, { prepare: true })).count, saving);
   }
 
   // Runs a statement, repeating it (at most twice) when the connection it used turns out to be dead. A pooled
   // connection whose backend was terminated or restarted fails on first use, and the driver may hand the repeat
   // another socket the server dropped at the same moment; without the repeats, a server restart would fail one
   // call per pooled connection.
-  private async run<T>(statement: () => Promise<T>): Promise<T> {
+  private async run<T>(statement: () => Promise<T>, saving?: SaveTarget): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await statement();
       } catch (error) {
         const pause = RECONNECT_PAUSES_MS[attempt];
         if (pause === undefined || this.closed || !isLostConnection(error)) {
-          throw toStoreError(error, this.target, this.qualifiedTableName);
+          throw toStoreError(error, this.target, this.qualifiedTableName, saving);
         }
         await new Promise((resolve) => setTimeout(resolve, pause));
       }

@@ -17,7 +17,7 @@ import { isStorableText } from "./text.js";
  * PostgreSQL cannot store two things JavaScript strings may hold: U+0000 (neither in TEXT nor in JSONB) and
  * unpaired UTF-16 surrogates (JSONB rejects their `\u` escapes; TEXT would silently turn them into U+FFFD).
  * - In the TEXT columns (ids, node name) such strings are rejected with `InvalidArgumentError`.
- * - In state and metadata they are legitimate data, so the column holds a wrapper instead:
+ * - In state, metadata and tasks they are legitimate data, so the column holds a wrapper instead:
  *   `{"$lg":"pgjson","v":"<base64 of the JSON text>"}`. It round-trips losslessly; only that row's column stops
  *   being queryable as JSONB. Core never writes a top-level `$lg` key other than its own tags (a user's object
  *   with a `$lg` key is escaped), so the wrapper cannot be confused with data.
@@ -29,7 +29,7 @@ import { isStorableText } from "./text.js";
 export const PG_JSON_TAG = "pgjson";
 
 /** The parameters of the save statement, in order. */
-export type SaveParams = [string, string, string, string, string, string, number, string | null, string];
+export type SaveParams = [string, string, string, string, string, string, number, string | null, string, string | null];
 
 // A `\u0000` or `\uD800`-`\uDFFF` escape preceded by an even number of backslashes. JSON.stringify writes NUL and
 // unpaired surrogates as such escapes and everything else PostgreSQL accepts.
@@ -101,6 +101,8 @@ export function toSaveParams(cp: Checkpoint): SaveParams {
     enc.version,
     enc.parentId,
     next,
+    // Absent task results are SQL NULL, as in rows written before the column existed.
+    enc.tasks === undefined || enc.tasks === null ? null : toJsonbText(enc.tasks),
   ];
 }
 
@@ -123,6 +125,7 @@ export function rowToCheckpoint(row: readonly unknown[]): Checkpoint {
   const id = String(row[Col.Id]);
   const metadataText = row[Col.Metadata];
   const parentId = row[Col.ParentId];
+  const tasksText = row[Col.Tasks];
   return decodeCheckpoint({
     id,
     executionId: String(row[Col.ExecutionId]),
@@ -134,5 +137,7 @@ export function rowToCheckpoint(row: readonly unknown[]): Checkpoint {
     version: Number(row[Col.Version]),
     parentId: typeof parentId === "string" ? parentId : null,
     next: row[Col.Next] === null ? [] : (jsonColumn(row[Col.Next], id, "next") as string[]),
+    // NULL: no task results (and every row written before the column existed).
+    tasks: tasksText === null ? null : jsonColumn(tasksText, id, "tasks"),
   });
 }

@@ -1,3 +1,4 @@
+import { KEY_PREFIX_CHARS, keyMatch, keyOrder, keyPrefix, shortKeyMatch } from "./keys.js";
 import type { ResolvedPostgresOptions } from "./options.js";
 
 /**
@@ -9,6 +10,9 @@ import type { ResolvedPostgresOptions } from "./options.js";
  * - rows are read with `.values()` (arrays, so column-name transforms do not matter);
  * - JSONB columns are read as `::text` and parsed by the store, JSONB parameters are sent as text
  *   (`$n::text::jsonb`), so the client's JSON serializer is never involved and JSON `null` stays JSON `null`;
+ * - ids and execution ids are found through the key indexes of `keys.ts`, which hold ids of any length, in one of
+ *   two forms (`shortKeyMatch` for all but the longest ids, `keyMatch` for any), with the index's own order spelled
+ *   out (`keyOrder`) wherever rows come back sorted;
  * - timestamps are written as text PostgreSQL parses exactly (see `toTimestampText`) and read as epoch
  *   milliseconds (`round(extract(epoch …) * 1000)`: exact on PostgreSQL 14+, where `extract` is numeric, and
  *   rounded rather than truncated on older servers, where it is a double), so no time zone setting is involved.
@@ -27,6 +31,7 @@ export const Col = {
   Version: 6,
   ParentId: 7,
   Next: 8,
+  Tasks: 9,
 } as const;
 
 /** Outcome codes returned by the classify statement. */
@@ -37,12 +42,8 @@ export const SaveOutcome = {
   Conflict: 3,
 } as const;
 
-/** Statement texts of one store instance. */
-export interface CheckpointStatements {
-  /** Insert whose row count is 1 when it inserted and 0 otherwise; params: id, execution_id, node_name, state, metadata, timestamp text, version, parent_id, next. */
-  save: string;
-  /** Classifies a save that inserted nothing (identical re-save or conflict); same params. */
-  classify: string;
+/** The statements that find rows by one id or execution id ($1), in the two forms of `keys.ts`. */
+export interface KeyedStatements {
   /** One row by id; param: id. */
   load: string;
   /** Newest row of an execution; param: execution_id. */
@@ -55,30 +56,80 @@ export interface CheckpointStatements {
   deleteOne: string;
   /** Delete an execution; param: execution_id. */
   clear: string;
+  /** Native prune; params: execution_id, keep, older-than timestamp text (NULL = any age), protected ids as a JSON array. */
+  prune: string;
+}
+
+/** Statement texts of one store instance. */
+export interface CheckpointStatements {
+  /** For ids and execution ids that pass `fitsKeyPrefix` (all but the longest): plans that settle. */
+  short: KeyedStatements;
+  /** For ids and execution ids of any length. */
+  any: KeyedStatements;
+  /**
+   * Insert whose row count is 1 when it inserted and 0 otherwise; params: id, execution_id, node_name, state,
+   * metadata, timestamp text, version, parent_id, next, tasks.
+   */
+  save: string;
+  /** Classifies a save that inserted nothing (identical re-save or conflict); same params. */
+  classify: string;
   /** Page of executions after a bound (exclusive); params: cursor ('' = start), limit. */
   listExecutions: string;
   /** Page of executions from a bound (inclusive); params: bound, limit. */
   listExecutionsFrom: string;
-  /** Native prune; params: execution_id, keep, older-than timestamp text (NULL = any age), protected ids as a JSON array. */
-  prune: string;
   /** Row and execution counts and table size. */
   stats: string;
   /** Liveness probe. */
   ping: string;
 }
 
-// A loose index scan: each step jumps to the next distinct execution id through the unique index, so a page costs
-// O(limit) index probes however many checkpoints each execution has. `op` compares the first id with the bound.
+// A loose index scan over the prefix key of execution ids (`keys.ts`), whose order is the ids' own order: each step
+// jumps to the next distinct prefix through the key index, so a page costs O(limit) index probes however many
+// checkpoints each execution has. A prefix shorter than the key's length IS an execution id (one execution); a
+// prefix of full length may also begin longer ids, which are listed in id order by reading that prefix's rows
+// (only ids over 512 characters ever take that path). `op` compares execution ids with the bound ($1).
 function executionsPage(t: string, op: ">" | ">="): string {
+  const prefix = (alias: string): string => keyPrefix(`${alias}.execution_id`);
   return (
-    `WITH RECURSIVE ids(execution_id) AS (` +
-    `(SELECT execution_id FROM ${t} WHERE execution_id ${op} $1::text ORDER BY execution_id LIMIT 1) ` +
-    `UNION ALL SELECT (SELECT n.execution_id FROM ${t} n WHERE n.execution_id > ids.execution_id ` +
-    "ORDER BY n.execution_id LIMIT 1) FROM ids WHERE ids.execution_id IS NOT NULL) " +
-    'SELECT ids.execution_id, l.version, round(extract(epoch from l."timestamp") * 1000)::float8 FROM ids ' +
-    `CROSS JOIN LATERAL (SELECT version, "timestamp" FROM ${t} v WHERE v.execution_id = ids.execution_id ` +
-    "ORDER BY v.version DESC LIMIT 1) l WHERE ids.execution_id IS NOT NULL LIMIT $2::bigint"
+    `WITH RECURSIVE g(k) AS (` +
+    `(SELECT ${prefix("f")} FROM ${t} f WHERE ${prefix("f")} >= ${keyPrefix("$1::text")} ORDER BY 1 LIMIT 1) ` +
+    `UNION ALL SELECT (SELECT ${prefix("n")} FROM ${t} n WHERE ${prefix("n")} > g.k ORDER BY 1 LIMIT 1) ` +
+    "FROM g WHERE g.k IS NOT NULL) " +
+    'SELECT e.execution_id, l.version, round(extract(epoch from l."timestamp") * 1000)::float8 FROM g ' +
+    `CROSS JOIN LATERAL (SELECT g.k AS execution_id WHERE char_length(g.k) < ${KEY_PREFIX_CHARS} AND g.k ${op} $1::text ` +
+    `UNION ALL SELECT * FROM (SELECT DISTINCT x.execution_id FROM ${t} x WHERE char_length(g.k) = ${KEY_PREFIX_CHARS} ` +
+    `AND ${prefix("x")} = g.k AND x.execution_id ${op} $1::text ORDER BY 1 LIMIT $2::bigint) ids) e ` +
+    `CROSS JOIN LATERAL (SELECT version, "timestamp" FROM ${t} v WHERE ${keyMatch("v.execution_id", "e.execution_id")} ` +
+    `ORDER BY ${keyOrder("v.execution_id", "DESC")}, v.version DESC LIMIT 1) l WHERE g.k IS NOT NULL LIMIT $2::bigint`
   );
+}
+
+type Match = (column: string, value: string) => string;
+
+/** The keyed statements of table `t`, finding rows with `match` (`keyMatch` or `shortKeyMatch`). */
+function keyedStatements(t: string, columns: string, match: Match): KeyedStatements {
+  const ofExecution = match("execution_id", "$1::text");
+  const byVersion = (direction: "ASC" | "DESC"): string =>
+    `ORDER BY ${keyOrder("execution_id", direction)}, version ${direction}`;
+  return {
+    load: `SELECT ${columns} FROM ${t} WHERE ${match("id", "$1::text")}`,
+    latest: `SELECT ${columns} FROM ${t} WHERE ${ofExecution} ${byVersion("DESC")} LIMIT 1`,
+    listAsc:
+      `SELECT ${columns} FROM ${t} WHERE ${ofExecution} AND version > $2::bigint AND version < $3::bigint ` +
+      `${byVersion("ASC")} LIMIT $4::bigint`,
+    listDesc:
+      `SELECT ${columns} FROM ${t} WHERE ${ofExecution} AND version > $2::bigint AND version < $3::bigint ` +
+      `${byVersion("DESC")} LIMIT $4::bigint`,
+    deleteOne: `DELETE FROM ${t} WHERE ${match("id", "$1::text")}`,
+    clear: `DELETE FROM ${t} WHERE ${ofExecution}`,
+    // One DELETE: everything below the lowest of the newest `keep` versions, older than the cutoff when one is
+    // given, and not protected. The newest checkpoint is always among the kept ones (keep >= 1).
+    prune:
+      `DELETE FROM ${t} WHERE ${ofExecution} AND version < (SELECT min(k.version) FROM ` +
+      `(SELECT version FROM ${t} WHERE ${ofExecution} ${byVersion("DESC")} LIMIT $2::bigint) k) ` +
+      'AND ($3::text IS NULL OR "timestamp" < $3::text::timestamptz) ' +
+      "AND NOT ($4::text::jsonb ? id)",
+  };
 }
 
 /** Builds the statement texts for a table. */
@@ -86,17 +137,19 @@ export function buildStatements(o: ResolvedPostgresOptions): CheckpointStatement
   const t = o.qualifiedTable;
   const columns =
     'id, execution_id, node_name, state::text, metadata::text, round(extract(epoch from "timestamp") * 1000)::float8, ' +
-    "version, parent_id, next::text";
+    "version, parent_id, next::text, tasks::text";
   const sameContent =
     "c.id = $1::text AND c.execution_id = $2::text AND c.version = $7::integer AND c.node_name = $3::text " +
     "AND c.state = $4::text::jsonb AND c.metadata IS NOT DISTINCT FROM $5::text::jsonb " +
     'AND c."timestamp" = $6::text::timestamptz AND c.parent_id IS NOT DISTINCT FROM $8::text ' +
-    "AND c.next = $9::text::jsonb";
-  const holders = "(c.id = $1::text OR (c.execution_id = $2::text AND c.version = $7::integer))";
+    "AND c.next = $9::text::jsonb AND c.tasks IS NOT DISTINCT FROM $10::text::jsonb";
+  const holders = `((${keyMatch("c.id", "$1::text")}) OR (${keyMatch("c.execution_id", "$2::text")} AND c.version = $7::integer))`;
   const classifyRow = `CASE WHEN ${sameContent} THEN ${SaveOutcome.Identical} ELSE ${SaveOutcome.Conflict} END`;
   return {
-    // ON CONFLICT DO NOTHING (no target) covers both the primary key and the (execution_id, version) index, so
-    // the unique index decides, atomically. A plain insert is the cheapest statement the server can run, so it is
+    short: keyedStatements(t, columns, shortKeyMatch),
+    any: keyedStatements(t, columns, keyMatch),
+    // ON CONFLICT DO NOTHING (no target) covers every unique index (the id key and the execution key), so the
+    // unique indexes decide, atomically. A plain insert is the cheapest statement the server can run, so it is
     // the whole common path (one round trip). Only when it inserts nothing (a conflict or an identical re-save,
     // both rare) does `classify` read the row that won and compare it with the new content in SQL (JSONB to JSONB,
     // so key order and spacing do not matter). The outcome is the command's row count, not a RETURNING row:
@@ -104,29 +157,12 @@ export function buildStatements(o: ResolvedPostgresOptions): CheckpointStatement
     // (measured with one client, same parameters), a seventh of a whole save on a local server.
     save:
       `INSERT INTO ${t} AS c ` +
-      '(id, execution_id, node_name, state, metadata, "timestamp", version, parent_id, next) ' +
+      '(id, execution_id, node_name, state, metadata, "timestamp", version, parent_id, next, tasks) ' +
       "VALUES ($1::text, $2::text, $3::text, $4::text::jsonb, $5::text::jsonb, $6::text::timestamptz, " +
-      "$7::integer, $8::text, $9::text::jsonb) ON CONFLICT DO NOTHING",
+      "$7::integer, $8::text, $9::text::jsonb, $10::text::jsonb) ON CONFLICT DO NOTHING",
     classify: `SELECT ${classifyRow} FROM ${t} c WHERE ${holders}`,
-    load: `SELECT ${columns} FROM ${t} WHERE id = $1::text`,
-    latest: `SELECT ${columns} FROM ${t} WHERE execution_id = $1::text ORDER BY version DESC LIMIT 1`,
-    listAsc:
-      `SELECT ${columns} FROM ${t} WHERE execution_id = $1::text AND version > $2::bigint AND version < $3::bigint ` +
-      "ORDER BY version ASC LIMIT $4::bigint",
-    listDesc:
-      `SELECT ${columns} FROM ${t} WHERE execution_id = $1::text AND version > $2::bigint AND version < $3::bigint ` +
-      "ORDER BY version DESC LIMIT $4::bigint",
-    deleteOne: `DELETE FROM ${t} WHERE id = $1::text`,
-    clear: `DELETE FROM ${t} WHERE execution_id = $1::text`,
     listExecutions: executionsPage(t, ">"),
     listExecutionsFrom: executionsPage(t, ">="),
-    // One DELETE: everything below the lowest of the newest `keep` versions, older than the cutoff when one is
-    // given, and not protected. The newest checkpoint is always among the kept ones (keep >= 1).
-    prune:
-      `DELETE FROM ${t} WHERE execution_id = $1::text AND version < (SELECT min(k.version) FROM ` +
-      `(SELECT version FROM ${t} WHERE execution_id = $1::text ORDER BY version DESC LIMIT $2::bigint) k) ` +
-      'AND ($3::text IS NULL OR "timestamp" < $3::text::timestamptz) ' +
-      "AND NOT ($4::text::jsonb ? id)",
     stats:
       `SELECT count(*)::float8, count(DISTINCT execution_id)::float8, ` +
       `pg_total_relation_size('${t.replace(/'/g, "''")}'::regclass)::float8 FROM ${t}`,

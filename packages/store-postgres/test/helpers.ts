@@ -70,6 +70,62 @@ export async function createTestStore(options: Partial<PostgresOptions> = {}): P
   }
 }
 
+/** What {@link useTestStore} hands a test file: the parts of a {@link TestStore}, once the file's tests run. */
+export type TestStoreScope = Pick<TestStore, "store" | "schema" | "url" | "db">;
+
+/**
+ * For files whose tests share one migrated store: registers the `beforeAll` that creates it in a fresh schema and
+ * the `afterAll` that closes it and drops the schema.
+ */
+export function useTestStore(options: Partial<PostgresOptions> = {}): TestStoreScope {
+  let t: TestStore | undefined;
+  beforeAll(async () => {
+    t = await createTestStore(options);
+  });
+  afterAll(async () => {
+    await t?.cleanup();
+  });
+  const ready = (): TestStore => {
+    if (t === undefined) throw new Error("the test store is only available once the file's tests run");
+    return t;
+  };
+  return {
+    get store() {
+      return ready().store;
+    },
+    get schema() {
+      return ready().schema;
+    },
+    get url() {
+      return ready().url;
+    },
+    get db() {
+      return ready().db;
+    },
+  };
+}
+
+/**
+ * Creates `"schema".checkpoints` partitioned by hash of `execution_id` into `partitions` partitions, keyed as the
+ * README's recipe keys it (`PRIMARY KEY (execution_id, id)`), before any `setup()`.
+ */
+export async function createHashPartitionedTable(admin: postgres.Sql, schema: string, partitions: number): Promise<void> {
+  await admin.unsafe(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  await admin.unsafe(
+    `CREATE TABLE "${schema}".checkpoints (
+       id TEXT COLLATE "C" NOT NULL, execution_id TEXT COLLATE "C" NOT NULL, node_name TEXT NOT NULL,
+       state JSONB NOT NULL, metadata JSONB, "timestamp" TIMESTAMPTZ NOT NULL, version INTEGER NOT NULL,
+       parent_id TEXT COLLATE "C", next JSONB NOT NULL DEFAULT '[]',
+       PRIMARY KEY (execution_id, id)) PARTITION BY HASH (execution_id)`,
+  );
+  for (let i = 0; i < partitions; i++) {
+    await admin.unsafe(
+      `CREATE TABLE "${schema}".checkpoints_p${i} PARTITION OF "${schema}".checkpoints
+       FOR VALUES WITH (MODULUS ${partitions}, REMAINDER ${i})`,
+    );
+  }
+}
+
 /** What {@link useServer} hands a test file. */
 export interface ServerScope {
   /** The server URL (set before the file's tests run). */

@@ -2,7 +2,11 @@ import { createTestCheckpoint } from "@lg/store-testkit";
 import { MIGRATIONS, PostgresCheckpointStore, type Migration } from "../src/index.js";
 import { runMigrations } from "../src/migrations.js";
 import { resolveOptions } from "../src/options.js";
-import { useServer } from "./helpers.js";
+import { createHashPartitionedTable, useServer } from "./helpers.js";
+
+const ALL_VERSIONS = MIGRATIONS.map((m) => m.version);
+// The version a test's own extra migration takes: the first after the store's.
+const NEXT = MIGRATIONS.length + 1;
 
 describe("setup() and migrations", () => {
   const server = useServer("lgmig");
@@ -13,7 +17,7 @@ describe("setup() and migrations", () => {
     const schema = freshSchema();
     const store = new PostgresCheckpointStore({ connString: server.url, schema, tableName: "runs" });
     try {
-      expect(await store.setup()).toEqual({ applied: [1] });
+      expect(await store.setup()).toEqual({ applied: [1, 2, 3] });
       const columns = await server.admin.unsafe(
         `SELECT column_name, data_type, is_nullable FROM information_schema.columns
          WHERE table_schema = $1 AND table_name = 'runs' ORDER BY ordinal_position`,
@@ -29,14 +33,17 @@ describe("setup() and migrations", () => {
         ["version", "integer", "NO"],
         ["parent_id", "text", "YES"],
         ["next", "jsonb", "NO"],
+        ["tasks", "jsonb", "YES"],
       ]);
       const indexes = await server.admin.unsafe(
         "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = 'runs' ORDER BY indexname",
         [schema],
       );
-      expect(indexes.map((i) => i.indexname)).toEqual(["idx_runs_execution_id", "idx_runs_timestamp", "runs_pkey"]);
-      expect(indexes[0]?.indexdef).toContain("UNIQUE INDEX idx_runs_execution_id");
-      expect(indexes[0]?.indexdef).toContain("(execution_id, version)");
+      // Migration 3 replaced the primary key and the (execution_id, version) index by the key indexes.
+      expect(indexes.map((i) => i.indexname)).toEqual(["idx_runs_exec_key", "idx_runs_id_key", "idx_runs_timestamp"]);
+      expect(indexes[0]?.indexdef).toContain("UNIQUE INDEX idx_runs_exec_key");
+      expect(indexes[0]?.indexdef).toMatch(/md5\(execution_id\)[^]*, version\)$/);
+      expect(indexes[1]?.indexdef).toContain("UNIQUE INDEX idx_runs_id_key");
       const recorded = await server.admin.unsafe(`SELECT version, name FROM "${schema}".runs_migrations`);
       expect(recorded.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
       expect(await store.initSchema()).toEqual({ applied: [] }); // the seed's name; nothing left to do
@@ -50,7 +57,7 @@ describe("setup() and migrations", () => {
     const stores = Array.from({ length: 5 }, () => new PostgresCheckpointStore({ connString: server.url, schema, poolSize: 2 }));
     try {
       const results = await Promise.all(stores.map((store) => store.setup()));
-      expect(results.flatMap((r) => r.applied)).toEqual([1]); // applied exactly once
+      expect(results.flatMap((r) => r.applied)).toEqual(ALL_VERSIONS); // each applied exactly once
       const [row] = await server.admin.unsafe(`SELECT count(*)::int AS n FROM "${schema}".checkpoints_migrations`);
       expect(row?.n).toBe(MIGRATIONS.length);
       await (stores[0] as PostgresCheckpointStore).save(createTestCheckpoint({ executionId: "e", version: 1 }));
@@ -64,7 +71,7 @@ describe("setup() and migrations", () => {
     const schema = freshSchema();
     const o = resolveOptions({ connString: server.url, schema });
     const concurrently: Migration = {
-      version: 2,
+      version: NEXT,
       name: "index node_name concurrently",
       transactional: false,
       statements: (opts) => [
@@ -76,7 +83,7 @@ describe("setup() and migrations", () => {
     );
     try {
       const results = await Promise.all(clients.map((c) => runMigrations(c.sql, o, [...MIGRATIONS, concurrently])));
-      expect(results.flatMap((r) => r.applied).sort()).toEqual([1, 2]);
+      expect(results.flatMap((r) => r.applied).sort((a, b) => a - b)).toEqual([...ALL_VERSIONS, NEXT]);
       const [index] = await server.admin.unsafe(
         `SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
          JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'idx_node_name'`,
@@ -92,7 +99,7 @@ describe("setup() and migrations", () => {
     const schema = freshSchema();
     const o = resolveOptions({ connString: server.url, schema });
     const broken: Migration = {
-      version: 2,
+      version: NEXT,
       name: "half done",
       statements: (opts) => [
         `ALTER TABLE ${opts.qualifiedTable} ADD COLUMN extra TEXT`,
@@ -108,10 +115,10 @@ describe("setup() and migrations", () => {
       );
       expect(columns).toHaveLength(0);
       const recorded = await server.admin.unsafe(`SELECT version FROM "${schema}".checkpoints_migrations ORDER BY version`);
-      expect(recorded.map((r) => r.version)).toEqual([1]);
+      expect(recorded.map((r) => r.version)).toEqual(ALL_VERSIONS);
       // The lock was released: a corrected run goes through.
       const fixed: Migration = { ...broken, statements: (opts) => [`ALTER TABLE ${opts.qualifiedTable} ADD COLUMN extra TEXT`] };
-      expect(await runMigrations(store.sql, o, [...MIGRATIONS, fixed])).toEqual({ applied: [2] });
+      expect(await runMigrations(store.sql, o, [...MIGRATIONS, fixed])).toEqual({ applied: [NEXT] });
     } finally {
       await store.close();
     }
@@ -119,20 +126,7 @@ describe("setup() and migrations", () => {
 
   it("adopts a table partitioned by hash of execution_id that was created before setup()", async () => {
     const schema = freshSchema();
-    await server.admin.unsafe(`CREATE SCHEMA "${schema}"`);
-    await server.admin.unsafe(
-      `CREATE TABLE "${schema}".checkpoints (
-         id TEXT COLLATE "C" NOT NULL, execution_id TEXT COLLATE "C" NOT NULL, node_name TEXT NOT NULL,
-         state JSONB NOT NULL, metadata JSONB, "timestamp" TIMESTAMPTZ NOT NULL, version INTEGER NOT NULL,
-         parent_id TEXT COLLATE "C", next JSONB NOT NULL DEFAULT '[]',
-         PRIMARY KEY (execution_id, id)) PARTITION BY HASH (execution_id)`,
-    );
-    for (let i = 0; i < 4; i++) {
-      await server.admin.unsafe(
-        `CREATE TABLE "${schema}".checkpoints_p${i} PARTITION OF "${schema}".checkpoints
-         FOR VALUES WITH (MODULUS 4, REMAINDER ${i})`,
-      );
-    }
+    await createHashPartitionedTable(server.admin, schema, 4);
     const store = await PostgresCheckpointStore.connect({ connString: server.url, schema });
     try {
       const cp = (executionId: string, version: number) => createTestCheckpoint({ executionId, version });
@@ -167,7 +161,7 @@ describe("setup() and migrations", () => {
       await holder.unsafe("SELECT pg_advisory_lock(hashtext($1))", [`@lg/store-postgres:${schema}.checkpoints`]);
       await expect(store.setup()).rejects.toMatchObject({ code: "LG_STORE_UNAVAILABLE" });
       await holder.unsafe("SELECT pg_advisory_unlock_all()");
-      expect(await store.setup()).toEqual({ applied: [1] });
+      expect(await store.setup()).toEqual({ applied: ALL_VERSIONS });
     } finally {
       holder.release();
       await store.close();
