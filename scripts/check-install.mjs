@@ -11,7 +11,10 @@
  * back. Prints progress per step and a summary; exits 1 on any failure. Temp folders are removed at the end
  * (set `LG_CHECK_INSTALL_KEEP=1` to keep them for debugging).
  *
- * Usage: `node scripts/check-install.mjs [store package …]` (default: every row of STORES). Needs `pnpm build`.
+ * Then it does the same for `@lg/cli` with each store (see `checkCli`).
+ *
+ * Usage: `node scripts/check-install.mjs [store package …] [@lg/cli]` (default: every row of STORES, then the CLI
+ * with each). Needs `pnpm build`.
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -232,10 +235,9 @@ function writeConsumers(projectDir, store, dataDir, suffix) {
   ];
 }
 
-/** Checks one store end to end; returns a list of failures (empty when all went well). */
-function checkStore(store, packages, coreTarball, workDir) {
-  const failures = [];
-  const step = (name, action) => {
+/** Returns `step(name, action)`: runs `action`, prints ok/FAIL with its duration, records a failure in `failures`. */
+function stepper(failures) {
+  return (name, action) => {
     const started = Date.now();
     try {
       const result = action();
@@ -248,6 +250,12 @@ function checkStore(store, packages, coreTarball, workDir) {
       return undefined;
     }
   };
+}
+
+/** Checks one store end to end; returns a list of failures (empty when all went well). */
+function checkStore(store, packages, coreTarball, workDir) {
+  const failures = [];
+  const step = stepper(failures);
 
   const pkg = packages.get(store.package);
   if (!pkg) return [`${store.package} is not a workspace package`];
@@ -300,6 +308,135 @@ function checkStore(store, packages, coreTarball, workDir) {
   return failures;
 }
 
+/**
+ * `@lg/cli` installed alone with one store: per STORES row, the CLI, `@lg/core` and that store's tarballs go into an
+ * empty project; no other store may come along (they are optional peers), and the `lg-checkpoints` binary must
+ * restore a small backup, run every read command on it, export it again and refuse a URL whose store package is
+ * missing with exit code 4. A `memory:` store lives in one process, so that row drives the CLI in-process instead.
+ * The URLs use the STORES rows' schema and prefix names, so their `cleanup` removes what the CLI wrote.
+ */
+const CLI_URLS = {
+  "@lg/store-memory": () => "memory:check-install",
+  "@lg/store-sqlite": (dataDir) => `sqlite:${dataDir}/cli.db`,
+  "@lg/store-postgres": (_dataDir, suffix) =>
+    `${process.env.POSTGRES_CONN_STRING ?? "postgres://postgres@127.0.0.1:5432/test"}?schema=lg_check_install_${suffix}`,
+  "@lg/store-redis": (_dataDir, suffix) =>
+    `redis://${process.env.REDIS_ADDR ?? "127.0.0.1:6379"}?prefix=lg-check-install:${suffix}:`,
+};
+
+/** A script that writes backup.jsonl (three checkpoints, one of them a fork) with the installed packages. */
+const MAKE_BACKUP = `import { writeFileSync } from "node:fs";
+import { createCheckpointId } from "@lg/core";
+import { encodeBackupLine } from "@lg/cli";
+const executionId = process.argv[2];
+const at = (v) => new Date(Date.UTC(2025, 0, 1, 12, 0, v));
+const a = { id: createCheckpointId(), executionId, nodeName: "__input__", state: { n: 1, tags: new Set(["a"]) }, metadata: {}, timestamp: at(1), version: 1, next: ["b"] };
+const b = { ...a, id: createCheckpointId(), nodeName: "b", state: { n: 2, tags: new Set(["a", "b"]) }, timestamp: at(2), version: 2, parentId: a.id, next: [] };
+const c = { ...a, id: createCheckpointId(), nodeName: "__update__", state: { n: 3, tags: new Set() }, timestamp: at(3), version: 3, parentId: a.id, next: ["b"] };
+writeFileSync("backup.jsonl", [a, b, c].map((cp) => encodeBackupLine(cp) + "\\n").join(""));
+console.log([a.id, b.id, c.id].join(" "));
+`;
+
+/** The same commands in one process, for `memory:` (a separate run of the binary would see an empty store). */
+const MEMORY_RUN = `import { createReadStream } from "node:fs";
+import { PassThrough } from "node:stream";
+import { runCli } from "@lg/cli";
+const [url, executionId, idA, idB] = process.argv.slice(2);
+const sink = () => Object.assign(new PassThrough(), { isTTY: false }).resume();
+const io = (stdin) => ({ stdout: sink(), stderr: sink(), stdin, env: { NO_COLOR: "1" } });
+const commands = [["import", "-s", url], ["executions", "-s", url], ["history", executionId, "-s", url], ["show", idA, "-s", url],
+  ["diff", idA, idB, "-s", url], ["export", "-s", url], ["prune", executionId, "--keep-last", "1", "--dry-run", "-s", url], ["stats", "-s", url]];
+for (const args of commands) {
+  const code = await runCli(args, io(createReadStream("backup.jsonl")));
+  if (code !== 0) throw new Error("lg-checkpoints " + args.join(" ") + " exited with " + code);
+}
+console.log("in-process: " + commands.length + " commands on " + url);
+`;
+
+/** Runs the installed binary; returns its status and output without throwing. */
+function runBinary(projectDir, args, input) {
+  const result = spawnSync(join(projectDir, "node_modules", ".bin", "lg-checkpoints"), args, {
+    cwd: projectDir,
+    encoding: "utf8",
+    input: input ?? "",
+    timeout: STEP_TIMEOUT_MS,
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  return { status: result.status, stdout: result.stdout ?? "", stderr: `${result.stderr ?? ""}${result.error ? result.error.message : ""}` };
+}
+
+/** Runs `lg-checkpoints …args` and throws unless it exits 0; returns its stdout. */
+function lgCheckpoints(projectDir, args, input) {
+  const result = runBinary(projectDir, args, input);
+  if (result.status !== 0) throw new Error(`lg-checkpoints ${args.join(" ")} exited with ${result.status}: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** Checks `@lg/cli` installed with one store; returns a list of failures. */
+function checkCli(store, packages, tarballs, workDir) {
+  const failures = [];
+  const step = stepper(failures);
+  // A folder of its own: the store's own check may already have packed the same tarball name into workDir.
+  const storeTarball = step(`pnpm pack ${store.package}`, () => pack(packages.get(store.package), mkdtempSync(join(workDir, "cli-"))));
+  if (!storeTarball) return failures;
+  const projectDir = mkdtempSync(join(tmpdir(), "lg-check-install-cli-"));
+  const dataDir = join(projectDir, "data");
+  mkdirSync(dataDir);
+  writeFileSync(join(projectDir, "package.json"), `${JSON.stringify({ name: "check-install-cli", version: "0.0.0", private: true, type: "module" }, null, 2)}\n`);
+  const suffix = randomBytes(6).toString("hex");
+  try {
+    const installed = step(`npm install @lg/core + @lg/cli + ${store.package} (tarballs only)`, () => {
+      run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", tarballs.core, tarballs.cli, storeTarball], projectDir);
+      return installedPackages(projectDir);
+    });
+    if (!installed) return failures;
+    console.log(`         installed: ${installed.join(", ")}`);
+    step("no other store installed (they are optional peers)", () => {
+      const others = installed.filter((name) => isStorePackage(name) && name !== store.package);
+      if (others.length > 0) throw new Error(`pulled in: ${others.join(", ")}`);
+    });
+    const url = CLI_URLS[store.package](dataDir, suffix);
+    const executionId = `check-install-${suffix}`;
+    writeFileSync(join(projectDir, "make-backup.mjs"), MAKE_BACKUP);
+    const ids = step("write a backup with the installed library", () => run(process.execPath, ["make-backup.mjs", executionId], projectDir).split(" "));
+    if (!ids) return failures;
+    try {
+      if (store.package === "@lg/store-memory") {
+        writeFileSync(join(projectDir, "memory-run.mjs"), MEMORY_RUN);
+        step("every command in-process on memory:", () => console.log(`         ${run(process.execPath, ["memory-run.mjs", url, executionId, ids[0], ids[2]], projectDir)}`));
+      } else {
+        step("lg-checkpoints import, executions, history, show, diff, export, prune --dry-run, stats, ping", () => {
+          const backup = readFileSync(join(projectDir, "backup.jsonl"), "utf8");
+          lgCheckpoints(projectDir, ["import", "-s", url], backup);
+          lgCheckpoints(projectDir, ["import", "-s", url], backup); // idempotent
+          if (!lgCheckpoints(projectDir, ["executions", "-s", url]).includes(executionId)) throw new Error("executions does not list the execution");
+          if (!lgCheckpoints(projectDir, ["history", executionId, "-s", url]).includes("(fork)")) throw new Error("history shows no fork");
+          lgCheckpoints(projectDir, ["show", ids[1], "-s", url]);
+          if (!lgCheckpoints(projectDir, ["diff", ids[0], ids[1], "-s", url]).includes("~ n: 1 → 2")) throw new Error("diff misses n");
+          const exported = lgCheckpoints(projectDir, ["export", "--execution", executionId, "-s", url]);
+          if (exported.trim().split("\n").length !== 3) throw new Error(`export wrote ${exported.trim().split("\n").length} lines, not 3`);
+          lgCheckpoints(projectDir, ["prune", executionId, "--keep-last", "1", "--dry-run", "-s", url]);
+          lgCheckpoints(projectDir, ["stats", "-s", url]);
+          lgCheckpoints(projectDir, ["ping", "-s", url]);
+        });
+      }
+      step("a missing store package is named, exit code 4", () => {
+        const other = store.package === "@lg/store-memory" ? { url: "sqlite:x.db", name: "@lg/store-sqlite" } : { url: "memory:", name: "@lg/store-memory" };
+        const result = runBinary(projectDir, ["ping", "-s", other.url]);
+        if (result.status !== 4 || !result.stderr.includes(`npm install ${other.name}`)) {
+          throw new Error(`expected exit 4 naming ${other.name}, got ${result.status}: ${result.stderr}`);
+        }
+      });
+    } finally {
+      if (store.cleanup) step("clean up server-side data", () => store.cleanup({ suffix, run: (c, a) => run(c, a, projectDir) }));
+    }
+  } finally {
+    if (process.env.LG_CHECK_INSTALL_KEEP === "1") console.log(`    kept ${projectDir}`);
+    else rmSync(projectDir, { recursive: true, force: true });
+  }
+  return failures;
+}
+
 /** A published backend package (the testkit is a store *helper*, not a backend). */
 function isStorePackage(name) {
   return name.startsWith("@lg/store-") && name !== "@lg/store-testkit";
@@ -307,8 +444,12 @@ function isStorePackage(name) {
 
 function main(args) {
   const packages = workspacePackages();
-  const selected = args.length > 0 ? STORES.filter((s) => args.includes(s.package)) : STORES;
-  const unknown = args.filter((name) => !STORES.some((s) => s.package === name));
+  // `@lg/cli` alone checks the CLI with every store; with store names too, with those stores only.
+  const cliRequested = args.length === 0 || args.includes("@lg/cli");
+  const storeArgs = args.filter((name) => name !== "@lg/cli");
+  const selected = args.length > 0 ? STORES.filter((s) => storeArgs.includes(s.package)) : STORES;
+  const cliStores = storeArgs.length > 0 ? selected : STORES;
+  const unknown = storeArgs.filter((name) => !STORES.some((s) => s.package === name));
   if (unknown.length > 0) {
     console.error(`check-install: no STORES row for ${unknown.join(", ")}`);
     return 2;
@@ -329,6 +470,17 @@ function main(args) {
     for (const store of selected) {
       console.log(`check-install: ${store.package}`);
       results.push({ store: store.package, failures: checkStore(store, packages, coreTarball, workDir) });
+    }
+    if (cliRequested) {
+      console.log("check-install: pnpm pack @lg/cli");
+      const cli = packages.get("@lg/cli");
+      const cliTarball = cli ? pack(cli, workDir) : undefined;
+      for (const store of cliTarball ? cliStores : []) {
+        console.log(`check-install: @lg/cli with ${store.package}`);
+        const tarballs = { core: coreTarball, cli: cliTarball };
+        results.push({ store: `@lg/cli + ${store.package}`, failures: checkCli(store, packages, tarballs, workDir) });
+      }
+      if (!cliTarball) results.push({ store: "@lg/cli", failures: ["not a workspace package"] });
     }
   } finally {
     rmSync(workDir, { recursive: true, force: true });
