@@ -14,6 +14,7 @@ export { latestSpec } from "./spec/latest.js";
 export { deleteSpec } from "./spec/delete.js";
 export { idsSpec } from "./spec/ids.js";
 export { serializationSpec } from "./spec/serialization.js";
+export { tasksSpec } from "./spec/tasks.js";
 export { badInputSpec } from "./spec/bad-input.js";
 export { aliasingSpec } from "./spec/aliasing.js";
 export { concurrencySpec } from "./spec/concurrency.js";

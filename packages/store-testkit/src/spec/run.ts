@@ -16,6 +16,7 @@ import { pruneSpec } from "./prune.js";
 import { runtimeSpec } from "./runtime.js";
 import { saveSpec } from "./save.js";
 import { serializationSpec } from "./serialization.js";
+import { tasksSpec } from "./tasks.js";
 
 /** Every per-concern spec, in the order `runCheckpointStoreSpec` registers them. */
 export const ALL_SPECS = [
@@ -26,6 +27,7 @@ export const ALL_SPECS = [
   deleteSpec,
   idsSpec,
   serializationSpec,
+  tasksSpec,
   badInputSpec,
   aliasingSpec,
   concurrencySpec,
@@ -38,10 +40,10 @@ export const ALL_SPECS = [
 
 /**
  * Registers the whole `CheckpointStore` conformance suite in the host test runner, inside
- * `describe("CheckpointStore spec: <name>")`: save, load, list, latest, delete/clear, ids, serialization, bad
- * input, aliasing, concurrency, prune, listExecutions, lifecycle, stored data/corruption (with `raw`) and the
- * runtime end to end. A fresh store is created for every test. Checks that need a capability the store lacks are
- * reported as skipped with the reason in the title; nothing is skipped by store name.
+ * `describe("CheckpointStore spec: <name>")`: save, load, list, latest, delete/clear, ids, serialization, task
+ * results, bad input, aliasing, concurrency, prune, listExecutions, lifecycle, stored data/corruption (with
+ * `raw`) and the runtime end to end. A fresh store is created for every test. Checks that need a capability the
+ * store lacks are reported as skipped with the reason in the title; nothing is skipped by store name.
  *
  * ```ts
  * import { runCheckpointStoreSpec } from "@lg/store-testkit";
