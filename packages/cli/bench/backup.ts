@@ -1,0 +1,152 @@
+/**
+ * Export/import throughput and memory of `lg-checkpoints`, against the raw driver reading and writing the same rows.
+ *
+ *   pnpm --filter @lg/cli bench                 # 100,000 checkpoints on SQLite and PostgreSQL
+ *   pnpm --filter @lg/cli bench -- --count 1000000 --only sqlite
+ *
+ * The binary runs as a child process under `/usr/bin/time`, which reports its peak RSS. Raw read: one SELECT of the
+ * store's table, iterated (better-sqlite3) or through a 1,000-row cursor (postgres.js). Raw write: the same rows
+ * inserted into a copy of the table, 10,000 per transaction (SQLite) or 1,000 per INSERT (PostgreSQL).
+ * Needs `pnpm build`; PostgreSQL from LG_TEST_POSTGRES_URL or postgres://postgres@127.0.0.1:5432/test.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import postgres from "postgres";
+import { createCheckpointId } from "@lg/core";
+import { SqliteCheckpointStore } from "@lg/store-sqlite";
+
+const args = process.argv.slice(2);
+const count = Number(args[args.indexOf("--count") + 1] ?? 0) || 100_000;
+const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
+const PER_EXECUTION = 1000;
+const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+const PG_URL = process.env.LG_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const dir = mkdtempSync(join(tmpdir(), "lg-cli-bench-"));
+
+interface Timed {
+  seconds: number;
+  maxRssMb: number;
+}
+
+/** Runs the binary under /usr/bin/time; returns wall time and peak RSS. */
+function cli(cliArgs: string[]): Timed {
+  const started = performance.now();
+  const result = spawnSync("/usr/bin/time", ["-f", "maxrss_kb=%M", process.execPath, BIN, ...cliArgs], { encoding: "utf8" });
+  const seconds = (performance.now() - started) / 1000;
+  if (result.status !== 0) throw new Error(`lg-checkpoints ${cliArgs.join(" ")} failed: ${result.stderr}`);
+  const kb = Number(/maxrss_kb=(\d+)/.exec(result.stderr)?.[1] ?? NaN);
+  return { seconds, maxRssMb: kb / 1024 };
+}
+
+async function seedSqlite(path: string): Promise<void> {
+  const store = new SqliteCheckpointStore({ path });
+  const blob = "x".repeat(800);
+  for (let e = 0; e < count / PER_EXECUTION; e++) {
+    let parentId: string | undefined;
+    for (let v = 1; v <= PER_EXECUTION; v++) {
+      const id = createCheckpointId();
+      await store.save({
+        id, executionId: `bench-${e}`, nodeName: "step", version: v, next: ["step"], timestamp: new Date(),
+        state: { v, when: new Date(), tags: new Set(["a"]), blob }, metadata: { source: "loop", step: v },
+        ...(parentId === undefined ? {} : { parentId }),
+      });
+      parentId = id;
+    }
+  }
+  await store.close();
+}
+
+function rawSqlite(path: string): { read: number; write: number } {
+  const db = new Database(path);
+  let started = performance.now();
+  const rows: unknown[][] = [];
+  let n = 0;
+  for (const row of db.prepare("SELECT * FROM checkpoints").raw().iterate()) {
+    n++;
+    if (rows.length < 10_000) rows.push(row as unknown[]);
+  }
+  const read = n / ((performance.now() - started) / 1000);
+  db.exec("DROP TABLE IF EXISTS raw_copy; CREATE TABLE raw_copy AS SELECT * FROM checkpoints WHERE 0");
+  const width = (rows[0] ?? []).length;
+  const insert = db.prepare(`INSERT INTO raw_copy VALUES (${Array(width).fill("?").join(",")})`);
+  const batch = db.transaction((batchRows: unknown[][]) => {
+    for (const row of batchRows) insert.run(...row);
+  });
+  started = performance.now();
+  // The same 10,000 rows written count/10,000 times: the write rate of rows of this size, one transaction per batch.
+  for (let i = 0; i < count / rows.length; i++) batch(rows);
+  const write = count / ((performance.now() - started) / 1000);
+  db.exec("DROP TABLE raw_copy");
+  db.close();
+  return { read, write };
+}
+
+async function rawPostgres(schema: string): Promise<{ read: number; write: number }> {
+  const sql = postgres(PG_URL, { max: 2, onnotice: () => undefined });
+  try {
+    let started = performance.now();
+    let n = 0;
+    const sample: Record<string, unknown>[] = [];
+    await sql.unsafe(`SELECT * FROM "${schema}".checkpoints`).cursor(1000, (rows) => {
+      n += rows.length;
+      if (sample.length < 1000) sample.push(...rows.slice(0, 1000 - sample.length));
+    });
+    const read = n / ((performance.now() - started) / 1000);
+    await sql.unsafe(`CREATE TABLE "${schema}".raw_copy (LIKE "${schema}".checkpoints)`);
+    started = performance.now();
+    for (let i = 0; i < count / sample.length; i++) {
+      await sql`INSERT INTO ${sql(schema)}.raw_copy ${sql(sample.map((r) => ({ ...r, id: `${r.id as string}-${i}` })))}`;
+    }
+    const write = count / ((performance.now() - started) / 1000);
+    return { read, write };
+  } finally {
+    await sql.end();
+  }
+}
+
+function report(label: string, op: string, timed: Timed, raw: number): void {
+  const rate = count / timed.seconds;
+  console.log(
+    `${label.padEnd(10)} ${op.padEnd(6)} ${String(Math.round(rate)).padStart(8)}/s  raw ${String(Math.round(raw)).padStart(8)}/s  ` +
+      `ratio ${(rate / raw).toFixed(2)}  peak RSS ${timed.maxRssMb.toFixed(0)} MB  (${timed.seconds.toFixed(1)} s)`,
+  );
+}
+
+async function main(): Promise<void> {
+  console.log(`lg-checkpoints export/import, ${count.toLocaleString("en")} checkpoints (~1 kB each), load average ${(await import("node:os")).loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  const source = join(dir, "source.db");
+  await seedSqlite(source);
+  const backup = join(dir, "backup.jsonl");
+  if (only === undefined || only === "sqlite") {
+    const raw = rawSqlite(source);
+    report("SQLite", "export", cli(["export", "-o", backup, "-s", `sqlite:${source}`]), raw.read);
+    report("SQLite", "import", cli(["import", "-i", backup, "-s", `sqlite:${join(dir, "restored.db")}`]), raw.write);
+  } else {
+    cli(["export", "-o", backup, "-s", `sqlite:${source}`]);
+  }
+  console.log(`backup: ${(statSync(backup).size / 1e6).toFixed(0)} MB`);
+  if (only === undefined || only === "postgres") {
+    const schema = `lg_cli_bench_${process.pid}`;
+    const url = `${PG_URL}?schema=${schema}`;
+    try {
+      const imported = cli(["import", "-i", backup, "-s", url]);
+      const exported = cli(["export", "-o", join(dir, "pg.jsonl"), "-s", url]);
+      const raw = await rawPostgres(schema);
+      report("PostgreSQL", "export", exported, raw.read);
+      report("PostgreSQL", "import", imported, raw.write);
+    } finally {
+      spawnSync("psql", [PG_URL, "-qc", `DROP SCHEMA IF EXISTS "${schema}" CASCADE`]);
+    }
+  }
+}
+
+main()
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => rmSync(dir, { recursive: true, force: true }));
