@@ -42,6 +42,16 @@ export interface PauseRecord {
   when: "inside" | "before" | "after";
   /** The value passed to `interrupt(value)` (undefined for before/after pauses). */
   value: unknown;
+  /** For a task started by `send()`: its label, `node#index` (answer it under that name when several wait). */
+  task?: string;
+}
+
+/** A task started by `send(node, input)`: the node runs with `input` as its state argument. */
+export interface SendRecord {
+  /** The node to run. */
+  node: string;
+  /** What it receives instead of the state. */
+  input: unknown;
 }
 
 /** What one node of the step a checkpoint continues has left behind. */
@@ -50,8 +60,8 @@ export interface TaskResult {
   writes?: Record<string, unknown>;
   /** Answers given to the node's `interrupt()` calls, in call order; a resume hands them back to the node. */
   resumes?: unknown[];
-  /** Nodes the finished node routed to with `Command({ goto })`, applied when the step completes. */
-  goto?: string[];
+  /** Where the finished node routed with `Command({ goto })` (node names, sends), applied when the step completes. */
+  goto?: (string | SendRecord)[];
   /** The node failed with this message (it runs again on resume). */
   error?: string;
   /** How many attempts the node made under its retry policy, when more than one. */
@@ -64,8 +74,15 @@ export interface TaskResult {
  * it as it is (a column or field of its own, never inside `metadata`).
  */
 export interface TaskResults {
-  /** Per node of the step, by node name: its writes when it finished, its resume answers, its failure. */
+  /**
+   * Per task of the step: by node name, or by label `node#index` for a task started by `send()`; its writes when it
+   * finished, its resume answers, its failure.
+   */
   nodes: Record<string, TaskResult>;
+  /** The sends of the step (pending for the next step, or under way in an unfinished one), in order. */
+  sends?: SendRecord[];
+  /** The step's nodes reached by edges, when it has sends (`Checkpoint.next` then also lists the sends' nodes). */
+  next?: string[];
   /** Pauses pending at this checkpoint, in the order they were raised. */
   interrupts: PauseRecord[];
   /** Idempotency keys of the most recent updates (`updateState`, `Command`) applied on this branch, oldest first. */

@@ -10,6 +10,7 @@ import type { CheckpointConfig } from "./types.js";
 export interface PendingCheckpoint<S> extends StepRecord<S> {
   nodeName: string;
   state: S;
+  /** What `Checkpoint.next` lists: the nodes of the step it continues (static and sent). */
   next: string[];
   source: CheckpointSource;
   step: number;

@@ -1,3 +1,5 @@
+import type { Destination } from "./send.js";
+
 /** What a {@link Command} carries. */
 export interface CommandInit<S> {
   /** The human's answer: returned by the `interrupt(value)` call that paused the run. */
@@ -5,10 +7,11 @@ export interface CommandInit<S> {
   /** State changes applied (through the reducers) before the run continues. */
   update?: Partial<S>;
   /**
-   * Returned by a node: the node(s) to run in the next step besides the node's own edges (`END` adds nothing).
+   * Returned by a node: the node(s) and `send(node, input)` tasks to run in the next step besides the node's own
+   * edges (`END` adds nothing).
    * Not accepted as `invoke` input.
    */
-  goto?: string | readonly string[];
+  goto?: Destination | readonly Destination[];
   /**
    * Makes a retry of this command's `update` a no-op once it has landed (see `UpdateStateOptions.idempotencyKey`).
    * Default: a key derived from the update and the checkpoint its chain began from.
@@ -34,8 +37,8 @@ export class Command<S = Record<string, unknown>> {
   readonly hasResume: boolean;
   /** The update's idempotency key, when the caller gave one. */
   readonly idempotencyKey: string | undefined;
-  /** Nodes to run next, when a node returned this command (`[]` when none were named). */
-  readonly goto: readonly string[];
+  /** Nodes and sends to run next, when a node returned this command (`[]` when none were named). */
+  readonly goto: readonly Destination[];
 
   /** Marks commands from any copy of `@lg/core` (see {@link isCommand}). */
   readonly [COMMAND_BRAND] = true;
@@ -46,7 +49,8 @@ export class Command<S = Record<string, unknown>> {
     this.resume = init.resume;
     this.update = init.update;
     this.idempotencyKey = init.idempotencyKey;
-    this.goto = init.goto === undefined ? [] : typeof init.goto === "string" ? [init.goto] : [...init.goto];
+    const goto = init.goto;
+    this.goto = goto === undefined ? [] : Array.isArray(goto) ? [...(goto as readonly Destination[])] : [goto as Destination];
   }
 }
 

@@ -9,7 +9,7 @@ import { RunCheckpointer } from "./checkpointer.js";
 import { isCommand, type Command } from "./command.js";
 import { executeRun, type RunEvent, type RunSettings, type RunStart } from "./run.js";
 import { parseStreamModes, toStreamEvent, toStreamParts } from "./stream-modes.js";
-import { entryNodes, nextNodes, orderByGraph } from "./routing.js";
+import { entryStep, nextStep, orderTasks, stepNodes, type NextStep } from "./routing.js";
 import { answersByNode, assertStateUpdate, stepOf, userCode, userMetadata } from "./inputs.js";
 import { toSnapshot } from "./snapshot.js";
 import {
@@ -19,7 +19,9 @@ import {
   noProgress,
   ownValue,
   pausesOf,
+  pendingStepOf,
   progressOf,
+  stepTasks,
   stepUnderWay,
   updateKey,
   updateKeysOf,
@@ -166,9 +168,9 @@ export class CompiledGraph<S extends object> {
     // A retry of an edit that already landed (its answer was lost) changes nothing: it returns what the edit wrote.
     if (updateLanded(key, latest)) return toSnapshot<S>(latest);
     if (updateLanded(key, base)) return toSnapshot<S>(base);
-    const { state, next } = await userCode(UPDATE_NODE, executionId, () => this.edit(base, values, options.asNode));
-    // Without asNode the edit keeps the step the base waits in: its pauses and what its nodes did.
-    const carried = options.asNode === undefined ? { pauses: pausesOf(base), progress: progressOf<S>(base) } : {};
+    const { state, plan } = await userCode(UPDATE_NODE, executionId, () => this.edit(base, values, options.asNode));
+    // Without asNode the edit keeps the step the base waits in: its pauses and what its tasks did.
+    const carried = options.asNode === undefined ? { pauses: pausesOf(base), progress: progressOf<S>(base), plan } : { plan };
     const cp: Checkpoint<S> = {
       id: createCheckpointId(),
       executionId,
@@ -183,7 +185,7 @@ export class CompiledGraph<S extends object> {
       timestamp: new Date(),
       version: latest.version + 1,
       parentId: base.id,
-      next,
+      next: stepNodes(this.spec, plan),
     };
     const tasks = buildTaskResults<S>(carried, withUpdateKey(updateKeysOf(base), key), anchorOf(base));
     if (tasks !== undefined) cp.tasks = tasks;
@@ -195,21 +197,23 @@ export class CompiledGraph<S extends object> {
   }
 
   /**
-   * The state and `next` of an edit. Without `asNode`: `values` merged, `next` kept. With `asNode`: as if that node
-   * had just run with `values` as its update — when it is the node an interrupted step is waiting on, the step
-   * completes: the updates of the nodes that finished in it are merged too (in graph order, as a step merges them)
-   * and `next` follows from the whole step.
+   * The state and next step of an edit. Without `asNode`: `values` merged, the step kept. With `asNode`: as if that
+   * node had just run with `values` as its update — when it is a node an interrupted step is waiting on, the step
+   * completes: the updates of the tasks that finished in it are merged too (in the order a step merges them) and the
+   * next step follows from the whole step.
    */
-  private async edit(base: Checkpoint, values: Partial<S>, asNode: string | undefined): Promise<{ state: S; next: string[] }> {
+  private async edit(base: Checkpoint, values: Partial<S>, asNode: string | undefined): Promise<{ state: S; plan: NextStep }> {
     const channels = this.spec.channels;
-    if (asNode === undefined) return { state: applyUpdate(channels, base.state as S, values), next: [...base.next] };
+    const pending = pendingStepOf(base);
+    if (asNode === undefined) return { state: applyUpdate(channels, base.state as S, values), plan: pending };
     const waiting = pausesOf(base).some((i) => i.when === "inside");
-    if (!waiting || !base.next.includes(asNode)) {
+    if (!waiting || !pending.next.includes(asNode)) {
       const state = applyUpdate(channels, base.state as S, values);
-      return { state, next: await nextNodes(this.spec, [asNode], state) };
+      return { state, plan: await nextStep(this.spec, [asNode], state) };
     }
-    const finished = progressOf<S>(base).writes;
-    const unanswered = base.next.filter((node) => node !== asNode && ownValue(finished, node) === undefined);
+    const progress = progressOf<S>(base);
+    const tasks = orderTasks(this.spec, stepTasks(pending.next, pending.sends));
+    const unanswered = tasks.filter((t) => t.id !== asNode && ownValue(progress.writes, t.id) === undefined).map((t) => t.id);
     if (unanswered.length > 0) {
       throw new InvalidArgumentError(
         `updateState asNode "${asNode}" cannot complete the interrupted step: ${unanswered.join(", ")} also wait(s) ` +
@@ -217,10 +221,11 @@ export class CompiledGraph<S extends object> {
       );
     }
     let state = base.state as S;
-    for (const node of orderByGraph(this.spec, base.next)) {
-      state = applyUpdate(channels, state, node === asNode ? values : (ownValue(finished, node) ?? {}));
+    for (const task of tasks) {
+      state = applyUpdate(channels, state, task.id === asNode ? values : (ownValue(progress.writes, task.id) ?? {}));
     }
-    return { state, next: await nextNodes(this.spec, base.next, state) };
+    const gotos = tasks.flatMap((t) => ownValue(progress.gotos, t.id) ?? []);
+    return { state, plan: await nextStep(this.spec, stepNodes(this.spec, pending), state, gotos) };
   }
 
   private requireStore(operation: string): CheckpointStore {
@@ -273,7 +278,7 @@ export class CompiledGraph<S extends object> {
     const step = previous === undefined ? 0 : stepOf(previous) + 1;
     return {
       state,
-      next: await userCode(INPUT_NODE, executionId, () => entryNodes(this.spec, state)),
+      plan: await userCode(INPUT_NODE, executionId, () => entryStep(this.spec, state)),
       step,
       progress: noProgress(),
       baseResumes: nodeRecord(),
@@ -306,7 +311,7 @@ export class CompiledGraph<S extends object> {
     }
     const start: RunStart<S> = {
       state: base.state as S,
-      next: [...base.next],
+      plan: pendingStepOf(base),
       step: stepOf(base),
       progress,
       baseResumes: baseProgress.resumes,

@@ -15,10 +15,11 @@ const RESERVED_METADATA = ["source", "step", "execution_id", "interrupts", "resu
 export function answersByNode(
   executionId: string,
   checkpointId: string,
-  interrupts: readonly { node: string }[],
+  interrupts: readonly { node: string; task?: string }[],
   resume: unknown,
 ): [string, unknown][] {
-  const nodes = [...new Set(interrupts.map((i) => i.node))];
+  // A task started by send() is answered under its label (`node#index`): several sends of one node may wait.
+  const nodes = [...new Set(interrupts.map((i) => i.task ?? i.node))];
   if (nodes.length === 0) {
     throw new InvalidArgumentError(
       `execution "${executionId}" has no pending interrupt at checkpoint ${checkpointId} to give a resume value to; ` +

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, InvalidGraphError, isLgError, NodeTimeoutError } from "../errors.js";
 import { isCommand } from "./command.js";
+import { isSend, type Destination } from "./send.js";
 import { END } from "./constants.js";
 import { interrupt, runWithResumes, type NodeContext } from "./interrupt.js";
 import { NO_RETRY, retryDelayMs, type ResolvedRetryPolicy } from "./retry.js";
@@ -7,11 +8,12 @@ import type { GraphSpec } from "./state-graph.js";
 import type { CustomValue, TaskFinish, TaskStart } from "./types.js";
 
 /** What running one node (all its attempts) came to. */
-export type NodeOutcome<S> =
-  | { node: string; kind: "ok"; update: Partial<S>; goto: string[]; cached: boolean; attempts: number }
-  | { node: string; kind: "interrupt"; value: unknown; attempts: number }
-  | { node: string; kind: "error"; error: unknown; attempts: number }
-  | { node: string; kind: "cancelled"; attempts: number };
+export type NodeOutcome<S> = { id: string; node: string; attempts: number } & (
+  | { kind: "ok"; update: Partial<S>; goto: Destination[]; cached: boolean }
+  | { kind: "interrupt"; value: unknown }
+  | { kind: "error"; error: unknown }
+  | { kind: "cancelled" }
+);
 
 /** Live events raised while nodes run. */
 export type TaskEvent<S> = ({ type: "task" } & TaskStart) | ({ type: "task" } & TaskFinish<S>) | ({ type: "custom" } & CustomValue);
@@ -29,7 +31,7 @@ export interface NodeEnv<S> {
 
 /** One attempt's result before retries are decided. */
 type Attempt<S> =
-  | { kind: "ok"; update: Partial<S>; goto: string[] }
+  | { kind: "ok"; update: Partial<S>; goto: Destination[] }
   | { kind: "interrupt"; value: unknown }
   | { kind: "error"; error: unknown }
   | { kind: "cancelled" };
@@ -38,13 +40,20 @@ type Attempt<S> =
  * Runs one node with its retry policy and timeout: attempts until one finishes, pauses, fails with an error the
  * policy does not retry, runs out of attempts, or the run is cancelled. Never throws: the outcome says what happened.
  */
-export async function runNode<S>(env: NodeEnv<S>, node: string, state: S, resumes: readonly unknown[]): Promise<NodeOutcome<S>> {
+export async function runNode<S>(
+  env: NodeEnv<S>,
+  task: { id: string; node: string; sent: boolean },
+  state: S,
+  resumes: readonly unknown[],
+): Promise<NodeOutcome<S>> {
+  const { id, node } = task;
+  const label = task.sent ? { task: id } : {};
   const fn = env.spec.nodes.get(node);
-  if (fn === undefined) return { node, kind: "error", error: new InvalidGraphError(`unknown node "${node}"`), attempts: 1 };
+  if (fn === undefined) return { id, node, kind: "error", error: new InvalidGraphError(`unknown node "${node}"`), attempts: 1 };
   const options = env.spec.nodeOptions.get(node);
   const policy = options?.retry ?? NO_RETRY;
   for (let attempt = 1; ; attempt++) {
-    env.emit({ type: "task", event: "start", step: env.step, node, attempt });
+    env.emit({ type: "task", event: "start", step: env.step, node, ...label, attempt });
     const result = await attemptNode<S>(node, env.runSignal, options?.timeoutMs, (signal) => {
       const context: NodeContext = {
         node,
@@ -53,28 +62,29 @@ export async function runNode<S>(env: NodeEnv<S>, node: string, state: S, resume
         interrupt,
         signal,
         attempt,
-        emit: (value) => env.emit({ type: "custom", step: env.step, node, value }),
+        emit: (value) => env.emit({ type: "custom", step: env.step, node, ...label, value }),
       };
       return runWithResumes(resumes, () => fn(state, context));
     });
-    if (result.kind === "cancelled") return { node, kind: "cancelled", attempts: attempt };
-    const unknown = result.kind === "ok" ? result.goto.find((target) => !env.spec.nodes.has(target)) : undefined;
+    if (result.kind === "cancelled") return { id, node, kind: "cancelled", attempts: attempt };
+    const unknown = result.kind === "ok" ? result.goto.find((to) => typeof to === "string" && !env.spec.nodes.has(to)) : undefined;
     if (unknown !== undefined) {
       const error = new InvalidGraphError(`node "${node}" returned a Command with goto "${unknown}", which is not a node`);
-      return { node, kind: "error", error, attempts: attempt };
+      return { id, node, kind: "error", error, attempts: attempt };
     }
+    const finish = { type: "task", event: "result", step: env.step, node, ...label, attempt } as const;
     if (result.kind === "ok") {
-      env.emit({ type: "task", event: "result", step: env.step, node, attempt, outcome: "done", update: result.update });
-      return { node, kind: "ok", update: result.update, goto: result.goto, cached: false, attempts: attempt };
+      env.emit({ ...finish, outcome: "done", update: result.update });
+      return { id, node, kind: "ok", update: result.update, goto: result.goto, cached: false, attempts: attempt };
     }
     if (result.kind === "interrupt") {
-      env.emit({ type: "task", event: "result", step: env.step, node, attempt, outcome: "interrupted", value: result.value });
-      return { node, kind: "interrupt", value: result.value, attempts: attempt };
+      env.emit({ ...finish, outcome: "interrupted", value: result.value });
+      return { id, node, kind: "interrupt", value: result.value, attempts: attempt };
     }
-    env.emit({ type: "task", event: "result", step: env.step, node, attempt, outcome: "failed", error: result.error });
+    env.emit({ ...finish, outcome: "failed", error: result.error });
     const retry = attempt < policy.maxAttempts && !env.runSignal.aborted && policy.retryOn(result.error, attempt);
-    if (!retry) return { node, kind: "error", error: result.error, attempts: attempt };
-    if (!(await sleep(retryDelayMs(policy, attempt), env.runSignal))) return { node, kind: "cancelled", attempts: attempt };
+    if (!retry) return { id, node, kind: "error", error: result.error, attempts: attempt };
+    if (!(await sleep(retryDelayMs(policy, attempt), env.runSignal))) return { id, node, kind: "cancelled", attempts: attempt };
   }
 }
 
@@ -135,10 +145,10 @@ function toAttempt<S>(node: string, value: unknown): Attempt<S> {
       return { kind: "error", error: new InvalidArgumentError(`node "${node}" returned a Command whose update is not an object of state keys`) };
     }
     const goto = [...(value.goto ?? [])];
-    if (goto.some((target) => typeof target !== "string")) {
-      return { kind: "error", error: new InvalidArgumentError(`node "${node}" returned a Command whose goto is not node names`) };
+    if (goto.some((to) => typeof to !== "string" && !isSend(to))) {
+      return { kind: "error", error: new InvalidArgumentError(`node "${node}" returned a Command whose goto is not node names or sends`) };
     }
-    return { kind: "ok", update, goto: goto.filter((target) => target !== END) };
+    return { kind: "ok", update, goto: goto.filter((to) => to !== END) };
   }
   if (typeof value !== "object" || Array.isArray(value)) {
     const got = Array.isArray(value) ? "an array" : typeof value;

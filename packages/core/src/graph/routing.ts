@@ -1,6 +1,9 @@
+import type { SendRecord } from "../checkpoint.js";
 import { InvalidGraphError } from "../errors.js";
 import { END, START } from "./constants.js";
+import { isSend, type Destination } from "./send.js";
 import type { GraphSpec } from "./state-graph.js";
+import type { StepTask } from "./tasks.js";
 
 /** Sorts node names by the order the nodes were added, dropping duplicates: the deterministic merge order. */
 export function orderByGraph<S>(spec: GraphSpec<S>, names: Iterable<string>): string[] {
@@ -10,33 +13,87 @@ export function orderByGraph<S>(spec: GraphSpec<S>, names: Iterable<string>): st
   return ordered;
 }
 
+/** The next super-step: nodes reached by edges (ordered by the graph) and sends (in the order they were made). */
+export interface NextStep {
+  /** Nodes reached by static and conditional edges or a goto. */
+  next: string[];
+  /** Tasks started by `send()`. */
+  sends: SendRecord[];
+}
+
 /**
- * The nodes of the next super-step: the static and conditional successors of every node that just ran (or of
- * `START`), with routers evaluated on the merged state; `END` dropped; ordered by the graph.
+ * Sorts destinations (node names and sends from routers or gotos) into the next step, checking every name. More
+ * than `maxFanOut` sends in one step is an {@link InvalidGraphError}: a runaway fan-out stops before it starts.
  */
-export async function nextNodes<S>(spec: GraphSpec<S>, ran: readonly string[], state: S): Promise<string[]> {
-  const targets = new Set<string>();
+export function toNextStep<S>(spec: GraphSpec<S>, destinations: Iterable<Destination>, from: string): NextStep {
+  const names = new Set<string>();
+  const sends: SendRecord[] = [];
+  for (const destination of destinations) {
+    if (isSend(destination)) {
+      if (typeof destination.node !== "string" || !spec.nodes.has(destination.node)) {
+        throw new InvalidGraphError(`a send after "${from}" names ${JSON.stringify(destination.node)}, which is not a node`);
+      }
+      sends.push({ node: destination.node, input: destination.input });
+    } else if (destination !== END) {
+      names.add(destination);
+    }
+  }
+  if (sends.length > spec.maxFanOut) {
+    throw new InvalidGraphError(
+      `the step after "${from}" sends ${sends.length} tasks, more than maxFanOut (${spec.maxFanOut}); ` +
+        "raise compile({ maxFanOut }) if that many is intended",
+    );
+  }
+  return { next: orderByGraph(spec, names), sends };
+}
+
+/**
+ * The next super-step after `ran` (node names): the static and conditional successors of every node that ran (or of
+ * `START`), with routers evaluated on the merged state, plus `extra` destinations (a node's goto); `END` dropped.
+ */
+export async function nextStep<S>(
+  spec: GraphSpec<S>,
+  ran: readonly string[],
+  state: S,
+  extra: readonly Destination[] = [],
+): Promise<NextStep> {
+  const targets: Destination[] = [];
   for (const from of ran) {
-    for (const to of spec.edges.get(from) ?? []) targets.add(to);
+    targets.push(...(spec.edges.get(from) ?? []));
     for (const { router, pathMap } of spec.branches.get(from) ?? []) {
       const answer = await router(state);
       for (const choice of Array.isArray(answer) ? answer : [answer]) {
-        const to = pathMap === undefined ? choice : pathMap[choice];
+        if (isSend(choice)) {
+          targets.push(choice);
+          continue;
+        }
+        const to = pathMap === undefined ? choice : pathMap[choice as string];
         if (to === undefined || (to !== END && !spec.nodes.has(to))) {
           throw new InvalidGraphError(
             `the router after "${from}" returned ${JSON.stringify(choice)}, which is not a node` +
               (pathMap === undefined ? "" : " in its path map"),
           );
         }
-        targets.add(to);
+        targets.push(to);
       }
     }
   }
-  targets.delete(END);
-  return orderByGraph(spec, targets);
+  return toNextStep(spec, [...targets, ...extra], ran.join(","));
 }
 
-/** The first super-step's nodes. */
-export function entryNodes<S>(spec: GraphSpec<S>, state: S): Promise<string[]> {
-  return nextNodes(spec, [START], state);
+/** Node names of a step's static nodes and the nodes of its sends, ordered by the graph: what `Checkpoint.next` lists. */
+export function stepNodes<S>(spec: GraphSpec<S>, step: NextStep): string[] {
+  return orderByGraph(spec, [...step.next, ...step.sends.map((s) => s.node)]);
 }
+
+/** The first super-step. */
+export function entryStep<S>(spec: GraphSpec<S>, state: S): Promise<NextStep> {
+  return nextStep(spec, [START], state);
+}
+
+/** Static tasks in graph order (the merge order of parallel nodes), then sends in the order they were made. */
+export function orderTasks<S>(spec: GraphSpec<S>, tasks: StepTask[]): StepTask[] {
+  const statics = new Map(tasks.filter((t) => !t.sent).map((t) => [t.node, t]));
+  return [...orderByGraph(spec, statics.keys()).map((node) => statics.get(node) as StepTask), ...tasks.filter((t) => t.sent)];
+}
+

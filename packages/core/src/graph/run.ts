@@ -5,9 +5,10 @@ import { applyUpdate } from "./channels.js";
 import type { PendingCheckpoint, RunCheckpointer } from "./checkpointer.js";
 import { EventQueue } from "./event-queue.js";
 import { runNode, type NodeOutcome, type TaskEvent } from "./node-runner.js";
-import { nextNodes, orderByGraph } from "./routing.js";
+import { nextStep, orderTasks, stepNodes, type NextStep } from "./routing.js";
 import type { GraphSpec } from "./state-graph.js";
-import { noProgress, nodeRecord, ownValue, type StepProgress } from "./tasks.js";
+import type { Destination } from "./send.js";
+import { noProgress, nodeRecord, ownValue, stepTasks, type StepProgress, type StepTask } from "./tasks.js";
 import type { InterruptInfo, RunResult } from "./types.js";
 
 /**
@@ -27,7 +28,8 @@ export type RunEvent<S> =
 /** Where a run starts: the state, what runs next, and what is pending from an unfinished step. */
 export interface RunStart<S> {
   state: S;
-  next: string[];
+  /** The step to run first: its static nodes and its sends. */
+  plan: NextStep;
   step: number;
   /** What the nodes of the unfinished step did so far (with the resume answers given now merged in). */
   progress: StepProgress<S>;
@@ -109,7 +111,7 @@ async function* runSteps<S extends object>(
   start: RunStart<S>,
   runSignal: AbortSignal,
 ): AsyncGenerator<RunEvent<S>, RunResult<S>> {
-  let { state, next, step, progress } = start;
+  let { state, plan, step, progress } = start;
   // What the base left pending applies to the first step only.
   let baseResumes = start.baseResumes;
   let basePauses = start.basePauses;
@@ -118,12 +120,13 @@ async function* runSteps<S extends object>(
   let marked: ReadonlySet<string> = new Set(start.passedBefore);
   if (start.inputCheckpoint !== undefined) {
     const input = start.inputCheckpoint;
-    const upcoming = input.carried === undefined ? beforePauses(settings, next, passed) : [];
+    const upcoming = input.carried === undefined ? beforePauses(settings, stepNodes(spec, plan), passed) : [];
     yield* record(saver, {
       nodeName: input.nodeName,
       source: input.source,
       state,
-      next,
+      next: stepNodes(spec, plan),
+      plan,
       step,
       pauses: input.carried?.pauses ?? upcoming,
       progress: input.carried?.progress,
@@ -135,18 +138,20 @@ async function* runSteps<S extends object>(
   yield { type: "values", step, state };
   let stepsRun = 0;
   for (;;) {
-    if (next.length === 0) return yield* finish(saver, settings, state, next, []);
-    const paused = beforePauses(settings, next, passed);
+    const nodes = stepNodes(spec, plan);
+    if (nodes.length === 0) return yield* finish(saver, settings, state, nodes, []);
+    const paused = beforePauses(settings, nodes, passed);
     if (paused.length > 0) {
       if (!paused.every((i) => marked.has(i.node))) {
         // The checkpoint the run stands on does not say it paused here (a resume from an edit or from a pause
         // after a node): record one that does — with the pauses already passed, and what an unfinished step left —
         // so that resuming from it continues past all of them.
-        const taken = next.filter((node) => passed.has(node)).map((node) => pause(node, "before"));
+        const taken = nodes.filter((node) => passed.has(node)).map((node) => pause(node, "before"));
         yield* record(saver, {
           nodeName: INTERRUPT_NODE,
           state,
-          next,
+          next: nodes,
+          plan,
           source: "loop",
           step,
           pauses: [...taken, ...paused],
@@ -154,7 +159,7 @@ async function* runSteps<S extends object>(
           completesStep: false,
         });
       }
-      return yield* finish(saver, settings, state, next, paused);
+      return yield* finish(saver, settings, state, nodes, paused);
     }
     passed = new Set();
     if (runSignal.aborted) {
@@ -166,75 +171,86 @@ async function* runSteps<S extends object>(
       throw new GraphRecursionError(settings.recursionLimit, settings.executionId);
     }
     stepsRun++;
-    const ran = next;
-    const outcomes: NodeOutcome<S>[] = yield* runStepLive(spec, settings.executionId, step + 1, state, ran, progress, runSignal);
+    const tasks = orderTasks(spec, stepTasks(plan.next, plan.sends));
+    const outcomes: NodeOutcome<S>[] = yield* runStepLive(spec, settings.executionId, step + 1, state, tasks, progress, runSignal);
     if (runSignal.aborted) throw cancelled(settings, saver, runSignal);
     const done = nodeRecord<Partial<S>>();
-    const gotos = nodeRecord<string[]>();
+    const gotos = nodeRecord<Destination[]>();
     for (const o of outcomes) {
       if (o.kind !== "ok") continue;
-      done[o.node] = o.update;
-      if (o.goto.length > 0) gotos[o.node] = o.goto;
+      done[o.id] = o.update;
+      if (o.goto.length > 0) gotos[o.id] = o.goto;
     }
     const interrupts = outcomes.filter((o): o is Extract<NodeOutcome<S>, { kind: "interrupt" }> => o.kind === "interrupt");
-    const infos = interrupts.map((o): InterruptInfo => ({ node: o.node, when: "inside", value: o.value }));
+    const infos = interrupts.map((o): InterruptInfo => insidePause(o));
     const failed = outcomes.filter((o): o is Extract<NodeOutcome<S>, { kind: "error" }> => o.kind === "error");
     if (failed.length > 0) {
-      yield* keepFailedStep(saver, { state, ran, step, outcomes, done, gotos, infos, failed, progress, baseResumes, basePauses });
+      yield* keepFailedStep(saver, { state, nodes, plan, step, outcomes, done, gotos, infos, failed, progress, baseResumes, basePauses });
       const first = failed[0] as Extract<NodeOutcome<S>, { kind: "error" }>;
-      throw new NodeError(first.node, settings.executionId, first.error, first.attempts);
+      throw new NodeError(first.id, settings.executionId, first.error, first.attempts);
     }
     if (interrupts.length > 0) {
       yield* record(saver, {
         nodeName: INTERRUPT_NODE,
         state,
-        next: ran,
+        next: nodes,
+        plan,
         source: "loop",
         step,
         pauses: infos,
         progress: { writes: done, resumes: progress.resumes, gotos },
         completesStep: false,
       });
-      return yield* finish(saver, settings, state, ran, infos);
+      return yield* finish(saver, settings, state, nodes, infos);
     }
     const updates = nodeRecord<Partial<S>>();
     try {
       // Reducers and routers are user code too: a failure there keeps the progress saved and is typed.
       for (const o of outcomes) {
         if (o.kind !== "ok") continue;
-        updates[o.node] = o.update;
+        updates[o.id] = o.update;
         state = applyUpdate(spec.channels, state, o.update);
       }
-      next = orderByGraph(spec, [...(await nextNodes(spec, ran, state)), ...Object.values(gotos).flat()]);
+      plan = await nextStep(spec, nodes, state, outcomes.flatMap((o) => (o.kind === "ok" ? o.goto : [])));
     } catch (error) {
       await flushQuietly(saver);
-      throw isLgError(error) ? error : new NodeError(ran.join(","), settings.executionId, error);
+      throw isLgError(error) ? error : new NodeError(nodes.join(","), settings.executionId, error);
     }
     step++;
     progress = noProgress();
     baseResumes = nodeRecord();
     basePauses = [];
+    const ranIds = tasks.map((t) => t.id);
+    const upcoming = stepNodes(spec, plan);
     // The pause that follows this checkpoint, if any, is recorded in it: a resume from it continues past the pause.
     // (A pause after the last node still happens: the human sees the final state before the run reports done.)
-    const after = ran.filter((node) => settings.interruptAfter.has(node)).map((node) => pause(node, "after"));
-    const before = after.length > 0 ? [] : beforePauses(settings, next, passed);
+    const after = nodes.filter((node) => settings.interruptAfter.has(node)).map((node) => pause(node, "after"));
+    const before = after.length > 0 ? [] : beforePauses(settings, upcoming, passed);
     const cp = await saver.record({
-      nodeName: ran.join(","),
+      nodeName: nodes.join(","),
       state,
-      next,
+      next: upcoming,
+      plan,
       source: "loop",
       step,
-      extra: stepMetadata(ran, outcomes),
+      extra: stepMetadata(ranIds, outcomes),
       pauses: [...after, ...before],
       completesStep: true,
     });
     marked = new Set(before.map((i) => i.node));
-    yield { type: "step", step, nodes: ran, updates, state };
+    yield { type: "step", step, nodes: ranIds, updates, state };
     if (cp !== undefined) yield { type: "checkpoint", checkpoint: cp };
     yield* retentionEvents(saver);
     yield { type: "values", step, state };
-    if (after.length > 0) return yield* finish(saver, settings, state, next, after);
+    if (after.length > 0) return yield* finish(saver, settings, state, upcoming, after);
   }
+}
+
+/** The pause of a task that called `interrupt()`, labelled when a send started it. */
+function insidePause<S>(o: Extract<NodeOutcome<S>, { kind: "interrupt" }>): InterruptInfo {
+  const info: InterruptInfo = { node: o.node, when: "inside", value: o.value };
+  if (o.id !== o.node) info.task = o.id;
+  return info;
 }
 
 /** A completed step's metadata: the nodes that ran, and the attempts of those a retry policy ran more than once. */
@@ -257,19 +273,21 @@ async function* runStepLive<S extends object>(
   executionId: string,
   step: number,
   state: S,
-  nodes: readonly string[],
+  tasks: readonly StepTask[],
   progress: StepProgress<S>,
   runSignal: AbortSignal,
 ): AsyncGenerator<RunEvent<S>, NodeOutcome<S>[]> {
   const queue = new EventQueue<TaskEvent<S>>();
   const env = { spec, executionId, step, runSignal, emit: (event: TaskEvent<S>) => queue.push(event) };
   const outcomes = Promise.all(
-    orderByGraph(spec, nodes).map((node): Promise<NodeOutcome<S>> | NodeOutcome<S> => {
-      const cached = ownValue(progress.writes, node);
+    tasks.map((task): Promise<NodeOutcome<S>> | NodeOutcome<S> => {
+      const cached = ownValue(progress.writes, task.id);
       if (cached !== undefined) {
-        return { node, kind: "ok", update: cached, goto: ownValue(progress.gotos, node) ?? [], cached: true, attempts: 1 };
+        const goto = ownValue(progress.gotos, task.id) ?? [];
+        return { id: task.id, node: task.node, kind: "ok", update: cached, goto, cached: true, attempts: 1 };
       }
-      return runNode(env, node, state, ownValue(progress.resumes, node) ?? []);
+      const input = task.sent ? (task.input as S) : state;
+      return runNode(env, task, input, ownValue(progress.resumes, task.id) ?? []);
     }),
   ).finally(() => queue.close());
   yield* queue.drain();
@@ -279,11 +297,12 @@ async function* runStepLive<S extends object>(
 /** What a step where some node failed leaves behind. */
 interface FailedStep<S> {
   state: S;
-  ran: string[];
+  nodes: string[];
+  plan: NextStep;
   step: number;
   outcomes: NodeOutcome<S>[];
   done: Record<string, Partial<S>>;
-  gotos: Record<string, string[]>;
+  gotos: Record<string, Destination[]>;
   infos: InterruptInfo[];
   failed: Extract<NodeOutcome<S>, { kind: "error" }>[];
   progress: StepProgress<S>;
@@ -301,20 +320,21 @@ interface FailedStep<S> {
 async function* keepFailedStep<S>(saver: RunCheckpointer<S>, f: FailedStep<S>): AsyncGenerator<RunEvent<S>, void> {
   const fresh = f.outcomes.some((o) => (o.kind === "ok" && !o.cached) || o.kind === "interrupt");
   if (fresh) {
-    const failedNodes = new Set(f.failed.map((o) => o.node));
+    const failedNodes = new Set(f.failed.map((o) => o.id));
     const resumes = nodeRecord<unknown[]>();
     for (const node of Object.keys(f.progress.resumes)) {
       const answers = failedNodes.has(node) ? ownValue(f.baseResumes, node) : f.progress.resumes[node];
       if (answers !== undefined) resumes[node] = answers;
     }
     const failures = nodeRecord<{ error: string; attempts: number }>();
-    for (const o of f.failed) failures[o.node] = { error: messageOf(o.error), attempts: o.attempts };
-    const keptPauses = f.basePauses.filter((p) => p.when === "inside" && failedNodes.has(p.node));
+    for (const o of f.failed) failures[o.id] = { error: messageOf(o.error), attempts: o.attempts };
+    const keptPauses = f.basePauses.filter((p) => p.when === "inside" && failedNodes.has(p.task ?? p.node));
     try {
       yield* record(saver, {
         nodeName: ERROR_NODE,
         state: f.state,
-        next: f.ran,
+        next: f.nodes,
+        plan: f.plan,
         source: "loop",
         step: f.step,
         pauses: [...keptPauses, ...f.infos],

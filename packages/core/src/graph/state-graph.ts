@@ -6,6 +6,8 @@ import { END, START } from "./constants.js";
 import { resolveRetryPolicy, type ResolvedRetryPolicy } from "./retry.js";
 import type { CompileOptions, NodeFunction, NodeOptions, Router } from "./types.js";
 
+const DEFAULT_MAX_FAN_OUT = 1000;
+
 const RESERVED = new Set([START, END, INPUT_NODE, UPDATE_NODE, INTERRUPT_NODE]);
 
 /** A conditional edge: a router and an optional map from its answers to node names. */
@@ -28,6 +30,8 @@ export interface GraphSpec<S> {
   branches: ReadonlyMap<string, readonly ConditionalEdge<S>[]>;
   /** Each node's retry policy and timeout, the graph's defaults applied. */
   nodeOptions: ReadonlyMap<string, ResolvedNodeOptions>;
+  /** Most sends one step may start. */
+  maxFanOut: number;
 }
 
 /** A node's options with the graph's defaults applied. */
@@ -117,6 +121,7 @@ export class StateGraph<S extends object> {
       edges: new Map([...this.edges].map(([k, v]) => [k, [...v]])),
       branches: new Map([...this.branches].map(([k, v]) => [k, [...v]])),
       nodeOptions: this.resolveNodeOptions(options),
+      maxFanOut: options.maxFanOut ?? DEFAULT_MAX_FAN_OUT,
     };
     return new CompiledGraph(spec, options);
   }
@@ -172,6 +177,10 @@ export class StateGraph<S extends object> {
       throw new InvalidGraphError(`recursionLimit must be a positive integer, got ${String(limit)}`);
     }
     checkTimeout("nodeTimeoutMs", options.nodeTimeoutMs);
+    const fanOut = options.maxFanOut;
+    if (fanOut !== undefined && !(Number.isSafeInteger(fanOut) && fanOut >= 1)) {
+      throw new InvalidGraphError(`maxFanOut must be a positive integer, got ${String(fanOut)}`);
+    }
     resolveRetryPolicy(options.retry, "compile");
     validateCheckpointConfig(options);
   }

@@ -8,10 +8,11 @@
  * `metadata.pendingWrites`; they are read from there when `tasks` is absent, so old executions still resume.
  */
 import { createHash } from "node:crypto";
-import type { Checkpoint, PauseRecord, TaskResult, TaskResults } from "../checkpoint.js";
+import type { Checkpoint, PauseRecord, SendRecord, TaskResult, TaskResults } from "../checkpoint.js";
 import { canonicalJson } from "../json-equal.js";
 import { encodeValue } from "../serializer.js";
 import { assertNonEmptyString } from "../validate.js";
+import { send, type Destination } from "./send.js";
 
 /** How many update keys a branch remembers: a retry is recognised while its key is among the newest this many. */
 export const MAX_UPDATE_KEYS = 32;
@@ -22,8 +23,8 @@ export interface StepProgress<S> {
   writes: Record<string, Partial<S>>;
   /** Answers given to each node's `interrupt()` calls, in call order. */
   resumes: Record<string, unknown[]>;
-  /** Nodes a finished node routed to with `Command({ goto })`. */
-  gotos: Record<string, string[]>;
+  /** Where a finished node routed with `Command({ goto })`: node names and sends. */
+  gotos: Record<string, Destination[]>;
 }
 
 /** An empty {@link StepProgress}. */
@@ -79,6 +80,37 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
+/** One task of a step: a node reached by an edge (id = its name) or a send (id = `node#index`). */
+export interface StepTask {
+  /** The task's id: the node name, or the send's label. */
+  id: string;
+  /** The node it runs. */
+  node: string;
+  /** Whether it was started by `send()` (then it runs with `input`, not the state). */
+  sent: boolean;
+  /** The send's input. */
+  input?: unknown;
+}
+
+/** The label of the `index`-th send of a step. */
+export function sendLabel(node: string, index: number): string {
+  return `${node}#${index}`;
+}
+
+/** The tasks of a step: the static nodes, then the sends in order. */
+export function stepTasks(next: readonly string[], sends: readonly SendRecord[]): StepTask[] {
+  const tasks: StepTask[] = next.map((node) => ({ id: node, node, sent: false }));
+  sends.forEach((s, i) => tasks.push({ id: sendLabel(s.node, i), node: s.node, sent: true, input: s.input }));
+  return tasks;
+}
+
+/** The step a checkpoint continues: its static nodes and its sends. */
+export function pendingStepOf(cp: Checkpoint): { next: string[]; sends: SendRecord[] } {
+  const tasks = cp.tasks;
+  if (tasks?.sends === undefined || tasks.sends.length === 0) return { next: [...cp.next], sends: [] };
+  return { next: [...(tasks.next ?? [])], sends: tasks.sends.map((s) => ({ ...s })) };
+}
+
 /** The pauses pending at a checkpoint. */
 export function pausesOf(cp: Checkpoint): PauseRecord[] {
   return taskResultsOf(cp).interrupts;
@@ -95,7 +127,7 @@ export function progressOf<S>(cp: Checkpoint): StepProgress<S> {
   for (const [node, result] of Object.entries(taskResultsOf(cp).nodes)) {
     if (result.writes !== undefined) setOwn(progress.writes, node, result.writes as Partial<S>);
     if (result.resumes !== undefined) setOwn(progress.resumes, node, [...result.resumes]);
-    if (result.goto !== undefined) setOwn(progress.gotos, node, [...result.goto]);
+    if (result.goto !== undefined) setOwn(progress.gotos, node, result.goto.map(fromGotoRecord));
   }
   return progress;
 }
@@ -147,6 +179,8 @@ export interface StepRecord<S> {
   progress?: StepProgress<S>;
   /** Nodes that failed in the step: the error's message and the attempts made. */
   failures?: Record<string, { error: string; attempts: number }>;
+  /** The sends of the step the checkpoint continues, and its static nodes (recorded when there are sends). */
+  plan?: { next: readonly string[]; sends: readonly SendRecord[] };
 }
 
 /**
@@ -168,8 +202,8 @@ export function buildTaskResults<S>(
       if (answers.length > 0) entry(node).resumes = [...answers];
     }
     for (const node of Object.keys(progress.gotos)) {
-      const targets = progress.gotos[node] as string[];
-      if (targets.length > 0 && ownValue(progress.writes, node) !== undefined) entry(node).goto = [...targets];
+      const targets = progress.gotos[node] as Destination[];
+      if (targets.length > 0 && ownValue(progress.writes, node) !== undefined) entry(node).goto = targets.map(toGotoRecord);
     }
   }
   for (const [node, failure] of Object.entries(record.failures ?? {})) {
@@ -178,12 +212,28 @@ export function buildTaskResults<S>(
   }
   const interrupts = [...(record.pauses ?? [])];
   const hasNodes = Object.keys(nodes).length > 0;
-  if (!hasNodes && interrupts.length === 0 && updateKeys.length === 0 && anchorId === undefined) return undefined;
+  const sends = record.plan?.sends ?? [];
+  if (!hasNodes && interrupts.length === 0 && sends.length === 0 && updateKeys.length === 0 && anchorId === undefined) {
+    return undefined;
+  }
   // A plain object (not null-prototype) so stores and comparisons see ordinary data.
   const plainNodes: Record<string, TaskResult> = {};
   for (const node of Object.keys(nodes)) setOwn(plainNodes, node, nodes[node] as TaskResult);
   const tasks: TaskResults = { nodes: plainNodes, interrupts };
+  if (sends.length > 0) {
+    tasks.sends = sends.map((s) => ({ node: s.node, input: s.input }));
+    tasks.next = [...(record.plan?.next ?? [])];
+  }
   if (updateKeys.length > 0) tasks.updateKeys = [...updateKeys];
   if (anchorId !== undefined) tasks.anchorId = anchorId;
   return tasks;
+}
+
+/** How a goto destination is stored: a node name, or `{ node, input }` for a send. */
+function toGotoRecord(destination: Destination): string | SendRecord {
+  return typeof destination === "string" ? destination : { node: destination.node, input: destination.input };
+}
+
+function fromGotoRecord(stored: string | SendRecord): Destination {
+  return typeof stored === "string" ? stored : send(stored.node, stored.input);
 }

@@ -4,6 +4,7 @@ import type { CheckpointStore } from "../store.js";
 import type { Command } from "./command.js";
 import type { NodeContext } from "./interrupt.js";
 import type { RetryPolicy } from "./retry.js";
+import type { Destination } from "./send.js";
 
 /**
  * A node: reads the state and returns the keys it changes (merged through the reducers), or nothing.
@@ -30,7 +31,10 @@ export interface NodeOptions {
 }
 
 /** Picks the next node(s) from the state after a super-step; may return `END`. */
-export type Router<S> = (state: S) => string | string[] | Promise<string | string[]>;
+export type Router<S> = (state: S) => RouterResult | Promise<RouterResult>;
+
+/** What a router returns: a node name, `END`, a `send(node, input)`, or several of them. */
+export type RouterResult = Destination | readonly Destination[];
 
 /** The seed's checkpoint configuration; every field has an effect. */
 export interface CheckpointConfig {
@@ -62,6 +66,8 @@ export interface CompileOptions {
   retry?: RetryPolicy;
   /** Timeout of every node without its own `timeoutMs`, in milliseconds. */
   nodeTimeoutMs?: number;
+  /** Most tasks one step may start with `send()` (default 1,000); more fails the run with `InvalidGraphError`. */
+  maxFanOut?: number;
   /** Maximum super-steps per `invoke` (default 25). */
   recursionLimit?: number;
 }
@@ -116,6 +122,8 @@ export interface TaskStart {
   step: number;
   /** The node. */
   node: string;
+  /** For a task started by `send()`: its label `node#index`. */
+  task?: string;
   /** 1, 2, 3 … under a retry policy. */
   attempt: number;
 }
@@ -128,6 +136,8 @@ export interface TaskFinish<S> {
   step: number;
   /** The node. */
   node: string;
+  /** For a task started by `send()`: its label `node#index`. */
+  task?: string;
   /** 1, 2, 3 … under a retry policy (a failed attempt may be followed by another). */
   attempt: number;
   /** How the attempt ended. */
@@ -146,6 +156,8 @@ export interface CustomValue {
   step: number;
   /** The node that sent it. */
   node: string;
+  /** For a task started by `send()`: its label `node#index`. */
+  task?: string;
   /** What it sent. */
   value: unknown;
 }
