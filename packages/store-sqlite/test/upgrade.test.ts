@@ -1,4 +1,14 @@
-import { CheckpointConflictError, createCheckpointId, type Checkpoint, type TaskResults } from "@lg/core";
+import {
+  CheckpointConflictError,
+  Command,
+  END,
+  START,
+  StateGraph,
+  createCheckpointId,
+  interrupt,
+  type Checkpoint,
+  type TaskResults,
+} from "@lg/core";
 import Database from "better-sqlite3";
 import { SqliteCheckpointStore } from "@lg/store-sqlite";
 import { MIGRATIONS } from "../src/migrations.js";
@@ -111,6 +121,30 @@ describe("opening a file written by release 0.1.0 (schema version 1)", () => {
     await expect(upgraded.save(paused)).resolves.toBeUndefined();
     await expect(upgraded.save({ ...paused, tasks: taskResults() })).rejects.toBeInstanceOf(CheckpointConflictError);
     expect(await upgraded.load(paused.id)).toEqual(paused);
+  });
+
+  it("resumes the execution paused under 0.1.0: the finished node's writes are kept, the paused one gets the answer", async () => {
+    type S = { topic: string; drafts: string[]; due?: Date; approved?: string };
+    let draftRuns = 0;
+    const app = new StateGraph<S>({ channels: {} })
+      .addNode("plan", () => ({}))
+      .addNode("draft", () => {
+        draftRuns++;
+        return { drafts: ["rewritten"] };
+      })
+      .addNode("review", () => ({ approved: interrupt<string>("Publish?") }))
+      .addEdge(START, "plan")
+      .addEdge("plan", "draft")
+      .addEdge("plan", "review")
+      .addEdge("draft", END)
+      .addEdge("review", END)
+      .compile({ checkpoint: { store: open() } });
+    const paused = legacy[2] as Checkpoint;
+    const done = await app.invoke(new Command({ resume: "yes" }), { executionId: paused.executionId });
+    expect(done.status).toBe("done");
+    expect(done.state).toEqual({ ...(paused.state as S), drafts: ["v1"], approved: "yes" });
+    expect(draftRuns).toBe(0);
+    expect(await store?.load(paused.id)).toEqual(paused);
   });
 
   it("opens the upgraded file again without applying anything twice", async () => {
