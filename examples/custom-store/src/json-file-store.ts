@@ -69,7 +69,7 @@ function isMissing(error: unknown): boolean {
  */
 export class JsonFileCheckpointStore implements CheckpointStore {
   /** Data survives restarts; one process per directory; prune falls back to core's list + delete. */
-  readonly capabilities: StoreCapabilities = { persistent: true, multiProcess: false, ttl: false, nativePrune: false };
+  readonly capabilities: StoreCapabilities = { persistent: true, multiProcess: false, ttl: false, nativePrune: false, taskResults: true };
 
   private readonly queues = new Map<string, Promise<unknown>>();
   private closed = false;

@@ -199,4 +199,9 @@ export interface StoreCapabilities {
   persistent?: boolean;
   /** Several processes or instances may share the data safely. */
   multiProcess?: boolean;
+  /**
+   * The store keeps `Checkpoint.tasks` itself (a column or field of its own). Without it the runtime stores task
+   * results inside the metadata (key `tasks`), so a store written before task results existed keeps working.
+   */
+  taskResults?: boolean;
 }

@@ -86,6 +86,20 @@ describe("task results", () => {
     expect((await store.list("z")).map((cp) => cp.nodeName)).toEqual(["__input__"]);
   });
 
+  it("a store without the taskResults capability gets them inside the metadata, and nothing of the step is lost", async () => {
+    const store = new MapStore({ taskResults: false });
+    const calls: Record<string, number> = {};
+    const app = fanOut(store, calls, { left: 1 });
+    await expect(app.invoke({}, { executionId: "older" })).rejects.toMatchObject({ code: "LG_NODE_FAILED" });
+    const stored = await store.latest("older");
+    expect(stored?.tasks).toBeUndefined();
+    expect((stored?.metadata.tasks as { interrupts: unknown[] }).interrupts).toEqual([{ node: "ask", when: "inside", value: "which plan?" }]);
+    expect((await app.getState("older"))?.tasks?.nodes.mail).toEqual({ writes: { log: ["mail"] } });
+    const done = await app.invoke(new Command({ resume: "pro" }), { executionId: "older" });
+    expect(done.state.log).toEqual(["start", "mail", "ask", "charge"]);
+    expect(calls).toEqual({ mail: 1, ask: 2, charge: 2 });
+  });
+
   it("resumes a pause written by the previous release (task results kept in metadata)", async () => {
     const store = new MapStore();
     const calls: Record<string, number> = {};

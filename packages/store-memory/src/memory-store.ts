@@ -30,6 +30,7 @@ const STORE_NAME = "MemoryCheckpointStore";
 const DEFAULT_EXECUTION_PAGE_SIZE = 100;
 
 const CAPABILITIES: StoreCapabilities = Object.freeze({
+  taskResults: true,
   nativePrune: true,
   persistent: false,
   multiProcess: false,

@@ -24,7 +24,7 @@ describe("prune", () => {
   });
 
   it("declares native prune", () => {
-    expect(store.capabilities).toEqual({ nativePrune: true, persistent: false, multiProcess: false, ttl: false });
+    expect(store.capabilities).toEqual({ nativePrune: true, persistent: false, multiProcess: false, ttl: false, taskResults: true });
     expect(typeof store.prune).toBe("function");
   });
 

@@ -75,7 +75,7 @@ function createClient(options: PostgresOptions, resolved: ResolvedPostgresOption
  */
 export class PostgresCheckpointStore implements CheckpointStore {
   /** Prune runs as one DELETE; data is durable and may be shared by any number of processes. */
-  readonly capabilities: StoreCapabilities = { nativePrune: true, persistent: true, multiProcess: true, ttl: false };
+  readonly capabilities: StoreCapabilities = { nativePrune: true, persistent: true, multiProcess: true, ttl: false, taskResults: true };
 
   /** The postgres.js client the store uses: the injected `sql`, or the pool it created. For your own queries. */
   readonly sql: PostgresClient;

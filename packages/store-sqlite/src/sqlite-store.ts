@@ -144,7 +144,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
       throw toStoreError(error, this.errorContext);
     }
     const persistent = !this.db.memory;
-    this.capabilities = Object.freeze({ nativePrune: true, persistent, multiProcess: persistent, ttl: false });
+    this.capabilities = Object.freeze({ nativePrune: true, persistent, multiProcess: persistent, ttl: false, taskResults: true });
   }
 
   /** {@inheritDoc CheckpointStore.save} */

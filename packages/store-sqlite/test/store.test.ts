@@ -171,7 +171,7 @@ describe("SqliteCheckpointStore on a file", () => {
     await store.close();
     store = new SqliteCheckpointStore({ path: temp.file() });
     expect(await store.load(cp.id)).toEqual(cp);
-    expect(store.capabilities).toEqual({ nativePrune: true, persistent: true, multiProcess: true, ttl: false });
+    expect(store.capabilities).toEqual({ nativePrune: true, persistent: true, multiProcess: true, ttl: false, taskResults: true });
   });
 
   it("rejects (never throws synchronously) on bad input", async () => {
@@ -228,7 +228,7 @@ describe("SqliteCheckpointStore in memory and on an injected connection", () => 
       await memory.save(cp);
       expect(await memory.latest(cp.executionId)).toEqual(cp);
       await memory.ping();
-      expect(memory.capabilities).toEqual({ nativePrune: true, persistent: false, multiProcess: false, ttl: false });
+      expect(memory.capabilities).toEqual({ nativePrune: true, persistent: false, multiProcess: false, ttl: false, taskResults: true });
       expect(memory.tuning.journalMode).toBe("memory");
     } finally {
       await memory.close();

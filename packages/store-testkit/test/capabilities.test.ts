@@ -56,12 +56,12 @@ describe("capabilities", () => {
     });
     const guard = byTitle(results, "the store's declared capabilities are the ones the spec runs with");
     expect(guard.status).toBe("failed");
-    expect(guard.error?.message).toContain("pass capabilities: { nativePrune: true, persistent: true, multiProcess: true }");
+    expect(guard.error?.message).toContain("pass capabilities: { nativePrune: true, taskResults: true, persistent: true, multiProcess: true }");
     const passing = await runLifecycleAndConcurrency({
       name: "async, declared",
       createStore: async () => new MapStore({ rows: new Map() }),
       openSameLocation: (store) => new MapStore({ rows: store.rows }),
-      capabilities: { nativePrune: true, persistent: true, multiProcess: true },
+      capabilities: { nativePrune: true, taskResults: true, persistent: true, multiProcess: true },
     });
     expect(byTitle(passing, "the store's declared capabilities").status).toBe("passed");
     expect(byTitle(passing, "two store instances racing").status).toBe("passed");
@@ -143,7 +143,7 @@ describe("capabilities", () => {
         created++;
         return new MapStore();
       },
-      capabilities: { ttl: false, nativePrune: false, persistent: false, multiProcess: false },
+      capabilities: { ttl: false, nativePrune: false, persistent: false, multiProcess: false, taskResults: true },
       runner: collecting.runner,
     });
     expect(created).toBe(0);

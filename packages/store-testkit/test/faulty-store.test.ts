@@ -125,7 +125,7 @@ describe("faultyStore", () => {
   it("passes capabilities and prune through when the inner store has them", async () => {
     const inner = new MapStore();
     const store = faultyStore(inner, {});
-    expect(store.capabilities).toEqual({ nativePrune: true });
+    expect(store.capabilities).toEqual({ nativePrune: true, taskResults: true });
     expect(typeof store.prune).toBe("function");
     const cps = chain(3);
     for (const cp of cps) await store.save(cp);

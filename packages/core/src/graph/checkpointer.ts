@@ -3,7 +3,7 @@ import { CheckpointSaveError, InvalidArgumentError, isLgError, RetentionError } 
 import { createCheckpointId } from "../ids.js";
 import type { CheckpointStore } from "../store.js";
 import { pruneCheckpoints } from "../store-helpers.js";
-import { anchorOf, buildTaskResults, hasPause, updateKeysOf, withUpdateKey, type StepRecord } from "./tasks.js";
+import { anchorOf, buildTaskResults, forStore, hasPause, updateKeysOf, withUpdateKey, type StepRecord } from "./tasks.js";
 import type { CheckpointConfig } from "./types.js";
 
 /** A checkpoint the run wants written, before it has an id and a version. */
@@ -158,7 +158,7 @@ export class RunCheckpointer<S> {
     const store = this.config?.store;
     if (store === undefined) throw new InvalidArgumentError("saving a checkpoint needs compile({ checkpoint: { store } })");
     try {
-      await store.save(cp as Checkpoint);
+      await store.save(forStore(cp as Checkpoint, store));
     } catch (error) {
       // These say what is wrong with the checkpoint itself (a retry would fail the same way): pass them on as they
       // are, recognised by code so that a store built against another copy of @lg/core is understood too.

@@ -6,7 +6,7 @@ import type { Checkpoint } from "../checkpoint.js";
 import { InvalidArgumentError, isLgError, NodeError } from "../errors.js";
 
 /** Metadata keys the runtime writes itself; `InvokeOptions.metadata` may not use them. */
-const RESERVED_METADATA = ["source", "step", "execution_id", "interrupts", "resumes", "pendingWrites", "nodes", "asNode", "attempts"];
+const RESERVED_METADATA = ["source", "step", "execution_id", "interrupts", "resumes", "pendingWrites", "nodes", "asNode", "attempts", "tasks"];
 
 /**
  * Pairs a resume value with the interrupted nodes: with one pending interrupt the value is its answer; with

@@ -1,5 +1,5 @@
 import type { Checkpoint } from "../checkpoint.js";
-import { pausesOf } from "./tasks.js";
+import { pausesOf, storedTaskResults } from "./tasks.js";
 import type { StateSnapshot } from "./types.js";
 
 /** Presents a stored checkpoint as a {@link StateSnapshot}. */
@@ -17,6 +17,7 @@ export function toSnapshot<S>(cp: Checkpoint): StateSnapshot<S> {
     interrupts,
   };
   if (cp.parentId !== undefined) snapshot.parentId = cp.parentId;
-  if (cp.tasks !== undefined) snapshot.tasks = cp.tasks;
+  const tasks = storedTaskResults(cp);
+  if (tasks !== undefined) snapshot.tasks = tasks;
   return snapshot;
 }

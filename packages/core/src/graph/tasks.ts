@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import type { Checkpoint, PauseRecord, SendRecord, TaskResult, TaskResults } from "../checkpoint.js";
 import { canonicalJson } from "../json-equal.js";
 import { encodeValue } from "../serializer.js";
+import type { CheckpointStore } from "../store.js";
 import { assertNonEmptyString } from "../validate.js";
 import { send, type Destination } from "./send.js";
 
@@ -47,10 +48,32 @@ function setOwn<V>(record: Record<string, V>, key: string, value: V): void {
   Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-/** The task results of a checkpoint: its `tasks` field, or those an older release kept in metadata. */
-export function taskResultsOf(cp: Checkpoint): TaskResults {
+/** The metadata key that holds task results in a store without the `taskResults` capability. */
+export const TASKS_METADATA_KEY = "tasks";
+
+/**
+ * The task results a checkpoint was written with: its `tasks` field, or the metadata key a store without the
+ * `taskResults` capability keeps them in. `undefined` when it has none.
+ */
+export function storedTaskResults(cp: Checkpoint): TaskResults | undefined {
   if (cp.tasks !== undefined) return cp.tasks;
-  return legacyTaskResults(cp.metadata as LegacyMetadata);
+  const inMetadata = cp.metadata[TASKS_METADATA_KEY] as TaskResults | undefined;
+  return isRecord(inMetadata) && isRecord(inMetadata.nodes) && Array.isArray(inMetadata.interrupts) ? inMetadata : undefined;
+}
+
+/** The task results of a checkpoint: as stored, or as an older release kept them in metadata keys of their own. */
+export function taskResultsOf(cp: Checkpoint): TaskResults {
+  return storedTaskResults(cp) ?? legacyTaskResults(cp.metadata as LegacyMetadata);
+}
+
+/**
+ * The checkpoint as `store` is handed it: unchanged for a store that keeps task results itself; otherwise with them
+ * moved into the metadata, which every store round-trips losslessly, so nothing of a step is lost on an older store.
+ */
+export function forStore(cp: Checkpoint, store: CheckpointStore): Checkpoint {
+  if (cp.tasks === undefined || store.capabilities?.taskResults === true) return cp;
+  const { tasks, ...rest } = cp;
+  return { ...rest, metadata: { ...cp.metadata, [TASKS_METADATA_KEY]: tasks } };
 }
 
 interface LegacyMetadata {
@@ -106,7 +129,7 @@ export function stepTasks(next: readonly string[], sends: readonly SendRecord[])
 
 /** The step a checkpoint continues: its static nodes and its sends. */
 export function pendingStepOf(cp: Checkpoint): { next: string[]; sends: SendRecord[] } {
-  const tasks = cp.tasks;
+  const tasks = storedTaskResults(cp);
   if (tasks?.sends === undefined || tasks.sends.length === 0) return { next: [...cp.next], sends: [] };
   return { next: [...(tasks.next ?? [])], sends: tasks.sends.map((s) => ({ ...s })) };
 }
@@ -140,12 +163,13 @@ export function stepUnderWay(cp: Checkpoint): boolean {
 
 /** The update keys remembered on a checkpoint's branch, oldest first. */
 export function updateKeysOf(cp: Checkpoint | undefined): string[] {
-  return cp?.tasks?.updateKeys === undefined ? [] : [...cp.tasks.updateKeys];
+  const keys = cp === undefined ? undefined : storedTaskResults(cp)?.updateKeys;
+  return keys === undefined ? [] : [...keys];
 }
 
 /** The checkpoint where the chain of updates, pauses and partial steps that `cp` belongs to began. */
 export function anchorOf(cp: Checkpoint): string {
-  return cp.tasks?.anchorId ?? cp.id;
+  return storedTaskResults(cp)?.anchorId ?? cp.id;
 }
 
 /** Appends `key`, keeping the newest {@link MAX_UPDATE_KEYS}. */

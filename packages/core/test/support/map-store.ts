@@ -10,6 +10,7 @@ import {
   type ExecutionPage,
   type ListOptions,
   type PruneOptions,
+  type StoreCapabilities,
   type StoreStats,
 } from "../../src/index.js";
 
@@ -20,6 +21,8 @@ import {
  * makes the Nth save land and then reject (an answer lost on the way back), `failPrune` makes every prune reject.
  */
 export class MapStore implements CheckpointStore {
+  /** Keeps task results natively unless a test builds it with `{ taskResults: false }` (a store of an older release). */
+  readonly capabilities: StoreCapabilities;
   readonly rows = new Map<string, EncodedCheckpoint>();
   readonly calls: string[] = [];
   saveDelayMs = 0;
@@ -27,6 +30,10 @@ export class MapStore implements CheckpointStore {
   loseAnswerAt: number | undefined;
   failPrune = false;
   private saves = 0;
+
+  constructor(options: { taskResults?: boolean } = {}) {
+    this.capabilities = { taskResults: options.taskResults ?? true };
+  }
 
   async save(cp: Checkpoint): Promise<void> {
     this.calls.push("save");

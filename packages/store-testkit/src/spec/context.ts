@@ -13,6 +13,7 @@ const ALL_CAPABILITIES: Record<CapabilityName, true> = {
   nativePrune: true,
   persistent: true,
   multiProcess: true,
+  taskResults: true,
 };
 
 function declaresAll(capabilities: StoreCapabilities | undefined): boolean {
