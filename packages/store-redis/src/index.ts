@@ -15,4 +15,5 @@ export {
   validatePrefix,
 } from "./options.js";
 export type { RedisOptions, RedisClientLike, RedisClusterLike } from "./options.js";
+export type { RedisStoreStats } from "./paged-calls.js";
 export { RedisKeys, hashTagOf, FIELD } from "./keys.js";

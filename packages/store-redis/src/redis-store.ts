@@ -17,34 +17,19 @@ import {
   type ListOptions,
   type PruneOptions,
   type StoreCapabilities,
-  type StoreStats,
 } from "@lg/core";
 import { RedisConnection } from "./connection.js";
 import { FIELD, RedisKeys } from "./keys.js";
 import { LatestReader } from "./latest-reader.js";
 import { resolveRedisOptions, type RedisOptions } from "./options.js";
-import { arrayReply, executionSummaries, integerReply, stringAt } from "./replies.js";
+import { PagedCalls, type RedisStoreStats } from "./paged-calls.js";
+import { integerReply } from "./replies.js";
 import { ScriptRunner } from "./script-runner.js";
-import {
-  CLEAR,
-  DELETE,
-  EXECUTIONS_PAGE,
-  LIST,
-  LOAD_AND_REFRESH,
-  PRUNE,
-  REPAIR_BUDGET,
-  REPAIR_BUDGET_SPENT,
-  SAVE,
-  STATS_PAGE,
-  SaveResult,
-  type LuaScript,
-} from "./scripts.js";
+import { DELETE, LOAD_AND_REFRESH, SAVE, SaveResult } from "./scripts.js";
 
 const STORE_NAME = "RedisCheckpointStore";
 /** Executions per `listExecutions` page when no limit is given. */
 const DEFAULT_EXECUTIONS_PAGE = 100;
-/** Executions counted per `stats` script call. */
-const STATS_PAGE_SIZE = 200;
 // A save whose id holder is deleted between the save script and the comparing read is tried again this often.
 const SAVE_ATTEMPTS = 3;
 
@@ -63,13 +48,10 @@ function assertFitsInKey(name: string, value: string): void {
   }
 }
 
-function isRepairBudgetSpent(reply: unknown): boolean {
-  return reply === REPAIR_BUDGET_SPENT || (Array.isArray(reply) && reply.length === 1 && reply[0] === REPAIR_BUDGET_SPENT);
-}
-
 /**
- * A {@link CheckpointStore} on Redis (node-redis 5). Every multi-key change is one Lua script, so it is atomic;
- * `latest` and `load` are one round trip; nothing uses `KEYS` or `SCAN`. Checkpoints can expire (`ttl`), and
+ * A {@link CheckpointStore} on Redis (node-redis 5). Every multi-key change is done by Lua scripts, each atomic and
+ * each doing bounded work on the server (operations that walk a long history take several calls); `latest` and
+ * `load` are one round trip; nothing uses `KEYS` or `SCAN`; every call has a time bound. Checkpoints can expire (`ttl`), and
  * the seed's key names are kept (see the README for the layout, TTL rules and Redis Cluster use).
  *
  * ```ts
@@ -83,6 +65,7 @@ export class RedisCheckpointStore implements CheckpointStore {
     nativePrune: true,
     persistent: true,
     multiProcess: true,
+    taskResults: true,
   });
   /** The key names this store reads and writes. */
   readonly keys: RedisKeys;
@@ -94,6 +77,7 @@ export class RedisCheckpointStore implements CheckpointStore {
   private readonly connection: RedisConnection;
   private readonly scripts: ScriptRunner;
   private readonly latestReader: LatestReader;
+  private readonly paged: PagedCalls;
   /** The ttl reads pass to the scripts: `ttl` with `refreshOnRead`, else 0 (no refresh). */
   private readonly readRefreshTtl: string;
   private closed = false;
@@ -111,6 +95,7 @@ export class RedisCheckpointStore implements CheckpointStore {
     this.connection = new RedisConnection(resolved);
     this.scripts = new ScriptRunner(this.connection);
     this.latestReader = new LatestReader(this.connection, this.scripts, this.keys, this.readRefreshTtl);
+    this.paged = new PagedCalls(this.scripts, this.keys, this.readRefreshTtl, resolved.ttl > 0);
   }
 
   /** Creates a store and checks the connection with `PING`; rejects with `StoreUnavailableError` if it fails. */
@@ -191,33 +176,23 @@ export class RedisCheckpointStore implements CheckpointStore {
     return stored === undefined ? undefined : this.decode(stored.id, stored.text);
   }
 
-  /** Lists an execution's checkpoints by version from its sorted-set index, in one script call. */
+  /**
+   * Lists an execution's checkpoints by version from its sorted-set index: one script call per
+   * `LIST_PAGE_SIZE` (200) checkpoints, each reading from where the previous one stopped.
+   */
   async list(executionId: string, options: ListOptions = {}): Promise<Checkpoint[]> {
     this.assertOpen();
     assertNonEmptyString("executionId", executionId);
     validateListOptions(options);
     if (!fitsInKey(executionId)) return [];
     const { afterVersion, beforeVersion, limit, order = "asc" } = options;
-    const reply = await this.runRepairing(
-      LIST,
-      [this.keys.executionIndex(executionId)],
-      [
-        this.prefix,
-        executionId,
-        afterVersion === undefined ? "-inf" : `(${afterVersion}`,
-        beforeVersion === undefined ? "+inf" : `(${beforeVersion}`,
-        order,
-        String(limit ?? 0),
-        this.readRefreshTtl,
-        REPAIR_BUDGET,
-      ],
-    );
-    const items = arrayReply(LIST.name, reply);
-    const checkpoints: Checkpoint[] = [];
-    for (let i = 1; i + 1 < items.length; i += 2) {
-      checkpoints.push(this.decode(stringAt(LIST.name, items, i), stringAt(LIST.name, items, i + 1)));
-    }
-    return checkpoints;
+    const stored = await this.paged.list(executionId, {
+      low: afterVersion === undefined ? "-inf" : `(${afterVersion}`,
+      high: beforeVersion === undefined ? "+inf" : `(${beforeVersion}`,
+      order,
+      limit,
+    });
+    return stored.map(({ id, text }) => this.decode(id, text));
   }
 
   /** Deletes one checkpoint and its index entry atomically; no error when it does not exist. */
@@ -228,16 +203,15 @@ export class RedisCheckpointStore implements CheckpointStore {
     await this.scripts.run(DELETE, [this.keys.checkpoint(id), this.keys.executions()], [this.prefix, id]);
   }
 
-  /** Deletes every checkpoint of one execution and its indexes in one atomic script. */
+  /**
+   * Deletes every checkpoint of one execution and its indexes: one atomic script call per 200 checkpoints (see
+   * `PagedCalls.clear`), so a long history never stalls the server.
+   */
   async clear(executionId: string): Promise<void> {
     this.assertOpen();
     assertNonEmptyString("executionId", executionId);
     if (!fitsInKey(executionId)) return;
-    await this.scripts.run(
-      CLEAR,
-      [this.keys.executionIndex(executionId), this.keys.executions()],
-      [this.prefix, executionId],
-    );
+    await this.paged.clear(executionId);
   }
 
   /**
@@ -247,39 +221,29 @@ export class RedisCheckpointStore implements CheckpointStore {
   async listExecutions(options: ListExecutionsOptions = {}): Promise<ExecutionPage> {
     this.assertOpen();
     validateListExecutionsOptions(options);
-    const limit = options.limit ?? DEFAULT_EXECUTIONS_PAGE;
-    const reply = await this.runRepairing(
-      EXECUTIONS_PAGE,
-      [this.keys.executions()],
-      [this.prefix, options.cursor === undefined ? "-" : `(${options.cursor}`, String(limit), REPAIR_BUDGET],
-    );
-    const items = arrayReply(EXECUTIONS_PAGE.name, reply);
-    const executions = executionSummaries(items);
+    const { executions, more } = await this.paged.executions(options.cursor, options.limit ?? DEFAULT_EXECUTIONS_PAGE);
     const page: ExecutionPage = { executions };
     const last = executions[executions.length - 1];
-    if (items[0] === 1 && last !== undefined) page.nextCursor = last.executionId;
+    if (more && last !== undefined) page.nextCursor = last.executionId;
     return page;
   }
 
   /**
-   * Deletes old checkpoints of one execution in one atomic script, by the rules of `selectPruneVictims` in core:
-   * the newest and `protect`ed ids stay; a checkpoint goes only when outside the newest `keepLast` and older than
-   * `olderThan` (each rule when given). Returns how many were deleted.
+   * Deletes old checkpoints of one execution by the rules of `selectPruneVictims` in core: the newest and
+   * `protect`ed ids stay; a checkpoint goes only when outside the newest `keepLast` and older than `olderThan` (each
+   * rule when given). Walks the index newest first, 200 members per atomic script call, so pruning a long history
+   * never stalls the server. Returns how many were deleted.
    */
   async prune(executionId: string, options: PruneOptions): Promise<number> {
     this.assertOpen();
     assertNonEmptyString("executionId", executionId);
     validatePruneOptions(options);
     if (!fitsInKey(executionId)) return 0;
-    const keep = Math.max(1, options.keepLast ?? 1);
-    const cutoff = options.olderThan === undefined ? "" : String(options.olderThan.getTime());
-    const protect = (options.protect ?? []).filter((id): id is string => typeof id === "string");
-    const reply = await this.scripts.run(
-      PRUNE,
-      [this.keys.executionIndex(executionId), this.keys.executions()],
-      [this.prefix, executionId, String(keep), cutoff, ...protect],
-    );
-    return integerReply(PRUNE.name, reply);
+    return this.paged.prune(executionId, {
+      keep: Math.max(1, options.keepLast ?? 1),
+      cutoff: options.olderThan === undefined ? "" : String(options.olderThan.getTime()),
+      protect: (options.protect ?? []).filter((id): id is string => typeof id === "string"),
+    });
   }
 
   /** Resolves when Redis answers `PING`; rejects with `StoreUnavailableError` otherwise. */
@@ -289,26 +253,14 @@ export class RedisCheckpointStore implements CheckpointStore {
   }
 
   /**
-   * Counts checkpoints and executions by walking the executions index a page at a time (`ZCARD` per execution):
-   * O(executions), meant for monitoring rather than hot paths. With `ttl`, each member is checked and expired ones
-   * are dropped first, so the counts are exact. `bytes` is not reported (it would need `MEMORY USAGE` per key).
+   * Counts checkpoints and executions from the index sizes (`ZCARD` per execution, 1,000 executions per script
+   * call): O(executions), never a walk over checkpoints. Without `ttl` the counts are exact; with `ttl` they may
+   * include checkpoints that expired and were not yet removed from their index, and `estimated` is true. `bytes` is
+   * not reported (it would need `MEMORY USAGE` per key).
    */
-  async stats(): Promise<StoreStats> {
+  async stats(): Promise<RedisStoreStats> {
     this.assertOpen();
-    let low = "-";
-    let checkpoints = 0;
-    let executions = 0;
-    const verify = this.ttl > 0 ? "1" : "0";
-    do {
-      const reply = arrayReply(
-        STATS_PAGE.name,
-        await this.scripts.run(STATS_PAGE, [this.keys.executions()], [this.prefix, low, String(STATS_PAGE_SIZE), verify]),
-      );
-      checkpoints += integerReply(STATS_PAGE.name, reply[0]);
-      executions += integerReply(STATS_PAGE.name, reply[1]);
-      low = stringAt(STATS_PAGE.name, reply, 2);
-    } while (low !== "");
-    return { checkpoints, executions };
+    return this.paged.stats();
   }
 
   /** Closes the store's own connection (an injected client stays open). Further calls reject; twice is harmless. */
@@ -320,14 +272,6 @@ export class RedisCheckpointStore implements CheckpointStore {
 
   private assertOpen(): void {
     if (this.closed) throw new StoreClosedError(STORE_NAME);
-  }
-
-  /** Runs a read script again while it reports that it stopped to keep its repair work short. */
-  private async runRepairing(script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
-    for (;;) {
-      const reply = await this.scripts.run(script, keys, args);
-      if (!isRepairBudgetSpent(reply)) return reply;
-    }
   }
 
   private decode(id: string, text: string): Checkpoint {

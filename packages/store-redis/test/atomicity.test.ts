@@ -1,7 +1,7 @@
 import { CheckpointConflictError } from "@lg/core";
 import { createTestCheckpoint, uniqueId } from "@lg/store-testkit";
 import type { RedisCheckpointStore } from "@lg/store-redis";
-import { openNamespace, pairs, type Namespace } from "./helpers.js";
+import { expectConsistent, openNamespace, type Namespace } from "./helpers.js";
 
 let ns: Namespace;
 beforeEach(async () => {
@@ -10,36 +10,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await ns.cleanup();
 });
-
-/**
- * Checks the store's invariants on what Redis really holds (bounded SCAN of the test prefix): every checkpoint hash
- * is in its execution's index with its version as score, every index member has its hash, every non-empty index is
- * in the executions index and every listed execution has an index.
- */
-async function expectConsistent(store: RedisCheckpointStore): Promise<{ checkpoints: number }> {
-  const keys = await ns.db.keys();
-  const dataKeys = keys.filter((key) => key.startsWith(store.keys.checkpoint("")));
-  const indexKeys = keys.filter((key) => key.startsWith(store.keys.executionIndex("").slice(0, -":checkpoints".length)));
-  const problems: string[] = [];
-  for (const key of dataKeys) {
-    const id = key.slice(store.keys.checkpoint("").length);
-    const [executionId, data] = (await ns.command("HMGET", key, "executionId", "data")) as [string, string];
-    const version = (JSON.parse(data) as { version: number }).version;
-    const score = await ns.command("ZSCORE", store.keys.executionIndex(executionId), id);
-    if (score !== String(version)) problems.push(`orphan data key ${key} (index score ${String(score)})`);
-  }
-  const listed = new Set(await ns.command("ZRANGE", store.keys.executions(), 0, -1) as string[]);
-  for (const indexKey of indexKeys) {
-    const executionId = indexKey.slice(store.keys.executionIndex("").length - ":checkpoints".length, -":checkpoints".length);
-    if (!listed.delete(executionId)) problems.push(`index ${indexKey} missing from the executions index`);
-    for (const [id] of pairs(await ns.command("ZRANGE", indexKey, 0, -1, "WITHSCORES"))) {
-      if ((await ns.command("EXISTS", store.keys.checkpoint(id))) !== 1) problems.push(`dangling member ${id} of ${indexKey}`);
-    }
-  }
-  for (const executionId of listed) problems.push(`executions index lists ${executionId} without an index`);
-  expect(problems).toEqual([]);
-  return { checkpoints: dataKeys.length };
-}
 
 describe("atomicity", () => {
   it("clear racing with saves on two connections never orphans a key", async () => {
@@ -56,7 +26,7 @@ describe("atomicity", () => {
     const results = await Promise.all(operations);
     // a save after a clear may reuse a version freed by it, so only conflicts are allowed to fail
     for (const result of results) if (result instanceof Error) expect(result).toBeInstanceOf(CheckpointConflictError);
-    const { checkpoints } = await expectConsistent(writer);
+    const { checkpoints } = await expectConsistent(ns, writer);
     const survivors = (await writer.list(executionIds[0] as string)).length + (await writer.list(executionIds[1] as string)).length;
     expect(survivors).toBe(checkpoints);
     expect((await writer.stats()).checkpoints).toBe(checkpoints);
@@ -73,7 +43,7 @@ describe("atomicity", () => {
       if (i % 9 === 8) work.push(c.prune(executionId, { keepLast: 3 }));
     });
     await Promise.all(work);
-    await expectConsistent(a);
+    await expectConsistent(ns, a);
     const versions = (await a.list(executionId)).map((cp) => cp.version);
     expect(versions).toEqual([...versions].sort((x, y) => x - y));
     expect(versions.at(-1)).toBe(40);
@@ -89,7 +59,7 @@ describe("atomicity", () => {
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(CheckpointConflictError);
     expect(await ns.command("ZCARD", stores[0]?.keys.executionIndex(executionId) as string)).toBe(1);
-    const { checkpoints } = await expectConsistent(stores[0] as RedisCheckpointStore);
+    const { checkpoints } = await expectConsistent(ns, stores[0] as RedisCheckpointStore);
     expect(checkpoints).toBe(1);
   });
 });

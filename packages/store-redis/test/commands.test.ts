@@ -138,7 +138,7 @@ describe("commands sent", () => {
         pages++;
       } while (cursor !== undefined);
       expect(pages).toBe(3);
-      expect(await store.stats()).toEqual({ checkpoints: 7, executions: 7 });
+      expect(await store.stats()).toEqual({ checkpoints: 7, executions: 7, estimated: false });
     });
     expect(calls.evalsha).toBe(3 + 1);
     expect(calls.keys).toBeUndefined();

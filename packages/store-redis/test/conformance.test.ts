@@ -53,7 +53,7 @@ runCheckpointStoreSpec<RedisCheckpointStore>({
     await store.close();
     await dropKeys(store.prefix);
   },
-  capabilities: { ttl: true, nativePrune: true, persistent: true, multiProcess: true },
+  capabilities: { ttl: true, nativePrune: true, persistent: true, multiProcess: true, taskResults: true },
   raw: rawAccess,
   openSameLocation: async (store) => new RedisCheckpointStore({ url: (await db()).url, prefix: store.prefix }),
   // Long enough that a save followed by a read is never slower than the expiry on a loaded machine.

@@ -1,10 +1,11 @@
 import { StoreClosedError, StoreUnavailableError } from "@lg/core";
-import { createTestCheckpoint, uniqueId } from "@lg/store-testkit";
+import { createCheckpointChain, createTestCheckpoint, uniqueId } from "@lg/store-testkit";
 import { RedisCheckpointStore } from "@lg/store-redis";
 import { createClient } from "redis";
 import { openNamespace, type Namespace } from "./helpers.js";
 import { freePort, PrivateRedis } from "./private-redis.js";
-import { LIST, SAVE } from "../src/scripts.js";
+import { LIST } from "../src/paged-scripts.js";
+import { SAVE } from "../src/scripts.js";
 
 async function expectUnavailable(promise: Promise<unknown>): Promise<StoreUnavailableError> {
   const error = await promise.then(
@@ -132,17 +133,17 @@ describe("close during work", () => {
     const prefix = `${uniqueId("lg-close")}:`;
     const url = process.env.LG_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
     const store = new RedisCheckpointStore({ url, prefix });
-    const executions = Array.from({ length: 450 }, (_, i) => `e${i}`);
+    const chain = createCheckpointChain(uniqueId("close"), 1200);
     try {
-      // more executions than one stats page (200), so stats() needs several round trips
-      await Promise.all(executions.map((executionId) => store.save(createTestCheckpoint({ executionId }))));
-      const pending = store.stats();
+      // more checkpoints than one list page (200), so list() needs several round trips
+      await Promise.all(chain.map((cp) => store.save(cp)));
+      const pending = store.list(chain[0]!.executionId);
       await store.close();
       await expect(pending).rejects.toBeInstanceOf(StoreClosedError);
       await expect(store.ping()).rejects.toBeInstanceOf(StoreClosedError);
     } finally {
       const cleaner = new RedisCheckpointStore({ url, prefix });
-      for (const executionId of executions) await cleaner.clear(executionId);
+      await cleaner.clear(chain[0]!.executionId);
       await cleaner.close();
     }
   });

@@ -54,3 +54,33 @@ export function pairs(reply: unknown): [string, number][] {
   for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i] as string, Number(flat[i + 1])]);
   return out;
 }
+
+/**
+ * Checks the store's invariants on what Redis really holds (bounded SCAN of the test prefix): every checkpoint hash
+ * is in its execution's index with its version as score, every index member has its hash, every non-empty index is
+ * in the executions index and every listed execution has an index.
+ */
+export async function expectConsistent(ns: Namespace, store: RedisCheckpointStore): Promise<{ checkpoints: number }> {
+  const keys = await ns.db.keys();
+  const dataKeys = keys.filter((key) => key.startsWith(store.keys.checkpoint("")));
+  const indexKeys = keys.filter((key) => key.startsWith(store.keys.executionIndex("").slice(0, -":checkpoints".length)));
+  const problems: string[] = [];
+  for (const key of dataKeys) {
+    const id = key.slice(store.keys.checkpoint("").length);
+    const [executionId, data] = (await ns.command("HMGET", key, "executionId", "data")) as [string, string];
+    const version = (JSON.parse(data) as { version: number }).version;
+    const score = await ns.command("ZSCORE", store.keys.executionIndex(executionId), id);
+    if (score !== String(version)) problems.push(`orphan data key ${key} (index score ${String(score)})`);
+  }
+  const listed = new Set(await ns.command("ZRANGE", store.keys.executions(), 0, -1) as string[]);
+  for (const indexKey of indexKeys) {
+    const executionId = indexKey.slice(store.keys.executionIndex("").length - ":checkpoints".length, -":checkpoints".length);
+    if (!listed.delete(executionId)) problems.push(`index ${indexKey} missing from the executions index`);
+    for (const [id] of pairs(await ns.command("ZRANGE", indexKey, 0, -1, "WITHSCORES"))) {
+      if ((await ns.command("EXISTS", store.keys.checkpoint(id))) !== 1) problems.push(`dangling member ${id} of ${indexKey}`);
+    }
+  }
+  for (const executionId of listed) problems.push(`executions index lists ${executionId} without an index`);
+  expect(problems).toEqual([]);
+  return { checkpoints: dataKeys.length };
+}

@@ -101,6 +101,11 @@ export class PrivateRedis {
     await exited;
   }
 
+  /** The process id of the running server. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** Freezes the process (SIGSTOP): connections stay open and are even accepted by the kernel, nothing answers. */
   freeze(): void {
     this.child?.kill("SIGSTOP");

@@ -1,0 +1,63 @@
+import { createHash } from "node:crypto";
+import { CHECKPOINT_KEY_PART, EXECUTION_INDEX_SUFFIX, EXECUTION_KEY_PART, FIELD } from "./keys.js";
+
+/**
+ * How the store's Lua scripts are defined: the shared prelude (key builders made from the same constants as the
+ * TypeScript ones, the owner check, the index time-to-live rule) and the SHA1 each is sent by.
+ *
+ * Conventions: `ARGV[1]` is always the key prefix. Keys named in `KEYS` are the ones the caller knows; data keys
+ * found in an index are built inside the script with the same prefix, which Redis Cluster allows only because a
+ * cluster store's prefix holds a hash tag (every key of the store is in one slot).
+ *
+ * "Live" member: an index member whose hash still exists and still names this execution. Anything else (the hash
+ * expired, or the id was reused by another execution after it expired) is removed from the index when a script
+ * meets it; that is the lazy repair the README describes.
+ *
+ * @packageDocumentation
+ */
+
+/** One script: its name (for messages), Lua source, SHA1 (for `EVALSHA`) and how many `KEYS` it takes. */
+export interface LuaScript {
+  /** Name used in error messages. */
+  readonly name: string;
+  /** Full Lua source, prelude included. */
+  readonly source: string;
+  /** SHA1 of `source`, as `SCRIPT LOAD` would return it. */
+  readonly sha: string;
+  /** Number of `KEYS` arguments. */
+  readonly keyCount: number;
+}
+
+/** A TypeScript string constant as a Lua string literal (ASCII constants: a JSON string is a Lua string). */
+export const lua = (text: string): string => JSON.stringify(text);
+
+/** Helpers shared by every script, built from the same constants as the TypeScript key builders. */
+const PRELUDE = `
+local PREFIX = ARGV[1]
+local function checkpoint_key(id) return PREFIX .. ${lua(CHECKPOINT_KEY_PART)} .. id end
+local function index_key(execution_id)
+  return PREFIX .. ${lua(EXECUTION_KEY_PART)} .. execution_id .. ${lua(EXECUTION_INDEX_SUFFIX)}
+end
+-- The execution a stored checkpoint belongs to; false when its hash is gone or is not a hash.
+local function owner_of(key)
+  local owner = redis.pcall("HGET", key, ${lua(FIELD.executionId)})
+  if type(owner) == "string" then return owner end
+  return false
+end
+-- Keeps an execution index alive at least as long as a member with time to live ttl (ms): a member without ttl
+-- makes it persistent; a member with ttl extends it, never shortens it (another store on the prefix may use more).
+local function cover_member(index, ttl, created)
+  if ttl == 0 then
+    redis.call("PERSIST", index)
+    return
+  end
+  local current = redis.call("PTTL", index)
+  if created or (current >= 0 and current < ttl) then redis.call("PEXPIRE", index, ttl) end
+end
+`;
+
+/** Defines a script: the prelude followed by `body`, with its SHA1 computed once. */
+export function defineLua(name: string, keyCount: number, body: string): LuaScript {
+  const source = PRELUDE + body;
+  return { name, keyCount, source, sha: createHash("sha1").update(source).digest("hex") };
+}
