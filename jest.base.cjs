@@ -21,6 +21,7 @@ module.exports = function jestConfig(dir, overrides = {}) {
     // Workspace packages resolve to their sources, so tests see edits without a rebuild.
     moduleNameMapper: {
       "^@lg/(core|store-[a-z]+)$": `${__dirname}/packages/$1/src/index.ts`,
+      "^@lg/core/store$": `${__dirname}/packages/core/src/store-entry.ts`,
       "^(\\.{1,2}/.*)\\.js$": "$1",
     },
     reporters: [

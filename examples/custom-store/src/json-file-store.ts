@@ -3,18 +3,10 @@ import { mkdirSync } from "node:fs";
 import { readdir, readFile, rename, rm, stat, writeFile, access } from "node:fs/promises";
 import { join } from "node:path";
 import {
-  compareCodePoints,
-  applyListOptions,
-  assertNonEmptyString,
   CheckpointConflictError,
   CheckpointCorruptError,
-  deserializeCheckpoint,
-  serializeCheckpoint,
   StoreClosedError,
   StoreUnavailableError,
-  jsonTextEqual,
-  validateListExecutionsOptions,
-  validateListOptions,
   type Checkpoint,
   type CheckpointStore,
   type ExecutionPage,
@@ -24,6 +16,16 @@ import {
   type StoreCapabilities,
   type StoreStats,
 } from "@lg/core";
+import {
+  compareCodePoints,
+  applyListOptions,
+  assertNonEmptyString,
+  deserializeCheckpoint,
+  serializeCheckpoint,
+  jsonTextEqual,
+  validateListExecutionsOptions,
+  validateListOptions,
+} from "@lg/core/store";
 
 /** One checkpoint inside an execution file: what ordering needs, plus the serialized checkpoint. */
 export interface FileEntry {

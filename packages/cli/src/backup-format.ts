@@ -1,12 +1,6 @@
 import { createHash } from "node:crypto";
-import {
-  decodeCheckpoint,
-  encodeCheckpoint,
-  isTagFree,
-  messageOf,
-  type Checkpoint,
-  type EncodedCheckpoint,
-} from "@lg/core";
+import { messageOf, type Checkpoint } from "@lg/core";
+import { decodeCheckpoint, encodeCheckpoint, isTagFree, type EncodedCheckpoint } from "@lg/core/store";
 import { BackupLineError } from "./errors.js";
 
 /**

@@ -1,4 +1,5 @@
-import { encodeValue, jsonEqual } from "@lg/core";
+import { encodeValue } from "@lg/core";
+import { jsonEqual } from "@lg/core/store";
 
 /**
  * `diff`: a structural diff of two states. Plain objects, arrays and maps with string or number keys are walked

@@ -1,4 +1,5 @@
-import { serializeCheckpoint, type Checkpoint, type CheckpointStore } from "@lg/core";
+import { type Checkpoint, type CheckpointStore } from "@lg/core";
+import { serializeCheckpoint } from "@lg/core/store";
 import { assertExecutionExists, walkExecution } from "./walk.js";
 
 /**

@@ -1,12 +1,5 @@
-import {
-  InvalidArgumentError,
-  pruneCheckpoints,
-  selectPruneVictims,
-  type Checkpoint,
-  type CheckpointStore,
-  type PruneCandidate,
-  type PruneOptions,
-} from "@lg/core";
+import { InvalidArgumentError, type Checkpoint, type CheckpointStore, type PruneOptions } from "@lg/core";
+import { pruneCheckpoints, selectPruneVictims, type PruneCandidate } from "@lg/core/store";
 import { assertExecutionExists, walkExecution, walkExecutions } from "./walk.js";
 
 /**

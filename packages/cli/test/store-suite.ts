@@ -1,4 +1,5 @@
-import { encodeCheckpoint, type Checkpoint, type CheckpointStore } from "@lg/core";
+import { type Checkpoint, type CheckpointStore } from "@lg/core";
+import { encodeCheckpoint } from "@lg/core/store";
 import { SqliteCheckpointStore } from "@lg/store-sqlite";
 import { EXIT_CODES } from "../src/index.js";
 import { assertBuilt, linesOf, runBin, seedExecution, tempDir } from "./helpers.js";

@@ -1,19 +1,15 @@
 /**
  * `@lg/core`: a graph-workflow runtime whose state survives crashes, the `CheckpointStore` contract every
- * backend keeps, the lossless serializer and the typed errors.
+ * backend keeps, the lossless serializer and the typed errors. What a store's author needs beyond that (checkpoint
+ * encoding, validators, list and prune helpers, `forwardStore`) is in `@lg/core/store`.
  *
  * @packageDocumentation
  */
 export * from "./checkpoint.js";
 export type { CheckpointStore } from "./store.js";
 export * from "./errors.js";
-export * from "./serializer.js";
+export { decodeValue, deserialize, encodeValue, serialize, type JsonValue } from "./serializer.js";
 export * from "./type-registry.js";
-export * from "./codec.js";
 export * from "./ids.js";
-export * from "./validate.js";
-export * from "./store-helpers.js";
 export * from "./graph/index.js";
 export * from "./wrappers/index.js";
-export * from "./order.js";
-export * from "./json-equal.js";

@@ -1,13 +1,5 @@
-import {
-  CheckpointCorruptError,
-  createCheckpointId,
-  decodeCheckpoint,
-  deserializeCheckpoint,
-  encodeCheckpoint,
-  InvalidArgumentError,
-  serializeCheckpoint,
-  type Checkpoint,
-} from "../src/index.js";
+import { CheckpointCorruptError, createCheckpointId, InvalidArgumentError, type Checkpoint } from "../src/index.js";
+import { decodeCheckpoint, deserializeCheckpoint, encodeCheckpoint, serializeCheckpoint } from "../src/store-entry.js";
 
 function checkpoint(overrides: Partial<Checkpoint> = {}): Checkpoint {
   return {

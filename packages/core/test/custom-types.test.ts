@@ -11,16 +11,15 @@ import {
   END,
   interrupt,
   InvalidArgumentError,
-  isTagFree,
   registerType,
   SerializationError,
   serialize,
   START,
   StateGraph,
-  TAG,
   unregisterType,
   type CustomType,
 } from "../src/index.js";
+import { isTagFree, TAG } from "../src/store-entry.js";
 import { MapStore } from "./support/map-store.js";
 
 /** A LangChain-message-like class: what a chat graph keeps in its state. */

@@ -5,8 +5,8 @@ import {
   InvalidArgumentError,
   withEncryption,
   type Checkpoint,
-  type EncodedCheckpoint,
 } from "../src/index.js";
+import { type EncodedCheckpoint } from "../src/store-entry.js";
 import { MapStore } from "./support/map-store.js";
 
 const keys = { k1: randomBytes(32), k2: randomBytes(32) };

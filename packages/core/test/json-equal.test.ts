@@ -1,4 +1,5 @@
-import { jsonEqual, jsonTextEqual, sameEncodedCheckpoint, encodeCheckpoint, type JsonValue } from "../src/index.js";
+import { type JsonValue } from "../src/index.js";
+import { jsonEqual, jsonTextEqual, sameEncodedCheckpoint, encodeCheckpoint } from "../src/store-entry.js";
 
 describe("jsonEqual", () => {
   it("compares object keys as sets, at every depth", () => {

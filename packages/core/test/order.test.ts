@@ -1,4 +1,4 @@
-import { compareCodePoints } from "../src/index.js";
+import { compareCodePoints } from "../src/store-entry.js";
 
 describe("compareCodePoints", () => {
   it("orders by code point, like UTF-8 bytes", () => {

@@ -6,8 +6,8 @@ import {
   encodeValue,
   SerializationError,
   serialize,
-  TAG,
 } from "../src/index.js";
+import { TAG } from "../src/store-entry.js";
 
 describe("serializer", () => {
   it("round-trips JSON values and every special value losslessly", () => {

@@ -1,14 +1,11 @@
+import { createCheckpointId, InvalidArgumentError, redactSecrets, StoreUnavailableError } from "../src/index.js";
 import {
   applyListOptions,
-  createCheckpointId,
-  InvalidArgumentError,
   pruneCheckpoints,
   quoteSqlIdentifier,
-  redactSecrets,
   selectPruneVictims,
-  StoreUnavailableError,
   validateListOptions,
-} from "../src/index.js";
+} from "../src/store-entry.js";
 import { MapStore } from "./support/map-store.js";
 
 const rows = [1, 2, 3, 5, 8].map((version) => ({ id: `v${version}`, version, timestamp: version * 1000 }));

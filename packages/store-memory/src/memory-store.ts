@@ -1,15 +1,6 @@
 import {
   CheckpointConflictError,
   StoreClosedError,
-  applyListOptions,
-  assertNonEmptyString,
-  decodeCheckpoint,
-  encodeCheckpoint,
-  sameEncodedCheckpoint,
-  selectPruneVictims,
-  validateListExecutionsOptions,
-  validateListOptions,
-  validatePruneOptions,
   type Checkpoint,
   type CheckpointStore,
   type ExecutionPage,
@@ -20,6 +11,17 @@ import {
   type StoreCapabilities,
   type StoreStats,
 } from "@lg/core";
+import {
+  applyListOptions,
+  assertNonEmptyString,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  sameEncodedCheckpoint,
+  selectPruneVictims,
+  validateListExecutionsOptions,
+  validateListOptions,
+  validatePruneOptions,
+} from "@lg/core/store";
 import { ByteTally } from "./byte-tally.js";
 import { SortedStringList } from "./sorted-string-list.js";
 import { findByVersion, insertByVersion, removeByVersion, type StoredEntry } from "./version-index.js";

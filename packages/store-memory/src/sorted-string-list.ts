@@ -1,4 +1,4 @@
-import { compareCodePoints } from "@lg/core";
+import { compareCodePoints } from "@lg/core/store";
 /** Up to this many parked strings are spliced in one by one; more are merged in a single linear pass. */
 const SPLICE_MERGE_LIMIT = 32;
 

@@ -1,4 +1,4 @@
-import type { EncodedCheckpoint } from "@lg/core";
+import type { EncodedCheckpoint } from "@lg/core/store";
 
 /**
  * One stored checkpoint as the memory store indexes it. `encoded` is the store's private copy and is never handed

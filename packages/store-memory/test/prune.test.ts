@@ -1,4 +1,5 @@
-import { InvalidArgumentError, pruneCheckpoints } from "@lg/core";
+import { InvalidArgumentError } from "@lg/core";
+import { pruneCheckpoints } from "@lg/core/store";
 import { MemoryCheckpointStore } from "../src/index.js";
 import { makeCheckpoint, newExecutionId, versionsOf } from "./fixtures.js";
 

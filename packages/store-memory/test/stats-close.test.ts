@@ -1,4 +1,5 @@
-import { StoreClosedError, serializeCheckpoint } from "@lg/core";
+import { StoreClosedError } from "@lg/core";
+import { serializeCheckpoint } from "@lg/core/store";
 import { MemoryCheckpointStore } from "../src/index.js";
 import { makeCheckpoint, newExecutionId } from "./fixtures.js";
 

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, quoteSqlIdentifier } from "@lg/core";
+import { InvalidArgumentError } from "@lg/core";
+import { quoteSqlIdentifier } from "@lg/core/store";
 import type postgres from "postgres";
 
 /** A postgres.js client (`postgres(url, options)`), as created by the store or handed to it. */

@@ -4,10 +4,6 @@ import {
   StoreClosedError,
   messageOf,
   redactSecrets,
-  assertNonEmptyString,
-  validateListExecutionsOptions,
-  validateListOptions,
-  validatePruneOptions,
   type Checkpoint,
   type CheckpointStore,
   type ExecutionPage,
@@ -18,6 +14,12 @@ import {
   type StoreCapabilities,
   type StoreStats,
 } from "@lg/core";
+import {
+  assertNonEmptyString,
+  validateListExecutionsOptions,
+  validateListOptions,
+  validatePruneOptions,
+} from "@lg/core/store";
 import postgres from "postgres";
 import { isLostConnection, serverTarget, toStoreError, type SaveTarget, type ServerTarget } from "./errors.js";
 import { runMigrations, type MigrationResult } from "./migrations.js";

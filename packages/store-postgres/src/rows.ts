@@ -1,13 +1,5 @@
-import {
-  CheckpointCorruptError,
-  InvalidArgumentError,
-  canonicalJson,
-  decodeCheckpoint,
-  encodeCheckpoint,
-  parseJsonColumn,
-  type Checkpoint,
-  type JsonValue,
-} from "@lg/core";
+import { CheckpointCorruptError, InvalidArgumentError, type Checkpoint, type JsonValue } from "@lg/core";
+import { canonicalJson, decodeCheckpoint, encodeCheckpoint, parseJsonColumn } from "@lg/core/store";
 import { Col } from "./sql.js";
 import { isStorableText } from "./text.js";
 

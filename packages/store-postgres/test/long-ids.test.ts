@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { CheckpointConflictError, InvalidArgumentError, compareCodePoints } from "@lg/core";
+import { CheckpointConflictError, InvalidArgumentError } from "@lg/core";
+import { compareCodePoints } from "@lg/core/store";
 import { createCheckpointChain, createTestCheckpoint } from "@lg/store-testkit";
 import { PostgresCheckpointStore } from "../src/index.js";
 import { createHashPartitionedTable, useServer, useTestStore } from "./helpers.js";

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { compareCodePoints } from "@lg/core";
+import { compareCodePoints } from "@lg/core/store";
 import { createTestCheckpoint } from "@lg/store-testkit";
 import { executionBound, isStorableText } from "../src/text.js";
 import { createTestStore, statementLoggingStore, type TestStore } from "./helpers.js";

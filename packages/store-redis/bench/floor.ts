@@ -10,7 +10,8 @@
  * BENCH_READS (10000), BENCH_ROUNDS (50).
  */
 import { randomBytes } from "node:crypto";
-import { createCheckpointId, deserializeCheckpoint, serializeCheckpoint, type Checkpoint } from "@lg/core";
+import { createCheckpointId, type Checkpoint } from "@lg/core";
+import { deserializeCheckpoint, serializeCheckpoint } from "@lg/core/store";
 import { createClient } from "redis";
 import { RedisCheckpointStore } from "../src/index.js";
 import { LATEST, REPAIR_BUDGET } from "../src/scripts.js";

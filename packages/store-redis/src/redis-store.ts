@@ -3,13 +3,6 @@ import {
   CheckpointCorruptError,
   InvalidArgumentError,
   StoreClosedError,
-  assertNonEmptyString,
-  deserializeCheckpoint,
-  encodeCheckpoint,
-  jsonTextEqual,
-  validateListExecutionsOptions,
-  validateListOptions,
-  validatePruneOptions,
   type Checkpoint,
   type CheckpointStore,
   type ExecutionPage,
@@ -18,6 +11,15 @@ import {
   type PruneOptions,
   type StoreCapabilities,
 } from "@lg/core";
+import {
+  assertNonEmptyString,
+  deserializeCheckpoint,
+  encodeCheckpoint,
+  jsonTextEqual,
+  validateListExecutionsOptions,
+  validateListOptions,
+  validatePruneOptions,
+} from "@lg/core/store";
 import { RedisConnection } from "./connection.js";
 import { FIELD, RedisKeys } from "./keys.js";
 import { LatestReader } from "./latest-reader.js";

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, serializeCheckpoint } from "@lg/core";
+import { InvalidArgumentError } from "@lg/core";
+import { serializeCheckpoint } from "@lg/core/store";
 import { createCheckpointChain, createTestCheckpoint, uniqueId } from "@lg/store-testkit";
 import { openNamespace, pairs, type Namespace } from "./helpers.js";
 

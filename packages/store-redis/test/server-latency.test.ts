@@ -1,4 +1,4 @@
-import { encodeCheckpoint } from "@lg/core";
+import { encodeCheckpoint } from "@lg/core/store";
 import { createCheckpointChain, createTestCheckpoint, uniqueId } from "@lg/store-testkit";
 import { RedisCheckpointStore } from "@lg/store-redis";
 import { createClient } from "redis";

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, quoteSqlIdentifier } from "@lg/core";
+import { InvalidArgumentError } from "@lg/core";
+import { quoteSqlIdentifier } from "@lg/core/store";
 import type BetterSqlite3 from "better-sqlite3";
 
 /** A better-sqlite3 connection (`new Database(file)`), for callers who open the database themselves. */

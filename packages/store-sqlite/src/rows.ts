@@ -1,11 +1,5 @@
-import {
-  TAG,
-  decodeCheckpoint,
-  encodeCheckpoint,
-  jsonTextEqual,
-  parseJsonColumn,
-  type Checkpoint,
-} from "@lg/core";
+import { type Checkpoint } from "@lg/core";
+import { TAG, decodeCheckpoint, encodeCheckpoint, jsonTextEqual, parseJsonColumn } from "@lg/core/store";
 import type { CheckpointRow } from "./sql.js";
 
 /** The INSERT parameters of one checkpoint: exactly the row that will be stored, in `CHECKPOINT_COLUMNS` order. */

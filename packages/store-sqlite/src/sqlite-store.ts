@@ -1,10 +1,6 @@
 import {
   CheckpointConflictError,
   StoreClosedError,
-  assertNonEmptyString,
-  validateListExecutionsOptions,
-  validateListOptions,
-  validatePruneOptions,
   type Checkpoint,
   type CheckpointStore,
   type ExecutionPage,
@@ -14,6 +10,12 @@ import {
   type StoreCapabilities,
   type StoreStats,
 } from "@lg/core";
+import {
+  assertNonEmptyString,
+  validateListExecutionsOptions,
+  validateListOptions,
+  validatePruneOptions,
+} from "@lg/core/store";
 import Database from "better-sqlite3";
 import { migrate } from "./migrations.js";
 import { MEMORY_PATH, resolveSqliteOptions, type SqliteDatabase, type SqliteOptions } from "./options.js";

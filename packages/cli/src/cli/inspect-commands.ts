@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { encodeCheckpoint, encodeValue, type Checkpoint, type StoreStats } from "@lg/core";
+import { encodeValue, type Checkpoint, type StoreStats } from "@lg/core";
+import { encodeCheckpoint } from "@lg/core/store";
 import { diffStates, type StateChange } from "../diff.js";
 import { listExecutionsNewestFirst } from "../executions.js";
 import { readHistory, type History } from "../history.js";

@@ -69,6 +69,14 @@ export class RunCheckpointer<S> {
     return this.parent;
   }
 
+  /**
+   * Where the current chain of updates, pauses and partial steps began: the step a node runs in. Before anything
+   * was saved, the execution id (the same on every attempt).
+   */
+  get anchorId(): string {
+    return this.anchor ?? this.executionId;
+  }
+
   /** Every retention failure of this run so far. */
   get retentionFailures(): readonly RetentionError[] {
     return this.allRetentionErrors;
@@ -141,7 +149,7 @@ export class RunCheckpointer<S> {
       next: [...pending.next],
     };
     if (this.parent !== undefined) cp.parentId = this.parent.id;
-    const tasks = buildTaskResults(pending, this.updateKeys, pending.completesStep ? undefined : (this.anchor ?? cp.id));
+    const tasks = buildTaskResults(pending, this.updateKeys, pending.completesStep ? undefined : this.anchorId);
     if (tasks !== undefined) cp.tasks = tasks;
     await this.saveAndRetain(cp);
     this.pending = undefined;

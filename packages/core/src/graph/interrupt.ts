@@ -9,6 +9,12 @@ export interface NodeContext {
   readonly executionId: string;
   /** The super-step number. */
   readonly step: number;
+  /**
+   * Names the step this node runs in, the same on every attempt and every resume of that step, and different on a
+   * fork: the checkpoint the step began from (its id), or the execution id when nothing was saved yet. Use it with
+   * `step` and `node` to build idempotency keys for effects outside the graph.
+   */
+  readonly stepId: string;
   /** Same as the exported {@link interrupt}: pauses for a human, or returns the human's answer on resume. */
   interrupt<T = unknown>(value: unknown): T;
   /**
@@ -32,6 +38,11 @@ interface InterruptScope {
 const SCOPE_KEY = Symbol.for("@lg/core/interrupt-scope");
 const registry = globalThis as { [SCOPE_KEY]?: AsyncLocalStorage<InterruptScope> };
 const scope: AsyncLocalStorage<InterruptScope> = (registry[SCOPE_KEY] ??= new AsyncLocalStorage<InterruptScope>());
+
+/** The resume answers given to the node that is running (for a subgraph node, which hands them to its graph). */
+export function currentResumes(): readonly unknown[] {
+  return scope.getStore()?.resumes ?? [];
+}
 
 /** Runs `fn` with the resume values given to this node, so `interrupt()` inside it can answer them in order. */
 export function runWithResumes<T>(resumes: readonly unknown[], fn: () => T): T {

@@ -23,6 +23,8 @@ export interface NodeEnv<S> {
   spec: GraphSpec<S>;
   executionId: string;
   step: number;
+  /** See `NodeContext.stepId`. */
+  stepId: string;
   /** Aborted when the run is cancelled or its consumer stopped reading. */
   runSignal: AbortSignal;
   /** Receives live task and custom events. */
@@ -59,6 +61,7 @@ export async function runNode<S>(
         node,
         executionId: env.executionId,
         step: env.step,
+        stepId: env.stepId,
         interrupt,
         signal,
         attempt,

@@ -3,12 +3,12 @@ import { ERROR_NODE, INTERRUPT_NODE } from "../checkpoint.js";
 import { GraphRecursionError, isLgError, messageOf, NodeError, RetentionError, RunCancelledError } from "../errors.js";
 import { applyUpdate } from "./channels.js";
 import type { PendingCheckpoint, RunCheckpointer } from "./checkpointer.js";
-import { EventQueue } from "./event-queue.js";
-import { runNode, type NodeOutcome, type TaskEvent } from "./node-runner.js";
+import type { NodeOutcome, TaskEvent } from "./node-runner.js";
 import { nextStep, orderTasks, stepNodes, type NextStep } from "./routing.js";
 import type { GraphSpec } from "./state-graph.js";
 import type { Destination } from "./send.js";
-import { noProgress, nodeRecord, ownValue, stepTasks, type StepProgress, type StepTask } from "./tasks.js";
+import { noProgress, nodeRecord, ownValue, stepTasks, type StepProgress } from "./tasks.js";
+import { runStepLive } from "./step-runner.js";
 import type { InterruptInfo, RunResult } from "./types.js";
 
 /**
@@ -172,7 +172,8 @@ async function* runSteps<S extends object>(
     }
     stepsRun++;
     const tasks = orderTasks(spec, stepTasks(plan.next, plan.sends));
-    const outcomes: NodeOutcome<S>[] = yield* runStepLive(spec, settings.executionId, step + 1, state, tasks, progress, runSignal);
+    const where = { executionId: settings.executionId, step: step + 1, stepId: saver.anchorId };
+    const outcomes: NodeOutcome<S>[] = yield* runStepLive(spec, where, state, tasks, progress, runSignal);
     if (runSignal.aborted) throw cancelled(settings, saver, runSignal);
     const done = nodeRecord<Partial<S>>();
     const gotos = nodeRecord<Destination[]>();
@@ -262,36 +263,6 @@ function stepMetadata<S>(ran: string[], outcomes: readonly NodeOutcome<S>[]): Re
 
 function cancelled<S>(settings: RunSettings, saver: RunCheckpointer<S>, runSignal: AbortSignal): RunCancelledError {
   return new RunCancelledError(settings.executionId, saver.current?.id, runSignal.reason);
-}
-
-/**
- * Runs a step's nodes concurrently, handing out their live task and custom events while they run, and returns
- * their outcomes in graph order. A node whose writes the unfinished step already holds is not run again.
- */
-async function* runStepLive<S extends object>(
-  spec: GraphSpec<S>,
-  executionId: string,
-  step: number,
-  state: S,
-  tasks: readonly StepTask[],
-  progress: StepProgress<S>,
-  runSignal: AbortSignal,
-): AsyncGenerator<RunEvent<S>, NodeOutcome<S>[]> {
-  const queue = new EventQueue<TaskEvent<S>>();
-  const env = { spec, executionId, step, runSignal, emit: (event: TaskEvent<S>) => queue.push(event) };
-  const outcomes = Promise.all(
-    tasks.map((task): Promise<NodeOutcome<S>> | NodeOutcome<S> => {
-      const cached = ownValue(progress.writes, task.id);
-      if (cached !== undefined) {
-        const goto = ownValue(progress.gotos, task.id) ?? [];
-        return { id: task.id, node: task.node, kind: "ok", update: cached, goto, cached: true, attempts: 1 };
-      }
-      const input = task.sent ? (task.input as S) : state;
-      return runNode(env, task, input, ownValue(progress.resumes, task.id) ?? []);
-    }),
-  ).finally(() => queue.close());
-  yield* queue.drain();
-  return outcomes;
 }
 
 /** What a step where some node failed leaves behind. */

@@ -1,18 +1,20 @@
 import {
-  applyListOptions,
   CheckpointConflictError,
-  decodeCheckpoint,
-  encodeCheckpoint,
-  selectPruneVictims,
   type Checkpoint,
   type CheckpointStore,
-  type EncodedCheckpoint,
   type ExecutionPage,
   type ListOptions,
   type PruneOptions,
   type StoreCapabilities,
   type StoreStats,
 } from "../../src/index.js";
+import {
+  applyListOptions,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  selectPruneVictims,
+  type EncodedCheckpoint,
+} from "../../src/store-entry.js";
 
 /**
  * A small but complete in-process store for core's own tests (core cannot depend on @lg/store-memory, which

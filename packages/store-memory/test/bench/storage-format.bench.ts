@@ -9,7 +9,8 @@
  *
  * Run: `npx tsx test/bench/storage-format.bench.ts` (or `node --expose-gc --import tsx …`) in `packages/store-memory`.
  */
-import { createCheckpointId, decodeCheckpoint, encodeCheckpoint, type Checkpoint, type EncodedCheckpoint } from "@lg/core";
+import { createCheckpointId, type Checkpoint } from "@lg/core";
+import { decodeCheckpoint, encodeCheckpoint, type EncodedCheckpoint } from "@lg/core/store";
 
 function sampleState(): Record<string, unknown> {
   const messages = Array.from({ length: 40 }, (_, i) => ({

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { quoteSqlIdentifier } from "@lg/core";
+import { quoteSqlIdentifier } from "@lg/core/store";
 import { resolveServer, unavailable, type BackendKind, type BackendResolveOptions, type BackendSource } from "./resolve.js";
 
 /** A fresh schema on a PostgreSQL server, for one test or one test file. */

@@ -1,10 +1,10 @@
 import {
-  compareCodePoints,
   InvalidArgumentError,
   type CheckpointStore,
   type ExecutionSummary,
   type ListExecutionsOptions,
 } from "@lg/core";
+import { compareCodePoints } from "@lg/core/store";
 import { createTestCheckpoint, uniqueId } from "../fixtures.js";
 import { contextOf } from "./context.js";
 import { call, expectEqual, expectRejects, expectTrue, fail } from "./expect.js";

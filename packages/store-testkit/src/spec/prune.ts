@@ -1,10 +1,5 @@
-import {
-  InvalidArgumentError,
-  pruneCheckpoints,
-  type Checkpoint,
-  type CheckpointStore,
-  type PruneOptions,
-} from "@lg/core";
+import { InvalidArgumentError, type Checkpoint, type CheckpointStore, type PruneOptions } from "@lg/core";
+import { pruneCheckpoints } from "@lg/core/store";
 import { createCheckpointChain, createTestCheckpoint, FIXTURE_EPOCH, uniqueId } from "../fixtures.js";
 import { contextOf } from "./context.js";
 import { call, expectRejects, expectTrue, expectVersions, nth } from "./expect.js";

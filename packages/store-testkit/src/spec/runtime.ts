@@ -9,8 +9,8 @@ import {
   type Checkpoint,
   type CheckpointStore,
   type CompileOptions,
-  forwardStore,
 } from "@lg/core";
+import { forwardStore } from "@lg/core/store";
 import { uniqueId } from "../fixtures.js";
 import { contextOf, type SpecContext } from "./context.js";
 import { expectEqual, expectErrorIs, expectTrue, nth } from "./expect.js";

@@ -1,11 +1,5 @@
-import {
-  CheckpointConflictError,
-  decodeCheckpoint,
-  encodeCheckpoint,
-  type Checkpoint,
-  type CheckpointStore,
-  type TaskResults,
-} from "@lg/core";
+import { CheckpointConflictError, type Checkpoint, type CheckpointStore, type TaskResults } from "@lg/core";
+import { decodeCheckpoint, encodeCheckpoint } from "@lg/core/store";
 import { createTestCheckpoint, uniqueId } from "../fixtures.js";
 import { contextOf } from "./context.js";
 import { expectCheckpoint, expectEqual, expectRejects, expectResolves, expectTrue, expectVersions, nth } from "./expect.js";
