@@ -3,7 +3,16 @@ import { CheckpointSaveError, InvalidArgumentError, isLgError, RetentionError } 
 import { createCheckpointId } from "../ids.js";
 import type { CheckpointStore } from "../store.js";
 import { pruneCheckpoints } from "../store-helpers.js";
-import { anchorOf, buildTaskResults, forStore, hasPause, updateKeysOf, withUpdateKey, type StepRecord } from "./tasks.js";
+import {
+  anchorOf,
+  buildTaskResults,
+  continuesChain,
+  forStore,
+  hasPause,
+  updateKeysOf,
+  withUpdateKey,
+  type StepRecord,
+} from "./tasks.js";
 import type { CheckpointConfig } from "./types.js";
 
 /** A checkpoint the run wants written, before it has an id and a version. */
@@ -83,14 +92,17 @@ export class RunCheckpointer<S> {
   }
 
   /**
-   * Starts from `base` (resumed or forked from) with `latestVersion` the execution's newest version. The base is
-   * protected from pruning while the run lasts.
+   * Starts from `base` (resumed or forked from) with `latest` the execution's newest checkpoint. The base is
+   * protected from pruning while the run lasts. A fork from a checkpoint between steps (not the latest) begins a
+   * chain of its own: the step it runs is another attempt than the one the old branch made from there (a subgraph
+   * started in that step gets a run of its own).
    */
-  startFrom(base: Checkpoint | undefined, latestVersion: number): void {
+  startFrom(base: Checkpoint | undefined, latest: Checkpoint | undefined): void {
     this.parent = base;
-    this.latestVersion = latestVersion;
+    this.latestVersion = latest?.version ?? 0;
     this.updateKeys = updateKeysOf(base);
-    this.anchor = base === undefined ? undefined : anchorOf(base);
+    const forked = base !== undefined && latest !== undefined && base.id !== latest.id && !continuesChain(base);
+    this.anchor = base === undefined ? undefined : forked ? `${base.id}~${createCheckpointId()}` : anchorOf(base);
     if (base === undefined) return;
     this.protect.push(base.id);
     if (hasPause(base)) this.pausedBase = base.id;

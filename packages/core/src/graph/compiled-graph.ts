@@ -12,6 +12,7 @@ import { parseStreamModes, toStreamEvent, toStreamParts } from "./stream-modes.j
 import { entryStep, nextStep, orderTasks, stepNodes, type NextStep } from "./routing.js";
 import { answersByNode, assertStateUpdate, stepOf, userCode, userMetadata } from "./inputs.js";
 import { toSnapshot } from "./snapshot.js";
+import { subgraphExecutionId } from "./subgraph.js";
 import {
   anchorOf,
   buildTaskResults,
@@ -31,6 +32,7 @@ import {
 import type { GraphSpec } from "./state-graph.js";
 import type {
   CompileOptions,
+  GetStateOptions,
   HistoryOptions,
   InvokeOptions,
   RunResult,
@@ -134,18 +136,42 @@ export class CompiledGraph<S extends object> {
     return new Set(nodes === "*" ? this.spec.nodes.keys() : (nodes ?? []));
   }
 
+  /**
+   * Runs the graph like {@link invoke} with its checkpoints in `store` instead of its own (the same settings
+   * otherwise): how a subgraph runs in its parent's store.
+   */
+  async runOn(store: CheckpointStore, input: GraphInput<S>, options: InvokeOptions = {}): Promise<RunResult<S>> {
+    const checkpoint = { ...this.options.checkpoint, store };
+    return new CompiledGraph(this.spec, { ...this.options, checkpoint }).invoke(input, options);
+  }
+
   /** The execution's latest checkpoint (or `checkpointId`) as a snapshot; `undefined` when it has none. */
-  async getState(executionId: string, checkpointId?: string): Promise<StateSnapshot<S> | undefined> {
+  async getState(executionId: string, checkpointId?: string, options: GetStateOptions = {}): Promise<StateSnapshot<S> | undefined> {
     const store = this.requireStore("getState");
     const cp = checkpointId === undefined ? await store.latest(executionId) : await this.loadOwn(store, executionId, checkpointId);
-    return cp === undefined ? undefined : toSnapshot<S>(cp);
+    if (cp === undefined) return undefined;
+    return options.subgraphs === true ? this.withSubgraphs(store, cp) : toSnapshot<S>(cp);
   }
 
   /** The execution's checkpoints as snapshots, newest first unless `order: "asc"`. */
   async getStateHistory(executionId: string, options: HistoryOptions = {}): Promise<StateSnapshot<S>[]> {
     const store = this.requireStore("getStateHistory");
-    const list = await store.list(executionId, { ...options, order: options.order ?? "desc" });
-    return list.map((cp) => toSnapshot<S>(cp));
+    const { subgraphs, ...listOptions } = options;
+    const list = await store.list(executionId, { ...listOptions, order: options.order ?? "desc" });
+    if (subgraphs !== true) return list.map((cp) => toSnapshot<S>(cp));
+    return Promise.all(list.map((cp) => this.withSubgraphs(store, cp)));
+  }
+
+  /** A snapshot with the latest state of each subgraph its next step runs (those whose run has begun). */
+  private async withSubgraphs(store: CheckpointStore, cp: Checkpoint): Promise<StateSnapshot<S>> {
+    const snapshot = toSnapshot<S>(cp);
+    const found: Record<string, StateSnapshot<unknown>> = {};
+    for (const node of cp.next.filter((n) => this.spec.subgraphs.has(n))) {
+      const child = await store.latest(subgraphExecutionId(cp.executionId, node, anchorOf(cp), stepOf(cp) + 1));
+      if (child !== undefined) found[node] = toSnapshot<unknown>(child);
+    }
+    if (Object.keys(found).length > 0) snapshot.subgraphs = found;
+    return snapshot;
   }
 
   /**
@@ -187,10 +213,10 @@ export class CompiledGraph<S extends object> {
       parentId: base.id,
       next: stepNodes(this.spec, plan),
     };
-    const tasks = buildTaskResults<S>(carried, withUpdateKey(updateKeysOf(base), key), anchorOf(base));
-    if (tasks !== undefined) cp.tasks = tasks;
     const saver = new RunCheckpointer<S>(this.options.checkpoint, executionId, {});
-    saver.startFrom(base, latest.version);
+    saver.startFrom(base, latest);
+    const tasks = buildTaskResults<S>(carried, withUpdateKey(updateKeysOf(base), key), saver.anchorId);
+    if (tasks !== undefined) cp.tasks = tasks;
     await saver.saveAndRetain(cp);
     await saver.finishRetention();
     return toSnapshot<S>(cp as Checkpoint);
@@ -272,7 +298,7 @@ export class CompiledGraph<S extends object> {
     const store = checkpointId === undefined ? saver.store : this.requireStore("invoke with a checkpointId");
     const { latest, base: previous } =
       store === undefined ? { latest: undefined, base: undefined } : await this.startingPoint(store, executionId, checkpointId);
-    saver.startFrom(previous, latest?.version ?? 0);
+    saver.startFrom(previous, latest);
     const base = previous === undefined ? initialState(this.spec.channels) : (previous.state as S);
     const state = await userCode(INPUT_NODE, executionId, () => applyUpdate(this.spec.channels, base, input));
     const step = previous === undefined ? 0 : stepOf(previous) + 1;
@@ -299,7 +325,7 @@ export class CompiledGraph<S extends object> {
     }
     const { latest, base } = await this.startingPoint(this.requireStore("resuming"), executionId, checkpointId);
     if (base === undefined || latest === undefined) throw new CheckpointNotFoundError({ executionId });
-    saver.startFrom(base, latest.version);
+    saver.startFrom(base, latest);
     const pauses = pausesOf(base);
     const asked = pauses.filter((i) => i.when === "inside");
     const baseProgress = progressOf<S>(base);

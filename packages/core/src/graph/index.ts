@@ -5,5 +5,6 @@ export { isSend, send, Send, type Destination } from "./send.js";
 export { interrupt, type NodeContext } from "./interrupt.js";
 export { StateGraph, type StateGraphOptions, type GraphSpec, type ConditionalEdge } from "./state-graph.js";
 export { CompiledGraph, type GraphInput } from "./compiled-graph.js";
+export type { SubgraphOptions } from "./subgraph.js";
 export type * from "./types.js";
 export type { RetryPolicy } from "./retry.js";

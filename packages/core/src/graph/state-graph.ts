@@ -3,7 +3,9 @@ import { InvalidGraphError } from "../errors.js";
 import type { Channels } from "./channels.js";
 import { CompiledGraph } from "./compiled-graph.js";
 import { END, START } from "./constants.js";
+import type { CheckpointStore } from "../store.js";
 import { resolveRetryPolicy, type ResolvedRetryPolicy } from "./retry.js";
+import { subgraphNode, type SubgraphOptions } from "./subgraph.js";
 import type { CompileOptions, NodeFunction, NodeOptions, Router } from "./types.js";
 
 const DEFAULT_MAX_FAN_OUT = 1000;
@@ -32,6 +34,8 @@ export interface GraphSpec<S> {
   nodeOptions: ReadonlyMap<string, ResolvedNodeOptions>;
   /** Most sends one step may start. */
   maxFanOut: number;
+  /** The nodes that are compiled graphs (subgraphs). */
+  subgraphs: ReadonlySet<string>;
 }
 
 /** A node's options with the graph's defaults applied. */
@@ -66,6 +70,7 @@ export class StateGraph<S extends object> {
   private readonly edges = new Map<string, string[]>();
   private readonly branches = new Map<string, ConditionalEdge<S>[]>();
   private readonly nodeOptions = new Map<string, NodeOptions>();
+  private readonly subgraphs = new Map<string, (store: CheckpointStore | undefined) => NodeFunction<S>>();
 
   /** Creates an empty graph. */
   constructor(options: StateGraphOptions<S> = {}) {
@@ -76,16 +81,40 @@ export class StateGraph<S extends object> {
    * Adds a node. Names must be unique and not reserved (`__start__`, `__end__`, `__input__` …). `options` give it a
    * retry policy and a timeout of its own.
    */
-  addNode(name: string, fn: NodeFunction<S>, options: NodeOptions = {}): this {
+  addNode(name: string, fn: NodeFunction<S>, options?: NodeOptions): this;
+  /**
+   * Adds a compiled graph as a node (a subgraph): it runs as an execution of its own under this one, checkpointed in
+   * this graph's store; a pause inside it pauses this graph, and resuming continues inside it.
+   */
+  addNode<C extends object>(name: string, graph: CompiledGraph<C>, options?: NodeOptions & SubgraphOptions<S, C>): this;
+  addNode<C extends object>(
+    name: string,
+    fn: NodeFunction<S> | CompiledGraph<C>,
+    options: NodeOptions & SubgraphOptions<S, C> = {},
+  ): this {
     if (typeof name !== "string" || name.length === 0) throw new InvalidGraphError("a node name must be a non-empty string");
     if (RESERVED.has(name)) throw new InvalidGraphError(`"${name}" is a reserved name; choose another node name`);
     if (this.nodes.has(name)) throw new InvalidGraphError(`node "${name}" is already defined`);
-    if (typeof fn !== "function") throw new InvalidGraphError(`node "${name}" must be a function`);
+    const subgraph = fn instanceof CompiledGraph ? fn : undefined;
+    if (subgraph === undefined && typeof fn !== "function") {
+      throw new InvalidGraphError(`node "${name}" must be a function or a compiled graph`);
+    }
     if (options === null || typeof options !== "object") throw new InvalidGraphError(`the options of node "${name}" must be an object`);
     resolveRetryPolicy(options.retry, `node "${name}"`);
     checkTimeout(`node "${name}" timeoutMs`, options.timeoutMs);
-    this.nodes.set(name, fn);
-    this.nodeOptions.set(name, { ...options });
+    if (subgraph !== undefined) {
+      for (const key of ["input", "output"] as const) {
+        if (options[key] !== undefined && typeof options[key] !== "function") {
+          throw new InvalidGraphError(`the ${key} of subgraph node "${name}" must be a function`);
+        }
+      }
+      // The node function needs the store the parent is compiled with: it is made in compile().
+      this.subgraphs.set(name, (store) => subgraphNode<S, C>(name, { run: (s, input, o) => subgraph.runOn(s, input, o) }, store, options));
+      this.nodes.set(name, () => undefined);
+    } else {
+      this.nodes.set(name, fn as NodeFunction<S>);
+    }
+    this.nodeOptions.set(name, { ...(options.retry === undefined ? {} : { retry: options.retry }), ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) });
     return this;
   }
 
@@ -117,11 +146,12 @@ export class StateGraph<S extends object> {
     this.validate(options);
     const spec: GraphSpec<S> = {
       channels: { ...this.channels },
-      nodes: new Map(this.nodes),
+      nodes: new Map([...this.nodes].map(([name, fn]) => [name, this.subgraphs.get(name)?.(options.checkpoint?.store) ?? fn])),
       edges: new Map([...this.edges].map(([k, v]) => [k, [...v]])),
       branches: new Map([...this.branches].map(([k, v]) => [k, [...v]])),
       nodeOptions: this.resolveNodeOptions(options),
       maxFanOut: options.maxFanOut ?? DEFAULT_MAX_FAN_OUT,
+      subgraphs: new Set(this.subgraphs.keys()),
     };
     return new CompiledGraph(spec, options);
   }

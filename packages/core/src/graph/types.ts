@@ -215,6 +215,17 @@ export interface StateSnapshot<S> {
   interrupts: InterruptInfo[];
   /** The checkpoint's task results (finished nodes' writes, resume answers, failures of an unfinished step), if any. */
   tasks?: TaskResults;
+  /**
+   * With `{ subgraphs: true }`: the latest state of each subgraph node of `next` whose run has begun (paused inside,
+   * or stopped by a crash), by node name.
+   */
+  subgraphs?: Record<string, StateSnapshot<unknown>>;
+}
+
+/** Options of `getState`. */
+export interface GetStateOptions {
+  /** Also show the state of the subgraphs the checkpoint's next step runs (`StateSnapshot.subgraphs`). */
+  subgraphs?: boolean;
 }
 
 /** Events yielded by `stream`. */
@@ -249,4 +260,6 @@ export interface HistoryOptions {
   afterVersion?: number;
   /** `"desc"` (default) newest first, or `"asc"`. */
   order?: "asc" | "desc";
+  /** Also show each snapshot's subgraph states (see `GetStateOptions.subgraphs`). */
+  subgraphs?: boolean;
 }
