@@ -23,6 +23,7 @@ export { executionsSpec } from "./spec/executions.js";
 export { lifecycleSpec } from "./spec/lifecycle.js";
 export { corruptionSpec } from "./spec/corruption.js";
 export { runtimeSpec } from "./spec/runtime.js";
+export { agentRuntimeSpec } from "./spec/agent-runtime.js";
 export { uniqueId, copyCheckpoint, createTestCheckpoint, createCheckpointChain, filler, FIXTURE_EPOCH } from "./fixtures.js";
 export { benchmarkStore, formatBenchmark } from "./bench.js";
 export type { BenchmarkOptions, BenchmarkFigure, BenchmarkResult } from "./bench.js";

@@ -13,6 +13,7 @@ import { listSpec } from "./list.js";
 import { loadSpec } from "./load.js";
 import type { SpecOptions } from "./options.js";
 import { pruneSpec } from "./prune.js";
+import { agentRuntimeSpec } from "./agent-runtime.js";
 import { runtimeSpec } from "./runtime.js";
 import { saveSpec } from "./save.js";
 import { serializationSpec } from "./serialization.js";
@@ -36,14 +37,16 @@ export const ALL_SPECS = [
   lifecycleSpec,
   corruptionSpec,
   runtimeSpec,
+  agentRuntimeSpec,
 ] as const;
 
 /**
  * Registers the whole `CheckpointStore` conformance suite in the host test runner, inside
  * `describe("CheckpointStore spec: <name>")`: save, load, list, latest, delete/clear, ids, serialization, task
  * results, bad input, aliasing, concurrency, prune, listExecutions, lifecycle, stored data/corruption (with
- * `raw`) and the runtime end to end. A fresh store is created for every test. Checks that need a capability the
- * store lacks are reported as skipped with the reason in the title; nothing is skipped by store name.
+ * `raw`), the runtime end to end and the agent runtime (fan-out, subgraphs, retries, timeouts, cancellation). A
+ * fresh store is created for every test. Checks that need a capability the store lacks are reported as skipped with
+ * the reason in the title; nothing is skipped by store name.
  *
  * ```ts
  * import { runCheckpointStoreSpec } from "@lg/store-testkit";
