@@ -258,7 +258,7 @@ function insidePause<S>(o: Extract<NodeOutcome<S>, { kind: "interrupt" }>): Inte
 function stepMetadata<S>(ran: string[], outcomes: readonly NodeOutcome<S>[]): Record<string, unknown> {
   const retried = outcomes.filter((o) => o.attempts > 1);
   if (retried.length === 0) return { nodes: ran };
-  return { nodes: ran, attempts: Object.fromEntries(retried.map((o) => [o.node, o.attempts])) };
+  return { nodes: ran, attempts: Object.fromEntries(retried.map((o) => [o.id, o.attempts])) };
 }
 
 function cancelled<S>(settings: RunSettings, saver: RunCheckpointer<S>, runSignal: AbortSignal): RunCancelledError {
