@@ -88,7 +88,7 @@ export class CompiledGraph<S extends object> {
     options: InvokeOptions & { streamMode?: StreamMode | readonly StreamMode[] } = {},
   ): AsyncGenerator<StreamEvent<S> | StreamPart<S>, RunResult<S>> {
     const modes = options.streamMode === undefined ? undefined : parseStreamModes(options.streamMode);
-    const events = this.run(input, options);
+    const events = this.run(input, options, modes);
     let item = await events.next();
     try {
       while (item.done !== true) {
@@ -107,7 +107,11 @@ export class CompiledGraph<S extends object> {
     }
   }
 
-  private async *run(input: GraphInput<S>, options: InvokeOptions): AsyncGenerator<RunEvent<S>, RunResult<S>> {
+  private async *run(
+    input: GraphInput<S>,
+    options: InvokeOptions,
+    modes?: ReadonlySet<StreamMode>,
+  ): AsyncGenerator<RunEvent<S>, RunResult<S>> {
     const executionId = options.executionId ?? createExecutionId();
     assertNonEmptyString("executionId", executionId);
     if (options.checkpointId !== undefined) assertNonEmptyString("checkpointId", options.checkpointId);
@@ -128,6 +132,7 @@ export class CompiledGraph<S extends object> {
       interruptAfter: this.pauseSet(this.options.interruptAfter),
       recursionLimit,
       signal,
+      live: { values: modes?.has("values") === true, tasks: modes?.has("tasks") === true, custom: modes?.has("custom") === true },
     };
     return yield* executeRun(this.spec, settings, saver, start);
   }

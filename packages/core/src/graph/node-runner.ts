@@ -27,6 +27,8 @@ export interface NodeEnv<S> {
   stepId: string;
   /** Aborted when the run is cancelled or its consumer stopped reading. */
   runSignal: AbortSignal;
+  /** Settles when the caller cancels the run (one listener for the whole step); absent when it cannot. */
+  cancelled?: Promise<{ kind: "cancelled" }>;
   /** Receives live task and custom events. */
   emit(event: TaskEvent<S>): void;
 }
@@ -56,7 +58,7 @@ export async function runNode<S>(
   const policy = options?.retry ?? NO_RETRY;
   for (let attempt = 1; ; attempt++) {
     env.emit({ type: "task", event: "start", step: env.step, node, ...label, attempt });
-    const result = await attemptNode<S>(node, env.runSignal, options?.timeoutMs, (signal) => {
+    const result = await attemptNode<S>(node, env, options?.timeoutMs, (signal) => {
       const context: NodeContext = {
         node,
         executionId: env.executionId,
@@ -98,11 +100,17 @@ export async function runNode<S>(
  */
 async function attemptNode<S>(
   node: string,
-  runSignal: AbortSignal,
+  env: NodeEnv<S>,
   timeoutMs: number | undefined,
   call: (signal: AbortSignal) => unknown,
 ): Promise<Attempt<S>> {
+  const { runSignal, cancelled } = env;
   if (runSignal.aborted) return { kind: "cancelled" };
+  if (timeoutMs === undefined) {
+    // The node sees the run's own signal; the step's one cancellation promise stops the wait.
+    const settled = settleCall<S>(node, () => call(runSignal));
+    return cancelled === undefined ? settled : Promise.race([settled, cancelled]);
+  }
   const controller = new AbortController();
   let settle: (attempt: Attempt<S>) => void = () => undefined;
   const stopped = new Promise<Attempt<S>>((resolve) => (settle = resolve));
@@ -111,28 +119,27 @@ async function attemptNode<S>(
     settle({ kind: "cancelled" });
   };
   runSignal.addEventListener("abort", onCancel, { once: true });
-  const timer =
-    timeoutMs === undefined
-      ? undefined
-      : setTimeout(() => {
-          const error = new NodeTimeoutError(node, timeoutMs);
-          controller.abort(error);
-          settle({ kind: "error", error });
-        }, timeoutMs);
+  const timer = setTimeout(() => {
+    const error = new NodeTimeoutError(node, timeoutMs);
+    controller.abort(error);
+    settle({ kind: "error", error });
+  }, timeoutMs);
   try {
-    const ran = (async (): Promise<Attempt<S>> => {
-      try {
-        return toAttempt<S>(node, await call(controller.signal));
-      } catch (error) {
-        // By code: the node may have called the `interrupt` of another copy of @lg/core (its ESM or CJS build).
-        if (isLgError(error, "LG_INTERRUPT")) return { kind: "interrupt", value: (error as { value?: unknown }).value };
-        return { kind: "error", error };
-      }
-    })();
-    return await Promise.race([ran, stopped]);
+    return await Promise.race([settleCall<S>(node, () => call(controller.signal)), stopped]);
   } finally {
-    if (timer !== undefined) clearTimeout(timer);
+    clearTimeout(timer);
     runSignal.removeEventListener("abort", onCancel);
+  }
+}
+
+/** Calls the node and reads what it returned or threw. */
+async function settleCall<S>(node: string, call: () => unknown): Promise<Attempt<S>> {
+  try {
+    return toAttempt<S>(node, await call());
+  } catch (error) {
+    // By code: the node may have called the `interrupt` of another copy of @lg/core (its ESM or CJS build).
+    if (isLgError(error, "LG_INTERRUPT")) return { kind: "interrupt", value: (error as { value?: unknown }).value };
+    return { kind: "error", error };
   }
 }
 

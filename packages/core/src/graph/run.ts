@@ -8,7 +8,7 @@ import { nextStep, orderTasks, stepNodes, type NextStep } from "./routing.js";
 import type { GraphSpec } from "./state-graph.js";
 import type { Destination } from "./send.js";
 import { noProgress, nodeRecord, ownValue, stepTasks, type StepProgress } from "./tasks.js";
-import { runStepLive } from "./step-runner.js";
+import { runStepLive, type LiveEvents } from "./step-runner.js";
 import type { InterruptInfo, RunResult } from "./types.js";
 
 /**
@@ -64,6 +64,8 @@ export interface RunSettings {
   recursionLimit: number;
   /** The caller's signal, if any: cancelling it cancels the run with `RunCancelledError`. */
   signal: AbortSignal | undefined;
+  /** The events only a `stream` with modes asks for: values, live task and custom events. */
+  live: LiveEvents & { values: boolean };
 }
 
 /**
@@ -135,7 +137,7 @@ async function* runSteps<S extends object>(
     });
     if (input.carried === undefined) marked = new Set(upcoming.map((i) => i.node));
   }
-  yield { type: "values", step, state };
+  if (settings.live.values) yield { type: "values", step, state };
   let stepsRun = 0;
   for (;;) {
     const nodes = stepNodes(spec, plan);
@@ -172,7 +174,7 @@ async function* runSteps<S extends object>(
     }
     stepsRun++;
     const tasks = orderTasks(spec, stepTasks(plan.next, plan.sends));
-    const where = { executionId: settings.executionId, step: step + 1, stepId: saver.anchorId };
+    const where = { executionId: settings.executionId, step: step + 1, stepId: saver.anchorId, live: settings.live, cancellable: settings.signal !== undefined };
     const outcomes: NodeOutcome<S>[] = yield* runStepLive(spec, where, state, tasks, progress, runSignal);
     if (runSignal.aborted) throw cancelled(settings, saver, runSignal);
     const done = nodeRecord<Partial<S>>();
@@ -242,7 +244,7 @@ async function* runSteps<S extends object>(
     yield { type: "step", step, nodes: ranIds, updates, state };
     if (cp !== undefined) yield { type: "checkpoint", checkpoint: cp };
     yield* retentionEvents(saver);
-    yield { type: "values", step, state };
+    if (settings.live.values) yield { type: "values", step, state };
     if (after.length > 0) return yield* finish(saver, settings, state, upcoming, after);
   }
 }
