@@ -184,6 +184,12 @@ export interface StoreStats {
   executions: number;
   /** Approximate bytes used by stored checkpoints, where the backend can tell cheaply. */
   bytes?: number;
+  /**
+   * True when `checkpoints` or `executions` are estimates rather than exact counts: a store whose exact count
+   * would read the whole table (or every key) answers from its statistics instead, so that `stats()` stays cheap
+   * however much is stored. Absent or false: the counts are exact (`bytes` is approximate either way).
+   */
+  estimated?: boolean;
 }
 
 /**
