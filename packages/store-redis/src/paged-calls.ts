@@ -6,12 +6,12 @@ import { CLEAR, EXECUTIONS_PAGE, EXECUTIONS_PAGE_SIZE, LIST, LIST_PAGE_SIZE, PAG
 import { REPAIR_BUDGET, REPAIR_BUDGET_SPENT } from "./scripts.js";
 
 /**
- * {@link RedisCheckpointStore.stats}: counts, and whether they are exact. Core's `StoreStats` has no such flag yet;
- * `estimated` says whether `checkpoints` may include checkpoints that expired and were not yet removed from their
- * index (only with `ttl`; exact counting would mean checking every checkpoint).
+ * {@link RedisCheckpointStore.stats}: core's `StoreStats`, whose `estimated` flag this store always sets. It says
+ * whether `checkpoints` may include checkpoints that expired and were not yet removed from their index (only with
+ * `ttl`; exact counting would mean checking every checkpoint).
  */
 export interface RedisStoreStats extends StoreStats {
-  /** True when `checkpoints` (and possibly `executions`) may count expired checkpoints: the store has a `ttl`. */
+  /** Core's `StoreStats.estimated`, always present: true when the store has a `ttl` (see above). */
   estimated: boolean;
 }
 

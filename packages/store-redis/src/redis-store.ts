@@ -257,8 +257,8 @@ export class RedisCheckpointStore implements CheckpointStore {
   /**
    * Counts checkpoints and executions from the index sizes (`ZCARD` per execution, 1,000 executions per script
    * call): O(executions), never a walk over checkpoints. Without `ttl` the counts are exact; with `ttl` they may
-   * include checkpoints that expired and were not yet removed from their index, and `estimated` is true. `bytes` is
-   * not reported (it would need `MEMORY USAGE` per key).
+   * include checkpoints that expired and were not yet removed from their index, and `estimated` (core's
+   * `StoreStats.estimated`) is true. `bytes` is not reported (it would need `MEMORY USAGE` per key).
    */
   async stats(): Promise<RedisStoreStats> {
     this.assertOpen();
