@@ -73,6 +73,22 @@ describe("subgraphs", () => {
     expect(calls.filter((c) => c === "search")).toHaveLength(2);
   });
 
+  it("a fork taken at a pause inside the subgraph runs a subgraph of its own; both branches finish with their answers", async () => {
+    const store = new MapStore();
+    const calls: string[] = [];
+    const app = parent(store, calls);
+    const paused = await app.invoke({ topic: "b" }, { executionId: "mid" });
+    const first = await app.invoke(new Command({ resume: "first" }), { executionId: "mid" });
+    expect(first.state.report).toBe("found b; summary (first)");
+    const forked = await app.invoke(new Command({ resume: "second" }), { executionId: "mid", checkpointId: paused.checkpointId });
+    expect(forked.state.report).toBe("found b; summary (second)");
+    expect(calls.filter((c) => c === "search")).toHaveLength(2); // the fork's subgraph started anew
+    // The first branch's subgraph run is untouched: its last state still says "first".
+    const runs = (await store.listExecutions()).executions.map((e) => e.executionId).filter((id) => id.startsWith("mid::research::"));
+    const finals = await Promise.all(runs.map(async (id) => (await store.latest(id))?.state as { approved?: string }));
+    expect(finals.map((f) => f.approved).sort()).toEqual(["first", "second"]);
+  });
+
   it("without mappers the subgraph's final state is the node's update; a parent without a store cannot run one", async () => {
     const store = new MapStore();
     const child = new StateGraph<{ n: number }>().addNode("inc", (s) => ({ n: s.n + 1 })).addEdge(START, "inc").compile();

@@ -6,7 +6,6 @@ import { pruneCheckpoints } from "../store-helpers.js";
 import {
   anchorOf,
   buildTaskResults,
-  continuesChain,
   forStore,
   hasPause,
   updateKeysOf,
@@ -93,15 +92,15 @@ export class RunCheckpointer<S> {
 
   /**
    * Starts from `base` (resumed or forked from) with `latest` the execution's newest checkpoint. The base is
-   * protected from pruning while the run lasts. A fork from a checkpoint between steps (not the latest) begins a
-   * chain of its own: the step it runs is another attempt than the one the old branch made from there (a subgraph
-   * started in that step gets a run of its own).
+   * protected from pruning while the run lasts. A fork (from a checkpoint other than the latest) begins a chain of
+   * its own: the step it runs is another attempt than the one the old branch made from there (a subgraph started in
+   * that step gets a run of its own, so the branches never share one).
    */
   startFrom(base: Checkpoint | undefined, latest: Checkpoint | undefined): void {
     this.parent = base;
     this.latestVersion = latest?.version ?? 0;
     this.updateKeys = updateKeysOf(base);
-    const forked = base !== undefined && latest !== undefined && base.id !== latest.id && !continuesChain(base);
+    const forked = base !== undefined && latest !== undefined && base.id !== latest.id;
     this.anchor = base === undefined ? undefined : forked ? `${base.id}~${createCheckpointId()}` : anchorOf(base);
     if (base === undefined) return;
     this.protect.push(base.id);

@@ -172,11 +172,6 @@ export function anchorOf(cp: Checkpoint): string {
   return storedTaskResults(cp)?.anchorId ?? cp.id;
 }
 
-/** Whether the checkpoint continues a chain of updates, pauses and partial steps (a step was under way there). */
-export function continuesChain(cp: Checkpoint): boolean {
-  return storedTaskResults(cp)?.anchorId !== undefined;
-}
-
 /** Appends `key`, keeping the newest {@link MAX_UPDATE_KEYS}. */
 export function withUpdateKey(keys: readonly string[], key: string): string[] {
   return [...keys.filter((k) => k !== key), key].slice(-MAX_UPDATE_KEYS);

@@ -10,6 +10,7 @@ import {
 } from "../../src/index.js";
 import {
   applyListOptions,
+  compareCodePoints,
   decodeCheckpoint,
   encodeCheckpoint,
   selectPruneVictims,
@@ -97,7 +98,15 @@ export class MapStore implements CheckpointStore {
   }
 
   async listExecutions(): Promise<ExecutionPage> {
-    return { executions: [] };
+    const newest = new Map<string, EncodedCheckpoint>();
+    for (const row of this.rows.values()) {
+      const seen = newest.get(row.executionId);
+      if (seen === undefined || seen.version < row.version) newest.set(row.executionId, row);
+    }
+    const executions = [...newest.values()]
+      .sort((a, b) => compareCodePoints(a.executionId, b.executionId))
+      .map((row) => ({ executionId: row.executionId, latestVersion: row.version, updatedAt: new Date(row.timestamp) }));
+    return { executions };
   }
 
   async ping(): Promise<void> {}
