@@ -151,6 +151,8 @@ function roundTripBody(store, label, { typed }) {
     version: 1,
     next: ["step"],
   };
+  // The store author's entry resolves from the packed package in this module system too.
+  if (encodeCheckpoint(checkpoint).id !== checkpoint.id) throw new Error("@lg/core/store's encodeCheckpoint lost the id");
   await contract.save(checkpoint);
   const loaded = await contract.load(checkpoint.id);
   const state = (loaded ? loaded.state : undefined)${t(" as { count?: unknown; tags?: unknown } | undefined")};
@@ -184,17 +186,20 @@ function writeConsumers(projectDir, store, dataDir, suffix) {
 
   writeFileSync(
     join(projectDir, "consumer.mjs"),
-    `import { createCheckpointId } from "@lg/core";\nimport { ${store.exportName} } from "${store.package}";\n` +
+    `import { createCheckpointId } from "@lg/core";\nimport { encodeCheckpoint } from "@lg/core/store";\n` +
+      `import { ${store.exportName} } from "${store.package}";\n` +
       `${scope(false)}${roundTripBody(store, "esm consumer", { typed: false })}\n`,
   );
   writeFileSync(
     join(projectDir, "consumer.cjs"),
-    `const { createCheckpointId } = require("@lg/core");\nconst { ${store.exportName} } = require("${store.package}");\n` +
+    `const { createCheckpointId } = require("@lg/core");\nconst { encodeCheckpoint } = require("@lg/core/store");\n` +
+      `const { ${store.exportName} } = require("${store.package}");\n` +
       `${scope(false)}async function main() {${roundTripBody(store, "cjs consumer", { typed: false })}\n}\n` +
       `main().catch(${fail});\n`,
   );
   const typedImports =
     `import { createCheckpointId } from "@lg/core";\nimport type { Checkpoint, CheckpointStore } from "@lg/core";\n` +
+    `import { encodeCheckpoint } from "@lg/core/store";\n` +
     `import { ${store.exportName} } from "${store.package}";\n`;
   writeFileSync(
     join(projectDir, "consumer-esm.mts"),
