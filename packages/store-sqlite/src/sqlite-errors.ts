@@ -20,6 +20,12 @@ export function isUniqueViolation(error: unknown): boolean {
   return code === "SQLITE_CONSTRAINT_PRIMARYKEY" || code === "SQLITE_CONSTRAINT_UNIQUE";
 }
 
+/** True for the result codes that mean "another connection holds the lock; try again later". */
+export function isBusy(error: unknown): boolean {
+  const code = sqliteCode(error) ?? "";
+  return code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED");
+}
+
 const ADVICE: ReadonlyArray<readonly [prefix: string, advice: string]> = [
   ["SQLITE_CANTOPEN", "check that the directory exists and that the process may write to it"],
   ["SQLITE_READONLY", "check the file's permissions and that the file system is mounted read-write"],
@@ -62,7 +68,7 @@ export function toStoreError(error: unknown, context: ErrorContext): unknown {
   if (error instanceof LgError) return error;
   const code = sqliteCode(error);
   if (code === undefined) return fromDriverTypeError(error, context);
-  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
+  if (isBusy(error)) {
     return new StoreUnavailableError(
       `SQLite database ${context.location} stayed locked for longer than busyTimeoutMs ` +
         `(${context.busyTimeoutMs} ms; ${code}): another connection holds a long write transaction. ` +

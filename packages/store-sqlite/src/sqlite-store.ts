@@ -1,6 +1,7 @@
 import {
   CheckpointConflictError,
   StoreClosedError,
+  StoreUnavailableError,
   type Checkpoint,
   type CheckpointStore,
   type ExecutionPage,
@@ -17,11 +18,18 @@ import {
   validatePruneOptions,
 } from "@lg/core/store";
 import Database from "better-sqlite3";
+import { retryWhileBusy } from "./busy.js";
 import { migrate } from "./migrations.js";
-import { MEMORY_PATH, resolveSqliteOptions, type SqliteDatabase, type SqliteOptions } from "./options.js";
+import {
+  MEMORY_PATH,
+  resolveSqliteOptions,
+  type ResolvedSqliteOptions,
+  type SqliteDatabase,
+  type SqliteOptions,
+} from "./options.js";
 import { checkpointToParams, rowMatchesParams, rowToCheckpoint, type InsertParams } from "./rows.js";
 import { sqlNames, storeSql, type CheckpointRow, type StoreSql } from "./sql.js";
-import { isUniqueViolation, toStoreError, type ErrorContext } from "./sqlite-errors.js";
+import { isBusy, isUniqueViolation, toStoreError, type ErrorContext } from "./sqlite-errors.js";
 import { applyTuning, type AppliedTuning } from "./tuning.js";
 
 type Statement<Params extends unknown[], Row = unknown> = Database.Statement<Params, Row>;
@@ -60,6 +68,13 @@ interface Statements {
   ping: Statement<[]>;
 }
 
+/** What opening a connection produces: its tuning, the schema version and the prepared statements. */
+interface Opened {
+  tuning: AppliedTuning;
+  schemaVersion: number;
+  statements: Statements;
+}
+
 const STORE_NAME = "SqliteCheckpointStore";
 const DEFAULT_PAGE_SIZE = 100;
 
@@ -85,6 +100,14 @@ function prepareAll(db: SqliteDatabase, sql: StoreSql): Statements {
   };
 }
 
+/** Tunes the connection, migrates the table and prepares the statements; throws SQLITE_BUSY when locked out. */
+function openSchema(db: SqliteDatabase, resolved: ResolvedSqliteOptions): Opened {
+  const tuning = applyTuning(db, resolved);
+  const names = sqlNames(resolved.tableName);
+  const schemaVersion = migrate(db, names);
+  return { tuning, schemaVersion, statements: prepareAll(db, storeSql(names)) };
+}
+
 function openDatabase(path: string, context: ErrorContext): SqliteDatabase {
   try {
     return new Database(path);
@@ -102,6 +125,10 @@ function openDatabase(path: string, context: ErrorContext): SqliteDatabase {
  * of the same `(executionId, version)` get one success and one `CheckpointConflictError`.
  *
  * better-sqlite3 is synchronous; each method still returns a promise and reports every failure by rejecting it.
+ * A call that meets another connection's lock never freezes the event loop for more than a few milliseconds: it
+ * waits asynchronously between short attempts. When the file is locked at construction, opening finishes in the
+ * background; calls wait for it, and {@link SqliteCheckpointStore.ready} (or {@link SqliteCheckpointStore.open})
+ * tells when it is done.
  *
  * @example
  * ```ts
@@ -114,20 +141,24 @@ export class SqliteCheckpointStore implements CheckpointStore {
   readonly capabilities: StoreCapabilities;
   /** The (unquoted) table holding the checkpoints. */
   readonly tableName: string;
-  /** The pragmas in effect on this store's connection, read back after they were set. */
-  readonly tuning: AppliedTuning;
-  /** The schema version of the table after opening. */
-  readonly schemaVersion: number;
+  /**
+   * Settles when the store is open: at once, unless another connection held the file's lock during construction;
+   * then when the tuning and migrations are done (rejecting with `StoreUnavailableError` after `busyTimeoutMs`).
+   * Methods wait for it themselves; await it before reading {@link tuning} or {@link schemaVersion}.
+   */
+  readonly ready: Promise<void>;
 
   private readonly db: SqliteDatabase;
   private readonly ownsDatabase: boolean;
-  private readonly statements: Statements;
+  private readonly opening: Promise<Opened>;
+  private opened: Opened | undefined;
   private readonly errorContext: ErrorContext;
   private closed = false;
 
   /**
    * Opens (or creates) the database and the table. Throws `InvalidArgumentError` for bad options and
-   * `StoreUnavailableError` when the file cannot be opened or belongs to a newer release.
+   * `StoreUnavailableError` when the file cannot be opened or belongs to a newer release. When another connection
+   * holds the file's lock, it returns at once and opening completes asynchronously (see {@link ready}).
    */
   constructor(options: SqliteOptions) {
     const resolved = resolveSqliteOptions(options);
@@ -137,52 +168,100 @@ export class SqliteCheckpointStore implements CheckpointStore {
     this.db = resolved.database ?? openDatabase(resolved.path ?? MEMORY_PATH, this.errorContext);
     this.tableName = resolved.tableName;
     try {
-      this.tuning = applyTuning(this.db, resolved);
-      const names = sqlNames(resolved.tableName);
-      this.schemaVersion = migrate(this.db, names);
-      this.statements = prepareAll(this.db, storeSql(names));
+      this.opened = openSchema(this.db, resolved);
+      this.opening = Promise.resolve(this.opened);
     } catch (error) {
-      if (this.ownsDatabase) this.db.close();
-      throw toStoreError(error, this.errorContext);
+      if (!isBusy(error)) this.failOpening(error);
+      this.opening = this.openLater(resolved);
     }
+    this.ready = this.opening.then(() => undefined);
+    // Whoever never awaits `ready` still learns of a failed opening from the next call; no unhandled rejection.
+    this.ready.catch(() => undefined);
     const persistent = !this.db.memory;
     this.capabilities = Object.freeze({ nativePrune: true, persistent, multiProcess: persistent, ttl: false, taskResults: true });
   }
 
+  /**
+   * Creates a store and waits until it is open ({@link ready}), without blocking the event loop while another
+   * process holds the file's lock.
+   */
+  static async open(options: SqliteOptions): Promise<SqliteCheckpointStore> {
+    const store = new SqliteCheckpointStore(options);
+    await store.ready;
+    return store;
+  }
+
+  /** The pragmas in effect on this store's connection, read back after they were set. Available once {@link ready}. */
+  get tuning(): AppliedTuning {
+    return this.openedNow().tuning;
+  }
+
+  /** The schema version of the table after opening. Available once {@link ready}. */
+  get schemaVersion(): number {
+    return this.openedNow().schemaVersion;
+  }
+
+  private openedNow(): Opened {
+    if (this.opened === undefined) {
+      throw new StoreUnavailableError(
+        `${STORE_NAME} on ${this.errorContext.location} is still opening (the file was locked): await store.ready`,
+      );
+    }
+    return this.opened;
+  }
+
+  private async openLater(resolved: ResolvedSqliteOptions): Promise<Opened> {
+    try {
+      const attempt = (): Opened => {
+        if (this.closed) throw new StoreClosedError(STORE_NAME); // not a busy error: ends the retries
+        return openSchema(this.db, resolved);
+      };
+      this.opened = await retryWhileBusy(attempt, resolved.busyTimeoutMs);
+      return this.opened;
+    } catch (error) {
+      return this.failOpening(error);
+    }
+  }
+
+  private failOpening(error: unknown): never {
+    if (this.ownsDatabase && this.db.open) this.db.close();
+    throw toStoreError(error, this.errorContext);
+  }
+
   /** {@inheritDoc CheckpointStore.save} */
   async save(checkpoint: Checkpoint): Promise<void> {
-    this.assertOpen();
+    const statements = await this.statements();
     const params = checkpointToParams(checkpoint);
     try {
-      this.statements.insert.run(...params);
+      await retryWhileBusy(() => statements.insert.run(...params), this.errorContext.busyTimeoutMs);
     } catch (error) {
       if (!isUniqueViolation(error)) throw toStoreError(error, this.errorContext);
-      this.resolveDuplicate(params, error);
+      await this.resolveDuplicate(statements, params, error);
     }
   }
 
   /** A re-save of identical content is a no-op; anything else holding the id or the version is a conflict. */
-  private resolveDuplicate(params: InsertParams, cause: unknown): void {
-    const existing = this.run(() => this.statements.load.get(params[0]));
+  private async resolveDuplicate(statements: Statements, params: InsertParams, cause: unknown): Promise<void> {
+    const existing = await this.run(() => statements.load.get(params[0]));
     if (existing !== undefined && rowMatchesParams(existing, params)) return;
     throw new CheckpointConflictError(params[1], params[6], { cause });
   }
 
   /** {@inheritDoc CheckpointStore.load} */
   async load(id: string): Promise<Checkpoint | undefined> {
-    this.assertOpen();
+    const statements = await this.statements();
     assertNonEmptyString("checkpoint id", id);
-    const row = this.run(() => this.statements.load.get(id));
+    const row = await this.run(() => statements.load.get(id));
     return row === undefined ? undefined : rowToCheckpoint(row);
   }
 
   /** {@inheritDoc CheckpointStore.list} */
   async list(executionId: string, options?: ListOptions): Promise<Checkpoint[]> {
-    this.assertOpen();
+    const statements = await this.statements();
     assertNonEmptyString("executionId", executionId);
     validateListOptions(options);
-    const statement = options?.order === "desc" ? this.statements.listDesc : this.statements.listAsc;
-    const rows = this.run(() =>
+    const statement = options?.order === "desc" ? statements.listDesc : statements.listAsc;
+    const rows = await this.run(() =>
       statement.all(
         executionId,
         options?.afterVersion ?? Number.MIN_SAFE_INTEGER,
@@ -197,24 +276,24 @@ export class SqliteCheckpointStore implements CheckpointStore {
 
   /** {@inheritDoc CheckpointStore.latest} */
   async latest(executionId: string): Promise<Checkpoint | undefined> {
-    this.assertOpen();
+    const statements = await this.statements();
     assertNonEmptyString("executionId", executionId);
-    const row = this.run(() => this.statements.latest.get(executionId));
+    const row = await this.run(() => statements.latest.get(executionId));
     return row === undefined ? undefined : rowToCheckpoint(row);
   }
 
   /** {@inheritDoc CheckpointStore.delete} */
   async delete(id: string): Promise<void> {
-    this.assertOpen();
+    const statements = await this.statements();
     assertNonEmptyString("checkpoint id", id);
-    this.run(() => this.statements.deleteById.run(id));
+    await this.run(() => statements.deleteById.run(id));
   }
 
   /** {@inheritDoc CheckpointStore.clear} */
   async clear(executionId: string): Promise<void> {
-    this.assertOpen();
+    const statements = await this.statements();
     assertNonEmptyString("executionId", executionId);
-    this.run(() => this.statements.clear.run(executionId));
+    await this.run(() => statements.clear.run(executionId));
   }
 
   /**
@@ -223,7 +302,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
    * One DELETE statement (atomic on its own) applying core's prune rules.
    */
   async prune(executionId: string, options: PruneOptions): Promise<number> {
-    this.assertOpen();
+    const statements = await this.statements();
     assertNonEmptyString("executionId", executionId);
     validatePruneOptions(options);
     const params: PruneParams = {
@@ -232,16 +311,16 @@ export class SqliteCheckpointStore implements CheckpointStore {
       cutoff: options.olderThan?.getTime() ?? Number.MAX_SAFE_INTEGER,
       protect: JSON.stringify(options.protect ?? []),
     };
-    return this.run(() => this.statements.prune.run(params).changes);
+    return await this.run(() => statements.prune.run(params).changes);
   }
 
   /** {@inheritDoc CheckpointStore.listExecutions} */
   async listExecutions(options?: ListExecutionsOptions): Promise<ExecutionPage> {
-    this.assertOpen();
+    const statements = await this.statements();
     validateListExecutionsOptions(options);
     const limit = options?.limit ?? DEFAULT_PAGE_SIZE;
     // Execution ids are non-empty, so "" precedes them all. One extra row tells whether another page exists.
-    const rows = this.run(() => this.statements.listExecutions.all(options?.cursor ?? "", limit + 1));
+    const rows = await this.run(() => statements.listExecutions.all(options?.cursor ?? "", limit + 1));
     const page = Array.from(rows.slice(0, limit), (row) => ({
       executionId: row.execution_id,
       latestVersion: row.latest_version,
@@ -254,18 +333,19 @@ export class SqliteCheckpointStore implements CheckpointStore {
 
   /** {@inheritDoc CheckpointStore.ping} */
   async ping(): Promise<void> {
-    this.assertOpen();
-    this.run(() => this.statements.ping.get());
+    const statements = await this.statements();
+    await this.run(() => statements.ping.get());
   }
 
   /**
    * {@inheritDoc CheckpointStore.stats}
    *
-   * `bytes` is the stored size of the state, metadata, next and tasks columns (one scan of the table).
+   * Exact counts read from the `(execution_id, version)` index alone; `bytes` is the size of the database's pages
+   * in use (the table, its indexes and anything else in the file), read from the file header without a scan.
    */
   async stats(): Promise<StoreStats> {
-    this.assertOpen();
-    const row = this.run(() => this.statements.stats.get());
+    const statements = await this.statements();
+    const row = await this.run(() => statements.stats.get());
     return { checkpoints: row?.checkpoints ?? 0, executions: row?.executions ?? 0, bytes: row?.bytes ?? 0 };
   }
 
@@ -274,7 +354,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
    * online backup), for the seed's backup-and-restore practice. Restore by opening a store on the copy.
    */
   async backup(destination: string): Promise<void> {
-    this.assertOpen();
+    await this.statements(); // open, and not closed
     assertNonEmptyString("backup destination", destination);
     try {
       await this.db.backup(destination);
@@ -294,10 +374,21 @@ export class SqliteCheckpointStore implements CheckpointStore {
     if (this.closed) throw new StoreClosedError(STORE_NAME);
   }
 
-  /** Runs a driver call, turning lock time-outs and I/O failures into typed errors. */
-  private run<T>(call: () => T): T {
+  /** The prepared statements, once the store is open; rejects when it is closed or failed to open. */
+  private async statements(): Promise<Statements> {
+    this.assertOpen();
+    const opened = this.opened ?? (await this.opening);
+    this.assertOpen(); // closed while the opening was still waiting for the lock
+    return opened.statements;
+  }
+
+  /**
+   * Runs a driver call, retrying it asynchronously while another connection holds the lock (up to
+   * `busyTimeoutMs`), and turns lock time-outs and I/O failures into typed errors.
+   */
+  private async run<T>(call: () => T): Promise<T> {
     try {
-      return call();
+      return await retryWhileBusy(call, this.errorContext.busyTimeoutMs);
     } catch (error) {
       throw toStoreError(error, this.errorContext);
     }

@@ -82,9 +82,10 @@ describe("options", () => {
 });
 
 describe("tuning", () => {
-  it("applies WAL, synchronous=NORMAL, the busy timeout and the cache size to its own connection", async () => {
+  it("applies WAL, synchronous=NORMAL, a short busy_timeout and the cache size to its own connection", async () => {
     const store = new SqliteCheckpointStore({ path: temp.file(), busyTimeoutMs: 1234, cacheSizeKib: 4096 });
-    expect(store.tuning).toEqual({ journalMode: "wal", synchronous: 1, busyTimeoutMs: 1234 });
+    // busy_timeout is one short attempt (the thread sleeps in it); busyTimeoutMs is waited out asynchronously.
+    expect(store.tuning).toEqual({ journalMode: "wal", synchronous: 1, busyTimeoutMs: 1234, lockWaitSliceMs: 5 });
     await store.close();
     // journal_mode=WAL is stored in the file itself: a fresh connection sees it.
     const db = new Database(temp.file());
@@ -98,7 +99,7 @@ describe("tuning", () => {
     const store = new SqliteCheckpointStore({ database: db });
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(db.pragma("synchronous", { simple: true })).toBe(1); // NORMAL
-    expect(db.pragma("busy_timeout", { simple: true })).toBe(5000);
+    expect(db.pragma("busy_timeout", { simple: true })).toBe(5);
     expect(db.pragma("cache_size", { simple: true })).toBe(-8192);
     await store.close();
     db.close();
