@@ -49,6 +49,16 @@ function assertNoLoneSurrogate(name: string, value: string): void {
   }
 }
 
+/**
+ * Whether `id` can name a stored checkpoint or execution: a non-empty string without a lone UTF-16 surrogate (what
+ * `save` accepts). Stores check ids with it before reading, deleting or clearing: a UTF-8 driver turns a lone
+ * surrogate into U+FFFD, so without it `load("x\uD800")` would find the checkpoint `"x\uFFFD"`. A read with an id
+ * that is not storable finds nothing.
+ */
+export function isStorableId(id: unknown): id is string {
+  return typeof id === "string" && id.length > 0 && !LONE_SURROGATE.test(id);
+}
+
 /** Throws unless `value` is a non-empty string that UTF-8 can carry (see {@link assertNoLoneSurrogate}). */
 function assertStorableId(name: string, value: unknown): void {
   assertNonEmptyString(name, value);
