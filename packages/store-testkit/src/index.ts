@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 export type { TestRunner, TestRegistrar, HookRegistrar, TestBody, SuiteBody } from "./runner.js";
-export type { SpecOptions, RawStoreAccess, StoredCheckpointRef, TtlSpecOptions } from "./spec/options.js";
+export type { SpecOptions, RawStoreAccess, StoredCheckpointRef, TtlSpecOptions, UnavailableSpecOptions } from "./spec/options.js";
 export { runCheckpointStoreSpec, ALL_SPECS } from "./spec/run.js";
 export { saveSpec } from "./spec/save.js";
 export { loadSpec } from "./spec/load.js";

@@ -58,6 +58,17 @@ export class SpecContext<S extends CheckpointStore> {
     });
   }
 
+  /** Registers a test that runs only when the option named `hook` was given (skipped with that reason otherwise). */
+  testWithHook(hook: keyof SpecOptions<S>, title: string, body: Body<S>): void {
+    if (this.options[hook] !== undefined) {
+      this.test(title, body);
+      return;
+    }
+    this.skip(`${title} (skipped: no ${hook} hook given)`, async () => {
+      expectTrue(this.options[hook] === undefined, `${hook} hook appeared after registration`);
+    });
+  }
+
   /** Registers a test that runs only when the `raw` hook was given. */
   testWithRaw(title: string, body: (store: S, raw: RawStoreAccess) => Promise<void>): void {
     const rawOf = this.options.raw;

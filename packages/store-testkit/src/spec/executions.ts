@@ -5,7 +5,7 @@ import {
   type ListExecutionsOptions,
 } from "@lg/core";
 import { compareCodePoints } from "@lg/core/store";
-import { createTestCheckpoint, uniqueId } from "../fixtures.js";
+import { createTestCheckpoint, FIXTURE_EPOCH, uniqueId } from "../fixtures.js";
 import { contextOf } from "./context.js";
 import { call, expectEqual, expectRejects, expectTrue, fail } from "./expect.js";
 import type { SpecOptions } from "./options.js";
@@ -54,7 +54,8 @@ function checkOrder(all: ExecutionSummary[]): ExecutionSummary[] {
  * `listExecutions`: each execution appears once with its highest version and that checkpoint's timestamp;
  * ordered by execution id in code point order, i.e. UTF-8 byte order (`"B" < "a" < "é" < "\uFF01" < "😀"`), also across pages; paging by `limit` and
  * `nextCursor` visits every execution exactly once and ends with no cursor; awkward ids survive the cursor;
- * cleared executions disappear; invalid options reject with `InvalidArgumentError`.
+ * cleared executions disappear; invalid options reject with `InvalidArgumentError`. `updatedAt` is the newest
+ * version's timestamp even when an older version has a later one; an exactly full last page has no `nextCursor`.
  */
 export function executionsSpec<S extends CheckpointStore>(options: SpecOptions<S>): void {
   const ctx = contextOf(options);
@@ -84,6 +85,40 @@ export function executionsSpec<S extends CheckpointStore>(options: SpecOptions<S
         expectEqual(listed, expected, `paging with limit ${limit} must return every execution once, in order`);
       });
     }
+
+    ctx.test("updatedAt is the newest version's timestamp, not the latest timestamp", async (store) => {
+      const executionId = uniqueId("exec");
+      const newest = createTestCheckpoint({ executionId, version: 5, timestamp: new Date(FIXTURE_EPOCH + 1_000) });
+      // A fork or a restored backup can leave an older version with a later clock reading.
+      await store.save(createTestCheckpoint({ executionId, version: 4, timestamp: new Date(FIXTURE_EPOCH + 9_000) }));
+      await store.save(newest);
+      const mine = (await readAllPages(store, undefined)).find((e) => e.executionId === executionId);
+      expectEqual(
+        { latestVersion: mine?.latestVersion, updatedAt: mine?.updatedAt },
+        { latestVersion: 5, updatedAt: newest.timestamp },
+        "updatedAt must be the timestamp of the highest version's checkpoint",
+      );
+    });
+
+    ctx.test("an exactly full last page has no nextCursor", async (store) => {
+      const base = uniqueId("full");
+      for (const suffix of ["a", "b", "c"]) await store.save(createTestCheckpoint({ executionId: `${base}-${suffix}` }));
+      const total = (await readAllPages(store, undefined)).length;
+      const whole = await store.listExecutions({ limit: total });
+      expectTrue(
+        whole.executions.length === total && whole.nextCursor === undefined,
+        `listExecutions({ limit: ${total} }) over ${total} executions must return them all and no nextCursor ` +
+          `(got ${whole.executions.length} and nextCursor ${JSON.stringify(whole.nextCursor)}): a cursor leads to an empty page`,
+      );
+      const first = await store.listExecutions({ limit: 1 });
+      expectTrue(first.nextCursor !== undefined, `listExecutions({ limit: 1 }) over ${total} executions must return a nextCursor`);
+      const rest = await store.listExecutions({ limit: total - 1, cursor: first.nextCursor });
+      expectTrue(
+        rest.executions.length === total - 1 && rest.nextCursor === undefined,
+        `the last ${total - 1} of ${total} executions read with limit ${total - 1} after a cursor must come with no ` +
+          `nextCursor (got ${rest.executions.length} and nextCursor ${JSON.stringify(rest.nextCursor)})`,
+      );
+    });
 
     ctx.test("a cleared execution is no longer listed", async (store) => {
       const gone = uniqueId("gone");

@@ -1,7 +1,7 @@
-import type { CheckpointStore } from "@lg/core";
+import { InvalidArgumentError, type CheckpointStore } from "@lg/core";
 import { createTestCheckpoint, uniqueId } from "../fixtures.js";
 import { contextOf } from "./context.js";
-import { expectCheckpoint, expectTrue, expectVersions, idsOf } from "./expect.js";
+import { call, expectCheckpoint, expectErrorIs, expectTrue, expectVersions, idsOf } from "./expect.js";
 import type { SpecOptions } from "./options.js";
 
 function ofLength(prefix: string, length: number): string {
@@ -19,10 +19,27 @@ const ID_KINDS: { title: string; make: (random: string) => string }[] = [
   { title: "1 KB length", make: (r) => ofLength(`long-${r}-`, 1024) },
 ];
 
+const INVALID = { type: InvalidArgumentError, code: "LG_INVALID_ARGUMENT" } as const;
+
+/**
+ * Runs a read with an id no backend can store: it must find nothing (`undefined`, `[]`, no effect) or reject with
+ * `InvalidArgumentError`; it must never reach the checkpoint whose id is its U+FFFD twin. Returns the value, or
+ * `undefined` after an accepted rejection.
+ */
+async function readWithUnstorableId<T>(what: string, read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call(what, read);
+  } catch (error) {
+    expectErrorIs(error, INVALID, what);
+    return undefined;
+  }
+}
+
 /**
  * Ids and execution ids: for each awkward shape (Unicode, quotes, `%`, `_`, `*`, `?`, `[`, `:`, `/`, `\`,
  * whitespace, 1 KB) save/load/list/latest/delete/clear round-trip; wildcard characters are matched literally,
- * so listing or clearing `run*` never touches `run-1`.
+ * so listing or clearing `run*` never touches `run-1`; an id with a lone surrogate (which a UTF-8 driver turns into
+ * U+FFFD) finds nothing and deletes nothing, never its `\uFFFD` twin.
  */
 export function idsSpec<S extends CheckpointStore>(options: SpecOptions<S>): void {
   const ctx = contextOf(options);
@@ -76,6 +93,22 @@ export function idsSpec<S extends CheckpointStore>(options: SpecOptions<S>): voi
       await store.save(cp);
       expectCheckpoint(await store.load(shared), cp, "a checkpoint whose id equals its execution id");
       expectCheckpoint(await store.latest(shared), cp, "latest of that execution");
+    });
+
+    ctx.test("an id with a lone surrogate never reaches its U+FFFD twin", async (store) => {
+      const executionId = `${uniqueId("exec")}-\uFFFD`;
+      const cp = createTestCheckpoint({ executionId, version: 1, id: `${uniqueId("cp")}-\uFFFD` });
+      await store.save(cp);
+      const lone = (id: string): string => `${id.slice(0, -1)}\uD800`;
+      const loaded = await readWithUnstorableId("load(id with a lone surrogate)", () => store.load(lone(cp.id)));
+      expectTrue(loaded === undefined, `load(${JSON.stringify(lone(cp.id))}) found the checkpoint ${JSON.stringify(cp.id)}; a driver replaced the lone surrogate with U+FFFD (check ids with isStorableId before reading)`);
+      const latest = await readWithUnstorableId("latest(execution id with a lone surrogate)", () => store.latest(lone(executionId)));
+      expectTrue(latest === undefined, `latest(${JSON.stringify(lone(executionId))}) found the execution ${JSON.stringify(executionId)}`);
+      const listed = await readWithUnstorableId("list(execution id with a lone surrogate)", () => store.list(lone(executionId)));
+      expectTrue(listed === undefined || listed.length === 0, `list(${JSON.stringify(lone(executionId))}) listed the execution ${JSON.stringify(executionId)}`);
+      await readWithUnstorableId("delete(id with a lone surrogate)", () => store.delete(lone(cp.id)));
+      await readWithUnstorableId("clear(execution id with a lone surrogate)", () => store.clear(lone(executionId)));
+      expectCheckpoint(await store.load(cp.id), cp, "deleting or clearing a lone-surrogate id must leave its U+FFFD twin");
     });
   });
 }

@@ -3,6 +3,7 @@ import { createCheckpointChain, createTestCheckpoint, uniqueId } from "../fixtur
 import { contextOf } from "./context.js";
 import { expectCheckpoint, expectErrorIs, expectResolves, expectTrue, fail } from "./expect.js";
 import type { SpecOptions } from "./options.js";
+import { checkUnavailableStore } from "./unavailable.js";
 
 const CLOSED = { type: StoreClosedError, code: "LG_STORE_CLOSED" } as const;
 
@@ -37,7 +38,8 @@ function sleep(ms: number): Promise<void> {
  * Lifecycle: `ping` resolves; `stats` counts checkpoints and executions exactly (before/after deltas) and
  * reports bytes, when it does, as a non-negative number; after `close` every method rejects with
  * `StoreClosedError` and a second `close` is harmless; the store's declared capabilities are the ones the spec
- * runs with. By capability: `persistent` data survives close and reopen; `ttl` checkpoints expire in time.
+ * runs with; with the `unavailable` hook, a store pointed at nothing rejects every call with `StoreUnavailableError`
+ * in time and without the password. By capability: `persistent` data survives close and reopen; `ttl` checkpoints expire in time.
  */
 export function lifecycleSpec<S extends CheckpointStore>(options: SpecOptions<S>): void {
   const ctx = contextOf(options);
@@ -103,6 +105,12 @@ export function lifecycleSpec<S extends CheckpointStore>(options: SpecOptions<S>
         `the store declares ${missing.join(", ")} but the spec was registered without it (createStore is async, so ` +
           `capabilities are read from the option): pass capabilities: { ${missing.map((m) => `${m}: true`).join(", ")} }`,
       );
+    });
+
+    ctx.testWithHook("unavailable", "a store pointed at nothing rejects with StoreUnavailableError, in time, without the password", async () => {
+      const hook = options.unavailable;
+      if (hook === undefined) fail("the unreachable-backend check needs the unavailable option");
+      await checkUnavailableStore(hook, (store) => store.close());
     });
 
     ctx.testNeeding("persistent", "data survives close and a new instance", async (store) => {

@@ -38,6 +38,23 @@ export interface TtlSpecOptions<S extends CheckpointStore = CheckpointStore> {
   expiresWithinMs: number;
 }
 
+/**
+ * How the spec gets a store pointed at nothing (a closed port, an unresolvable host): every call must then reject
+ * with `StoreUnavailableError`, within a bound, and no error may carry the connection's password.
+ */
+export interface UnavailableSpecOptions<S extends CheckpointStore = CheckpointStore> {
+  /**
+   * Creates a store configured for a backend that does not answer, with {@link UnavailableSpecOptions.secret} as
+   * its password (e.g. `postgres://app:<secret>@127.0.0.1:1/db`). It may itself reject with
+   * `StoreUnavailableError` (a store that connects eagerly).
+   */
+  createStore: () => S | Promise<S>;
+  /** The password given to that store; no message, stack, property or cause of its errors may contain it. */
+  secret?: string;
+  /** Within how many milliseconds each call must reject (default 10000). */
+  withinMs?: number;
+}
+
 /** Options of `runCheckpointStoreSpec` and of every per-concern spec. */
 export interface SpecOptions<S extends CheckpointStore = CheckpointStore> {
   /** Shown in the outermost describe block, e.g. `"postgres"`. */
@@ -64,6 +81,8 @@ export interface SpecOptions<S extends CheckpointStore = CheckpointStore> {
    * `persistent` and `multiProcess` checks; it may be called after `store` was closed.
    */
   openSameLocation?: (store: S) => S | Promise<S>;
+  /** A store pointed at nothing; the unreachable-backend check runs only when it is given. */
+  unavailable?: UnavailableSpecOptions<S>;
   /** Required when the store declares `ttl`. */
   ttl?: TtlSpecOptions<S>;
   /** The host runner's `describe`, `it`, `beforeAll`, `afterAll`. */

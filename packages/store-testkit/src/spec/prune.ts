@@ -41,7 +41,7 @@ async function expectPrune(
 
 /**
  * `prune` (native, or the core fallback `pruneCheckpoints` when the store has none): `keepLast` keeps the newest
- * N by version; `olderThan` deletes only older timestamps; together a checkpoint goes only when both allow it;
+ * N by version; `olderThan` deletes only strictly older timestamps (one equal to it stays); together a checkpoint goes only when both allow it;
  * the newest and `protect`ed ids always stay; the count returned is the number deleted; other executions and
  * unknown executions are untouched; invalid options reject with `InvalidArgumentError`. With `nativePrune`, the
  * store's own `prune` method exists and is what runs.
@@ -57,6 +57,12 @@ export function pruneSpec<S extends CheckpointStore>(options: SpecOptions<S>): v
     ctx.test("olderThan deletes only checkpoints with an older timestamp", async (store) => {
       const chain = await savedChain(store);
       await expectPrune(store, nth(chain, 0).executionId, { olderThan: BETWEEN_5_AND_6 }, [6, 7, 8, 9, 10], 10);
+    });
+
+    ctx.test("olderThan equal to a checkpoint's timestamp keeps that checkpoint", async (store) => {
+      const chain = await savedChain(store);
+      const olderThan = new Date(nth(chain, 5).timestamp.getTime());
+      await expectPrune(store, nth(chain, 0).executionId, { olderThan }, [6, 7, 8, 9, 10], 10);
     });
 
     ctx.test("keepLast with olderThan deletes only what both rules allow", async (store) => {

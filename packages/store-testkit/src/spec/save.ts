@@ -3,6 +3,7 @@ import { copyCheckpoint, createTestCheckpoint, uniqueId } from "../fixtures.js";
 import { contextOf } from "./context.js";
 import { expectCheckpoint, expectRejects, expectResolves, expectTrue, expectVersions } from "./expect.js";
 import type { SpecOptions } from "./options.js";
+import { AWKWARD_INSTANTS, LARGE_VERSIONS } from "./values.js";
 
 const CONFLICT = { type: CheckpointConflictError, code: "LG_CHECKPOINT_CONFLICT" } as const;
 
@@ -10,7 +11,9 @@ const CONFLICT = { type: CheckpointConflictError, code: "LG_CHECKPOINT_CONFLICT"
  * `save`: every field round-trips through `load`; a checkpoint without a parent loads without one; re-saving
  * identical content is a no-op, also with object keys in another order (arrays stay ordered); a different checkpoint at a taken `(executionId, version)` and the same id with
  * different content are rejected with `CheckpointConflictError` (carrying the execution and version) and leave
- * the stored checkpoint unchanged; the same version in two executions does not conflict.
+ * the stored checkpoint unchanged, also when only one of `nodeName`, `metadata`, `timestamp`, `parentId`, `next`,
+ * `state` or `version` differs; the same version in two executions does not conflict; timestamps after 2038 and in
+ * a clock-change hour, and versions above 2³¹−1, round-trip exactly.
  */
 export function saveSpec<S extends CheckpointStore>(options: SpecOptions<S>): void {
   const ctx = contextOf(options);
@@ -112,6 +115,59 @@ export function saveSpec<S extends CheckpointStore>(options: SpecOptions<S>): vo
       await expectResolves(store.save(b), "saving version 1 of a second execution");
       expectCheckpoint(await store.load(a.id), a, "execution A's checkpoint");
       expectCheckpoint(await store.load(b.id), b, "execution B's checkpoint");
+    });
+
+    ctx.test("the same id re-saved with any one field changed is a conflict", async (store) => {
+      const executionId = uniqueId("save");
+      const cp = createTestCheckpoint({ executionId, version: 2, parentId: uniqueId("parent") });
+      await store.save(cp);
+      const { parentId: _parent, ...withoutParent } = cp;
+      const changes: [string, Checkpoint][] = [
+        ["nodeName", { ...cp, nodeName: "other-node" }],
+        ["metadata", { ...cp, metadata: { ...cp.metadata, note: "changed" } }],
+        ["timestamp", { ...cp, timestamp: new Date(cp.timestamp.getTime() + 1) }],
+        ["parentId (changed)", { ...cp, parentId: uniqueId("other-parent") }],
+        ["parentId (removed)", withoutParent],
+        ["next", { ...cp, next: [...cp.next, "extra"] }],
+        ["state", { ...cp, state: { changed: true } }],
+        ["version", { ...cp, version: 3 }],
+      ];
+      for (const [field, changed] of changes) {
+        await expectRejects(store.save(changed), CONFLICT, `re-saving a stored id with a different ${field}`);
+      }
+      expectCheckpoint(await store.load(cp.id), cp, "the stored checkpoint must keep its original content");
+      expectVersions(await store.list(executionId), [2], "no rejected re-save may add a checkpoint");
+    });
+
+    ctx.test("timestamps after 2038 and in a clock-change hour round-trip exactly", async (store) => {
+      const executionId = uniqueId("save-time");
+      const saved = AWKWARD_INSTANTS.map(({ iso }, i) =>
+        createTestCheckpoint({ executionId, version: i + 1, timestamp: new Date(iso) }),
+      );
+      for (const cp of saved) await store.save(cp);
+      for (const [i, cp] of saved.entries()) {
+        const loaded = await store.load(cp.id);
+        expectTrue(
+          loaded?.timestamp instanceof Date && loaded.timestamp.getTime() === cp.timestamp.getTime(),
+          `the timestamp ${cp.timestamp.toISOString()} (${AWKWARD_INSTANTS[i]?.why}) must load as the same instant, ` +
+            `got ${loaded?.timestamp instanceof Date ? loaded.timestamp.toISOString() : String(loaded?.timestamp)}`,
+        );
+      }
+    });
+
+    ctx.test("versions above 2^31 - 1 are stored, ordered and conflict exactly", async (store) => {
+      const executionId = uniqueId("save-big");
+      const saved = [1, ...LARGE_VERSIONS].map((version) => createTestCheckpoint({ executionId, version }));
+      for (const cp of saved) await store.save(cp);
+      for (const cp of saved) expectCheckpoint(await store.load(cp.id), cp, `load of version ${cp.version}`);
+      expectVersions(await store.list(executionId), [1, ...LARGE_VERSIONS], "list must order large versions numerically");
+      expectCheckpoint(await store.latest(executionId), saved[saved.length - 1] as Checkpoint, "latest of large versions");
+      const top = LARGE_VERSIONS[LARGE_VERSIONS.length - 1] as number;
+      await expectRejects(
+        store.save(createTestCheckpoint({ executionId, version: top })),
+        CONFLICT,
+        `a second checkpoint at version ${top}`,
+      );
     });
   });
 }
