@@ -21,6 +21,7 @@ import {
   applyListOptions,
   assertNonEmptyString,
   deserializeCheckpoint,
+  isStorableId,
   serializeCheckpoint,
   jsonTextEqual,
   validateListExecutionsOptions,
@@ -174,6 +175,8 @@ export class JsonFileCheckpointStore implements CheckpointStore {
   async load(id: string): Promise<Checkpoint | undefined> {
     this.assertOpen();
     assertNonEmptyString("id", id);
+    // File names hash the UTF-8 form, where a lone surrogate becomes U+FFFD: such an id would find its twin.
+    if (!isStorableId(id)) return undefined;
     const executionId = await this.executionOf(id);
     if (executionId === undefined) return undefined;
     const entry = (await this.readExecution(executionId)).entries.find((e) => e.id === id);
@@ -184,6 +187,7 @@ export class JsonFileCheckpointStore implements CheckpointStore {
   async list(executionId: string, options?: ListOptions): Promise<Checkpoint[]> {
     this.assertOpen();
     validateListOptions(options);
+    if (!isStorableId(executionId)) return [];
     const { entries } = await this.readExecution(executionId);
     return applyListOptions(entries, options).map((entry) => this.decode(entry));
   }
@@ -191,6 +195,7 @@ export class JsonFileCheckpointStore implements CheckpointStore {
   /** The execution's highest version, or `undefined`. */
   async latest(executionId: string): Promise<Checkpoint | undefined> {
     this.assertOpen();
+    if (!isStorableId(executionId)) return undefined;
     const { entries } = await this.readExecution(executionId);
     const newest = entries[entries.length - 1];
     return newest === undefined ? undefined : this.decode(newest);
@@ -199,6 +204,7 @@ export class JsonFileCheckpointStore implements CheckpointStore {
   /** Deletes one checkpoint; nothing happens when it does not exist. */
   async delete(id: string): Promise<void> {
     this.assertOpen();
+    if (!isStorableId(id)) return;
     const executionId = await this.executionOf(id);
     if (executionId === undefined) return;
     await this.exclusive(executionId, async () => {
@@ -212,6 +218,7 @@ export class JsonFileCheckpointStore implements CheckpointStore {
   /** Deletes every checkpoint of one execution. */
   async clear(executionId: string): Promise<void> {
     this.assertOpen();
+    if (!isStorableId(executionId)) return;
     await this.exclusive(executionId, async () => {
       const file = await this.readExecution(executionId);
       await rm(this.executionPath(executionId), { force: true });
