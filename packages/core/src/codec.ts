@@ -1,6 +1,7 @@
 import type { Checkpoint, CheckpointMetadata, TaskResults } from "./checkpoint.js";
 import { CheckpointCorruptError } from "./errors.js";
 import { decodeValue, encodeValue, isTagFree, parseJson, type JsonValue } from "./serializer.js";
+import { sameEncodedCheckpoint } from "./json-equal.js";
 import { validateCheckpoint } from "./validate.js";
 
 /**
@@ -151,4 +152,43 @@ export function parseJsonColumn(text: string, id: string, column: string): JsonV
   } catch (error) {
     throw new CheckpointCorruptError(id, `column ${column} is not valid JSON`, { cause: error });
   }
+}
+
+/** The key columns a row holds beside its JSON text, which the decoded checkpoint must match. */
+export interface StoredRowKeys {
+  /** The row's id column (the key it was found by). */
+  id: string;
+  /** The row's execution id column, when it has one. */
+  executionId?: string;
+  /** The row's version column, when it has one. */
+  version?: number;
+}
+
+/**
+ * Decodes a checkpoint stored as one JSON text ({@link serializeCheckpoint}) and verifies it against the row it was
+ * read from: a text that does not decode, or that holds another checkpoint than the row's `id`, `executionId` or
+ * `version` columns say (a row copied by hand, a driver that mangled a key), throws {@link CheckpointCorruptError}
+ * naming the row's id, so `load` never hands out a checkpoint it was not asked for.
+ */
+export function decodeStoredCheckpoint(text: string, row: StoredRowKeys): Checkpoint {
+  const cp = deserializeCheckpoint(text, row.id);
+  const mismatch =
+    cp.id !== row.id
+      ? `holds checkpoint ${JSON.stringify(cp.id)}`
+      : row.executionId !== undefined && cp.executionId !== row.executionId
+        ? `holds execution ${JSON.stringify(cp.executionId)}, its row ${JSON.stringify(row.executionId)}`
+        : row.version !== undefined && cp.version !== row.version
+          ? `holds version ${cp.version}, its row ${row.version}`
+          : undefined;
+  if (mismatch !== undefined) throw new CheckpointCorruptError(row.id, `the stored text ${mismatch}`);
+  return cp;
+}
+
+/**
+ * Whether two checkpoints are the same checkpoint under the contract, compared in every field (`id`,
+ * `executionId`, `nodeName`, `version`, `timestamp`, `parentId`, `next`, `state`, `metadata`, `tasks`) with object
+ * keys in any order: a re-save of `b` over a stored `a` is then a no-op, anything else a `CheckpointConflictError`.
+ */
+export function sameCheckpoint(a: Checkpoint, b: Checkpoint): boolean {
+  return sameEncodedCheckpoint(encodeCheckpoint(a), encodeCheckpoint(b));
 }

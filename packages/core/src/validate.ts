@@ -141,14 +141,24 @@ export function validateListExecutionsOptions(options: ListExecutionsOptions | u
 const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 /**
- * Checks that a table or schema name from options is a plain SQL identifier (letters, digits, `_`, at most 63
- * characters, not starting with a digit) and returns it double-quoted for use in SQL text.
+ * Checks that a table, schema or key-prefix name from options is a plain identifier (letters, digits, `_`, at most
+ * 63 characters, not starting with a digit) and returns the bare name. Quoting is the store's, since it depends on
+ * the backend: PostgreSQL and SQLite `"name"`, MySQL and MariaDB `` `name` ``. Throws {@link InvalidArgumentError}
+ * naming `what` otherwise.
  */
-export function quoteSqlIdentifier(what: string, name: unknown): string {
+export function validateIdentifier(what: string, name: unknown): string {
   if (typeof name !== "string" || !SQL_IDENTIFIER.test(name)) {
     throw new InvalidArgumentError(
       `${what} must match ${SQL_IDENTIFIER.source} (letters, digits and _, at most 63 characters), got ${describe(name)}`,
     );
   }
-  return `"${name}"`;
+  return name;
+}
+
+/**
+ * Checks that a table or schema name from options is a plain SQL identifier ({@link validateIdentifier}) and
+ * returns it double-quoted for use in SQL text (PostgreSQL, SQLite).
+ */
+export function quoteSqlIdentifier(what: string, name: unknown): string {
+  return `"${validateIdentifier(what, name)}"`;
 }
