@@ -34,3 +34,5 @@ export type { PostgresTestDatabase } from "./backends/postgres.js";
 export { redisForTests, REDIS_URL_ENV } from "./backends/redis.js";
 export type { RedisTestDatabase } from "./backends/redis.js";
 export type { BackendResolveOptions, BackendSource } from "./backends/resolve.js";
+export { sqlForTests, SQL_DIALECTS } from "./backends/sql.js";
+export type { SqlForTestsOptions, SqlNamespaceDialect, SqlTestNamespace } from "./backends/sql.js";
