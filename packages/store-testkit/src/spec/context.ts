@@ -58,10 +58,13 @@ export class SpecContext<S extends CheckpointStore> {
     });
   }
 
-  /** Registers a test that runs only when the option named `hook` was given (skipped with that reason otherwise). */
-  testWithHook(hook: keyof SpecOptions<S>, title: string, body: Body<S>): void {
+  /**
+   * Registers a test that runs only when the option named `hook` was given (skipped with that reason otherwise). The
+   * body makes its own stores from the hook, so no store is created for it.
+   */
+  testWithHook(hook: keyof SpecOptions<S>, title: string, body: () => Promise<void>): void {
     if (this.options[hook] !== undefined) {
-      this.test(title, body);
+      this.options.runner.it(title, body, this.timeout);
       return;
     }
     this.skip(`${title} (skipped: no ${hook} hook given)`, async () => {
