@@ -50,8 +50,8 @@ describe("stream modes", () => {
     const write = parts.filter((p) => p.node === "write");
     expect(write).toEqual([
       { mode: "tasks", event: "start", step: 1, node: "write", attempt: 1 },
-      { mode: "custom", step: 1, node: "write", value: { token: "Hel" } },
-      { mode: "custom", step: 1, node: "write", value: { token: "lo" } },
+      { mode: "custom", step: 1, node: "write", attempt: 1, value: { token: "Hel" } },
+      { mode: "custom", step: 1, node: "write", attempt: 1, value: { token: "lo" } },
       { mode: "tasks", event: "result", step: 1, node: "write", attempt: 1, outcome: "done", update: { log: ["write"] } },
     ]);
   });

@@ -8,6 +8,7 @@ import {
   buildTaskResults,
   forStore,
   hasPause,
+  isDefaultKey,
   updateKeysOf,
   withUpdateKey,
   type StepRecord,
@@ -143,6 +144,8 @@ export class RunCheckpointer<S> {
   async flush(): Promise<Checkpoint | undefined> {
     const pending = this.pending;
     if (pending === undefined || this.config?.store === undefined) return undefined;
+    // A default key recognises a retry until a node step completes after its update; a caller's key is kept.
+    if (pending.completesStep && pending.source === "loop") this.updateKeys = this.updateKeys.filter((k) => !isDefaultKey(k));
     const cp: Checkpoint<S> = {
       id: createCheckpointId(),
       executionId: this.executionId,

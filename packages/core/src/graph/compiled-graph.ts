@@ -10,12 +10,14 @@ import { isCommand, type Command } from "./command.js";
 import { executeRun, type RunEvent, type RunSettings, type RunStart } from "./run.js";
 import { parseStreamModes, toStreamEvent, toStreamParts } from "./stream-modes.js";
 import { entryStep, nextStep, orderTasks, stepNodes, type NextStep } from "./routing.js";
+import { editState, pendingTaskIds } from "./edit.js";
 import { answersByNode, assertStateUpdate, stepOf, userCode, userMetadata } from "./inputs.js";
 import { toSnapshot } from "./snapshot.js";
 import { subgraphExecutionId } from "./subgraph.js";
 import {
   anchorOf,
   buildTaskResults,
+  checkCallerKey,
   nodeRecord,
   noProgress,
   ownValue,
@@ -24,6 +26,7 @@ import {
   progressOf,
   stepTasks,
   stepUnderWay,
+  type StepTask,
   updateKey,
   updateKeysOf,
   updateLanded,
@@ -50,6 +53,14 @@ const DEFAULT_RECURSION_LIMIT = 25;
 /** Input of `invoke`/`stream`: new input (merged into the state), `null` to resume, or a {@link Command}. */
 export type GraphInput<S> = Partial<S> | Command<S> | null;
 
+// Shared by every copy of this module (the ESM and the CommonJS build may both be loaded in one process).
+const COMPILED_GRAPH_BRAND = Symbol.for("@lg/core/CompiledGraph");
+
+/** Whether `value` is a compiled graph, also one made by another copy of `@lg/core` in the process. */
+export function isCompiledGraph<S extends object>(value: unknown): value is CompiledGraph<S> {
+  return typeof value === "object" && value !== null && COMPILED_GRAPH_BRAND in value;
+}
+
 /**
  * A runnable graph returned by `StateGraph.compile`. Runs super-steps, writes (and awaits) a checkpoint after each
  * one, resumes, pauses for humans and travels in time.
@@ -57,6 +68,9 @@ export type GraphInput<S> = Partial<S> | Command<S> | null;
  * @typeParam S - the state shape.
  */
 export class CompiledGraph<S extends object> {
+  /** Marks compiled graphs from any copy of `@lg/core` (see {@link isCompiledGraph}). */
+  readonly [COMPILED_GRAPH_BRAND] = true;
+
   /** Creates the runnable graph; use `StateGraph.compile` instead of calling this. */
   constructor(
     private readonly spec: GraphSpec<S>,
@@ -125,7 +139,7 @@ export class CompiledGraph<S extends object> {
     const start =
       input === null || isCommand<S>(input)
         ? await this.resumeStart(saver, executionId, input, options.checkpointId)
-        : await this.freshStart(saver, executionId, input, options.checkpointId);
+        : await this.freshStart(saver, executionId, input, options);
     const settings: RunSettings = {
       executionId,
       interruptBefore: this.pauseSet(this.options.interruptBefore),
@@ -171,9 +185,10 @@ export class CompiledGraph<S extends object> {
   private async withSubgraphs(store: CheckpointStore, cp: Checkpoint): Promise<StateSnapshot<S>> {
     const snapshot = toSnapshot<S>(cp);
     const found: Record<string, StateSnapshot<unknown>> = {};
-    for (const node of cp.next.filter((n) => this.spec.subgraphs.has(n))) {
-      const child = await store.latest(subgraphExecutionId(cp.executionId, node, anchorOf(cp), stepOf(cp) + 1));
-      if (child !== undefined) found[node] = toSnapshot<unknown>(child);
+    const pending = pendingStepOf(cp);
+    for (const task of stepTasks(pending.next, pending.sends).filter((t) => this.spec.subgraphs.has(t.node))) {
+      const child = await store.latest(subgraphExecutionId(cp.executionId, task.id, anchorOf(cp), stepOf(cp) + 1));
+      if (child !== undefined) found[task.id] = toSnapshot<unknown>(child);
     }
     if (Object.keys(found).length > 0) snapshot.subgraphs = found;
     return snapshot;
@@ -192,16 +207,17 @@ export class CompiledGraph<S extends object> {
     assertStateUpdate("updateState values", values);
     const { latest, base } = await this.startingPoint(store, executionId, options.checkpointId);
     if (base === undefined || latest === undefined) throw new CheckpointNotFoundError({ executionId });
-    if (options.asNode !== undefined && !this.spec.nodes.has(options.asNode)) {
-      throw new InvalidArgumentError(`updateState asNode names unknown node "${options.asNode}"`);
+    const asNode = options.asNode;
+    if (asNode !== undefined && !this.spec.nodes.has(asNode) && !pendingTaskIds(base).includes(asNode)) {
+      throw new InvalidArgumentError(`updateState asNode names unknown node "${asNode}"`);
     }
-    const key = updateKey(options.idempotencyKey, base, { values, asNode: options.asNode ?? null });
+    const key = updateKey(options.idempotencyKey, base, { values, asNode: asNode ?? null });
     // A retry of an edit that already landed (its answer was lost) changes nothing: it returns what the edit wrote.
     if (updateLanded(key, latest)) return toSnapshot<S>(latest);
     if (updateLanded(key, base)) return toSnapshot<S>(base);
-    const { state, plan } = await userCode(UPDATE_NODE, executionId, () => this.edit(base, values, options.asNode));
+    const { state, plan } = await userCode(UPDATE_NODE, executionId, () => editState(this.spec, base, values, asNode));
     // Without asNode the edit keeps the step the base waits in: its pauses and what its tasks did.
-    const carried = options.asNode === undefined ? { pauses: pausesOf(base), progress: progressOf<S>(base), plan } : { plan };
+    const carried = asNode === undefined ? { pauses: pausesOf(base), progress: progressOf<S>(base), plan } : { plan };
     const cp: Checkpoint<S> = {
       id: createCheckpointId(),
       executionId,
@@ -209,9 +225,10 @@ export class CompiledGraph<S extends object> {
       state,
       metadata: {
         source: base.id === latest.id ? "update" : "fork",
-        step: stepOf(base),
+        // As a node, the edit is a step of its own: what runs next is another step than the one it replaced.
+        step: asNode === undefined ? stepOf(base) : stepOf(base) + 1,
         execution_id: executionId,
-        ...(options.asNode === undefined ? {} : { asNode: options.asNode }),
+        ...(asNode === undefined ? {} : { asNode }),
       },
       timestamp: new Date(),
       version: latest.version + 1,
@@ -225,38 +242,6 @@ export class CompiledGraph<S extends object> {
     await saver.saveAndRetain(cp);
     await saver.finishRetention();
     return toSnapshot<S>(cp as Checkpoint);
-  }
-
-  /**
-   * The state and next step of an edit. Without `asNode`: `values` merged, the step kept. With `asNode`: as if that
-   * node had just run with `values` as its update — when it is a node an interrupted step is waiting on, the step
-   * completes: the updates of the tasks that finished in it are merged too (in the order a step merges them) and the
-   * next step follows from the whole step.
-   */
-  private async edit(base: Checkpoint, values: Partial<S>, asNode: string | undefined): Promise<{ state: S; plan: NextStep }> {
-    const channels = this.spec.channels;
-    const pending = pendingStepOf(base);
-    if (asNode === undefined) return { state: applyUpdate(channels, base.state as S, values), plan: pending };
-    const waiting = pausesOf(base).some((i) => i.when === "inside");
-    if (!waiting || !pending.next.includes(asNode)) {
-      const state = applyUpdate(channels, base.state as S, values);
-      return { state, plan: await nextStep(this.spec, [asNode], state) };
-    }
-    const progress = progressOf<S>(base);
-    const tasks = orderTasks(this.spec, stepTasks(pending.next, pending.sends));
-    const unanswered = tasks.filter((t) => t.id !== asNode && ownValue(progress.writes, t.id) === undefined).map((t) => t.id);
-    if (unanswered.length > 0) {
-      throw new InvalidArgumentError(
-        `updateState asNode "${asNode}" cannot complete the interrupted step: ${unanswered.join(", ")} also wait(s) ` +
-          "for an answer; answer them with invoke(new Command({ resume }))",
-      );
-    }
-    let state = base.state as S;
-    for (const task of tasks) {
-      state = applyUpdate(channels, state, task.id === asNode ? values : (ownValue(progress.writes, task.id) ?? {}));
-    }
-    const gotos = tasks.flatMap((t) => ownValue(progress.gotos, t.id) ?? []);
-    return { state, plan: await nextStep(this.spec, stepNodes(this.spec, pending), state, gotos) };
   }
 
   private requireStore(operation: string): CheckpointStore {
@@ -295,14 +280,18 @@ export class CompiledGraph<S extends object> {
     saver: RunCheckpointer<S>,
     executionId: string,
     input: Partial<S>,
-    checkpointId: string | undefined,
+    options: InvokeOptions,
   ): Promise<RunStart<S>> {
     if (input === null || typeof input !== "object" || Array.isArray(input)) {
       throw new InvalidArgumentError("invoke input must be a state object, null (resume) or a Command");
     }
-    const store = checkpointId === undefined ? saver.store : this.requireStore("invoke with a checkpointId");
+    const { checkpointId, idempotencyKey } = options;
+    if (idempotencyKey !== undefined) checkCallerKey(idempotencyKey);
+    const store = checkpointId === undefined && idempotencyKey === undefined ? saver.store : this.requireStore("invoke with a checkpointId or an idempotencyKey");
     const { latest, base: previous } =
       store === undefined ? { latest: undefined, base: undefined } : await this.startingPoint(store, executionId, checkpointId);
+    // The input of a retried call already landed: carry on from where the execution got to instead of merging it again.
+    if (idempotencyKey !== undefined && updateLanded(idempotencyKey, latest)) return this.resumeStart(saver, executionId, null, undefined);
     saver.startFrom(previous, latest);
     const base = previous === undefined ? initialState(this.spec.channels) : (previous.state as S);
     const state = await userCode(INPUT_NODE, executionId, () => applyUpdate(this.spec.channels, base, input));
@@ -315,7 +304,7 @@ export class CompiledGraph<S extends object> {
       baseResumes: nodeRecord(),
       basePauses: [],
       passedBefore: [],
-      inputCheckpoint: { source: "input", nodeName: INPUT_NODE },
+      inputCheckpoint: { source: "input", nodeName: INPUT_NODE, ...(idempotencyKey === undefined ? {} : { updateKey: idempotencyKey }) },
     };
   }
 
@@ -328,8 +317,15 @@ export class CompiledGraph<S extends object> {
     if ((command?.goto ?? []).length > 0) {
       throw new InvalidArgumentError("Command goto routes from inside a node (return it from the node); it is not invoke input");
     }
-    const { latest, base } = await this.startingPoint(this.requireStore("resuming"), executionId, checkpointId);
+    const found = await this.startingPoint(this.requireStore("resuming"), executionId, checkpointId);
+    const latest = found.latest;
+    let base = found.base;
     if (base === undefined || latest === undefined) throw new CheckpointNotFoundError({ executionId });
+    const update = command?.update;
+    if (update !== undefined) assertStateUpdate("Command update", update);
+    const key = update === undefined ? undefined : updateKey(command?.idempotencyKey, base, { values: update });
+    // A retried command whose update landed on a fork it made: continue that fork from its tip, not fork again.
+    if (key !== undefined && base.id !== latest.id && !updateLanded(key, base) && updateLanded(key, latest)) base = latest;
     saver.startFrom(base, latest);
     const pauses = pausesOf(base);
     const asked = pauses.filter((i) => i.when === "inside");
@@ -349,13 +345,11 @@ export class CompiledGraph<S extends object> {
       basePauses: asked,
       passedBefore: stepUnderWay(base) ? [...base.next] : pauses.filter((i) => i.when === "before").map((i) => i.node),
     };
-    const update = command?.update;
-    if (update === undefined) return start;
-    assertStateUpdate("Command update", update);
-    const key = updateKey(command?.idempotencyKey, base, { values: update });
+    if (update === undefined || key === undefined) return start;
     // The update of a retried command that already landed is not applied again; its resume answer still is.
     if (updateLanded(key, base)) return start;
-    start.state = await userCode(UPDATE_NODE, executionId, () => applyUpdate(this.spec.channels, base.state as S, update));
+    const edited = base.state as S;
+    start.state = await userCode(UPDATE_NODE, executionId, () => applyUpdate(this.spec.channels, edited, update));
     // A Command's update is a human edit: it is recorded as its own checkpoint before the run continues. It keeps
     // the pending pauses and what the step's nodes did, so a resume that fails after it can be answered again.
     start.inputCheckpoint = {

@@ -15,6 +15,8 @@ export interface NodeContext {
    * `step` and `node` to build idempotency keys for effects outside the graph.
    */
   readonly stepId: string;
+  /** The task: the node's name, or `node#index` for a task started by `send()`. */
+  readonly task: string;
   /** Same as the exported {@link interrupt}: pauses for a human, or returns the human's answer on resume. */
   interrupt<T = unknown>(value: unknown): T;
   /**

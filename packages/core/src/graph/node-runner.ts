@@ -64,10 +64,11 @@ export async function runNode<S>(
         executionId: env.executionId,
         step: env.step,
         stepId: env.stepId,
+        task: id,
         interrupt,
         signal,
         attempt,
-        emit: (value) => env.emit({ type: "custom", step: env.step, node, ...label, value }),
+        emit: (value) => env.emit({ type: "custom", step: env.step, node, ...label, attempt, value }),
       };
       return runWithResumes(resumes, () => fn(state, context));
     });
@@ -87,7 +88,13 @@ export async function runNode<S>(
       return { id, node, kind: "interrupt", value: result.value, attempts: attempt };
     }
     env.emit({ ...finish, outcome: "failed", error: result.error });
-    const retry = attempt < policy.maxAttempts && !env.runSignal.aborted && policy.retryOn(result.error, attempt);
+    let retry: boolean;
+    try {
+      retry = attempt < policy.maxAttempts && !env.runSignal.aborted && policy.retryOn(result.error, attempt);
+    } catch (error) {
+      // A retryOn that throws decides nothing: the node fails with that error (a NodeError, its progress saved).
+      return { id, node, kind: "error", error, attempts: attempt };
+    }
     if (!retry) return { id, node, kind: "error", error: result.error, attempts: attempt };
     if (!(await sleep(retryDelayMs(policy, attempt), env.runSignal))) return { id, node, kind: "cancelled", attempts: attempt };
   }

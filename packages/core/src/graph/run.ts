@@ -17,7 +17,16 @@ import type { InterruptInfo, RunResult } from "./types.js";
  * them into its public events or, with `streamMode`, into stream parts.
  */
 export type RunEvent<S> =
-  | { type: "step"; step: number; nodes: string[]; updates: Record<string, Partial<S>>; state: S }
+  | {
+      type: "step";
+      step: number;
+      /** The step's tasks: node names, and `node#index` for sends. */
+      nodes: string[];
+      updates: Record<string, Partial<S>>;
+      state: S;
+      /** The node of each task that is a send (by label). */
+      sent: Record<string, string>;
+    }
   | { type: "checkpoint"; checkpoint: Checkpoint }
   | { type: "interrupt"; interrupts: InterruptInfo[] }
   | { type: "retention"; error: RetentionError }
@@ -176,7 +185,10 @@ async function* runSteps<S extends object>(
     const tasks = orderTasks(spec, stepTasks(plan.next, plan.sends));
     const where = { executionId: settings.executionId, step: step + 1, stepId: saver.anchorId, live: settings.live, cancellable: settings.signal !== undefined };
     const outcomes: NodeOutcome<S>[] = yield* runStepLive(spec, where, state, tasks, progress, runSignal);
-    if (runSignal.aborted) throw cancelled(settings, saver, runSignal);
+    if (runSignal.aborted) {
+      await flushQuietly(saver); // the steps completed before it are kept; the one under way is not
+      throw cancelled(settings, saver, runSignal);
+    }
     const done = nodeRecord<Partial<S>>();
     const gotos = nodeRecord<Destination[]>();
     for (const o of outcomes) {
@@ -241,7 +253,8 @@ async function* runSteps<S extends object>(
       completesStep: true,
     });
     marked = new Set(before.map((i) => i.node));
-    yield { type: "step", step, nodes: ranIds, updates, state };
+    const sent = Object.fromEntries(tasks.filter((t) => t.sent).map((t) => [t.id, t.node]));
+    yield { type: "step", step, nodes: ranIds, updates, state, sent };
     if (cp !== undefined) yield { type: "checkpoint", checkpoint: cp };
     yield* retentionEvents(saver);
     if (settings.live.values) yield { type: "values", step, state };

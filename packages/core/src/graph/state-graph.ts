@@ -1,7 +1,7 @@
 import { INPUT_NODE, INTERRUPT_NODE, UPDATE_NODE } from "../checkpoint.js";
 import { InvalidGraphError } from "../errors.js";
 import type { Channels } from "./channels.js";
-import { CompiledGraph } from "./compiled-graph.js";
+import { CompiledGraph, isCompiledGraph } from "./compiled-graph.js";
 import { END, START } from "./constants.js";
 import type { CheckpointStore } from "../store.js";
 import { resolveRetryPolicy, type ResolvedRetryPolicy } from "./retry.js";
@@ -94,8 +94,12 @@ export class StateGraph<S extends object> {
   ): this {
     if (typeof name !== "string" || name.length === 0) throw new InvalidGraphError("a node name must be a non-empty string");
     if (RESERVED.has(name)) throw new InvalidGraphError(`"${name}" is a reserved name; choose another node name`);
+    if (name.includes("#")) {
+      throw new InvalidGraphError(`node name "${name}" contains "#", which labels the tasks send() starts (node#index)`);
+    }
     if (this.nodes.has(name)) throw new InvalidGraphError(`node "${name}" is already defined`);
-    const subgraph = fn instanceof CompiledGraph ? fn : undefined;
+    // By brand: the subgraph may come from the other build (ESM or CommonJS) of @lg/core in this process.
+    const subgraph = isCompiledGraph<C>(fn) ? fn : undefined;
     if (subgraph === undefined && typeof fn !== "function") {
       throw new InvalidGraphError(`node "${name}" must be a function or a compiled graph`);
     }
@@ -205,6 +209,11 @@ export class StateGraph<S extends object> {
     const limit = options.recursionLimit;
     if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) {
       throw new InvalidGraphError(`recursionLimit must be a positive integer, got ${String(limit)}`);
+    }
+    if (this.subgraphs.size > 0 && options.checkpoint?.store === undefined) {
+      throw new InvalidGraphError(
+        `the subgraph node(s) ${[...this.subgraphs.keys()].join(", ")} need a checkpoint store: compile({ checkpoint: { store } })`,
+      );
     }
     checkTimeout("nodeTimeoutMs", options.nodeTimeoutMs);
     const fanOut = options.maxFanOut;

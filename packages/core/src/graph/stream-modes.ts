@@ -24,6 +24,7 @@ export function toStreamEvent<S>(event: RunEvent<S>): StreamEvent<S> | undefined
       return out;
     }
     case "step":
+      return { type: "step", step: event.step, nodes: event.nodes, updates: event.updates, state: event.state };
     case "interrupt":
     case "retention":
     case "done":
@@ -40,7 +41,11 @@ export function toStreamParts<S>(event: RunEvent<S>, modes: ReadonlySet<StreamMo
       return modes.has("values") ? [{ mode: "values", step: event.step, values: event.state }] : [];
     case "step":
       if (!modes.has("updates")) return [];
-      return event.nodes.map((node) => ({ mode: "updates", step: event.step, node, update: event.updates[node] ?? {} }));
+      return event.nodes.map((id) => {
+        const node = event.sent[id];
+        const update = event.updates[id] ?? {};
+        return node === undefined ? { mode: "updates", step: event.step, node: id, update } : { mode: "updates", step: event.step, node, task: id, update };
+      });
     case "checkpoint":
       return modes.has("checkpoints") ? [{ mode: "checkpoints", snapshot: toSnapshot<S>(event.checkpoint) }] : [];
     case "task": {
@@ -48,8 +53,11 @@ export function toStreamParts<S>(event: RunEvent<S>, modes: ReadonlySet<StreamMo
       const { type: _type, ...part } = event;
       return [{ mode: "tasks", ...part }];
     }
-    case "custom":
-      return modes.has("custom") ? [{ mode: "custom", step: event.step, node: event.node, value: event.value }] : [];
+    case "custom": {
+      if (!modes.has("custom")) return [];
+      const { type: _type, ...part } = event;
+      return [{ mode: "custom", ...part }];
+    }
     default:
       return [];
   }

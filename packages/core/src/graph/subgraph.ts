@@ -30,12 +30,12 @@ export interface SubgraphRunner<C> {
 const ANSWERS_KEY = "parentAnswers";
 
 /**
- * The execution id of the subgraph that a parent's node runs in one step: under the parent's execution, named by the
- * node and the step (`stepId` and number), so a resume finds the same subgraph run and a fork of the parent starts
- * a new one that never sees the other branch's progress.
+ * The execution id of the subgraph that a parent's task runs in one step: under the parent's execution, named by the
+ * task (the node, or a send's label) and the step (`stepId` and number), so a resume finds the same subgraph run and
+ * a fork of the parent starts a new one that never sees the other branch's progress.
  */
-export function subgraphExecutionId(executionId: string, node: string, stepId: string, step: number): string {
-  return `${executionId}::${node}::${stepId}::${step}`;
+export function subgraphExecutionId(executionId: string, task: string, stepId: string, step: number): string {
+  return `${executionId}::${task}::${stepId}::${step}`;
 }
 
 /**
@@ -55,7 +55,8 @@ export function subgraphNode<S, C>(
     if (store === undefined) {
       throw new InvalidGraphError(`the subgraph node "${name}" needs a checkpoint store: compile the parent graph with one`);
     }
-    const executionId = subgraphExecutionId(context.executionId, name, context.stepId, context.step);
+    // By task, not node: several sends to one subgraph node are several runs.
+    const executionId = subgraphExecutionId(context.executionId, context.task, context.stepId, context.step);
     const answers = currentResumes();
     const run = (input: Partial<C> | Command<C> | null, given: number) =>
       child.run(store, input, { executionId, signal: context.signal, metadata: { [ANSWERS_KEY]: given } });
@@ -66,7 +67,7 @@ export function subgraphNode<S, C>(
         continue;
       }
       if (latest.next.length === 0) return options.output?.(latest.state as C, state) ?? (latest.state as Partial<S>);
-      const given = answersGiven(latest);
+      const given = await answersGiven(store, latest);
       const pauses = pausesOf(latest);
       if (pauses.length === 0) {
         await run(null, given); // the subgraph stopped between steps (a crash): continue it
@@ -79,9 +80,22 @@ export function subgraphNode<S, C>(
   };
 }
 
-function answersGiven(cp: Checkpoint): number {
-  const given = cp.metadata[ANSWERS_KEY];
-  return typeof given === "number" && Number.isSafeInteger(given) && given >= 0 ? given : 0;
+/** How far back a subgraph's checkpoints are searched for the count of answers it was given. */
+const MAX_ANCESTORS = 64;
+
+/**
+ * How many of the parent's answers the subgraph's runs were given: recorded on every checkpoint those runs write. A
+ * checkpoint written another way (an `updateState` on the subgraph's execution) does not carry it, so its ancestors
+ * are asked: the count never falls back to 0 and an earlier answer is never handed to a later question.
+ */
+async function answersGiven(store: CheckpointStore, cp: Checkpoint): Promise<number> {
+  let current: Checkpoint | undefined = cp;
+  for (let i = 0; current !== undefined && i < MAX_ANCESTORS; i++) {
+    const given = current.metadata[ANSWERS_KEY];
+    if (typeof given === "number" && Number.isSafeInteger(given) && given >= 0) return given;
+    current = current.parentId === undefined ? undefined : await store.load(current.parentId);
+  }
+  return 0;
 }
 
 /** What the parent's pause shows: the subgraph's one question, or its questions by node (answer them by node). */

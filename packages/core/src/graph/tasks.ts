@@ -12,6 +12,7 @@ import type { Checkpoint, PauseRecord, SendRecord, TaskResult, TaskResults } fro
 import { canonicalJson } from "../json-equal.js";
 import { encodeValue } from "../serializer.js";
 import type { CheckpointStore } from "../store.js";
+import { InvalidArgumentError } from "../errors.js";
 import { assertNonEmptyString } from "../validate.js";
 import { send, type Destination } from "./send.js";
 
@@ -182,12 +183,21 @@ export function withUpdateKey(keys: readonly string[], key: string): string[] {
  * its chain began from — stable across a retry even when the first attempt landed and moved the execution on.
  */
 export function updateKey(given: string | undefined, base: Checkpoint, what: unknown): string {
-  if (given !== undefined) {
-    assertNonEmptyString("idempotencyKey", given);
-    return given;
-  }
+  if (given !== undefined) return checkCallerKey(given);
   const digest = createHash("sha256").update(canonicalJson(encodeValue(what, "update"))).digest("base64url");
-  return `auto:${anchorOf(base)}:${digest}`;
+  return `auto:${anchorOf(base)}:${digest}`; // see isDefaultKey
+}
+
+/** Checks an idempotency key a caller gave: a non-empty string, not one of the runtime's own (`auto:…`). */
+export function checkCallerKey(key: unknown): string {
+  assertNonEmptyString("idempotencyKey", key);
+  if (isDefaultKey(key)) throw new InvalidArgumentError('idempotencyKey may not begin with "auto:", which the runtime uses for its own keys');
+  return key;
+}
+
+/** Whether `key` was derived by the runtime (no key given by the caller). */
+export function isDefaultKey(key: string): boolean {
+  return key.startsWith("auto:");
 }
 
 /** Whether an update with `key` already landed: a checkpoint it can see (the latest, the one it applies to) records it. */

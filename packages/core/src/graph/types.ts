@@ -83,6 +83,12 @@ export interface InvokeOptions {
   /** Overrides the compiled `recursionLimit` for this run. */
   recursionLimit?: number;
   /**
+   * Makes new input exactly-once: a retry of an `invoke(input, { idempotencyKey })` whose input already landed (its
+   * answer was lost) does not merge the input again; it continues the execution from its latest checkpoint instead.
+   * Give a request id; without it, each `invoke(input)` is a new turn.
+   */
+  idempotencyKey?: string;
+  /**
    * Cancels the run: between steps, or during one (nodes see it as `context.signal`). The run then rejects with
    * `RunCancelledError`; no partial step is saved and the execution resumes later from its last checkpoint.
    */
@@ -108,7 +114,7 @@ export interface StreamOptions<M extends StreamMode> extends InvokeOptions {
  */
 export type StreamPart<S> =
   | { mode: "values"; step: number; values: S }
-  | { mode: "updates"; step: number; node: string; update: Partial<S> }
+  | { mode: "updates"; step: number; node: string; task?: string; update: Partial<S> }
   | { mode: "checkpoints"; snapshot: StateSnapshot<S> }
   | ({ mode: "tasks" } & TaskStart)
   | ({ mode: "tasks" } & TaskFinish<S>)
@@ -156,6 +162,8 @@ export interface CustomValue {
   step: number;
   /** The node that sent it. */
   node: string;
+  /** The attempt that sent it (a timed-out attempt that goes on emitting is told apart from its retry). */
+  attempt: number;
   /** For a task started by `send()`: its label `node#index`. */
   task?: string;
   /** What it sent. */
@@ -216,8 +224,8 @@ export interface StateSnapshot<S> {
   /** The checkpoint's task results (finished nodes' writes, resume answers, failures of an unfinished step), if any. */
   tasks?: TaskResults;
   /**
-   * With `{ subgraphs: true }`: the latest state of each subgraph node of `next` whose run has begun (paused inside,
-   * or stopped by a crash), by node name.
+   * With `{ subgraphs: true }`: the latest state of each subgraph task of the next step whose run has begun (paused
+   * inside, or stopped by a crash), by task (the node's name, or `node#index` for a send).
    */
   subgraphs?: Record<string, StateSnapshot<unknown>>;
 }
