@@ -158,17 +158,7 @@ async function* runSteps<S extends object>(
         // after a node): record one that does — with the pauses already passed, and what an unfinished step left —
         // so that resuming from it continues past all of them.
         const taken = nodes.filter((node) => passed.has(node)).map((node) => pause(node, "before"));
-        yield* record(saver, {
-          nodeName: INTERRUPT_NODE,
-          state,
-          next: nodes,
-          plan,
-          source: "loop",
-          step,
-          pauses: [...taken, ...paused],
-          progress,
-          completesStep: false,
-        });
+        yield* record(saver, pauseCheckpoint(state, nodes, plan, step, [...taken, ...paused], progress));
       }
       return yield* finish(saver, settings, state, nodes, paused);
     }
@@ -205,17 +195,7 @@ async function* runSteps<S extends object>(
       throw new NodeError(first.id, settings.executionId, first.error, first.attempts);
     }
     if (interrupts.length > 0) {
-      yield* record(saver, {
-        nodeName: INTERRUPT_NODE,
-        state,
-        next: nodes,
-        plan,
-        source: "loop",
-        step,
-        pauses: infos,
-        progress: { writes: done, resumes: progress.resumes, gotos },
-        completesStep: false,
-      });
+      yield* record(saver, pauseCheckpoint(state, nodes, plan, step, infos, { writes: done, resumes: progress.resumes, gotos }));
       return yield* finish(saver, settings, state, nodes, infos);
     }
     const updates = nodeRecord<Partial<S>>();
@@ -267,6 +247,18 @@ function insidePause<S>(o: Extract<NodeOutcome<S>, { kind: "interrupt" }>): Inte
   const info: InterruptInfo = { node: o.node, when: "inside", value: o.value };
   if (o.id !== o.node) info.task = o.id;
   return info;
+}
+
+/** The checkpoint of a step that pauses: it continues the step's chain, with its pauses and what its tasks did. */
+function pauseCheckpoint<S>(
+  state: S,
+  nodes: string[],
+  plan: NextStep,
+  step: number,
+  pauses: InterruptInfo[],
+  progress: StepProgress<S>,
+): PendingCheckpoint<S> {
+  return { nodeName: INTERRUPT_NODE, state, next: nodes, plan, source: "loop", step, pauses, progress, completesStep: false };
 }
 
 /** A completed step's metadata: the nodes that ran, and the attempts of those a retry policy ran more than once. */
