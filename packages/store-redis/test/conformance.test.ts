@@ -58,5 +58,10 @@ runCheckpointStoreSpec<RedisCheckpointStore>({
   openSameLocation: async (store) => new RedisCheckpointStore({ url: (await db()).url, prefix: store.prefix }),
   // Long enough that a save followed by a read is never slower than the expiry on a loaded machine.
   ttl: { createStore: () => createStore(2000), expiresWithinMs: 2000 },
+  // Port 1 refuses connections: every call must fail with StoreUnavailableError, the password nowhere in it.
+  unavailable: {
+    createStore: () => new RedisCheckpointStore({ url: "redis://app:not-a-real-pw@127.0.0.1:1", connectTimeout: 2000 }),
+    secret: "not-a-real-pw",
+  },
   runner: { describe, it, beforeAll, afterAll },
 });
