@@ -161,6 +161,8 @@ function refusedData(error: unknown, code: string, saving: SaveTarget | undefine
  * Converts an error raised while talking to PostgreSQL into the error the store reports:
  * - `@lg` errors pass through;
  * - connection failures become `StoreUnavailableError` naming `user@host:port/database`, never the password;
+ * - a statement the server canceled (57014: `statement_timeout`, or `pg_cancel_backend`) becomes
+ *   `StoreUnavailableError`;
  * - a missing table or schema, or a table without a column the store needs, becomes `StoreUnavailableError`
  *   telling the caller to run `setup()`;
  * - data the server refuses (SQLSTATE classes 22, 23 and 54) becomes `InvalidArgumentError`, or
@@ -181,6 +183,17 @@ export function toStoreError(error: unknown, target: ServerTarget, table: string
         target,
       ),
       { cause },
+    );
+  }
+  if (code === "57014") {
+    return new StoreUnavailableError(
+      redact(
+        `PostgreSQL at ${target.label} canceled the statement: ${messageOf(error)} (57014). A statement that ran ` +
+          "into statement_timeout (the store's commandTimeoutMs) waited for a lock or a slow disk; find what holds " +
+          "it, or raise commandTimeoutMs.",
+        target,
+      ),
+      { cause: redactedCause(error, target) },
     );
   }
   if (code === "42P01" || code === "3F000") {

@@ -5,6 +5,8 @@
  */
 export { PostgresCheckpointStore } from "./postgres-store.js";
 export {
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_POOL_SIZE,
   DEFAULT_SCHEMA,
   DEFAULT_TABLE_NAME,

@@ -164,12 +164,15 @@ export async function runMigrations(
   try {
     // IF NOT EXISTS statements report "already exists" as NOTICEs, which postgres.js prints by default.
     await conn.unsafe("SET client_min_messages = warning");
+    // A migration may build an index over a large table for minutes: commandTimeoutMs bounds calls, not setup().
+    await conn.unsafe("SET statement_timeout = 0");
     await acquireLock(conn, key, o);
     locked = true;
     return { applied: await migrateLocked(conn, o, migrations) };
   } finally {
     if (locked) await conn.unsafe("SELECT pg_advisory_unlock(hashtext($1::text))", [key]).catch(() => undefined);
     await conn.unsafe("RESET client_min_messages").catch(() => undefined);
+    await conn.unsafe("RESET statement_timeout").catch(() => undefined); // back to the connection's own bound
     conn.release();
   }
 }

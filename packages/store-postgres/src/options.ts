@@ -35,6 +35,17 @@ export interface PostgresOptions {
   clientOptions?: PostgresClientOptions;
   /** How long `setup()` waits for another process's migration run to finish, in milliseconds (default 120000). */
   migrationLockTimeoutMs?: number;
+  /**
+   * Milliseconds a new connection may take, TCP connect and startup handshake together, before the call fails with
+   * `StoreUnavailableError` (default 5000). Ignored when `sql` is given (the client's `connect_timeout` applies).
+   */
+  connectTimeoutMs?: number;
+  /**
+   * Milliseconds one statement may run (default 10000). The server cancels it then (`statement_timeout`, set on the
+   * connections the store creates); a server that does not answer at all is given one more second, after which the
+   * call fails with `StoreUnavailableError` and the store's connections are dropped. `setup()` is exempt.
+   */
+  commandTimeoutMs?: number;
 }
 
 /** Options after defaults and validation: identifiers are checked and quoted for SQL text. */
@@ -63,6 +74,10 @@ export interface ResolvedPostgresOptions {
   applicationName: string;
   /** Migration lock wait, in milliseconds. */
   migrationLockTimeoutMs: number;
+  /** Connect bound for a client the store creates, in milliseconds. */
+  connectTimeoutMs: number;
+  /** Statement bound, in milliseconds. */
+  commandTimeoutMs: number;
 }
 
 /** Default table name, as in the seed design. */
@@ -71,6 +86,10 @@ export const DEFAULT_TABLE_NAME = "checkpoints";
 export const DEFAULT_SCHEMA = "public";
 /** Default pool size (postgres.js's own default). */
 export const DEFAULT_POOL_SIZE = 10;
+/** Default bound of a new connection (postgres.js's own is 30 s). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+/** Default bound of one statement. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
 
 // Postgres truncates identifiers to 63 bytes; the longest derived name, `idx_<table>_execution_id`, adds 17.
 const MAX_TABLE_NAME_LENGTH = 46;
@@ -118,5 +137,7 @@ export function resolveOptions(options: PostgresOptions): ResolvedPostgresOption
     poolSize: positiveInteger("poolSize", options.poolSize, DEFAULT_POOL_SIZE),
     applicationName,
     migrationLockTimeoutMs: positiveInteger("migrationLockTimeoutMs", options.migrationLockTimeoutMs, 120_000),
+    connectTimeoutMs: positiveInteger("connectTimeoutMs", options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS),
+    commandTimeoutMs: positiveInteger("commandTimeoutMs", options.commandTimeoutMs, DEFAULT_COMMAND_TIMEOUT_MS),
   };
 }

@@ -2,6 +2,7 @@ import {
   CheckpointConflictError,
   InvalidArgumentError,
   StoreClosedError,
+  StoreUnavailableError,
   messageOf,
   redactSecrets,
   type Checkpoint,
@@ -21,12 +22,22 @@ import {
   validatePruneOptions,
 } from "@lg/core/store";
 import postgres from "postgres";
-import { isLostConnection, serverTarget, toStoreError, type SaveTarget, type ServerTarget } from "./errors.js";
+import { CLIENT_BOUND_MARGIN_MS, withinBound } from "./command-bound.js";
+import {
+  isConnectionError,
+  isLostConnection,
+  redact,
+  serverTarget,
+  toStoreError,
+  type SaveTarget,
+  type ServerTarget,
+} from "./errors.js";
 import { runMigrations, type MigrationResult } from "./migrations.js";
 import { resolveOptions, type PostgresClient, type PostgresOptions, type ResolvedPostgresOptions } from "./options.js";
 import { rowToCheckpoint, toSaveParams, toTimestampText } from "./rows.js";
 import { fitsKeyPrefix } from "./keys.js";
 import { SaveOutcome, buildStatements, type CheckpointStatements, type KeyedStatements } from "./sql.js";
+import { catalogStatsSql, estimateStats, exactStatsSql } from "./stats.js";
 import { executionBound, isStorableText } from "./text.js";
 
 type Param = string | number | null;
@@ -36,6 +47,8 @@ const DEFAULT_EXECUTIONS_PAGE = 100;
 const SAVE_ATTEMPTS = 5;
 // Pauses before each repeat of a statement whose connection was lost; their number is the number of repeats.
 const RECONNECT_PAUSES_MS = [10, 50];
+// close() lets calls under way finish for this long, then drops the connections under them.
+const CLOSE_GRACE_SECONDS = 0.5;
 
 /** What the classify statement found: identical (all rows), a conflict (any row), or nothing (the row is gone). */
 function classified(rows: readonly unknown[][]): number | undefined {
@@ -51,9 +64,15 @@ function classified(rows: readonly unknown[][]): number | undefined {
 function createClient(options: PostgresOptions, resolved: ResolvedPostgresOptions): PostgresClient {
   try {
     return postgres(options.connString as string, {
+      connect_timeout: resolved.connectTimeoutMs / 1000,
       ...options.clientOptions,
       max: resolved.poolSize,
-      connection: { application_name: resolved.applicationName, ...options.clientOptions?.connection },
+      connection: {
+        application_name: resolved.applicationName,
+        // The server cancels a statement that runs too long (57014) and the connection stays usable.
+        statement_timeout: resolved.commandTimeoutMs,
+        ...options.clientOptions?.connection,
+      },
     });
   } catch (error) {
     throw new InvalidArgumentError(
@@ -79,9 +98,6 @@ export class PostgresCheckpointStore implements CheckpointStore {
   /** Prune runs as one DELETE; data is durable and may be shared by any number of processes. */
   readonly capabilities: StoreCapabilities = { nativePrune: true, persistent: true, multiProcess: true, ttl: false, taskResults: true };
 
-  /** The postgres.js client the store uses: the injected `sql`, or the pool it created. For your own queries. */
-  readonly sql: PostgresClient;
-
   /** `"schema"."table"`, quoted, as it appears in the store's SQL. */
   readonly qualifiedTableName: string;
 
@@ -89,6 +105,9 @@ export class PostgresCheckpointStore implements CheckpointStore {
   private readonly statements: CheckpointStatements;
   private readonly target: ServerTarget;
   private readonly ownsClient: boolean;
+  // Creates a fresh pool after the old one was dropped for not answering; undefined for an injected client.
+  private readonly replaceClient: (() => PostgresClient) | undefined;
+  private client: PostgresClient;
   private closed = false;
 
   /**
@@ -100,8 +119,18 @@ export class PostgresCheckpointStore implements CheckpointStore {
     this.statements = buildStatements(this.options);
     this.qualifiedTableName = this.options.qualifiedTable;
     this.ownsClient = options.sql === undefined;
-    this.sql = options.sql ?? createClient(options, this.options);
-    this.target = serverTarget(this.sql);
+    this.replaceClient = this.ownsClient ? () => createClient(options, this.options) : undefined;
+    this.client = options.sql ?? createClient(options, this.options);
+    this.target = serverTarget(this.client);
+  }
+
+  /**
+   * The postgres.js client the store uses: the injected `sql`, or the pool it created, for your own queries. The
+   * store replaces its own pool when the server stopped answering (see `commandTimeoutMs`): read it when needed
+   * rather than keeping it.
+   */
+  get sql(): PostgresClient {
+    return this.client;
   }
 
   /**
@@ -264,18 +293,30 @@ export class PostgresCheckpointStore implements CheckpointStore {
     await this.rows(this.statements.ping, []);
   }
 
-  /** Counts checkpoints and executions; `bytes` is the table's total size with indexes and TOAST. */
+  /**
+   * Counts checkpoints and executions; `bytes` is the table's total size with indexes and TOAST. A table over 8 MiB
+   * is not read: the counts are PostgreSQL's statistics (`reltuples`, `n_distinct`, kept by autovacuum's ANALYZE)
+   * scaled to its current size, and `estimated` is true. Smaller, never analyzed or partitioned tables are counted.
+   */
   async stats(): Promise<StoreStats> {
     this.assertOpen();
-    const [row] = await this.rows(this.statements.stats, []);
+    const o = this.options;
+    const [catalog] = await this.rows(catalogStatsSql(), [o.qualifiedTable, o.schema, o.tableName]);
+    const estimate = estimateStats(catalog);
+    if (estimate !== undefined) return estimate;
+    const [row] = await this.rows(exactStatsSql(o.qualifiedTable), []);
     return { checkpoints: Number(row?.[0] ?? 0), executions: Number(row?.[1] ?? 0), bytes: Number(row?.[2] ?? 0) };
   }
 
-  /** Stops the store; ends the pool only when the store created it (an injected `sql` stays open). */
+  /**
+   * Stops the store; ends the pool only when the store created it (an injected `sql` stays open). Calls under way
+   * get half a second to finish, then their connections are dropped and they reject with `StoreClosedError`: a
+   * server that is down or frozen does not hold `close()` up.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.ownsClient) await this.sql.end({ timeout: 5 });
+    if (this.ownsClient) await this.client.end({ timeout: CLOSE_GRACE_SECONDS });
   }
 
   // The statements for an id or execution id: the form whose plans settle when the id is short enough for it.
@@ -299,12 +340,16 @@ export class PostgresCheckpointStore implements CheckpointStore {
   // Runs a statement, repeating it (at most twice) when the connection it used turns out to be dead. A pooled
   // connection whose backend was terminated or restarted fails on first use, and the driver may hand the repeat
   // another socket the server dropped at the same moment; without the repeats, a server restart would fail one
-  // call per pooled connection.
+  // call per pooled connection. Each attempt is bounded (commandTimeoutMs plus a margin); one that outlives the
+  // bound is not repeated: the server is not answering, and repeating would double the wait.
   private async run<T>(statement: () => Promise<T>, saving?: SaveTarget): Promise<T> {
+    const boundMs = this.options.commandTimeoutMs + CLIENT_BOUND_MARGIN_MS;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await statement();
+        const client = this.client;
+        return await withinBound(statement(), boundMs, () => this.noAnswer(client, boundMs));
       } catch (error) {
+        if (this.closed && isConnectionError(error)) throw new StoreClosedError("PostgresCheckpointStore");
         const pause = RECONNECT_PAUSES_MS[attempt];
         if (pause === undefined || this.closed || !isLostConnection(error)) {
           throw toStoreError(error, this.target, this.qualifiedTableName, saving);
@@ -312,5 +357,23 @@ export class PostgresCheckpointStore implements CheckpointStore {
         await new Promise((resolve) => setTimeout(resolve, pause));
       }
     }
+  }
+
+  // The server did not answer within the bound. The statement cannot be abandoned on its connection, and a frozen
+  // server holds every other connection of the pool the same way: the store's own pool is dropped (calls on it
+  // reject or repeat on the new one) and the next call connects afresh. An injected client is left to its owner.
+  private noAnswer(client: PostgresClient, boundMs: number): StoreUnavailableError {
+    if (this.replaceClient !== undefined && client === this.client && !this.closed) {
+      this.client = this.replaceClient();
+      void client.end({ timeout: 0 }).catch(() => undefined);
+    }
+    return new StoreUnavailableError(
+      redact(
+        `PostgreSQL at ${this.target.label} did not answer within ${boundMs} ms (commandTimeoutMs ` +
+          `${this.options.commandTimeoutMs} ms + ${CLIENT_BOUND_MARGIN_MS} ms): the server is hung, frozen or ` +
+          "unreachable. Its connections were dropped; the next call connects again.",
+        this.target,
+      ),
+    );
   }
 }

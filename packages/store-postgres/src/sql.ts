@@ -77,8 +77,6 @@ export interface CheckpointStatements {
   listExecutions: string;
   /** Page of executions from a bound (inclusive); params: bound, limit. */
   listExecutionsFrom: string;
-  /** Row and execution counts and table size. */
-  stats: string;
   /** Liveness probe. */
   ping: string;
 }
@@ -163,9 +161,6 @@ export function buildStatements(o: ResolvedPostgresOptions): CheckpointStatement
     classify: `SELECT ${classifyRow} FROM ${t} c WHERE ${holders}`,
     listExecutions: executionsPage(t, ">"),
     listExecutionsFrom: executionsPage(t, ">="),
-    stats:
-      `SELECT count(*)::float8, count(DISTINCT execution_id)::float8, ` +
-      `pg_total_relation_size('${t.replace(/'/g, "''")}'::regclass)::float8 FROM ${t}`,
     ping: "SELECT 1",
   };
 }
