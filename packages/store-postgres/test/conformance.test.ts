@@ -81,11 +81,18 @@ function specOptions(name: string, connect: Connect): SpecOptions<PostgresCheckp
   };
 }
 
-runCheckpointStoreSpec(
-  specOptions("postgres", async (db) =>
-    PostgresCheckpointStore.connect({ sql: await sharedClient(), schema: db.schema }),
-  ),
-);
+const UNREACHABLE_SECRET = "s3cret-pw-9f2c";
+
+runCheckpointStoreSpec({
+  ...specOptions("postgres", async (db) => PostgresCheckpointStore.connect({ sql: await sharedClient(), schema: db.schema })),
+  // Port 1 on the loopback refuses at once; the connect bound covers a host that does not answer (timeouts.test.ts).
+  unavailable: {
+    createStore: () =>
+      new PostgresCheckpointStore({ connString: `postgres://app:${UNREACHABLE_SECRET}@127.0.0.1:1/app`, connectTimeoutMs: 2000 }),
+    secret: UNREACHABLE_SECRET,
+    withinMs: 5000,
+  },
+});
 
 // The lifecycle checks again with pools the stores create and end themselves (close, reopen, persistence).
 lifecycleSpec(

@@ -1,4 +1,5 @@
 import { runCheckpointStoreSpec, type RawStoreAccess, type StoredCheckpointRef } from "@lg/store-testkit";
+import { join } from "node:path";
 import Database from "better-sqlite3";
 import { SqliteCheckpointStore } from "@lg/store-sqlite";
 import { makeTempDir, type TempDir } from "./helpers.js";
@@ -48,6 +49,8 @@ runCheckpointStoreSpec<SqliteCheckpointStore>({
   createStore: () => openAt(tempDir().file(`spec-${++files}.db`)),
   openSameLocation: (store) => openAt(fileOf.get(store) as string),
   raw: rawAccess,
+  // A file in a directory that does not exist: the constructor rejects with StoreUnavailableError at once.
+  unavailable: { createStore: () => new SqliteCheckpointStore({ path: join(tempDir().dir, "missing", "x.db") }), withinMs: 2000 },
   runner: { describe, it, beforeAll, afterAll },
 });
 
