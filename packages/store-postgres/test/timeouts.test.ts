@@ -1,6 +1,7 @@
 import { StoreClosedError, StoreUnavailableError } from "@lg/core";
 import { createTestCheckpoint, uniqueId } from "@lg/store-testkit";
 import { DEFAULT_CONNECT_TIMEOUT_MS, PostgresCheckpointStore } from "@lg/store-postgres";
+import postgres from "postgres";
 import { adminClient, createTestStore } from "./helpers.js";
 import { PrivatePostgres, silentListener } from "./private-postgres.js";
 
@@ -125,6 +126,23 @@ describe("a server frozen with SIGSTOP, or stopped", () => {
       await store.close();
     }
   }, 60_000);
+
+  it("bounds calls on an injected client too, and leaves that client to its owner", async () => {
+    const sql = postgres(server.url, { max: 2, onnotice: () => undefined });
+    const store = await PostgresCheckpointStore.connect({ sql, commandTimeoutMs: 1000 });
+    try {
+      await server.freeze();
+      const { ms } = await rejectsAfter(StoreUnavailableError, () => store.save(someCheckpoint()));
+      console.log(`frozen server, injected client: save failed after ${ms} ms`);
+      expect(ms).toBeLessThan(2000 + SLACK_MS);
+      expect(store.sql).toBe(sql); // not replaced: the store never ends or swaps a client it did not create
+      server.thaw();
+      await store.ping();
+    } finally {
+      await store.close();
+      await sql.end({ timeout: 1 });
+    }
+  }, 30_000);
 
   it("close() returns within about a second while a save is stuck on the frozen server, which rejects with StoreClosedError", async () => {
     const store = await open();
