@@ -30,7 +30,7 @@ const COLUMNS: readonly (readonly [string, string, string, boolean])[] = [
   ["state", "jsonb", "", true],
   ["metadata", "jsonb", "", false],
   ["timestamp", "timestamp with time zone", "", true],
-  ["version", "integer", "", true],
+  ["version", "integer|bigint", "", true],
   ["parent_id", "text", "", false],
   ["next", "jsonb", "", true],
 ];
@@ -56,7 +56,7 @@ async function columnProblems(conn: Conn, table: string): Promise<string[]> {
     const column = found.get(name);
     if (column === undefined) {
       if (required.has(name)) problems.push(`column ${name} is missing`);
-    } else if (column[0] !== type) problems.push(`column ${name} is ${column[0]}, not ${type}`);
+    } else if (!type.split("|").includes(column[0])) problems.push(`column ${name} is ${column[0]}, not ${type.replace("|", " or ")}`);
     else if (collation !== "" && column[1] !== collation) problems.push(`column ${name} is not COLLATE "${collation}"`);
     else if (notNull && !column[2]) problems.push(`column ${name} allows NULL`);
   }

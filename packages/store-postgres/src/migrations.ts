@@ -71,6 +71,13 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "key ids of any length",
     statements: (o) => [replaceKeysStatement(o)],
   },
+  {
+    version: 4,
+    name: "64-bit versions",
+    // Versions go past 2^31 - 1 in a long-lived execution (or one that was copied in with high versions). The type
+    // change rewrites the table and its indexes once, holding a lock that blocks writes while it runs.
+    statements: (o) => [`ALTER TABLE ${o.qualifiedTable} ALTER COLUMN version TYPE BIGINT`],
+  },
 ];
 
 /** What a migration run did. */

@@ -78,11 +78,6 @@ export function toSaveParams(cp: Checkpoint): SaveParams {
   if (enc.parentId !== null) assertStorableText("checkpoint.parentId", enc.parentId);
   const next = JSON.stringify(enc.next);
   if (!jsonbCompatible(next)) for (const node of enc.next) assertStorableText("checkpoint.next", node);
-  if (enc.version > 2147483647) {
-    throw new InvalidArgumentError(
-      `checkpoint.version must be at most 2147483647 (the table's INTEGER version column), got ${enc.version}`,
-    );
-  }
   return [
     enc.id,
     enc.executionId,

@@ -137,11 +137,11 @@ export function buildStatements(o: ResolvedPostgresOptions): CheckpointStatement
     'id, execution_id, node_name, state::text, metadata::text, round(extract(epoch from "timestamp") * 1000)::float8, ' +
     "version, parent_id, next::text, tasks::text";
   const sameContent =
-    "c.id = $1::text AND c.execution_id = $2::text AND c.version = $7::integer AND c.node_name = $3::text " +
+    "c.id = $1::text AND c.execution_id = $2::text AND c.version = $7::bigint AND c.node_name = $3::text " +
     "AND c.state = $4::text::jsonb AND c.metadata IS NOT DISTINCT FROM $5::text::jsonb " +
     'AND c."timestamp" = $6::text::timestamptz AND c.parent_id IS NOT DISTINCT FROM $8::text ' +
     "AND c.next = $9::text::jsonb AND c.tasks IS NOT DISTINCT FROM $10::text::jsonb";
-  const holders = `((${keyMatch("c.id", "$1::text")}) OR (${keyMatch("c.execution_id", "$2::text")} AND c.version = $7::integer))`;
+  const holders = `((${keyMatch("c.id", "$1::text")}) OR (${keyMatch("c.execution_id", "$2::text")} AND c.version = $7::bigint))`;
   const classifyRow = `CASE WHEN ${sameContent} THEN ${SaveOutcome.Identical} ELSE ${SaveOutcome.Conflict} END`;
   return {
     short: keyedStatements(t, columns, shortKeyMatch),
@@ -157,7 +157,7 @@ export function buildStatements(o: ResolvedPostgresOptions): CheckpointStatement
       `INSERT INTO ${t} AS c ` +
       '(id, execution_id, node_name, state, metadata, "timestamp", version, parent_id, next, tasks) ' +
       "VALUES ($1::text, $2::text, $3::text, $4::text::jsonb, $5::text::jsonb, $6::text::timestamptz, " +
-      "$7::integer, $8::text, $9::text::jsonb, $10::text::jsonb) ON CONFLICT DO NOTHING",
+      "$7::bigint, $8::text, $9::text::jsonb, $10::text::jsonb) ON CONFLICT DO NOTHING",
     classify: `SELECT ${classifyRow} FROM ${t} c WHERE ${holders}`,
     listExecutions: executionsPage(t, ">"),
     listExecutionsFrom: executionsPage(t, ">="),

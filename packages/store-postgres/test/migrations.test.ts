@@ -17,7 +17,7 @@ describe("setup() and migrations", () => {
     const schema = freshSchema();
     const store = new PostgresCheckpointStore({ connString: server.url, schema, tableName: "runs" });
     try {
-      expect(await store.setup()).toEqual({ applied: [1, 2, 3] });
+      expect(await store.setup()).toEqual({ applied: [1, 2, 3, 4] });
       const columns = await server.admin.unsafe(
         `SELECT column_name, data_type, is_nullable FROM information_schema.columns
          WHERE table_schema = $1 AND table_name = 'runs' ORDER BY ordinal_position`,
@@ -30,7 +30,7 @@ describe("setup() and migrations", () => {
         ["state", "jsonb", "NO"],
         ["metadata", "jsonb", "YES"],
         ["timestamp", "timestamp with time zone", "NO"],
-        ["version", "integer", "NO"],
+        ["version", "bigint", "NO"],
         ["parent_id", "text", "YES"],
         ["next", "jsonb", "NO"],
         ["tasks", "jsonb", "YES"],

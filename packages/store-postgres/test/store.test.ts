@@ -44,7 +44,7 @@ describe("PostgresCheckpointStore", () => {
     await t.store.save(cp);
     const rows = await admin.unsafe(
       `SELECT state->'user'->>'name' AS name, (state->>'count')::int AS count, jsonb_typeof(metadata) AS meta,
-              node_name, version, "timestamp" FROM "${t.schema}".checkpoints WHERE id = $1`,
+              node_name, version::int AS version, "timestamp" FROM "${t.schema}".checkpoints WHERE id = $1`,
       [cp.id],
     );
     expect(rows[0]).toEqual({
@@ -96,7 +96,6 @@ describe("PostgresCheckpointStore", () => {
     const cp = checkpoint(exec("badid"), 1);
     await expect(t.store.save({ ...cp, id: "a\u0000b" })).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(t.store.save({ ...cp, executionId: "lone\udc00" })).rejects.toBeInstanceOf(InvalidArgumentError);
-    await expect(t.store.save({ ...cp, version: 2 ** 31 })).rejects.toBeInstanceOf(InvalidArgumentError);
   });
 
   it("decides conflicts with the unique index and treats identical re-saves as no-ops", async () => {
