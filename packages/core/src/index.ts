@@ -13,3 +13,15 @@ export * from "./type-registry.js";
 export * from "./ids.js";
 export * from "./graph/index.js";
 export * from "./wrappers/index.js";
+export {
+  LOAD_CHANNEL,
+  PRUNE_CHANNEL,
+  SAVE_CHANNEL,
+  STEP_CHANNEL,
+  type LoadTraceContext,
+  type PruneTraceContext,
+  type SaveTraceContext,
+  type StepTraceContext,
+  type TraceOutcome,
+} from "./tracing.js";
+export { instrumentOpenTelemetry, type OpenTelemetryInstrumentation, type OpenTelemetryOptions } from "./telemetry/otel.js";

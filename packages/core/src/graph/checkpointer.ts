@@ -3,6 +3,7 @@ import { CheckpointSaveError, InvalidArgumentError, isLgError, RetentionError } 
 import { createCheckpointId } from "../ids.js";
 import type { CheckpointStore } from "../store.js";
 import { pruneCheckpoints } from "../store-helpers.js";
+import { traced } from "../tracing.js";
 import {
   anchorOf,
   buildTaskResults,
@@ -180,7 +181,8 @@ export class RunCheckpointer<S> {
     const store = this.config?.store;
     if (store === undefined) throw new InvalidArgumentError("saving a checkpoint needs compile({ checkpoint: { store } })");
     try {
-      await store.save(forStore(cp as Checkpoint, store));
+      const saveContext = () => ({ executionId: cp.executionId, checkpointId: cp.id, version: cp.version, node: cp.nodeName });
+      await traced("save", saveContext, () => store.save(forStore(cp as Checkpoint, store)));
     } catch (error) {
       // These say what is wrong with the checkpoint itself (a retry would fail the same way): pass them on as they
       // are, recognised by code so that a store built against another copy of @lg/core is understood too.
@@ -199,7 +201,8 @@ export class RunCheckpointer<S> {
 
   private async retainQuietly(store: CheckpointStore, keepLast: number, keep: readonly string[], answered?: string): Promise<void> {
     try {
-      await this.retain(store, keepLast, keep, answered);
+      const pruneContext = () => ({ executionId: this.executionId, keepLast, version: this.latestVersion });
+      await traced("prune", pruneContext, () => this.retain(store, keepLast, keep, answered));
     } catch (cause) {
       const error = new RetentionError(this.executionId, cause);
       this.retentionErrors.push(error);

@@ -3,6 +3,7 @@ import { INPUT_NODE, UPDATE_NODE } from "../checkpoint.js";
 import { CheckpointNotFoundError, InvalidArgumentError } from "../errors.js";
 import { createCheckpointId, createExecutionId } from "../ids.js";
 import type { CheckpointStore } from "../store.js";
+import { traced } from "../tracing.js";
 import { assertNonEmptyString } from "../validate.js";
 import { applyUpdate, initialState } from "./channels.js";
 import { RunCheckpointer } from "./checkpointer.js";
@@ -261,13 +262,13 @@ export class CompiledGraph<S extends object> {
     executionId: string,
     checkpointId: string | undefined,
   ): Promise<{ latest: Checkpoint | undefined; base: Checkpoint | undefined }> {
-    const latest = await store.latest(executionId);
+    const latest = await traced("load", () => ({ operation: "latest", executionId }), () => store.latest(executionId));
     const base = checkpointId === undefined ? latest : await this.loadOwn(store, executionId, checkpointId);
     return { latest, base };
   }
 
   private async loadOwn(store: CheckpointStore, executionId: string, checkpointId: string): Promise<Checkpoint> {
-    const cp = await store.load(checkpointId);
+    const cp = await traced("load", () => ({ operation: "load", executionId, checkpointId }), () => store.load(checkpointId));
     if (cp === undefined || cp.executionId !== executionId) throw new CheckpointNotFoundError({ checkpointId, executionId });
     return cp;
   }

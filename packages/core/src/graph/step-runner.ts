@@ -1,3 +1,4 @@
+import { traced } from "../tracing.js";
 import { EventQueue } from "./event-queue.js";
 import { runNode, type NodeOutcome, type TaskEvent } from "./node-runner.js";
 import type { RunEvent } from "./run.js";
@@ -38,7 +39,8 @@ export async function* runStepLive<S extends object>(
       })
     : undefined;
   const env = { spec, ...where, runSignal, emit, ...(cancelled === undefined ? {} : { cancelled }) };
-  const outcomes = Promise.all(
+  const stepContext = () => ({ executionId: where.executionId, step: where.step, nodes: [...new Set(tasks.map((t) => t.node))] });
+  const runTasks = (): Promise<NodeOutcome<S>[]> => Promise.all(
     tasks.map((task): Promise<NodeOutcome<S>> | NodeOutcome<S> => {
       const cached = ownValue(progress.writes, task.id);
       if (cached !== undefined) {
@@ -49,6 +51,7 @@ export async function* runStepLive<S extends object>(
       return runNode(env, task, input, ownValue(progress.resumes, task.id) ?? []);
     }),
   );
+  const outcomes = traced("step", stepContext, runTasks);
   if (onCancel !== undefined) {
     const listener = onCancel;
     const detach = (): void => runSignal.removeEventListener("abort", listener);
