@@ -1,3 +1,8 @@
+import { execFile } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { trace, SpanStatusCode } from "@opentelemetry/api";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { instrumentOpenTelemetry, StoreUnavailableError } from "../src/index.js";
@@ -5,6 +10,9 @@ import { forwardStore } from "../src/store-entry.js";
 import { instrumentWith } from "../src/telemetry/otel.js";
 import { pipeline } from "./support/graphs.js";
 import { MapStore } from "./support/map-store.js";
+
+const run = promisify(execFile);
+const dist = join(__dirname, "..", "dist");
 
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -83,5 +91,28 @@ describe("instrumentOpenTelemetry without @opentelemetry/api", () => {
   it("says why when the package is there but fails to load", async () => {
     const result = await instrumentWith(() => Promise.reject(new Error("bad build")));
     expect(result).toMatchObject({ installed: false, reason: expect.stringContaining("bad build") });
+  });
+});
+
+describe("the built package where @opentelemetry/api cannot be found", () => {
+  it("imports and resolves to not installed, from the ESM and the CommonJS build", async () => {
+    if (!existsSync(join(dist, "index.js")) || !existsSync(join(dist, "index.cjs"))) {
+      throw new Error("build @lg/core first (pnpm --filter @lg/core build): this test loads both of its builds");
+    }
+    // A copy outside the workspace: no node_modules above it holds @opentelemetry/api.
+    const dir = mkdtempSync(join(tmpdir(), "lg-no-otel-"));
+    try {
+      cpSync(dist, dir, { recursive: true });
+      writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
+      const report = "(r) => console.log(JSON.stringify(r))";
+      const esm = `import { instrumentOpenTelemetry } from ${JSON.stringify(join(dir, "index.js"))}; instrumentOpenTelemetry().then(${report});`;
+      const cjs = `require(${JSON.stringify(join(dir, "index.cjs"))}).instrumentOpenTelemetry().then(${report});`;
+      for (const [flag, source] of [["--input-type=module", esm], ["--input-type=commonjs", cjs]] as const) {
+        const { stdout } = await run(process.execPath, [flag, "-e", source], { cwd: dir, timeout: 30_000 });
+        expect(JSON.parse(stdout)).toEqual({ installed: false, reason: "@opentelemetry/api is not installed (npm i @opentelemetry/api to get spans)" });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
