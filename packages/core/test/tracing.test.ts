@@ -108,6 +108,25 @@ describe("tracing channels on a real run", () => {
     ]);
     expect((loads.settled()[1]!.result as { id: string }).id).toBe(first.id);
   });
+
+  it("publishes the reads of getState and getStateHistory", async () => {
+    const store = new MapStore();
+    const app = pipeline({ checkpoint: { store } });
+    await app.invoke({}, { executionId: "traced-5" });
+    const loads = record<LoadTraceContext>(LOAD_CHANNEL);
+    try {
+      await app.getState("traced-5");
+      await app.getStateHistory("traced-5", { limit: 2 });
+    } finally {
+      loads.stop();
+    }
+    const settled = loads.settled();
+    expect(settled.map(({ operation, executionId }) => ({ operation, executionId }))).toEqual([
+      { operation: "latest", executionId: "traced-5" },
+      { operation: "list", executionId: "traced-5" },
+    ]);
+    expect((settled[1]!.result as unknown[]).length).toBe(2);
+  });
 });
 
 describe("tracing without subscribers", () => {

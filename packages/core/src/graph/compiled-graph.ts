@@ -168,7 +168,7 @@ export class CompiledGraph<S extends object> {
   /** The execution's latest checkpoint (or `checkpointId`) as a snapshot; `undefined` when it has none. */
   async getState(executionId: string, checkpointId?: string, options: GetStateOptions = {}): Promise<StateSnapshot<S> | undefined> {
     const store = this.requireStore("getState");
-    const cp = checkpointId === undefined ? await store.latest(executionId) : await this.loadOwn(store, executionId, checkpointId);
+    const cp = checkpointId === undefined ? await this.latestOf(store, executionId) : await this.loadOwn(store, executionId, checkpointId);
     if (cp === undefined) return undefined;
     return options.subgraphs === true ? this.withSubgraphs(store, cp) : toSnapshot<S>(cp);
   }
@@ -177,7 +177,8 @@ export class CompiledGraph<S extends object> {
   async getStateHistory(executionId: string, options: HistoryOptions = {}): Promise<StateSnapshot<S>[]> {
     const store = this.requireStore("getStateHistory");
     const { subgraphs, ...listOptions } = options;
-    const list = await store.list(executionId, { ...listOptions, order: options.order ?? "desc" });
+    const read = () => store.list(executionId, { ...listOptions, order: options.order ?? "desc" });
+    const list = await traced("load", () => ({ operation: "list", executionId }), read);
     if (subgraphs !== true) return list.map((cp) => toSnapshot<S>(cp));
     return Promise.all(list.map((cp) => this.withSubgraphs(store, cp)));
   }
@@ -262,9 +263,13 @@ export class CompiledGraph<S extends object> {
     executionId: string,
     checkpointId: string | undefined,
   ): Promise<{ latest: Checkpoint | undefined; base: Checkpoint | undefined }> {
-    const latest = await traced("load", () => ({ operation: "latest", executionId }), () => store.latest(executionId));
+    const latest = await this.latestOf(store, executionId);
     const base = checkpointId === undefined ? latest : await this.loadOwn(store, executionId, checkpointId);
     return { latest, base };
+  }
+
+  private latestOf(store: CheckpointStore, executionId: string): Promise<Checkpoint | undefined> {
+    return traced("load", () => ({ operation: "latest", executionId }), () => store.latest(executionId));
   }
 
   private async loadOwn(store: CheckpointStore, executionId: string, checkpointId: string): Promise<Checkpoint> {
