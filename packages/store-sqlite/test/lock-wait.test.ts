@@ -12,8 +12,10 @@ import { makeCheckpoint, makeTempDir, type TempDir } from "./helpers.js";
  * waits became asynchronous, SQLite's busy handler slept the thread for the whole wait (5,046 ms measured).
  */
 const HOLDER = join(__dirname, "fixtures", "lock-holder.cjs");
-// Far above a 10 ms tick and a few-ms attempt, far below the 1 s the lock is held: holds on a loaded 2-core machine.
-const MAX_GAP_MS = 250;
+// How long the lock is held in the tests that wait it out: a thread that slept through the wait would block that long.
+const HOLD_MS = 3000;
+// Far above a 10 ms tick and a few-ms attempt (345 ms was seen with both cores busy), a third of HOLD_MS.
+const MAX_GAP_MS = 1000;
 
 interface Holder {
   child: ChildProcess;
@@ -86,7 +88,7 @@ describe("a write lock held by another process", () => {
   it("makes a save wait without freezing the event loop, then succeed once the lock is released", async () => {
     const store = new SqliteCheckpointStore({ path: temp.file(), busyTimeoutMs: 30_000 });
     try {
-      holder = holdLock(temp.file(), 1000);
+      holder = holdLock(temp.file(), HOLD_MS);
       await holder.printed("locked");
       const cp = makeCheckpoint();
       const { gapMs, ticks } = await longestTimerGap(() => store.save(cp));
@@ -116,7 +118,7 @@ describe("a write lock held by another process", () => {
   }, 30_000);
 
   it("lets a store be created on a locked new file at once and finishes opening when the lock is released", async () => {
-    holder = holdLock(temp.file(), 1000);
+    holder = holdLock(temp.file(), HOLD_MS);
     await holder.printed("locked");
     const { result: store, gapMs } = await longestTimerGap(async () => {
       const opening = new SqliteCheckpointStore({ path: temp.file(), busyTimeoutMs: 30_000 });
