@@ -14,6 +14,9 @@ import { PrivatePostgres, silentListener } from "./private-postgres.js";
  */
 
 const SLACK_MS = 4000;
+// close() takes about its grace period (0.5 s PostgreSQL, 1 s Redis); a busy 2-core machine may add to it. The
+// faults fixed took 5 s or never returned.
+const CLOSE_BOUND_MS = 3000;
 
 const someCheckpoint = (): ReturnType<typeof createTestCheckpoint> => createTestCheckpoint({ executionId: uniqueId("bound") });
 
@@ -50,7 +53,7 @@ describe("a server that accepts connections and never answers", () => {
     expect(error.message).toMatch(/CONNECT_TIMEOUT/);
     const closing = Date.now();
     await store.close();
-    expect(Date.now() - closing).toBeLessThan(1000);
+    expect(Date.now() - closing).toBeLessThan(CLOSE_BOUND_MS);
   });
 
   it("fails connect() within the default connectTimeoutMs (5 s; postgres.js alone waits 30 s)", async () => {
@@ -154,8 +157,8 @@ describe("a server frozen with SIGSTOP, or stopped", () => {
     await store.close();
     const ms = Date.now() - closing;
     console.log(`frozen server: close() with a save under way returned after ${ms} ms`);
-    expect(ms).toBeLessThan(1500);
-    expect((await stuck).ms).toBeLessThan(1500 + 100);
+    expect(ms).toBeLessThan(CLOSE_BOUND_MS);
+    expect((await stuck).ms).toBeLessThan(CLOSE_BOUND_MS + 100);
   }, 30_000);
 
   it("close() returns within about a second while the server is down", async () => {
@@ -168,7 +171,7 @@ describe("a server frozen with SIGSTOP, or stopped", () => {
     await store.close();
     const ms = Date.now() - closing;
     console.log(`server down: close() returned after ${ms} ms`);
-    expect(ms).toBeLessThan(1500);
+    expect(ms).toBeLessThan(CLOSE_BOUND_MS);
     expect(await pending).toBeInstanceOf(Error);
   }, 60_000);
 });

@@ -15,6 +15,9 @@ import { CLOSE_GRACE_MS } from "../src/connection.js";
  */
 
 const SLACK_MS = 5000;
+// close() takes about its grace period (0.5 s PostgreSQL, 1 s Redis); a busy 2-core machine may add to it. The
+// faults fixed took 5 s or never returned.
+const CLOSE_BOUND_MS = 3000;
 
 /** Runs `call`, expects a `StoreUnavailableError`, and returns it with the time it took. */
 async function unavailableAfter(call: () => Promise<unknown>): Promise<{ error: StoreUnavailableError; ms: number }> {
@@ -57,7 +60,7 @@ describe("a server that accepts connections and never answers", () => {
     expect(again.ms).toBeLessThan(1000 + SLACK_MS);
     const closing = Date.now();
     await store.close();
-    expect(Date.now() - closing).toBeLessThan(1000);
+    expect(Date.now() - closing).toBeLessThan(CLOSE_BOUND_MS);
     await expectNoSocketLeftAbove(baseline);
   });
 
