@@ -1,5 +1,6 @@
 import { types } from "node:util";
 import { CheckpointCorruptError, messageOf, SerializationError } from "./errors.js";
+import { setOwn } from "./own.js";
 import { findRegisteredType, registeredTypes, type RegisteredType } from "./type-registry.js";
 
 /** A value that `JSON.stringify` writes and `JSON.parse` reads back unchanged. */
@@ -25,12 +26,6 @@ function isPlainObject(value: object): boolean {
   if (proto === null || proto === Object.prototype) return true;
   // A plain object from another realm has that realm's Object.prototype: the root of its chain, made by "Object".
   return Object.getPrototypeOf(proto) === null && proto.constructor?.name === "Object";
-}
-
-/** Sets an own data property; plain assignment would turn a `"__proto__"` key into the object's prototype. */
-function setOwn<V>(target: Record<string, V>, key: string, value: V): void {
-  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  else target[key] = value;
 }
 
 function encodeNumber(value: number): JsonValue {

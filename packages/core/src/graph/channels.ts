@@ -1,3 +1,5 @@
+import { setOwn } from "../own.js";
+
 /**
  * How one state key combines its current value with a node's update. The default (no reducer) overwrites.
  *
@@ -51,8 +53,7 @@ export function applyUpdate<S extends object>(channels: Channels<S>, state: S, u
       const current = next[key] === undefined && spec.default !== undefined ? spec.default() : next[key];
       merged = spec.reducer(current, value);
     }
-    if (key === "__proto__") Object.defineProperty(next, key, { value: merged, enumerable: true, writable: true, configurable: true });
-    else next[key] = merged;
+    setOwn(next as Record<string, unknown>, key as string, merged);
   }
   return next;
 }

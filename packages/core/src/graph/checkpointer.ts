@@ -57,8 +57,9 @@ export class RunCheckpointer<S> {
   private updateKeys: string[] = [];
   /** Where the current chain of updates, pauses and partial steps began. */
   private anchor: string | undefined;
-  private retentionErrors: RetentionError[] = [];
-  private readonly allRetentionErrors: RetentionError[] = [];
+  private readonly retentionErrors: RetentionError[] = [];
+  /** How many of `retentionErrors` were already handed out as events. */
+  private retentionErrorsTaken = 0;
   private retentionFinished = false;
 
   constructor(
@@ -89,7 +90,7 @@ export class RunCheckpointer<S> {
 
   /** Every retention failure of this run so far. */
   get retentionFailures(): readonly RetentionError[] {
-    return this.allRetentionErrors;
+    return this.retentionErrors;
   }
 
   /**
@@ -111,8 +112,8 @@ export class RunCheckpointer<S> {
 
   /** Retention failures since the last call (for the run's stream events). */
   takeRetentionErrors(): RetentionError[] {
-    const taken = this.retentionErrors;
-    this.retentionErrors = [];
+    const taken = this.retentionErrors.slice(this.retentionErrorsTaken);
+    this.retentionErrorsTaken = this.retentionErrors.length;
     return taken;
   }
 
@@ -206,9 +207,8 @@ export class RunCheckpointer<S> {
     } catch (cause) {
       const error = new RetentionError(this.executionId, cause);
       this.retentionErrors.push(error);
-      this.allRetentionErrors.push(error);
       // One warning per run is enough to be noticed; every failure is in the run's events and result.
-      if (this.allRetentionErrors.length === 1) process.emitWarning(error.message, { code: error.code });
+      if (this.retentionErrors.length === 1) process.emitWarning(error.message, { code: error.code });
     }
   }
 

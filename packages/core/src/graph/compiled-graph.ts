@@ -188,7 +188,7 @@ export class CompiledGraph<S extends object> {
     const snapshot = toSnapshot<S>(cp);
     const found: Record<string, StateSnapshot<unknown>> = {};
     const pending = pendingStepOf(cp);
-    for (const task of stepTasks(pending.next, pending.sends).filter((t) => this.spec.subgraphs.has(t.node))) {
+    for (const task of stepTasks(pending).filter((t) => this.spec.subgraphs.has(t.node))) {
       const child = await store.latest(subgraphExecutionId(cp.executionId, task.id, anchorOf(cp), stepOf(cp) + 1));
       if (child !== undefined) found[task.id] = toSnapshot<unknown>(child);
     }

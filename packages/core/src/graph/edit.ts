@@ -8,7 +8,7 @@ import { ownValue, pausesOf, pendingStepOf, progressOf, stepTasks, type StepTask
 /** The ids of the tasks of the step a checkpoint continues (node names, and `node#index` for sends). */
 export function pendingTaskIds(cp: Checkpoint): string[] {
   const pending = pendingStepOf(cp);
-  return stepTasks(pending.next, pending.sends).map((t) => t.id);
+  return stepTasks(pending).map((t) => t.id);
 }
 
 /**
@@ -27,7 +27,7 @@ export async function editState<S extends object>(
   const pending = pendingStepOf(base);
   if (asNode === undefined) return { state: applyUpdate(channels, base.state as S, values), plan: pending };
   const progress = progressOf<S>(base);
-  const tasks = orderTasks(spec, stepTasks(pending.next, pending.sends));
+  const tasks = orderTasks(spec, stepTasks(pending));
   const unfinished = (t: StepTask): boolean => ownValue(progress.writes, t.id) === undefined;
   // The task the edit stands for: named by its label, or the one unfinished task of the node named.
   const ofNode = tasks.filter((t) => t.node === asNode && unfinished(t));

@@ -172,7 +172,7 @@ async function* runSteps<S extends object>(
       throw new GraphRecursionError(settings.recursionLimit, settings.executionId);
     }
     stepsRun++;
-    const tasks = orderTasks(spec, stepTasks(plan.next, plan.sends));
+    const tasks = orderTasks(spec, stepTasks(plan));
     const where = { executionId: settings.executionId, step: step + 1, stepId: saver.anchorId, live: settings.live, cancellable: settings.signal !== undefined };
     const outcomes: NodeOutcome<S>[] = yield* runStepLive(spec, where, state, tasks, progress, runSignal);
     if (runSignal.aborted) {

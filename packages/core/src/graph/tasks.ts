@@ -9,6 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Checkpoint, PauseRecord, SendRecord, TaskResult, TaskResults } from "../checkpoint.js";
+import { ownValue, setOwn } from "../own.js";
 import { canonicalJson } from "../json-equal.js";
 import { encodeValue } from "../serializer.js";
 import type { CheckpointStore } from "../store.js";
@@ -39,14 +40,15 @@ export function nodeRecord<V>(): Record<string, V> {
   return Object.create(null) as Record<string, V>;
 }
 
-/** `record[key]` only when it is the record's own entry (node names may be "constructor", "toString" …). */
-export function ownValue<V>(record: Record<string, V>, key: string): V | undefined {
-  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
-}
+export { ownValue };
 
-/** Sets an own entry, also for the key `"__proto__"` (plain assignment would change the prototype). */
-function setOwn<V>(record: Record<string, V>, key: string, value: V): void {
-  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+/** The task result of `node` in `nodes`, added empty when there is none yet. */
+function entryOf(nodes: Record<string, TaskResult>, node: string): TaskResult {
+  const found = ownValue(nodes, node);
+  if (found !== undefined) return found;
+  const created: TaskResult = {};
+  setOwn(nodes, node, created);
+  return created;
 }
 
 /** The metadata key that holds task results in a store without the `taskResults` capability. */
@@ -85,15 +87,14 @@ interface LegacyMetadata {
 
 function legacyTaskResults(metadata: LegacyMetadata): TaskResults {
   const nodes = nodeRecord<TaskResult>();
-  const entry = (node: string): TaskResult => ownValue(nodes, node) ?? (setOwn(nodes, node, {}), nodes[node] as TaskResult);
   if (isRecord(metadata.pendingWrites)) {
     for (const [node, writes] of Object.entries(metadata.pendingWrites)) {
-      if (isRecord(writes)) entry(node).writes = writes;
+      if (isRecord(writes)) entryOf(nodes, node).writes = writes;
     }
   }
   if (isRecord(metadata.resumes)) {
     for (const [node, answers] of Object.entries(metadata.resumes)) {
-      if (Array.isArray(answers)) entry(node).resumes = answers;
+      if (Array.isArray(answers)) entryOf(nodes, node).resumes = answers;
     }
   }
   const interrupts = Array.isArray(metadata.interrupts) ? (metadata.interrupts as PauseRecord[]) : [];
@@ -122,7 +123,7 @@ export function sendLabel(node: string, index: number): string {
 }
 
 /** The tasks of a step: the static nodes, then the sends in order. */
-export function stepTasks(next: readonly string[], sends: readonly SendRecord[]): StepTask[] {
+export function stepTasks({ next, sends }: { next: readonly string[]; sends: readonly SendRecord[] }): StepTask[] {
   const tasks: StepTask[] = next.map((node) => ({ id: node, node, sent: false }));
   sends.forEach((s, i) => tasks.push({ id: sendLabel(s.node, i), node: s.node, sent: true, input: s.input }));
   return tasks;
@@ -227,22 +228,21 @@ export function buildTaskResults<S>(
   anchorId: string | undefined,
 ): TaskResults | undefined {
   const nodes = nodeRecord<TaskResult>();
-  const entry = (node: string): TaskResult => ownValue(nodes, node) ?? (setOwn(nodes, node, {}), nodes[node] as TaskResult);
   const progress = record.progress;
   if (progress !== undefined) {
-    for (const node of Object.keys(progress.writes)) entry(node).writes = progress.writes[node] as Record<string, unknown>;
+    for (const node of Object.keys(progress.writes)) entryOf(nodes, node).writes = progress.writes[node] as Record<string, unknown>;
     for (const node of Object.keys(progress.resumes)) {
       const answers = progress.resumes[node] as unknown[];
-      if (answers.length > 0) entry(node).resumes = [...answers];
+      if (answers.length > 0) entryOf(nodes, node).resumes = [...answers];
     }
     for (const node of Object.keys(progress.gotos)) {
       const targets = progress.gotos[node] as Destination[];
-      if (targets.length > 0 && ownValue(progress.writes, node) !== undefined) entry(node).goto = targets.map(toGotoRecord);
+      if (targets.length > 0 && ownValue(progress.writes, node) !== undefined) entryOf(nodes, node).goto = targets.map(toGotoRecord);
     }
   }
   for (const [node, failure] of Object.entries(record.failures ?? {})) {
-    entry(node).error = failure.error;
-    if (failure.attempts > 1) entry(node).attempts = failure.attempts;
+    entryOf(nodes, node).error = failure.error;
+    if (failure.attempts > 1) entryOf(nodes, node).attempts = failure.attempts;
   }
   const interrupts = [...(record.pauses ?? [])];
   const hasNodes = Object.keys(nodes).length > 0;
