@@ -72,9 +72,14 @@ export class PrivatePostgres {
     }
     const server = new PrivatePostgres(await freePort(), dir);
     await asServerUser("initdb", ["-D", server.dataDir, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
-    const settings = `-p ${server.port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
-    await asServerUser("pg_ctl", ["-D", server.dataDir, "-o", settings, "-l", join(dir, "log"), "-w", "start"]);
+    await server.restart();
     return server;
+  }
+
+  /** Starts the server (again, after {@link stop}) on its data directory and port; what was committed is kept. */
+  async restart(): Promise<void> {
+    const settings = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+    await asServerUser("pg_ctl", ["-D", this.dataDir, "-o", settings, "-l", join(this.dir, "log"), "-w", "start"]);
   }
 
   private get dataDir(): string {
