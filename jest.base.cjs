@@ -32,6 +32,9 @@ module.exports = function jestConfig(dir, overrides = {}) {
       ],
     ],
     testTimeout: 30000,
+    // `pnpm test` runs up to 1.5 packages per core at once (turbo --concurrency=150%); half the cores per jest run
+    // keeps a two-core CI machine at about three busy processes instead of one per package and core.
+    maxWorkers: "50%",
     ...overrides,
   };
 };

@@ -83,8 +83,8 @@ describe("errors", () => {
     });
 
     afterAll(async () => {
-      await admin.end();
-      await t.cleanup();
+      await admin?.end();
+      await t?.cleanup();
     });
 
     // Terminates the store's backends: all of them, or only those waiting for a lock (a call in flight).

@@ -51,8 +51,8 @@ describe("query plans", () => {
   });
 
   afterAll(async () => {
-    await admin.end();
-    await t.cleanup();
+    await admin?.end();
+    await t?.cleanup();
   });
 
   type Params = (string | number | null)[];

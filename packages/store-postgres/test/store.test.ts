@@ -35,8 +35,8 @@ describe("PostgresCheckpointStore", () => {
   });
 
   afterAll(async () => {
-    await admin.end();
-    await t.cleanup();
+    await admin?.end();
+    await t?.cleanup();
   });
 
   it("stores state as JSONB that plain SQL can query", async () => {

@@ -20,7 +20,7 @@ describe("the tasks column", () => {
   });
 
   afterAll(async () => {
-    await admin.end();
+    await admin?.end();
   });
 
   const rawTasks = async (id: string): Promise<unknown> => {

@@ -15,7 +15,7 @@ describe("ids PostgreSQL text cannot hold", () => {
   });
 
   afterAll(async () => {
-    await t.cleanup();
+    await t?.cleanup();
   });
 
   it("recognizes U+0000 and unpaired surrogates, and only those", () => {
@@ -97,7 +97,7 @@ describe("listExecutions cursors PostgreSQL text cannot hold", () => {
   });
 
   afterAll(async () => {
-    await t.cleanup();
+    await t?.cleanup();
   });
 
   const after = (cursor: string): string[] => ids.filter((id) => compareCodePoints(id, cursor) > 0).sort(compareCodePoints);

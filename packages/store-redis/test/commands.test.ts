@@ -26,8 +26,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const store of stores) await store.close();
-  await admin.close();
-  await server.dispose();
+  await admin?.close();
+  await server?.dispose();
 });
 
 function open(options: Omit<RedisOptions, "addr"> = {}): RedisCheckpointStore {

@@ -52,7 +52,7 @@ describe("connection failures", () => {
       server = await PrivateRedis.start(["--requirepass", "right-password"]);
     });
     afterAll(async () => {
-      await server.dispose();
+      await server?.dispose();
     });
 
     it("a wrong password is StoreUnavailableError without the password; the right one works", async () => {

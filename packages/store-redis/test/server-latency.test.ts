@@ -31,8 +31,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await admin.close();
-  await server.dispose();
+  await admin?.close();
+  await server?.dispose();
 });
 
 /**

@@ -74,7 +74,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(
-    writers.map(
+    (writers ?? []).map(
       (w) =>
         new Promise<void>((resolve) => {
           if (w.child.exitCode !== null) return resolve();

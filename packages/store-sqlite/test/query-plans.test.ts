@@ -24,8 +24,8 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  db.close();
-  temp.remove();
+  db?.close();
+  temp?.remove();
 });
 
 function plan(text: string, ...params: unknown[]): string[] {

@@ -10,8 +10,8 @@ beforeAll(async () => {
   sql = postgres(server.url, { max: 1, onnotice: () => undefined });
 });
 afterAll(async () => {
-  await sql.end({ timeout: 5 });
-  await server.cleanup();
+  await sql?.end({ timeout: 5 });
+  await server?.cleanup();
 });
 
 const execute = (statement: string): Promise<unknown> => sql.unsafe(statement);
