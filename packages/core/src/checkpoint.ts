@@ -210,4 +210,6 @@ export interface StoreCapabilities {
    * results inside the metadata (key `tasks`), so a store written before task results existed keeps working.
    */
   taskResults?: boolean;
+  /** The store has `saveMany`: a batch of checkpoints written all or nothing in one transaction or statement. */
+  batchSave?: boolean;
 }

@@ -81,3 +81,15 @@ export async function pruneCheckpoints(
   for (const id of victims) await store.delete(id);
   return victims.length;
 }
+
+/**
+ * Saves checkpoints through any store: one `saveMany` call (all or nothing) when the store has it, otherwise `save`
+ * one checkpoint at a time in order, which stops at the first failure with the checkpoints before it saved.
+ */
+export async function saveCheckpoints(store: CheckpointStore, checkpoints: readonly Checkpoint[]): Promise<void> {
+  if (typeof store.saveMany === "function") {
+    await store.saveMany(checkpoints);
+    return;
+  }
+  for (const checkpoint of checkpoints) await store.save(checkpoint);
+}

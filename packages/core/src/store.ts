@@ -37,6 +37,23 @@ export interface CheckpointStore {
    */
   save(checkpoint: Checkpoint): Promise<void>;
 
+  /**
+   * Optional batch `save`, declared by the `batchSave` capability: bulk writers (restores, migrations) use it, and
+   * `saveCheckpoints` from `@lg/core/store` falls back to `save` one checkpoint at a time when it is absent.
+   *
+   * - Every item keeps the guarantees of `save`: an identical re-save is a no-op (so a batch may be written again),
+   *   another checkpoint at an item's `(executionId, version)` or `id` is a `CheckpointConflictError`, decided
+   *   atomically by the backend. Two items of the batch for the same `(executionId, version)` with different
+   *   content conflict with each other; identical items are saved once.
+   * - Every item is validated and encoded before anything is written: an invalid item rejects with the error `save`
+   *   would give it (`InvalidArgumentError`, `SerializationError`).
+   * - All or nothing: when the batch rejects, none of its items was written (items already stored before stay).
+   *   A conflict rejects with the `CheckpointConflictError` of the first conflicting item in batch order.
+   * - An empty batch resolves without touching the backend. A batch is one transaction or statement: callers keep
+   *   batches to a few thousand checkpoints.
+   */
+  saveMany?(checkpoints: readonly Checkpoint[]): Promise<void>;
+
   /** Returns the checkpoint with this id, or `undefined` when there is none (like `Map.get`). */
   load(id: string): Promise<Checkpoint | undefined>;
 

@@ -6,10 +6,16 @@ export type StoreOverrides = Partial<Omit<CheckpointStore, "capabilities">>;
 /**
  * Builds a store that calls `overrides` where given and the inner store otherwise, keeping the inner store's
  * capabilities and leaving `prune` out when the inner store has none (so the core fallback still applies).
+ * The inner `saveMany` is forwarded only when `save` is not overridden (or `saveMany` is): a wrapper that changes
+ * what `save` writes (encryption, access checks) must not let batches bypass it. Without it, `batchSave` is dropped
+ * from the capabilities and `saveCheckpoints` falls back to the wrapper's `save`.
  */
 export function forwardStore(inner: CheckpointStore, overrides: StoreOverrides): CheckpointStore {
+  const saveMany = overrides.save === undefined ? inner.saveMany : undefined;
+  const batch = typeof saveMany === "function" || typeof overrides.saveMany === "function";
   const wrapped: CheckpointStore = {
-    capabilities: inner.capabilities,
+    capabilities:
+      inner.capabilities?.batchSave === true && !batch ? { ...inner.capabilities, batchSave: false } : inner.capabilities,
     save: (cp) => inner.save(cp),
     load: (id) => inner.load(id),
     list: (executionId, options) => inner.list(executionId, options),
@@ -23,5 +29,6 @@ export function forwardStore(inner: CheckpointStore, overrides: StoreOverrides):
   };
   const prune = inner.prune;
   if (typeof prune === "function") wrapped.prune = (executionId, options) => prune.call(inner, executionId, options);
+  if (typeof saveMany === "function") wrapped.saveMany = (checkpoints) => saveMany.call(inner, checkpoints);
   return Object.assign(wrapped, overrides);
 }
