@@ -60,9 +60,13 @@ function fromDriverTypeError(error: unknown, context: ErrorContext): unknown {
   return error;
 }
 
+// A table or column the store's statements name is gone: the table was changed underneath the store.
+const MISSING_SCHEMA = /no such (table|column)|has no column named/i;
+
 /**
- * Turns a driver error into the contract's typed errors: a lock held past the busy timeout and any I/O-level
- * failure become `StoreUnavailableError` with advice; `@lg` errors and anything else pass through unchanged.
+ * Turns a driver error into the contract's typed errors: a lock held past the busy timeout, any I/O-level
+ * failure and a checkpoint table whose columns were dropped or renamed underneath the store become
+ * `StoreUnavailableError` with advice; `@lg` errors and anything else pass through unchanged.
  */
 export function toStoreError(error: unknown, context: ErrorContext): unknown {
   if (error instanceof LgError) return error;
@@ -73,6 +77,13 @@ export function toStoreError(error: unknown, context: ErrorContext): unknown {
       `SQLite database ${context.location} stayed locked for longer than busyTimeoutMs ` +
         `(${context.busyTimeoutMs} ms; ${code}): another connection holds a long write transaction. ` +
         "Shorten that transaction, or raise busyTimeoutMs.",
+      { cause: error },
+    );
+  }
+  if (code === "SQLITE_ERROR" && MISSING_SCHEMA.test(messageOf(error))) {
+    return new StoreUnavailableError(
+      `SQLite database ${context.location} no longer has the checkpoint table this store created ` +
+        `(${messageOf(error)}): it was changed outside the store; restore the file from a backup`,
       { cause: error },
     );
   }

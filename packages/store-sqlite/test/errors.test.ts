@@ -104,6 +104,25 @@ describe("lock and file failures", () => {
     expect(() => new SqliteCheckpointStore({ path: temp.file("text.db") })).toThrow(StoreUnavailableError);
   });
 
+  it.each([
+    ["a dropped column", "ALTER TABLE checkpoints DROP COLUMN tasks", /no such column: tasks/],
+    ["a dropped table", "DROP TABLE checkpoints", /no such table: checkpoints/],
+  ])("reports %s underneath an open store as StoreUnavailableError, not a raw SqliteError", async (_label, statement, detail) => {
+    const store = new SqliteCheckpointStore({ path: temp.file() });
+    const cp = makeCheckpoint();
+    await store.save(cp);
+    const db = new Database(temp.file());
+    db.exec(statement);
+    db.close();
+    for (const read of [() => store.load(cp.id), () => store.latest(cp.executionId), () => store.list(cp.executionId)]) {
+      const error = await read().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect((error as StoreUnavailableError).message).toMatch(detail);
+      expect((error as StoreUnavailableError).message).toMatch(/restore the file from a backup/);
+    }
+    await store.close();
+  });
+
   it("refuses a same-named table it did not create (the seed's layout) instead of adopting it", () => {
     const db = new Database(temp.file());
     db.exec(`CREATE TABLE checkpoints (id TEXT PRIMARY KEY, execution_id TEXT NOT NULL, node_name TEXT NOT NULL,
