@@ -82,14 +82,16 @@ export function decodeCheckpoint(enc: EncodedCheckpoint, options: DecodeCheckpoi
     if (typeof enc.executionId !== "string" || typeof enc.nodeName !== "string") {
       throw new CheckpointCorruptError(id, "executionId or nodeName is not a string");
     }
-    if (typeof enc.version !== "number" || !Number.isSafeInteger(enc.version)) {
-      throw new CheckpointCorruptError(id, "version is not an integer");
+    // Versions start at 1 (what save accepts): a 0 or negative one would sort before the real history.
+    if (typeof enc.version !== "number" || !Number.isSafeInteger(enc.version) || enc.version < 1) {
+      throw new CheckpointCorruptError(id, "version is not a positive integer");
     }
     if (!Array.isArray(enc.next) || !Number.isFinite(enc.timestamp)) {
       throw new CheckpointCorruptError(id, "next is not an array or timestamp is not a number");
     }
     const metadata = decode(enc.metadata);
-    if (metadata === null || typeof metadata !== "object") {
+    // An array is refused like save refuses it: its keys (step, source) would all read as missing.
+    if (metadata === null || typeof metadata !== "object" || Array.isArray(metadata)) {
       throw new CheckpointCorruptError(id, "metadata is not an object");
     }
     const cp: Checkpoint = {

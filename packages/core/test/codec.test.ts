@@ -50,4 +50,17 @@ describe("checkpoint codec", () => {
     expect(() => decodeCheckpoint({ ...enc, state: { $lg: "bigint" } })).toThrow(/checkpoint "cp-2" is corrupt/);
     expect(() => deserializeCheckpoint("[1,2]", "cp-3")).toThrow(CheckpointCorruptError);
   });
+
+  it.each([
+    ["version 0", { version: 0 }, /version is not a positive integer/],
+    ["a negative version", { version: -3 }, /version is not a positive integer/],
+    ["a version given as a string", { version: "2" }, /version is not a positive integer/],
+    ["metadata that is an array", { metadata: [1] }, /metadata is not an object/],
+  ])("refuses %s read back from a store instead of handing it out", (_title, patch, detail) => {
+    const enc = encodeCheckpoint(checkpoint({ id: "cp-4" }));
+    const damaged = { ...enc, ...patch } as unknown as typeof enc;
+    expect(() => decodeCheckpoint(damaged)).toThrow(CheckpointCorruptError);
+    expect(() => decodeCheckpoint(damaged)).toThrow(detail);
+    expect(() => deserializeCheckpoint(JSON.stringify(damaged), "cp-4")).toThrow(/checkpoint "cp-4" is corrupt/);
+  });
 });
