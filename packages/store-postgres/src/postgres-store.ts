@@ -22,6 +22,7 @@ import {
   validatePruneOptions,
 } from "@lg/core/store";
 import postgres from "postgres";
+import { batchConflict, toBatchColumns, unlessRetry, writeBatch } from "./batch.js";
 import { CLIENT_BOUND_MARGIN_MS, withinBound } from "./command-bound.js";
 import {
   isConnectionError,
@@ -95,8 +96,10 @@ function createClient(options: PostgresOptions, resolved: ResolvedPostgresOption
  * ```
  */
 export class PostgresCheckpointStore implements CheckpointStore {
-  /** Prune runs as one DELETE; data is durable and may be shared by any number of processes. */
-  readonly capabilities: StoreCapabilities = { nativePrune: true, persistent: true, multiProcess: true, ttl: false, taskResults: true };
+  /** Prune runs as one DELETE, a batch save as one INSERT; data is durable and may be shared by any number of processes. */
+  readonly capabilities: StoreCapabilities = {
+    nativePrune: true, persistent: true, multiProcess: true, ttl: false, taskResults: true, batchSave: true,
+  };
 
   /** `"schema"."table"`, quoted, as it appears in the store's SQL. */
   readonly qualifiedTableName: string;
@@ -185,6 +188,26 @@ export class PostgresCheckpointStore implements CheckpointStore {
       // undefined: the row that blocked the insert was deleted before it could be read; insert again.
     }
     throw new CheckpointConflictError(checkpoint.executionId, checkpoint.version);
+  }
+
+  /**
+   * {@inheritDoc CheckpointStore.saveMany}
+   *
+   * Every item is encoded first; then one transaction inserts them all in one statement (see `writeBatch`), and
+   * runs again when a row that blocked an item was deleted meanwhile.
+   */
+  async saveMany(checkpoints: readonly Checkpoint[]): Promise<void> {
+    this.assertOpen();
+    const items = checkpoints.map((checkpoint) => toSaveParams(checkpoint));
+    if (items.length === 0) return;
+    const columns = toBatchColumns(items);
+    for (let attempt = 1; attempt <= SAVE_ATTEMPTS; attempt++) {
+      const written = await this.run(() =>
+        this.sql.begin((tx) => writeBatch(tx, this.statements, columns, items)).catch(unlessRetry),
+      );
+      if (written) return;
+    }
+    throw batchConflict(items, 1);
   }
 
   /**

@@ -1,5 +1,6 @@
 import {
   CheckpointConflictError,
+  isLgError,
   StoreClosedError,
   StoreUnavailableError,
   type Checkpoint,
@@ -137,7 +138,7 @@ function openDatabase(path: string, context: ErrorContext): SqliteDatabase {
  * ```
  */
 export class SqliteCheckpointStore implements CheckpointStore {
-  /** Native prune; persistent and shareable between processes unless the database is in memory. */
+  /** Native prune and batch save; persistent and shareable between processes unless the database is in memory. */
   readonly capabilities: StoreCapabilities;
   /** The (unquoted) table holding the checkpoints. */
   readonly tableName: string;
@@ -178,7 +179,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
     // Whoever never awaits `ready` still learns of a failed opening from the next call; no unhandled rejection.
     this.ready.catch(() => undefined);
     const persistent = !this.db.memory;
-    this.capabilities = Object.freeze({ nativePrune: true, persistent, multiProcess: persistent, ttl: false, taskResults: true });
+    this.capabilities = Object.freeze({ nativePrune: true, persistent, multiProcess: persistent, ttl: false, taskResults: true, batchSave: true });
   }
 
   /**
@@ -237,6 +238,38 @@ export class SqliteCheckpointStore implements CheckpointStore {
     } catch (error) {
       if (!isUniqueViolation(error)) throw toStoreError(error, this.errorContext);
       await this.resolveDuplicate(statements, params, error);
+    }
+  }
+
+  /**
+   * {@inheritDoc CheckpointStore.saveMany}
+   *
+   * Every item is encoded first; then one `BEGIN IMMEDIATE` transaction runs the prepared insert per item (a
+   * duplicate is resolved inside it as `save` resolves it) and a conflict rolls the whole batch back. The
+   * transaction runs on the event loop's thread: 1,000 checkpoints of 1 kB take a few milliseconds.
+   */
+  async saveMany(checkpoints: readonly Checkpoint[]): Promise<void> {
+    const statements = await this.statements();
+    const rows = checkpoints.map((checkpoint) => checkpointToParams(checkpoint));
+    if (rows.length === 0) return;
+    const write = this.db.transaction((batch: readonly InsertParams[]) => {
+      for (const params of batch) {
+        try {
+          statements.insert.run(...params);
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+          const existing = statements.load.get(params[0]);
+          if (existing === undefined || !rowMatchesParams(existing, params)) {
+            throw new CheckpointConflictError(params[1], params[6], { cause: error });
+          }
+        }
+      }
+    });
+    try {
+      await retryWhileBusy(() => write.immediate(rows), this.errorContext.busyTimeoutMs);
+    } catch (error) {
+      if (isLgError(error, "LG_CHECKPOINT_CONFLICT")) throw error;
+      throw toStoreError(error, this.errorContext);
     }
   }
 

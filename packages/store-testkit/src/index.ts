@@ -8,6 +8,7 @@ export type { TestRunner, TestRegistrar, HookRegistrar, TestBody, SuiteBody } fr
 export type { SpecOptions, RawStoreAccess, StoredCheckpointRef, TtlSpecOptions, UnavailableSpecOptions } from "./spec/options.js";
 export { runCheckpointStoreSpec, ALL_SPECS } from "./spec/run.js";
 export { saveSpec } from "./spec/save.js";
+export { saveManySpec } from "./spec/save-many.js";
 export { loadSpec } from "./spec/load.js";
 export { listSpec } from "./spec/list.js";
 export { latestSpec } from "./spec/latest.js";

@@ -14,6 +14,7 @@ const ALL_CAPABILITIES: Record<CapabilityName, true> = {
   persistent: true,
   multiProcess: true,
   taskResults: true,
+  batchSave: true,
 };
 
 function declaresAll(capabilities: StoreCapabilities | undefined): boolean {

@@ -16,12 +16,14 @@ import { pruneSpec } from "./prune.js";
 import { agentRuntimeSpec } from "./agent-runtime.js";
 import { runtimeSpec } from "./runtime.js";
 import { saveSpec } from "./save.js";
+import { saveManySpec } from "./save-many.js";
 import { serializationSpec } from "./serialization.js";
 import { tasksSpec } from "./tasks.js";
 
 /** Every per-concern spec, in the order `runCheckpointStoreSpec` registers them. */
 export const ALL_SPECS = [
   saveSpec,
+  saveManySpec,
   loadSpec,
   listSpec,
   latestSpec,
@@ -42,8 +44,8 @@ export const ALL_SPECS = [
 
 /**
  * Registers the whole `CheckpointStore` conformance suite in the host test runner, inside
- * `describe("CheckpointStore spec: <name>")`: save, load, list, latest, delete/clear, ids, serialization, task
- * results, bad input, aliasing, concurrency, prune, listExecutions, lifecycle, stored data/corruption (with
+ * `describe("CheckpointStore spec: <name>")`: save, saveMany (with `batchSave`), load, list, latest, delete/clear,
+ * ids, serialization, task results, bad input, aliasing, concurrency, prune, listExecutions, lifecycle, stored data/corruption (with
  * `raw`), the runtime end to end and the agent runtime (fan-out, subgraphs, retries, timeouts, cancellation). A
  * fresh store is created for every test. Checks that need a capability the store lacks are reported as skipped with
  * the reason in the title; nothing is skipped by store name.

@@ -1,0 +1,57 @@
+import { CheckpointConflictError } from "@lg/core";
+import type { TransactionSql } from "postgres";
+import type { SaveParams } from "./rows.js";
+import { BatchCol, type CheckpointStatements } from "./sql.js";
+
+/**
+ * The parameters and outcomes of `saveMany`, whose statements (`saveBatch`, `classifyBatch` in `sql.ts`) take the
+ * save's ten parameters as ten arrays.
+ *
+ * @packageDocumentation
+ */
+
+/** One column of a batch: an array with one element per checkpoint. */
+export type BatchParam = (string | null)[] | number[];
+
+const SAVE_COLUMN_INDEXES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] as const;
+
+/** Thrown inside `saveMany`'s transaction to roll it back and run the batch again. */
+class RetryBatch extends Error {}
+
+/** The save parameters of a batch as one array per column, the parameters of `saveBatch` and `classifyBatch`. */
+export function toBatchColumns(items: readonly SaveParams[]): BatchParam[] {
+  return SAVE_COLUMN_INDEXES.map((column) => items.map((item) => item[column]) as BatchParam);
+}
+
+/** The conflict of the batch item at 1-based `position`. */
+export function batchConflict(items: readonly SaveParams[], position: number): CheckpointConflictError {
+  const item = items[position - 1] as SaveParams;
+  return new CheckpointConflictError(item[1], item[6]);
+}
+
+/**
+ * Writes a batch inside `tx`: one INSERT of every item; when it inserted fewer rows than there are items, one
+ * statement classifies them all, and the first conflicting item rejects (rolling the transaction back). An item held
+ * by no row lost its blocking row to a delete after the insert: the transaction is rolled back with a marker that
+ * {@link unlessRetry} turns into `false`, so the caller runs the batch again.
+ */
+export async function writeBatch(
+  tx: TransactionSql,
+  statements: CheckpointStatements,
+  columns: BatchParam[],
+  items: readonly SaveParams[],
+): Promise<boolean> {
+  const inserted = (await tx.unsafe(statements.saveBatch, columns, { prepare: true })).count;
+  if (inserted === items.length) return true;
+  const outcomes = (await tx.unsafe(statements.classifyBatch, columns, { prepare: true }).values()) as unknown[][];
+  const conflict = outcomes.find((row) => Number(row[BatchCol.Holders]) > 0 && row[BatchCol.Same] !== true);
+  if (conflict !== undefined) throw batchConflict(items, Number(conflict[BatchCol.Position]));
+  if (outcomes.some((row) => Number(row[BatchCol.Holders]) === 0)) throw new RetryBatch();
+  return true;
+}
+
+/** `false` for the marker of a batch to run again; rethrows anything else. */
+export function unlessRetry(error: unknown): false {
+  if (error instanceof RetryBatch) return false;
+  throw error;
+}
