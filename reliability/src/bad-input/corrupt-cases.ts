@@ -81,6 +81,14 @@ export const CORRUPT_CASES: readonly BadInputCase[] = [
     sqlite: sql("UPDATE $table SET version = 'three' WHERE id = $id"),
     redis: redis("EVAL", "local d = cjson.decode(redis.call('HGET', KEYS[1], 'data')); d.version = '3'; return redis.call('HSET', KEYS[1], 'data', cjson.encode(d))", "1", "$key"),
   }),
+  corruptCase("version 0", "list", {
+    ...bothSql("UPDATE $table SET version = 0 WHERE id = $id"),
+    redis: redis("EVAL", "local d = cjson.decode(redis.call('HGET', KEYS[1], 'data')); d.version = 0; return redis.call('HSET', KEYS[1], 'data', cjson.encode(d))", "1", "$key"),
+  }),
+  corruptCase("metadata that is an array", "load", {
+    ...bothSql("UPDATE $table SET metadata = '[1]' WHERE id = $id"),
+    redis: redis("EVAL", "local d = cjson.decode(redis.call('HGET', KEYS[1], 'data')); d.metadata = {1}; return redis.call('HSET', KEYS[1], 'data', cjson.encode(d))", "1", "$key"),
+  }),
   corruptCase("fractional version", "latest", { sqlite: sql("UPDATE $table SET version = 3.5 WHERE id = $id") }),
   corruptCase("next that is not an array", "list", bothSql(`UPDATE $table SET next = '"a"' WHERE id = $id`)),
   corruptCase("next missing", "load", {
