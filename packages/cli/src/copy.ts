@@ -14,7 +14,7 @@ import { DEFAULT_PAGE_SIZE, walkCheckpoints, walkExecution } from "./walk.js";
 export interface CopyOptions {
   /** Only this execution. */
   executionId?: string;
-  /** Saves in flight at once (default 16). */
+  /** Saves in flight at once (default 16) on a store without `saveMany`. */
   concurrency?: number;
   /** Checkpoints read per page. */
   pageSize?: number;
@@ -59,7 +59,7 @@ export async function copyCheckpoints(from: CheckpointStore, to: CheckpointStore
   const every = options.progressEvery ?? 1000;
   const progress: CopyProgress = { checkpoints: 0, executions: 0, verified: 0 };
   const counts = new Map<string, number>();
-  const pool = new SavePool(to, options.concurrency ?? 16, mapCopyError);
+  const pool = new SavePool(to, { concurrency: options.concurrency ?? 16, mapError: mapCopyError });
   try {
     for await (const checkpoint of walkCheckpoints(from, { executionId: options.executionId, pageSize })) {
       await pool.add(checkpoint, { label: `checkpoint ${checkpoint.id}` });

@@ -24,7 +24,7 @@ export interface ImportProgress {
 
 /** Options of {@link importCheckpoints} and {@link checkBackup}. */
 export interface ImportOptions {
-  /** Saves in flight at once (default 16): lets a server store pipeline them. */
+  /** Saves in flight at once (default 16) on a store without `saveMany`: lets a server store pipeline them. */
   concurrency?: number;
   /** Called every `progressEvery` lines and at the end, with the running totals. */
   onProgress?: (progress: ImportProgress) => void;
@@ -77,7 +77,7 @@ export async function importCheckpoints(
   options: ImportOptions = {},
 ): Promise<ImportProgress> {
   const progress: ImportProgress = { checkpoints: 0, lines: 0, bytes: 0 };
-  const pool = new SavePool(store, options.concurrency ?? 16, mapSaveError);
+  const pool = new SavePool(store, { concurrency: options.concurrency ?? 16, mapError: mapSaveError });
   try {
     for await (const { checkpoint, line } of readBackup(input, progress, options)) {
       await pool.add(checkpoint, { label: `backup line ${line}`, line });

@@ -1,8 +1,10 @@
 import type { Checkpoint, CheckpointStore } from "@lg/core";
+import { errorCode } from "./errors.js";
 
 /**
- * Bounded-concurrency saving, shared by import and copy: up to `concurrency` saves in flight, so a server store
- * pipelines them over its pool while memory stays bounded; the first failure stops the pool.
+ * Bounded saving, shared by import and copy. A store with `saveMany` gets batches (`batchSize` checkpoints each, two
+ * in flight: one being written while the next fills); any other store gets `save` calls, up to `concurrency` in
+ * flight, so a server store pipelines them over its pool. Memory stays bounded; the first failure stops the pool.
  *
  * @packageDocumentation
  */
@@ -18,44 +20,108 @@ export interface SaveOrigin {
   line?: number;
 }
 
-/** Saves checkpoints with at most `concurrency` saves in flight. */
+/** Options of {@link SavePool}. */
+export interface SavePoolOptions {
+  /** `save` calls in flight at once, for a store without `saveMany`. */
+  concurrency: number;
+  /** Checkpoints per `saveMany` call (default 500). */
+  batchSize?: number;
+  /** Turns a save's error into what the pool rethrows (default: as it is). */
+  mapError?: SaveErrorMapper;
+}
+
+/** Checkpoints per `saveMany` call unless told otherwise: large enough that a batch costs one round trip per ~0.5 MB. */
+export const DEFAULT_BATCH_SIZE = 500;
+
+// A batch is written while the next one fills; more in flight would only hold more memory (SQLite writes one at a time).
+const BATCHES_IN_FLIGHT = 2;
+
+// Failures that belong to one item: a refused batch is saved again item by item to tell which one.
+const ITEM_ERRORS = new Set(["LG_CHECKPOINT_CONFLICT", "LG_INVALID_ARGUMENT", "LG_SERIALIZATION"]);
+
+/** Saves checkpoints with a bounded number of calls in flight. */
 export class SavePool {
   private readonly inFlight = new Set<Promise<void>>();
   private failure: { error: unknown } | undefined;
-  /** How many saves have completed. */
+  private readonly batchSize: number;
+  private readonly mapError: SaveErrorMapper;
+  private batch: { checkpoint: Checkpoint; origin: SaveOrigin }[] = [];
+  /** How many checkpoints have been saved. */
   saved = 0;
 
-  /** Creates a pool saving into `store`; `mapError` turns a save's error into what the pool rethrows. */
+  /** Creates a pool saving into `store`. */
   constructor(
     private readonly store: CheckpointStore,
-    private readonly concurrency: number,
-    private readonly mapError: SaveErrorMapper = (error) => error,
-  ) {}
+    private readonly options: SavePoolOptions,
+  ) {
+    this.batchSize = typeof store.saveMany === "function" ? (options.batchSize ?? DEFAULT_BATCH_SIZE) : 0;
+    this.mapError = options.mapError ?? ((error) => error);
+  }
 
-  /** Starts saving `checkpoint`; waits while the pool is full. Rethrows the first failure of an earlier save. */
+  /** Queues `checkpoint`; waits while the pool is full. Rethrows the first failure of an earlier save. */
   async add(checkpoint: Checkpoint, origin: SaveOrigin): Promise<void> {
     this.throwIfFailed();
-    while (this.inFlight.size >= this.concurrency) {
+    if (this.batchSize === 0) {
+      await this.start(() => this.saveOne(checkpoint, origin), this.options.concurrency);
+      return;
+    }
+    this.batch.push({ checkpoint, origin });
+    if (this.batch.length >= this.batchSize) await this.flush();
+  }
+
+  /** Writes what is queued and waits for every save in flight; rethrows the first failure. */
+  async drain(): Promise<void> {
+    if (this.failure === undefined) await this.flush();
+    while (this.inFlight.size > 0) await Promise.race(this.inFlight);
+    this.throwIfFailed();
+  }
+
+  private async flush(): Promise<void> {
+    const items = this.batch;
+    if (items.length === 0) return;
+    this.batch = [];
+    await this.start(() => this.saveBatch(items), BATCHES_IN_FLIGHT);
+  }
+
+  /** Starts `work` once fewer than `limit` calls are in flight; its failure is kept for the next call. */
+  private async start(work: () => Promise<void>, limit: number): Promise<void> {
+    while (this.inFlight.size >= limit) {
       await Promise.race(this.inFlight);
       this.throwIfFailed();
     }
-    const save: Promise<void> = this.store.save(checkpoint).then(
-      () => {
-        this.saved++;
-        this.inFlight.delete(save);
-      },
+    const running: Promise<void> = work().then(
+      () => void this.inFlight.delete(running),
       (error: unknown) => {
-        this.failure ??= { error: this.mapError(error, origin) };
-        this.inFlight.delete(save);
+        this.failure ??= { error };
+        this.inFlight.delete(running);
       },
     );
-    this.inFlight.add(save);
+    this.inFlight.add(running);
   }
 
-  /** Waits for every save in flight; rethrows the first failure. */
-  async drain(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.race(this.inFlight);
-    this.throwIfFailed();
+  private async saveOne(checkpoint: Checkpoint, origin: SaveOrigin): Promise<void> {
+    try {
+      await this.store.save(checkpoint);
+    } catch (error) {
+      throw this.mapError(error, origin);
+    }
+    this.saved++;
+  }
+
+  /**
+   * One `saveMany` call (all or nothing). When it refuses the batch because of an item, the batch is saved again one
+   * checkpoint at a time, in order: the items before the culprit are restored and the error names its origin.
+   */
+  private async saveBatch(items: readonly { checkpoint: Checkpoint; origin: SaveOrigin }[]): Promise<void> {
+    try {
+      await this.store.saveMany?.(items.map((item) => item.checkpoint));
+    } catch (error) {
+      if (!ITEM_ERRORS.has(errorCode(error) ?? "")) throw error;
+      // Saved alone, every item passing means the batch is restored (a rival writer's row has gone meanwhile).
+      for (const { checkpoint, origin } of items) await this.saveOne(checkpoint, origin);
+      return;
+    }
+    this.saved += items.length;
   }
 
   private throwIfFailed(): void {

@@ -162,7 +162,7 @@ export function registerDataCommands(program: Command, ctx: CommandContext): voi
     .description("restore a backup from stdin or a file; re-importing the same backup changes nothing")
     .option("-i, --input <file>", "read this file instead of stdin")
     .option("--check", "only verify every line (JSON, checksum, checkpoint); write nothing")
-    .option("-c, --concurrency <n>", "saves in flight at once", positiveInteger, 16)
+    .option("-c, --concurrency <n>", "saves in flight at once (stores without batch save)", positiveInteger, 16)
     .action((opts: { input?: string; check?: boolean; concurrency: number }, command: Command) => runImport(ctx, url(command), opts));
 
   program
@@ -171,7 +171,7 @@ export function registerDataCommands(program: Command, ctx: CommandContext): voi
     .requiredOption("--from <url>", "source store URL")
     .requiredOption("--to <url>", "target store URL (created or migrated when needed)")
     .option("-e, --execution <id>", "only this execution")
-    .option("-c, --concurrency <n>", "saves in flight at once", positiveInteger, 16)
+    .option("-c, --concurrency <n>", "saves in flight at once (stores without batch save)", positiveInteger, 16)
     .action((opts: { from: string; to: string; execution?: string; concurrency: number }) => runCopy(ctx, opts));
 
   program
