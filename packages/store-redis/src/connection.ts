@@ -2,6 +2,7 @@ import { CheckpointCorruptError, LgError, StoreClosedError, StoreUnavailableErro
 import { createClient, ErrorReply } from "redis";
 import { DeadlineExceededError, withDeadline } from "./deadline.js";
 import type { RedisClientLike, RedisClusterLike, ResolvedRedisOptions } from "./options.js";
+import { DAMAGED_HASH_DETAIL, DAMAGED_HASH_REPLY, damagedHashId } from "./lua.js";
 
 /** The store's own client: what it needs beyond {@link RedisClientLike} to watch and drop the connection. */
 interface OwnedClient extends RedisClientLike {
@@ -148,6 +149,9 @@ export class RedisConnection {
   private translate(error: unknown): Error {
     if (error instanceof LgError) return error;
     if (error instanceof ErrorReply) {
+      if (error.message.startsWith(DAMAGED_HASH_REPLY)) {
+        return new CheckpointCorruptError(damagedHashId(error.message), DAMAGED_HASH_DETAIL, { cause: error });
+      }
       if (error.message.startsWith("WRONGTYPE")) {
         return new CheckpointCorruptError(undefined, "a key under the store's prefix holds another Redis type than the store writes", {
           cause: error,

@@ -31,6 +31,21 @@ export interface LuaScript {
 /** A TypeScript string constant as a Lua string literal (ASCII constants: a JSON string is a Lua string). */
 export const lua = (text: string): string => JSON.stringify(text);
 
+/**
+ * Start of the error reply of a script that met a checkpoint hash holding only one of its `data` and `executionId`
+ * fields; the hex of the checkpoint id follows (see {@link damagedHashId}).
+ */
+export const DAMAGED_HASH_REPLY = "LGDAMAGED";
+
+/** What a {@link DAMAGED_HASH_REPLY} means, for the `CheckpointCorruptError` it becomes. */
+export const DAMAGED_HASH_DETAIL = "its hash holds only one of the data and executionId fields (it was changed outside the store)";
+
+/** The checkpoint id named by a {@link DAMAGED_HASH_REPLY} error message, or `undefined` when there is none. */
+export function damagedHashId(message: string): string | undefined {
+  const hex = /^LGDAMAGED ([0-9a-f]*)/.exec(message)?.[1];
+  return hex === undefined || hex.length === 0 ? undefined : Buffer.from(hex, "hex").toString("utf8");
+}
+
 /** Helpers shared by every script, built from the same constants as the TypeScript key builders. */
 const PRELUDE = `
 local PREFIX = ARGV[1]
@@ -43,6 +58,13 @@ local function owner_of(key)
   local owner = redis.pcall("HGET", key, ${lua(FIELD.executionId)})
   if type(owner) == "string" then return owner end
   return false
+end
+-- A save writes data and executionId together and expiry removes the whole hash, so a hash holding only one of them
+-- was damaged outside the store: reading past it (or repairing it away) would hide a checkpoint. Returns the error
+-- reply naming the id in hex (any id fits an error line), or nil for a whole or absent hash.
+local function damaged_hash(id, data, owner)
+  if (not data) == (not owner) then return nil end
+  return redis.error_reply(${lua(DAMAGED_HASH_REPLY)} .. " " .. (id:gsub(".", function(c) return string.format("%02x", c:byte()) end)))
 end
 -- Keeps an execution index alive at least as long as a member with time to live ttl (ms): a member without ttl
 -- makes it persistent; a member with ttl extends it, never shortens it (another store on the prefix may use more).

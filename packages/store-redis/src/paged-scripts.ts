@@ -53,6 +53,8 @@ while found < want and budget > 0 and not exhausted do
     local id, score = batch[i], batch[i + 1]
     local key = checkpoint_key(id)
     local stored = redis.call("HMGET", key, ${lua(FIELD.data)}, ${lua(FIELD.executionId)})
+    local damaged = damaged_hash(id, stored[1], stored[2])
+    if damaged then return damaged end
     if stored[1] and stored[2] == execution_id then
       out[#out + 1] = id
       out[#out + 1] = stored[1]

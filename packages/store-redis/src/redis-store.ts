@@ -25,7 +25,7 @@ import { FIELD, RedisKeys } from "./keys.js";
 import { LatestReader } from "./latest-reader.js";
 import { resolveRedisOptions, type RedisOptions } from "./options.js";
 import { PagedCalls, type RedisStoreStats } from "./paged-calls.js";
-import { integerReply } from "./replies.js";
+import { integerReply, wholeHashData } from "./replies.js";
 import { ScriptRunner } from "./script-runner.js";
 import { DELETE, LOAD_AND_REFRESH, SAVE, SaveResult } from "./scripts.js";
 
@@ -146,7 +146,10 @@ export class RedisCheckpointStore implements CheckpointStore {
     throw new CheckpointConflictError(executionId, version);
   }
 
-  /** Returns the checkpoint with this id, or `undefined`; one `HGET` (a script with `refreshOnRead`). */
+  /**
+   * Returns the checkpoint with this id, or `undefined`; one `HMGET` of its data and owner (a script with
+   * `refreshOnRead`). A hash holding only one of them is `CheckpointCorruptError`, not "not found".
+   */
   async load(id: string): Promise<Checkpoint | undefined> {
     this.assertOpen();
     assertNonEmptyString("id", id);
@@ -155,8 +158,8 @@ export class RedisCheckpointStore implements CheckpointStore {
     let reply: unknown;
     try {
       reply = this.readRefreshTtl !== "0"
-        ? await this.scripts.run(LOAD_AND_REFRESH, [key], [this.prefix, this.readRefreshTtl])
-        : await this.connection.send(["HGET", key, FIELD.data], key, true);
+        ? await this.scripts.run(LOAD_AND_REFRESH, [key], [this.prefix, this.readRefreshTtl, id])
+        : wholeHashData(id, await this.connection.send(["HMGET", key, FIELD.data, FIELD.executionId], key, true));
     } catch (error) {
       if (error instanceof CheckpointCorruptError) throw new CheckpointCorruptError(id, error.detail, { cause: error });
       throw error;

@@ -1,4 +1,5 @@
 import { CheckpointCorruptError, type ExecutionSummary } from "@lg/core";
+import { DAMAGED_HASH_DETAIL } from "./lua.js";
 
 /**
  * Readers of raw script replies. Redis answers scripts with nested arrays of strings and integers; these turn
@@ -42,4 +43,18 @@ export function executionSummaries(reply: readonly unknown[]): ExecutionSummary[
     executions.push({ executionId, latestVersion, updatedAt: new Date(updatedAt) });
   }
   return executions;
+}
+
+/**
+ * The `data` field of an `HMGET {checkpoint hash} data executionId` reply, or `null` when the hash is absent. A hash
+ * holding only one of the two was damaged outside the store (a save writes both): `CheckpointCorruptError` naming `id`.
+ */
+export function wholeHashData(id: string, reply: unknown): string | null {
+  const [data, owner] = arrayReply("load", reply);
+  if ((data === null || data === undefined) !== (owner === null || owner === undefined)) {
+    throw new CheckpointCorruptError(id, DAMAGED_HASH_DETAIL);
+  }
+  if (data === null || data === undefined) return null;
+  if (typeof data !== "string") throw new CheckpointCorruptError(id, "the stored data field is not a string");
+  return data;
 }

@@ -81,6 +81,8 @@ for _ = 1, budget do
   if not newest then return false end
   local key = checkpoint_key(newest)
   local stored = redis.call("HMGET", key, ${lua(FIELD.data)}, ${lua(FIELD.executionId)})
+  local damaged = damaged_hash(newest, stored[1], stored[2])
+  if damaged then return damaged end
   if stored[1] and stored[2] == execution_id then
     if refresh > 0 then
       redis.call("PEXPIRE", key, refresh)
@@ -95,7 +97,7 @@ return ${REPAIR_BUDGET_SPENT}
 );
 
 /**
- * KEYS: checkpoint hash. ARGV: prefix, ttl (ms). `load` with `refreshOnRead`: returns the JSON (or nil) and
+ * KEYS: checkpoint hash. ARGV: prefix, ttl (ms), id. `load` with `refreshOnRead`: returns the JSON (or nil) and
  * restarts the time to live of the hash and, if needed, of its execution index.
  */
 export const LOAD_AND_REFRESH = defineLua(
@@ -103,6 +105,8 @@ export const LOAD_AND_REFRESH = defineLua(
   1,
   `
 local stored = redis.call("HMGET", KEYS[1], ${lua(FIELD.data)}, ${lua(FIELD.executionId)})
+local damaged = damaged_hash(ARGV[3], stored[1], stored[2])
+if damaged then return damaged end
 if not stored[1] then return false end
 local ttl = tonumber(ARGV[2])
 redis.call("PEXPIRE", KEYS[1], ttl)

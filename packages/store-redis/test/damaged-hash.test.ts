@@ -1,0 +1,50 @@
+import { CheckpointCorruptError } from "@lg/core";
+import { FIELD } from "@lg/store-redis";
+import { createCheckpointChain, uniqueId } from "@lg/store-testkit";
+import { openNamespace, type Namespace } from "./helpers.js";
+
+/**
+ * A checkpoint hash holding only one of its `data` and `executionId` fields was damaged outside the store (a save
+ * writes both, expiry removes the whole hash). Reads must say so, naming the checkpoint, instead of treating it as
+ * absent or expired: that hid the checkpoint (load said "not found", latest fell back to the previous version)
+ * and removed it from the execution index on a read.
+ */
+let ns: Namespace | undefined;
+beforeEach(async () => {
+  ns = await openNamespace();
+});
+afterEach(async () => {
+  await ns?.cleanup();
+});
+
+const DAMAGE = [
+  ["its data field removed", FIELD.data],
+  ["its executionId field removed", FIELD.executionId],
+] as const;
+
+describe.each([
+  ["without refreshOnRead", {}],
+  ["with refreshOnRead", { ttl: 60_000, refreshOnRead: true }],
+])("a checkpoint hash damaged underneath the store (%s)", (_title, options) => {
+  it.each(DAMAGE)("with %s: load, latest and list reject with CheckpointCorruptError naming it", async (_label, field) => {
+    if (ns === undefined) throw new Error("no namespace");
+    const store = ns.store(options);
+    const chain = createCheckpointChain(uniqueId("damaged \n id"), 3);
+    for (const cp of chain) await store.save(cp);
+    const newest = chain[2];
+    if (newest === undefined) throw new Error("the chain has three checkpoints");
+    await ns.command("HDEL", store.keys.checkpoint(newest.id), field);
+    const indexBefore = await ns.command("ZRANGE", store.keys.executionIndex(newest.executionId), 0, -1);
+
+    for (const read of [() => store.load(newest.id), () => store.latest(newest.executionId), () => store.list(newest.executionId)]) {
+      const error = await read().then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(CheckpointCorruptError);
+      expect((error as CheckpointCorruptError).checkpointId).toBe(newest.id);
+      expect((error as CheckpointCorruptError).message).toMatch(/holds only one of the data and executionId fields/);
+    }
+    // Nothing was repaired away: the damaged checkpoint is still indexed, and it can be deleted.
+    expect(await ns.command("ZRANGE", store.keys.executionIndex(newest.executionId), 0, -1)).toEqual(indexBefore);
+    await store.delete(newest.id);
+    expect((await store.latest(newest.executionId))?.id).toBe(chain[1]?.id);
+  });
+});
