@@ -192,6 +192,16 @@ export interface StoreStats {
   estimated?: boolean;
 }
 
+/** One checkpoint as `CheckpointStore.listSerialized` returns it. */
+export interface SerializedCheckpoint {
+  /** Checkpoint id. */
+  id: string;
+  /** Version within its execution (for paging with `afterVersion`). */
+  version: number;
+  /** JSON text of the encoded checkpoint (`EncodedCheckpoint`): what `deserializeCheckpoint` reads. */
+  text: string;
+}
+
 /**
  * Optional features a store declares. The testkit reads them to decide which checks apply; it never looks at a
  * store's name.
@@ -212,4 +222,6 @@ export interface StoreCapabilities {
   taskResults?: boolean;
   /** The store has `saveMany`: a batch of checkpoints written all or nothing in one transaction or statement. */
   batchSave?: boolean;
+  /** The store has `listSerialized`: `list` handing out each checkpoint's encoded JSON text without decoding it. */
+  serializedList?: boolean;
 }

@@ -10,6 +10,7 @@ export * from "./checkpoint.js";
 export type { CheckpointStore } from "./store.js";
 export * from "./serializer.js";
 export * from "./codec.js";
+export * from "./serialized-text.js";
 export * from "./validate.js";
 export * from "./store-helpers.js";
 export * from "./order.js";

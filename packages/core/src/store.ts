@@ -4,6 +4,7 @@ import type {
   ListExecutionsOptions,
   ListOptions,
   PruneOptions,
+  SerializedCheckpoint,
   StoreCapabilities,
   StoreStats,
 } from "./checkpoint.js";
@@ -53,6 +54,15 @@ export interface CheckpointStore {
    *   batches to a few thousand checkpoints.
    */
   saveMany?(checkpoints: readonly Checkpoint[]): Promise<void>;
+
+  /**
+   * Optional `list` for tools that copy checkpoints without using them (backups, migrations), declared by the
+   * `serializedList` capability: the same checkpoints in the same order for the same options, each as the JSON text
+   * of its encoded form (what `serializeCheckpoint` writes; keys in any order, any spacing), which
+   * `deserializeCheckpoint` turns into exactly what `list` returns. The store skips decoding: no state is walked.
+   * Stored text that is not valid JSON rejects with `CheckpointCorruptError`, as `list` would.
+   */
+  listSerialized?(executionId: string, options?: ListOptions): Promise<SerializedCheckpoint[]>;
 
   /** Returns the checkpoint with this id, or `undefined` when there is none (like `Map.get`). */
   load(id: string): Promise<Checkpoint | undefined>;
