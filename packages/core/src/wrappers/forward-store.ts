@@ -1,3 +1,4 @@
+import type { StoreCapabilities } from "../checkpoint.js";
 import type { CheckpointStore } from "../store.js";
 
 /** Methods a wrapper replaces; the rest go straight to the inner store. */
@@ -8,14 +9,17 @@ export type StoreOverrides = Partial<Omit<CheckpointStore, "capabilities">>;
  * capabilities and leaving `prune` out when the inner store has none (so the core fallback still applies).
  * The inner `saveMany` is forwarded only when `save` is not overridden (or `saveMany` is): a wrapper that changes
  * what `save` writes (encryption, access checks) must not let batches bypass it. Without it, `batchSave` is dropped
- * from the capabilities and `saveCheckpoints` falls back to the wrapper's `save`.
+ * from the capabilities and `saveCheckpoints` falls back to the wrapper's `save`. The inner `listSerialized` is
+ * forwarded, likewise, only when `list` is not overridden (a wrapper that decrypts on reading must see every read).
  */
 export function forwardStore(inner: CheckpointStore, overrides: StoreOverrides): CheckpointStore {
   const saveMany = overrides.save === undefined ? inner.saveMany : undefined;
-  const batch = typeof saveMany === "function" || typeof overrides.saveMany === "function";
+  const listSerialized = overrides.list === undefined ? inner.listSerialized : undefined;
   const wrapped: CheckpointStore = {
-    capabilities:
-      inner.capabilities?.batchSave === true && !batch ? { ...inner.capabilities, batchSave: false } : inner.capabilities,
+    capabilities: forwardedCapabilities(inner, {
+      batchSave: typeof saveMany === "function" || typeof overrides.saveMany === "function",
+      serializedList: typeof listSerialized === "function" || typeof overrides.listSerialized === "function",
+    }),
     save: (cp) => inner.save(cp),
     load: (id) => inner.load(id),
     list: (executionId, options) => inner.list(executionId, options),
@@ -30,5 +34,19 @@ export function forwardStore(inner: CheckpointStore, overrides: StoreOverrides):
   const prune = inner.prune;
   if (typeof prune === "function") wrapped.prune = (executionId, options) => prune.call(inner, executionId, options);
   if (typeof saveMany === "function") wrapped.saveMany = (checkpoints) => saveMany.call(inner, checkpoints);
+  if (typeof listSerialized === "function") {
+    wrapped.listSerialized = (executionId, options) => listSerialized.call(inner, executionId, options);
+  }
   return Object.assign(wrapped, overrides);
+}
+
+/** The inner store's capabilities, with the optional methods the wrapper does not have turned off. */
+function forwardedCapabilities(inner: CheckpointStore, has: Pick<StoreCapabilities, "batchSave" | "serializedList">): StoreCapabilities | undefined {
+  const capabilities = inner.capabilities;
+  if (capabilities === undefined) return undefined;
+  const lost = (["batchSave", "serializedList"] as const).filter((name) => capabilities[name] === true && has[name] !== true);
+  if (lost.length === 0) return capabilities;
+  const kept: StoreCapabilities = { ...capabilities };
+  for (const name of lost) kept[name] = false;
+  return kept;
 }
