@@ -64,9 +64,9 @@ export type MeteredStore = CheckpointStore & {
   resetMetrics(): void;
 };
 
-const TIMED: readonly StoreOperation[] = ["save", "saveMany", "load", "list", "latest", "delete", "clear", "listExecutions", "prune", "ping", "stats", "close"];
+const TIMED: readonly StoreOperation[] = ["save", "saveMany", "load", "list", "listSerialized", "latest", "delete", "clear", "listExecutions", "prune", "ping", "stats", "close"];
 // Methods whose first argument is an execution id (`save` takes a checkpoint that names it).
-const BY_EXECUTION = new Set<StoreOperation>(["list", "latest", "clear", "prune"]);
+const BY_EXECUTION = new Set<StoreOperation>(["list", "listSerialized", "latest", "clear", "prune"]);
 
 /** Counters of one method. */
 class OperationCounters {
