@@ -32,13 +32,14 @@ export interface LuaScript {
 export const lua = (text: string): string => JSON.stringify(text);
 
 /**
- * Start of the error reply of a script that met a checkpoint hash holding only one of its `data` and `executionId`
- * fields; the hex of the checkpoint id follows (see {@link damagedHashId}).
+ * Start of the error reply of a script that met a checkpoint hash lacking one of its fields (`data`, `executionId`,
+ * `timestamp`); the hex of the checkpoint id follows (see {@link damagedHashId}).
  */
 export const DAMAGED_HASH_REPLY = "LGDAMAGED";
 
 /** What a {@link DAMAGED_HASH_REPLY} means, for the `CheckpointCorruptError` it becomes. */
-export const DAMAGED_HASH_DETAIL = "its hash holds only one of the data and executionId fields (it was changed outside the store)";
+export const DAMAGED_HASH_DETAIL =
+  "its hash lacks one of its fields (data, executionId, timestamp), which a save writes together: it was changed outside the store";
 
 /** The checkpoint id named by a {@link DAMAGED_HASH_REPLY} error message, or `undefined` when there is none. */
 export function damagedHashId(message: string): string | undefined {
@@ -59,12 +60,16 @@ local function owner_of(key)
   if type(owner) == "string" then return owner end
   return false
 end
--- A save writes data and executionId together and expiry removes the whole hash, so a hash holding only one of them
--- was damaged outside the store: reading past it (or repairing it away) would hide a checkpoint. Returns the error
--- reply naming the id in hex (any id fits an error line), or nil for a whole or absent hash.
+-- A save writes data, executionId and timestamp together and expiry removes the whole hash, so a hash lacking one
+-- of them was damaged outside the store: reading past it (or repairing it away) would hide a checkpoint. The error
+-- reply names the id in hex (any id fits an error line).
+local function damaged_reply(id)
+  return redis.error_reply(${lua(DAMAGED_HASH_REPLY)} .. " " .. (id:gsub(".", function(c) return string.format("%02x", c:byte()) end)))
+end
+-- The damaged_reply of a hash holding only one of data and owner (executionId), or nil for a whole or absent hash.
 local function damaged_hash(id, data, owner)
   if (not data) == (not owner) then return nil end
-  return redis.error_reply(${lua(DAMAGED_HASH_REPLY)} .. " " .. (id:gsub(".", function(c) return string.format("%02x", c:byte()) end)))
+  return damaged_reply(id)
 end
 -- Keeps an execution index alive at least as long as a member with time to live ttl (ms): a member without ttl
 -- makes it persistent; a member with ttl extends it, never shortens it (another store on the prefix may use more).

@@ -200,9 +200,10 @@ while found < limit do
       if not newest[1] then break end
       local stored = redis.call("HMGET", checkpoint_key(newest[1]), ${lua(FIELD.executionId)}, ${lua(FIELD.timestamp)})
       if stored[1] == execution_id then
+        if not stored[2] then return damaged_reply(newest[1]) end
         out[#out + 1] = execution_id
         out[#out + 1] = newest[2]
-        out[#out + 1] = stored[2] or "0"
+        out[#out + 1] = stored[2]
         found = found + 1
         alive = true
         break

@@ -40,11 +40,25 @@ describe.each([
       const error = await read().then(() => undefined, (e: unknown) => e);
       expect(error).toBeInstanceOf(CheckpointCorruptError);
       expect((error as CheckpointCorruptError).checkpointId).toBe(newest.id);
-      expect((error as CheckpointCorruptError).message).toMatch(/holds only one of the data and executionId fields/);
+      expect((error as CheckpointCorruptError).message).toMatch(/lacks one of its fields \(data, executionId, timestamp\)/);
     }
     // Nothing was repaired away: the damaged checkpoint is still indexed, and it can be deleted.
     expect(await ns.command("ZRANGE", store.keys.executionIndex(newest.executionId), 0, -1)).toEqual(indexBefore);
     await store.delete(newest.id);
     expect((await store.latest(newest.executionId))?.id).toBe(chain[1]?.id);
   });
+});
+
+it("listExecutions rejects with CheckpointCorruptError when the newest checkpoint's hash lacks its timestamp", async () => {
+  if (ns === undefined) throw new Error("no namespace");
+  const store = ns.store();
+  const chain = createCheckpointChain(uniqueId("no-timestamp"), 2);
+  for (const cp of chain) await store.save(cp);
+  const newest = chain[1];
+  if (newest === undefined) throw new Error("the chain has two checkpoints");
+  await ns.command("HDEL", store.keys.checkpoint(newest.id), FIELD.timestamp);
+  // Before, the execution was listed as updated at 1970-01-01.
+  const error = await store.listExecutions().then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(CheckpointCorruptError);
+  expect((error as CheckpointCorruptError).checkpointId).toBe(newest.id);
 });
