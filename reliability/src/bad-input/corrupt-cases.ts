@@ -8,7 +8,7 @@ import { CORRUPT, UNAVAILABLE } from "./expectations.js";
 import type { BackendName, BadInputCase, CaseContext, Expected, Prepared, RawWriter } from "./types.js";
 
 type Damage = (raw: RawWriter, id: string) => Promise<void>;
-type Read = "load" | "latest" | "list";
+type Read = "load" | "latest" | "list" | "listExecutions";
 
 function sql(statement: string): Damage {
   return async (raw, id) => {
@@ -38,6 +38,7 @@ function read(ctx: CaseContext, how: Read, prepared: Prepared): Promise<unknown>
   const { executionId = "", checkpointId = "" } = prepared;
   if (how === "load") return ctx.store.load(checkpointId);
   if (how === "latest") return ctx.store.latest(executionId);
+  if (how === "listExecutions") return ctx.store.listExecutions();
   return ctx.store.list(executionId);
 }
 
@@ -51,7 +52,7 @@ function corruptCase(
   return {
     name: `corrupt: ${name}`,
     area: "corrupt data",
-    call: `store.${how}(${how === "load" ? "damaged id" : "its execution"})`,
+    call: `store.${how}(${how === "load" ? "damaged id" : how === "listExecutions" ? "" : "its execution"})`,
     expected: CORRUPT,
     ...(expectedOn === undefined ? {} : { expectedOn }),
     backends,
@@ -104,6 +105,7 @@ export const CORRUPT_CASES: readonly BadInputCase[] = [
   corruptCase("hash with its data field missing", "load", { redis: redis("HDEL", "$key", "data") }),
   corruptCase("hash with its executionId field missing", "list", { redis: redis("HDEL", "$key", "executionId") }),
   corruptCase("hash with its data field missing, read by latest", "latest", { redis: redis("HDEL", "$key", "data") }),
+  corruptCase("hash with its timestamp field missing", "listExecutions", { redis: redis("HDEL", "$key", "timestamp") }),
   corruptCase("checkpoint key of the wrong Redis type", "list", {
     redis: redis("EVAL", "redis.call('DEL', KEYS[1]); return redis.call('SET', KEYS[1], 'x')", "1", "$key"),
   }),
