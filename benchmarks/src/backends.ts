@@ -21,8 +21,20 @@ export interface BackendEnv {
   scratchDir: string;
 }
 
-/** The three systems measured side by side on each backend. */
-export type SystemKey = "lg" | "langgraph" | "raw";
+/**
+ * The systems measured side by side on each backend, each with its own file, schema or key prefix: the three of the
+ * main workloads, and the growing-state workload's own stores (@lg, LangGraph's standard channel, LangGraph's
+ * DeltaChannel), kept apart so that the bytes each one stores can be measured alone, and the place where each of
+ * those warms up (removed before the measured run starts, so its rows count nowhere).
+ */
+export type SystemKey =
+  | "lg"
+  | "langgraph"
+  | "raw"
+  | "growing_lg"
+  | "growing_langgraph"
+  | "growing_delta"
+  | "growing_warmup";
 
 /** Reads the server addresses from the environment and creates this run's private names and scratch directory. */
 export function backendEnv(): BackendEnv {

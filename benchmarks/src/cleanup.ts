@@ -1,6 +1,15 @@
 import postgres from "postgres";
 import { createClient } from "redis";
-import { removeScratch, type BackendEnv, type BackendName } from "./backends.js";
+import { rmSync } from "node:fs";
+import {
+  postgresSchema,
+  redisPrefix,
+  removeScratch,
+  sqlitePath,
+  type BackendEnv,
+  type BackendName,
+  type SystemKey,
+} from "./backends.js";
 
 /**
  * Removes everything this run created, whatever happened before: its PostgreSQL schemas (`lgbench_<tag>_*`), its
@@ -17,8 +26,10 @@ export async function removeRunData(env: BackendEnv, backends: readonly BackendN
       process.stderr.write(`[bench] cleanup of ${what} failed: ${error instanceof Error ? error.message : String(error)}\n`);
     }
   };
-  if (backends.includes("postgres")) await attempt(`PostgreSQL schemas lgbench_${env.runTag}_*`, () => dropSchemas(env));
-  if (backends.includes("redis")) await attempt(`Redis keys lgbench:${env.runTag}:*`, () => deleteKeys(env));
+  if (backends.includes("postgres")) {
+    await attempt(`PostgreSQL schemas lgbench_${env.runTag}_*`, () => dropSchemas(env, `lgbench\\_${env.runTag}\\_%`));
+  }
+  if (backends.includes("redis")) await attempt(`Redis keys lgbench:${env.runTag}:*`, () => deleteKeys(env, `lgbench:${env.runTag}:*`));
 }
 
 /**
@@ -38,25 +49,40 @@ export async function analyzeRunTables(env: BackendEnv): Promise<void> {
   }
 }
 
-async function dropSchemas(env: BackendEnv): Promise<void> {
+/**
+ * Removes what one system of the run stored on `backend` as soon as it has been measured (the growing-state
+ * workload stores hundreds of megabytes; the shared servers should not hold them until the end of the run).
+ */
+export async function removeSystemData(backend: BackendName, env: BackendEnv, system: SystemKey): Promise<void> {
+  if (backend === "sqlite") {
+    const path = sqlitePath(env, system);
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(`${path}${suffix}`, { force: true });
+  }
+  if (backend === "postgres") await dropSchemas(env, postgresSchema(env, system).replace(/_/g, "\\_"));
+  if (backend === "redis") await deleteKeys(env, `${redisPrefix(env, system)}*`);
+}
+
+/** Drops the schemas whose names match the LIKE `pattern`. */
+async function dropSchemas(env: BackendEnv, pattern: string): Promise<void> {
   const sql = postgres(env.postgresUrl, { max: 1, onnotice: () => undefined });
   try {
     const rows = await sql<{ nspname: string }[]>`
-      SELECT nspname FROM pg_namespace WHERE nspname LIKE ${`lgbench\\_${env.runTag}\\_%`}`;
+      SELECT nspname FROM pg_namespace WHERE nspname LIKE ${pattern}`;
     for (const { nspname } of rows) await sql.unsafe(`DROP SCHEMA IF EXISTS "${nspname}" CASCADE`);
   } finally {
     await sql.end({ timeout: 5 });
   }
 }
 
-async function deleteKeys(env: BackendEnv): Promise<void> {
+/** Deletes the Redis keys that match the SCAN `pattern` (UNLINK, in batches). */
+async function deleteKeys(env: BackendEnv, pattern: string): Promise<void> {
   const client = createClient({ url: env.redisUrl });
   client.on("error", () => undefined);
   await client.connect();
   try {
     let cursor = "0";
     do {
-      const reply = await client.scan(cursor, { MATCH: `lgbench:${env.runTag}:*`, COUNT: 1000 });
+      const reply = await client.scan(cursor, { MATCH: pattern, COUNT: 1000 });
       cursor = String(reply.cursor);
       if (reply.keys.length > 0) await client.unlink(reply.keys);
     } while (cursor !== "0");

@@ -1,5 +1,5 @@
 import type { BackendName } from "./backends.js";
-import type { ResultRow } from "./results.js";
+import type { GrowingRow, GrowingSystem, ResultRow } from "./results.js";
 
 /** One goal of the issue checked on one backend. */
 export interface GoalCheck {
@@ -22,6 +22,14 @@ function check(goal: string, backend: BackendName, measured: number | undefined,
 
 function ratio(a: number | undefined, b: number | undefined): number | undefined {
   return a === undefined || b === undefined || b === 0 ? undefined : a / b;
+}
+
+/**
+ * `a / b` of two overheads, or undefined when either is not positive: an overhead is a difference of two medians,
+ * and one at or below zero is noise (a busy machine), of which a ratio would claim a goal met or missed by chance.
+ */
+function overheadRatio(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined || a <= 0 || b <= 0 ? undefined : a / b;
 }
 
 /**
@@ -59,5 +67,42 @@ export function checkGoals(backend: BackendName, rows: readonly ResultRow[]): Go
     const history = find("history")[0];
     goals.push(check(`history page, @lg p50 in ms`, backend, history?.values.lg, limitMs, `< ${limitMs} ms`));
   }
+  return goals;
+}
+
+/**
+ * Checks the goals of incremental checkpoints (the growing-state workload) against the rows of one backend:
+ * - @lg's per-step overhead at the last steps within 1.5x of that near step 10 (flat in state size);
+ * - on SQLite and PostgreSQL, @lg's per-step overhead at the last steps at most 0.33x LangGraph's DeltaChannel's
+ *   and at most 0.33x LangGraph's standard channel's;
+ * - the bytes @lg stores for the execution at most 2x the bytes of the messages.
+ */
+export function checkGrowingGoals(backend: BackendName, rows: readonly GrowingRow[]): GoalCheck[] {
+  const row = (system: GrowingSystem): GrowingRow | undefined => rows.find((r) => r.backend === backend && r.system === system);
+  const lg = row("lg");
+  if (lg === undefined) return [];
+  const goals: GoalCheck[] = [
+    check(
+      `growing: @lg per-step overhead at step ${lg.steps} / at step ~10`,
+      backend,
+      overheadRatio(lg.overheadLate, lg.overheadEarly),
+      1.5,
+      "<= 1.5",
+    ),
+  ];
+  if (backend === "sqlite" || backend === "postgres") {
+    for (const [system, name] of [["langgraphDelta", "DeltaChannel"], ["langgraph", "standard channel"]] as const) {
+      goals.push(
+        check(
+          `growing: per-step overhead at step ${lg.steps}, @lg / LangGraph ${name}`,
+          backend,
+          overheadRatio(lg.overheadLate, row(system)?.overheadLate),
+          0.33,
+          "<= 0.33",
+        ),
+      );
+    }
+  }
+  goals.push(check("growing: @lg bytes stored / message bytes", backend, ratio(lg.storedBytes, lg.messageBytes), 2, "<= 2"));
   return goals;
 }

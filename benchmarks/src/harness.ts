@@ -7,7 +7,7 @@ import { Bench } from "tinybench";
  * not collected during another system's samples: LangGraph allocates far more per step, and without this its
  * collections land in @lg's measurements too. Obtained without requiring `--expose-gc` on the command line.
  */
-const collectGarbage: () => void = (() => {
+export const collectGarbage: () => void = (() => {
   setFlagsFromString("--expose-gc");
   return runInNewContext("gc") as () => void;
 })();

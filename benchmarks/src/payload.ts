@@ -44,3 +44,29 @@ export function linearNodeName(i: number): string {
 export function workerName(i: number): string {
   return `worker_${i}`;
 }
+
+/** Size of one message of the growing-state workload in bytes (ASCII): a chat turn of ~1 KB. */
+export const MESSAGE_BYTES = 1024;
+
+const MESSAGE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/**
+ * The message appended at `step` by the growing-state workload: exactly {@link MESSAGE_BYTES} ASCII characters of
+ * pseudo-random text (seeded by the step, so every run stores the same bytes). Random rather than repeated text
+ * because PostgreSQL's TOAST and any other compressing layer would otherwise shrink a repetitive state and hide how
+ * much each system really writes.
+ */
+export function chatMessage(step: number): string {
+  let x = (step + 1) * 2654435761;
+  const chars: string[] = [`msg#${step}:`];
+  let length = chars[0]?.length ?? 0;
+  while (length < MESSAGE_BYTES) {
+    // xorshift32: cheap, deterministic, and with no repeats a compressor could use within one message.
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    chars.push(MESSAGE_ALPHABET[(x >>> 0) % 64] ?? "A");
+    length++;
+  }
+  return chars.join("");
+}

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { GoalCheck } from "./goals.js";
-import type { ResultRow, SystemColumn, Unavailable } from "./results.js";
+import type { GrowingRow, GrowingSystem, ResultRow, SystemColumn, Unavailable } from "./results.js";
 
 /** What the JSON file holds. */
 export interface RunReport {
@@ -13,6 +13,8 @@ export interface RunReport {
   rows: ResultRow[];
   /** The issue's goals, checked. */
   goals: GoalCheck[];
+  /** The growing-state workload's figures (empty when it did not run). */
+  growing: GrowingRow[];
 }
 
 /** Milliseconds with three significant digits (µs below 1 ms stay readable: 0.0312). */
@@ -84,4 +86,48 @@ export function unavailableLines(unavailable: readonly Unavailable[]): string[] 
 export function writeJsonReport(path: string, report: RunReport): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+const GROWING_LABELS: Record<GrowingSystem, string> = {
+  lg: "@lg",
+  langgraph: "LangGraph (concat reducer)",
+  langgraphDelta: "LangGraph DeltaChannel (beta)",
+};
+
+/** Bytes as megabytes (10^6) with three significant digits. */
+export function formatMegabytes(bytes: number | undefined): string {
+  if (bytes === undefined || !Number.isFinite(bytes)) return "—";
+  return `${(bytes / 1e6).toPrecision(3)} MB`;
+}
+
+/**
+ * The growing-state workload as a Markdown table: per system and backend, the per-step overhead near the start and
+ * near the end of the conversation (window medians, step time minus the same graph without a checkpointer), how
+ * much it grew, and the bytes stored for the execution against the bytes of the messages.
+ */
+export function growingTable(rows: readonly GrowingRow[]): string {
+  const header =
+    "| backend | system | steps | overhead early ms | overhead late ms | late / early | stored | stored / messages |";
+  const rule = "|---|---|--:|--:|--:|--:|--:|--:|";
+  const lines = rows.map((r) => {
+    const cells = [
+      r.backend,
+      GROWING_LABELS[r.system],
+      r.steps.toLocaleString("en-US"),
+      formatMs(r.overheadEarly),
+      formatMs(r.overheadLate),
+      r.overheadLate > 0 && r.overheadEarly > 0 ? formatRatio(r.overheadLate, r.overheadEarly) : "—",
+      formatMegabytes(r.storedBytes),
+      formatRatio(r.storedBytes, r.messageBytes),
+    ];
+    return `| ${cells.join(" | ")} |`;
+  });
+  const first = rows[0];
+  const legend =
+    first === undefined
+      ? ""
+      : `\n\nEarly = median of steps ${first.earlyWindow.join("–")}, late = median of steps ${first.lateWindow.join("–")}; ` +
+        `messages = ${first.steps.toLocaleString("en-US")} x ${(first.messageBytes / first.steps).toFixed(0)} bytes ` +
+        `(${formatMegabytes(first.messageBytes)}).`;
+  return [header, rule, ...lines].join("\n") + legend;
 }

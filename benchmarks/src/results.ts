@@ -43,3 +43,40 @@ export function p50Values(summaries: Partial<Record<SystemColumn, Summary>>): Pa
   for (const [key, summary] of Object.entries(summaries) as [SystemColumn, Summary][]) out[key] = summary.p50;
   return out;
 }
+
+/** A system of the growing-state workload: @lg, LangGraph with its standard channel, LangGraph's DeltaChannel. */
+export type GrowingSystem = "lg" | "langgraph" | "langgraphDelta";
+
+/** The growing-state workload's figures for one system on one backend (milliseconds and bytes). */
+export interface GrowingRow {
+  /** Backend. */
+  backend: BackendName;
+  /** System. */
+  system: GrowingSystem;
+  /** Steps run (one message appended and one checkpoint written per step). */
+  steps: number;
+  /** First and last step of the early window (inclusive). */
+  earlyWindow: [number, number];
+  /** First and last step of the late window (inclusive). */
+  lateWindow: [number, number];
+  /** Per-step overhead in the early window: median step time minus the median without a checkpointer. */
+  overheadEarly: number;
+  /** The same in the late window. */
+  overheadLate: number;
+  /** Step times (with the checkpointer) in the early window. */
+  stepEarly: Summary;
+  /** Step times in the late window. */
+  stepLate: Summary;
+  /** Step times of the same graph without a checkpointer (one run before and one after, pooled), early window. */
+  baselineEarly: Summary;
+  /** The same, late window. */
+  baselineLate: Summary;
+  /** Wall time of the whole measured run. */
+  runMs: number;
+  /** Bytes the backend holds for the execution, or undefined where it cannot be read. */
+  storedBytes: number | undefined;
+  /** Bytes of the messages themselves (the raw size of the final state's items). */
+  messageBytes: number;
+  /** Every step's time (ms, 3 decimals), for plotting how a step's cost grows with the state. */
+  stepTimes: number[];
+}

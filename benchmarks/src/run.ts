@@ -2,7 +2,8 @@
  * `pnpm bench` / `pnpm bench:smoke`: runs @lg, LangGraph JS and the raw drivers side by side on every backend,
  * prints a Markdown table of medians and ratios plus the goals, and writes everything to a JSON file.
  *
- * Flags: `--smoke`, `--backends=memory,sqlite,postgres,redis`, `--workloads=linear,fanout,save,resume,history,concurrent`,
+ * Flags: `--smoke`, `--backends=memory,sqlite,postgres,redis`,
+ * `--workloads=linear,fanout,save,resume,history,concurrent,growing`,
  * `--out=results/<name>.json`, `--skip-langgraph` (profile @lg alone). Any exception fails the run (exit code 1); nothing is asserted about speed.
  *
  * @packageDocumentation
@@ -10,14 +11,15 @@
 import { backendEnv, type BackendEnv, type BackendName } from "./backends.js";
 import { analyzeRunTables, removeRunData } from "./cleanup.js";
 import { parseCli, type CliOptions } from "./cli.js";
-import { checkGoals } from "./goals.js";
+import { checkGoals, checkGrowingGoals } from "./goals.js";
 import { describeMachine, loadAverages, machineMeta, serverVersions } from "./meta.js";
-import { goalsTable, markdownTable, unavailableLines, writeJsonReport, type RunReport } from "./report.js";
-import type { ResultRow, Unavailable } from "./results.js";
+import { goalsTable, growingTable, markdownTable, unavailableLines, writeJsonReport, type RunReport } from "./report.js";
+import type { GrowingRow, ResultRow, Unavailable } from "./results.js";
 import { FULL_SETTINGS, SMOKE_SETTINGS, type Settings } from "./settings.js";
 import { openSubjects, type Subjects } from "./subjects.js";
 import { concurrentWorkload } from "./workloads/concurrent.js";
 import { fanoutWorkload } from "./workloads/fanout.js";
+import { growingWorkload } from "./workloads/growing.js";
 import { historyWorkload } from "./workloads/history.js";
 import { linearWorkload } from "./workloads/linear.js";
 import { checkpointOps } from "./workloads/runners.js";
@@ -82,7 +84,9 @@ async function main(): Promise<void> {
   const loadAtStart = loadAverages();
   log(`${cli.smoke ? "smoke" : "full"} run on ${cli.backends.join(", ")}; load average ${loadAtStart.join(" ")}`);
   const rows: ResultRow[] = [];
+  const growing: GrowingRow[] = [];
   const unavailable: Unavailable[] = [];
+  const mainWorkloads = cli.workloads.some((name) => name !== "growing");
   let servers: Record<string, string> = {};
   try {
     servers = await serverVersions(
@@ -96,18 +100,31 @@ async function main(): Promise<void> {
       );
     });
     for (const backend of cli.backends) {
-      const subjects = await openOrExplain(backend, env, cli.skipLangGraph);
-      try {
-        unavailable.push(...subjects.unavailable);
-        rows.push(...(await runBackend(subjects, settings, cli, env)));
-      } finally {
-        await subjects.close();
+      if (mainWorkloads) {
+        const subjects = await openOrExplain(backend, env, cli.skipLangGraph);
+        try {
+          unavailable.push(...subjects.unavailable);
+          rows.push(...(await runBackend(subjects, settings, cli, env)));
+        } finally {
+          await subjects.close();
+        }
+      }
+      // Its own stores, opened after the main workloads' are closed: nothing else holds a connection meanwhile.
+      if (cli.workloads.includes("growing") && backend !== "memory") {
+        const output = await timed(`${backend} growing`, () =>
+          growingWorkload(backend, env, settings.growing, cli.skipLangGraph, log),
+        );
+        growing.push(...output.rows);
+        unavailable.push(...output.unavailable);
       }
     }
   } finally {
     await removeRunData(env, cli.backends);
   }
-  const goals = cli.backends.flatMap((backend) => checkGoals(backend, rows));
+  const goals = cli.backends.flatMap((backend) => [
+    ...(rows.some((r) => r.backend === backend) ? checkGoals(backend, rows) : []),
+    ...checkGrowingGoals(backend, growing),
+  ]);
   const machine = machineMeta();
   const report: RunReport = {
     meta: {
@@ -124,11 +141,16 @@ async function main(): Promise<void> {
     unavailable,
     rows,
     goals,
+    growing,
   };
   writeJsonReport(cli.out, report);
   const notes = unavailableLines(unavailable);
+  const tables = [
+    ...(rows.length > 0 ? [markdownTable(rows)] : []),
+    ...(growing.length > 0 ? [`Growing state:\n\n${growingTable(growing)}`] : []),
+  ];
   process.stdout.write(
-    `\n${markdownTable(rows)}\n\n${notes.length > 0 ? `${notes.join("\n")}\n\n` : ""}` +
+    `\n${tables.join("\n\n")}\n\n${notes.length > 0 ? `${notes.join("\n")}\n\n` : ""}` +
       `${goalsTable(goals)}\n\n${describeMachine(machine, servers)}\n` +
       `load average ${loadAtStart.join(" ")} -> ${loadAverages().join(" ")}; JSON written to ${cli.out}\n`,
   );

@@ -1,6 +1,18 @@
 import type { SamplingPlan } from "./harness.js";
 import type { GraphShapes } from "./systems/types.js";
 
+/** Sizes of the growing-state workload: one conversation per system, a ~1 KB message and a checkpoint per step. */
+export interface GrowingSettings {
+  /** Steps of the measured conversation. */
+  steps: number;
+  /** Steps of the unmeasured warm-up conversation each system runs first, on a store of its own. */
+  warmupSteps: number;
+  /** The early window: the steps (first, last; inclusive) whose median is the overhead "at step ~10". */
+  earlyWindow: [number, number];
+  /** Steps in the late window, which ends at the last step that has a successor ("at step ~1,000"). */
+  lateWindowSteps: number;
+}
+
 /** Sizes and sample counts of one benchmark run. */
 export interface Settings {
   /** A smoke run: tiny sizes and one sample each, to prove that every path still works. */
@@ -21,6 +33,8 @@ export interface Settings {
   resumeSizes: number[];
   /** Page size of the history workload (read from the longest execution of `resumeSizes`). */
   historyLimit: number;
+  /** The growing-state workload. */
+  growing: GrowingSettings;
 }
 
 /** The full run: the sizes the issue names, samples enough for stable medians on a shared 2-core machine. */
@@ -34,6 +48,7 @@ export const FULL_SETTINGS: Settings = {
   historyPlan: { rounds: 8, iterationsPerRound: 15, warmupIterations: 3 },
   resumeSizes: [10, 1_000, 10_000],
   historyLimit: 20,
+  growing: { steps: 1_000, warmupSteps: 30, earlyWindow: [5, 15], lateWindowSteps: 11 },
 };
 
 /** The smoke run (CI): every workload, system and backend once, on small sizes; it asserts nothing about speed. */
@@ -47,4 +62,5 @@ export const SMOKE_SETTINGS: Settings = {
   historyPlan: { rounds: 2, iterationsPerRound: 2, warmupIterations: 1 },
   resumeSizes: [10, 100],
   historyLimit: 20,
+  growing: { steps: 20, warmupSteps: 3, earlyWindow: [5, 9], lateWindowSteps: 5 },
 };

@@ -1,7 +1,7 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import Database from "better-sqlite3";
 import { createClient } from "redis";
-import { postgresSchema, sqlitePath, type BackendEnv, type BackendName } from "../backends.js";
+import { postgresSchema, sqlitePath, type BackendEnv, type BackendName, type SystemKey } from "../backends.js";
 
 /** An open LangGraph saver, or why this backend has none here. */
 export type OpenedSaver =
@@ -33,9 +33,14 @@ export async function missingRedisModules(url: string): Promise<string[]> {
 /**
  * Opens LangGraph JS's saver for `backend` on this run's private file or schema. SQLite gets a connection with the
  * same pragmas as @lg's store (WAL, synchronous=NORMAL): LangGraph's own `fromConnString` keeps SQLite's default
- * synchronous=FULL, which adds an fsync per commit and would measure the disk rather than the saver.
+ * synchronous=FULL, which adds an fsync per commit and would measure the disk rather than the saver. `system` names
+ * the file or schema (`langgraph` for the main workloads; the growing-state workload opens its own).
  */
-export async function openLangGraphSaver(backend: BackendName, env: BackendEnv): Promise<OpenedSaver> {
+export async function openLangGraphSaver(
+  backend: BackendName,
+  env: BackendEnv,
+  system: SystemKey = "langgraph",
+): Promise<OpenedSaver> {
   switch (backend) {
     case "memory": {
       const { MemorySaver } = await import("@langchain/langgraph");
@@ -43,14 +48,14 @@ export async function openLangGraphSaver(backend: BackendName, env: BackendEnv):
     }
     case "sqlite": {
       const { SqliteSaver } = await import("@langchain/langgraph-checkpoint-sqlite");
-      const db = new Database(sqlitePath(env, "langgraph"));
+      const db = new Database(sqlitePath(env, system));
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
       return { saver: new SqliteSaver(db), dispose: async () => void db.close() };
     }
     case "postgres": {
       const { PostgresSaver } = await import("@langchain/langgraph-checkpoint-postgres");
-      const saver = PostgresSaver.fromConnString(env.postgresUrl, { schema: postgresSchema(env, "langgraph") });
+      const saver = PostgresSaver.fromConnString(env.postgresUrl, { schema: postgresSchema(env, system) });
       await saver.setup();
       return { saver, dispose: () => saver.end() };
     }

@@ -1,4 +1,4 @@
-import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
+import { Annotation, END, START, StateGraph, type AnnotationRoot, type StateDefinition } from "@langchain/langgraph";
 import { uuid5, uuid6, type BaseCheckpointSaver, type Checkpoint, type ChannelVersions } from "@langchain/langgraph-checkpoint";
 import { SEEDED_ENTRIES, linearNodeName, logEntry, stateWithEntries, workerName, type BenchState } from "../payload.js";
 import { fanoutEntries } from "./lg.js";
@@ -11,31 +11,39 @@ export type Durability = "sync" | "async";
  * The part of LangGraph's `StateGraph` builder these graphs use. Its own types track node names through generics,
  * which a graph built in a loop cannot express; the calls are the documented ones.
  */
-interface GraphBuilder {
+export interface GraphBuilder {
   addNode(name: string, fn: (state: BenchState) => Partial<BenchState>): GraphBuilder;
   addEdge(from: string, to: string): GraphBuilder;
   addConditionalEdges(from: string, router: (state: BenchState) => string | string[]): GraphBuilder;
   compile(options: { checkpointer?: BaseCheckpointSaver }): CompiledApp;
 }
 
-interface InvokeConfig {
+/** The invoke options these graphs pass: the thread, the step limit and (with a saver) the durability. */
+export interface InvokeConfig {
   configurable: { thread_id: string };
   recursionLimit: number;
   durability?: Durability;
 }
 
-interface CompiledApp {
+/** A compiled graph, as far as these benchmarks call it. */
+export interface CompiledApp {
   invoke(input: BenchState, config: InvokeConfig): Promise<BenchState>;
 }
 
 const DISPATCH = "dispatch";
 
-const BenchAnnotation = Annotation.Root({
+/** The benchmark state on LangGraph: `log` with a concat reducer (the whole list is stored in every checkpoint). */
+export const BenchAnnotation = Annotation.Root({
   log: Annotation<string[]>({ reducer: (current, update) => current.concat(update), default: () => [] }),
 });
 
+/** A LangGraph `StateGraph` builder on `annotation`, typed as {@link GraphBuilder}. */
+export function graphOn<S extends StateDefinition>(annotation: AnnotationRoot<S>): GraphBuilder {
+  return new StateGraph(annotation) as unknown as GraphBuilder;
+}
+
 function newGraph(): GraphBuilder {
-  return new StateGraph(BenchAnnotation) as unknown as GraphBuilder;
+  return graphOn(BenchAnnotation);
 }
 
 function linearGraph(steps: number, saver: BaseCheckpointSaver | undefined, onNode: NodeStartHook): CompiledApp {
