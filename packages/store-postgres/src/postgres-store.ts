@@ -12,6 +12,7 @@ import {
   type ListExecutionsOptions,
   type ListOptions,
   type PruneOptions,
+  type SerializedCheckpoint,
   type StoreCapabilities,
   type StoreStats,
 } from "@lg/core";
@@ -35,13 +36,18 @@ import {
 } from "./errors.js";
 import { runMigrations, type MigrationResult } from "./migrations.js";
 import { resolveOptions, type PostgresClient, type PostgresOptions, type ResolvedPostgresOptions } from "./options.js";
-import { rowToCheckpoint, toSaveParams, toTimestampText } from "./rows.js";
+import { rowToCheckpoint, rowToSerialized, toSaveParams, toTimestampText } from "./rows.js";
 import { fitsKeyPrefix } from "./keys.js";
 import { SaveOutcome, buildStatements, type CheckpointStatements, type KeyedStatements } from "./sql.js";
 import { catalogStatsSql, estimateStats, exactStatsSql } from "./stats.js";
 import { executionBound, isStorableText } from "./text.js";
 
 type Param = string | number | null;
+
+// Unbounded list ends: the whole BIGINT range, so that a version written underneath beyond 2^53 is listed (and
+// refused as corrupt by the decoder) instead of silently left out, as the safe-integer bounds did.
+const BIGINT_MIN = "-9223372036854775808";
+const BIGINT_MAX = "9223372036854775807";
 
 const DEFAULT_EXECUTIONS_PAGE = 100;
 // A save whose competing row is deleted between the two statements of the slow path is retried this many times.
@@ -66,6 +72,10 @@ function createClient(options: PostgresOptions, resolved: ResolvedPostgresOption
   try {
     return postgres(options.connString as string, {
       connect_timeout: resolved.connectTimeoutMs / 1000,
+      // postgres.js 3.4 loads the array-type catalog on every new connection and drops that query's promise: a
+      // connection terminated or canceled during it (a failover, pg_terminate_backend, statement_timeout) became
+      // an unhandledRejection, which ends a Node process. The store needs no array type from the catalog.
+      fetch_types: false,
       ...options.clientOptions,
       max: resolved.poolSize,
       connection: {
@@ -98,7 +108,7 @@ function createClient(options: PostgresOptions, resolved: ResolvedPostgresOption
 export class PostgresCheckpointStore implements CheckpointStore {
   /** Prune runs as one DELETE, a batch save as one INSERT; data is durable and may be shared by any number of processes. */
   readonly capabilities: StoreCapabilities = {
-    nativePrune: true, persistent: true, multiProcess: true, ttl: false, taskResults: true, batchSave: true,
+    nativePrune: true, persistent: true, multiProcess: true, ttl: false, taskResults: true, batchSave: true, serializedList: true,
   };
 
   /** `"schema"."table"`, quoted, as it appears in the store's SQL. */
@@ -227,19 +237,29 @@ export class PostgresCheckpointStore implements CheckpointStore {
    * for an execution id PostgreSQL text cannot hold).
    */
   async list(executionId: string, options: ListOptions = {}): Promise<Checkpoint[]> {
+    return (await this.listRows(executionId, options)).map(rowToCheckpoint);
+  }
+
+  /**
+   * `list`'s rows as the JSON text of each encoded checkpoint: JSONB columns are read as text and pasted as they
+   * are (JSONB holds nothing but valid JSON), so no state is parsed.
+   */
+  async listSerialized(executionId: string, options: ListOptions = {}): Promise<SerializedCheckpoint[]> {
+    return (await this.listRows(executionId, options)).map(rowToSerialized);
+  }
+
+  private async listRows(executionId: string, options: ListOptions): Promise<unknown[][]> {
     this.assertOpen();
     assertNonEmptyString("executionId", executionId);
     validateListOptions(options);
     if (!isStorableText(executionId)) return [];
     const keyed = this.keyed(executionId);
-    const text = options.order === "desc" ? keyed.listDesc : keyed.listAsc;
-    const rows = await this.rows(text, [
+    return this.rows(options.order === "desc" ? keyed.listDesc : keyed.listAsc, [
       executionId,
-      options.afterVersion ?? Number.MIN_SAFE_INTEGER,
-      options.beforeVersion ?? Number.MAX_SAFE_INTEGER,
+      options.afterVersion ?? BIGINT_MIN,
+      options.beforeVersion ?? BIGINT_MAX,
       options.limit ?? null,
     ]);
-    return rows.map(rowToCheckpoint);
   }
 
   /** The newest checkpoint of an execution: one index probe (`ORDER BY version DESC LIMIT 1`). */
