@@ -86,6 +86,7 @@ export const CORRUPT_CASES: readonly BadInputCase[] = [
     ...bothSql("UPDATE $table SET version = 0 WHERE id = $id"),
     redis: redis("EVAL", "local d = cjson.decode(redis.call('HGET', KEYS[1], 'data')); d.version = 0; return redis.call('HSET', KEYS[1], 'data', cjson.encode(d))", "1", "$key"),
   }),
+  corruptCase("version above 2^53", "list", { postgres: sql("UPDATE $table SET version = 9007199254740993 WHERE id = $id") }),
   corruptCase("metadata that is an array", "load", {
     ...bothSql("UPDATE $table SET metadata = '[1]' WHERE id = $id"),
     redis: redis("EVAL", "local d = cjson.decode(redis.call('HGET', KEYS[1], 'data')); d.metadata = {1}; return redis.call('HSET', KEYS[1], 'data', cjson.encode(d))", "1", "$key"),
