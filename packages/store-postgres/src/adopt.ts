@@ -72,7 +72,7 @@ async function columnProblems(conn: Conn, table: string): Promise<string[]> {
  */
 async function idKeyProblems(conn: Conn, table: string, partitioned: boolean): Promise<string[]> {
   const rows = await conn
-    .unsafe(`SELECT ${INDEX_KEY_COLUMNS} FROM pg_index i WHERE i.indrelid = to_regclass($1::text) AND ${DECIDING_INDEX}`, [table])
+    .unsafe(`SELECT array_to_json(${INDEX_KEY_COLUMNS}) FROM pg_index i WHERE i.indrelid = to_regclass($1::text) AND ${DECIDING_INDEX}`, [table])
     .values();
   const keys = rows.map((row) => [...((row[0] as string[] | null) ?? [])].sort().join(","));
   if (keys.includes("id") || (partitioned && keys.includes("execution_id,id"))) return [];
@@ -83,7 +83,7 @@ async function idKeyProblems(conn: Conn, table: string, partitioned: boolean): P
 async function indexProblems(conn: Conn, o: ResolvedPostgresOptions, index: string, unique: boolean) {
   const [row] = await conn
     .unsafe(
-      `SELECT c.relkind::text, i.indrelid = to_regclass($2::text), ${DECIDING_INDEX}, ${INDEX_KEY_COLUMNS} ` +
+      `SELECT c.relkind::text, i.indrelid = to_regclass($2::text), ${DECIDING_INDEX}, array_to_json(${INDEX_KEY_COLUMNS}) ` +
         "FROM pg_class c LEFT JOIN pg_index i ON i.indexrelid = c.oid WHERE c.oid = to_regclass($1::text)",
       [`${o.quotedSchema}.${index}`, o.qualifiedTable],
     )

@@ -10,17 +10,29 @@ import { BatchCol, type CheckpointStatements } from "./sql.js";
  * @packageDocumentation
  */
 
-/** One column of a batch: an array with one element per checkpoint. */
-export type BatchParam = (string | null)[] | number[];
+/**
+ * One column of a batch: a PostgreSQL array literal with one element per checkpoint. The store's own client does
+ * not load postgres.js's array-type catalog (see `createClient`), so it could not send a JavaScript array as
+ * `text[]`; a literal is read the same by every client.
+ */
+export type BatchParam = string;
 
 const SAVE_COLUMN_INDEXES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] as const;
 
 /** Thrown inside `saveMany`'s transaction to roll it back and run the batch again. */
 class RetryBatch extends Error {}
 
+/** `{"a","b\"c",NULL,7}` for `["a", 'b"c', null, 7]`: texts quoted, `"` and `\` escaped; NULL bare; numbers as they are. */
+export function arrayLiteral(values: readonly (string | number | null)[]): string {
+  const elements = values.map((value) =>
+    value === null ? "NULL" : typeof value === "number" ? String(value) : `"${value.replace(/["\\]/g, "\\$&")}"`,
+  );
+  return `{${elements.join(",")}}`;
+}
+
 /** The save parameters of a batch as one array per column, the parameters of `saveBatch` and `classifyBatch`. */
 export function toBatchColumns(items: readonly SaveParams[]): BatchParam[] {
-  return SAVE_COLUMN_INDEXES.map((column) => items.map((item) => item[column]) as BatchParam);
+  return SAVE_COLUMN_INDEXES.map((column) => arrayLiteral(items.map((item) => item[column])));
 }
 
 /** The conflict of the batch item at 1-based `position`. */
