@@ -198,7 +198,10 @@ while found < limit do
     while true do
       local newest = redis.call("ZREVRANGE", index, 0, 0, "WITHSCORES")
       if not newest[1] then break end
-      local stored = redis.call("HMGET", checkpoint_key(newest[1]), ${lua(FIELD.executionId)}, ${lua(FIELD.timestamp)})
+      local key = checkpoint_key(newest[1])
+      local stored = redis.call("HMGET", key, ${lua(FIELD.executionId)}, ${lua(FIELD.timestamp)})
+      -- a hash that is there without its owner was damaged, not expired: say so rather than repair it away
+      if not stored[1] and redis.call("EXISTS", key) == 1 then return damaged_reply(newest[1]) end
       if stored[1] == execution_id then
         if not stored[2] then return damaged_reply(newest[1]) end
         out[#out + 1] = execution_id

@@ -49,16 +49,21 @@ describe.each([
   });
 });
 
-it("listExecutions rejects with CheckpointCorruptError when the newest checkpoint's hash lacks its timestamp", async () => {
+it.each([
+  ["its timestamp", FIELD.timestamp],
+  ["its executionId", FIELD.executionId],
+])("listExecutions rejects with CheckpointCorruptError when the newest checkpoint's hash lacks %s", async (_label, field) => {
   if (ns === undefined) throw new Error("no namespace");
   const store = ns.store();
   const chain = createCheckpointChain(uniqueId("no-timestamp"), 2);
   for (const cp of chain) await store.save(cp);
   const newest = chain[1];
   if (newest === undefined) throw new Error("the chain has two checkpoints");
-  await ns.command("HDEL", store.keys.checkpoint(newest.id), FIELD.timestamp);
-  // Before, the execution was listed as updated at 1970-01-01.
+  await ns.command("HDEL", store.keys.checkpoint(newest.id), field);
+  const indexBefore = await ns.command("ZRANGE", store.keys.executionIndex(newest.executionId), 0, -1);
+  // Before, the execution was listed as updated at 1970-01-01, or the checkpoint was removed from its index.
   const error = await store.listExecutions().then(() => undefined, (e: unknown) => e);
   expect(error).toBeInstanceOf(CheckpointCorruptError);
   expect((error as CheckpointCorruptError).checkpointId).toBe(newest.id);
+  expect(await ns.command("ZRANGE", store.keys.executionIndex(newest.executionId), 0, -1)).toEqual(indexBefore);
 });
