@@ -1,5 +1,11 @@
-import { CheckpointCorruptError, InvalidArgumentError, type Checkpoint, type JsonValue } from "@lg/core";
-import { canonicalJson, decodeCheckpoint, encodeCheckpoint, parseJsonColumn } from "@lg/core/store";
+import {
+  CheckpointCorruptError,
+  InvalidArgumentError,
+  type Checkpoint,
+  type JsonValue,
+  type SerializedCheckpoint,
+} from "@lg/core";
+import { canonicalJson, decodeCheckpoint, encodeCheckpoint, parseJsonColumn, serializedCheckpointText } from "@lg/core/store";
 import { Col } from "./sql.js";
 import { isStorableText } from "./text.js";
 
@@ -127,4 +133,39 @@ export function rowToCheckpoint(row: readonly unknown[]): Checkpoint {
     // NULL: no task results (and every row written before the column existed).
     tasks: tasksText === null ? null : jsonColumn(tasksText, id, "tasks"),
   });
+}
+
+// How JSONB prints the wrapper (its keys in JSONB's order: shorter first); base64 holds no quote.
+const WRAPPER_END = `", "$lg": "${PG_JSON_TAG}"}`;
+
+/** A JSONB column's text as JSON text of the value it holds: as it is, or unwrapped (rare) when it is the wrapper. */
+function jsonText(text: unknown, id: string, column: string): string {
+  if (typeof text !== "string") throw new CheckpointCorruptError(id, `column ${column} is missing`);
+  return text.endsWith(WRAPPER_END) ? JSON.stringify(jsonColumn(text, id, column)) : text;
+}
+
+/**
+ * Turns a row selected with the store's column list into `listSerialized`'s form without parsing its JSONB
+ * columns: PostgreSQL only hands out valid JSON for them. Throws `CheckpointCorruptError` for a missing column or a
+ * malformed wrapper.
+ */
+export function rowToSerialized(row: readonly unknown[]): SerializedCheckpoint {
+  const id = String(row[Col.Id]);
+  const version = Number(row[Col.Version]);
+  const metadata = row[Col.Metadata];
+  const parentId = row[Col.ParentId];
+  const tasks = row[Col.Tasks];
+  const text = serializedCheckpointText({
+    id,
+    executionId: String(row[Col.ExecutionId]),
+    nodeName: String(row[Col.NodeName]),
+    state: jsonText(row[Col.State], id, "state"),
+    metadata: metadata === null ? null : jsonText(metadata, id, "metadata"),
+    timestamp: Number(row[Col.TimestampMs]),
+    version,
+    parentId: typeof parentId === "string" ? parentId : null,
+    next: row[Col.Next] === null ? "[]" : jsonText(row[Col.Next], id, "next"),
+    tasks: tasks === null ? null : jsonText(tasks, id, "tasks"),
+  });
+  return { id, version, text };
 }

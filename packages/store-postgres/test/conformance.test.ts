@@ -37,7 +37,7 @@ function specOptions(name: string, connect: Connect): SpecOptions<PostgresCheckp
   return {
     name,
     runner: { describe, it, beforeAll, afterAll },
-    capabilities: { nativePrune: true, persistent: true, multiProcess: true, ttl: false, taskResults: true, batchSave: true },
+    capabilities: { nativePrune: true, persistent: true, multiProcess: true, ttl: false, taskResults: true, batchSave: true, serializedList: true },
     async createStore() {
       const db = await postgresForTests();
       try {

@@ -1,6 +1,13 @@
-import { type Checkpoint } from "@lg/core";
-import { TAG, decodeCheckpoint, encodeCheckpoint, jsonTextEqual, parseJsonColumn } from "@lg/core/store";
-import type { CheckpointRow } from "./sql.js";
+import { type Checkpoint, type SerializedCheckpoint } from "@lg/core";
+import {
+  TAG,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  jsonTextEqual,
+  parseJsonColumn,
+  serializedCheckpointText,
+} from "@lg/core/store";
+import type { CheckedRow, CheckpointRow } from "./sql.js";
 
 /** The INSERT parameters of one checkpoint: exactly the row that will be stored, in `CHECKPOINT_COLUMNS` order. */
 export type InsertParams = CheckpointRow;
@@ -85,4 +92,18 @@ export function rowToCheckpoint(row: CheckpointRow): Checkpoint {
   });
   if (plainState) cp.state = state;
   return cp;
+}
+
+/**
+ * A stored row as `listSerialized` hands it out: its JSON columns pasted into the checkpoint's text as they are. A
+ * row whose JSON columns are not all valid, or whose numbers are not numbers, is decoded instead, which throws the
+ * `CheckpointCorruptError` naming it that `list` would.
+ */
+export function rowToSerialized(checked: CheckedRow): SerializedCheckpoint {
+  const [id, executionId, nodeName, state, metadata, timestamp, version, parentId, next, tasks, valid] = checked;
+  if (valid !== 1 || !Number.isFinite(timestamp) || !Number.isSafeInteger(version)) {
+    rowToCheckpoint([id, executionId, nodeName, state, metadata, timestamp, version, parentId, next, tasks]);
+  }
+  const row = { id, executionId, nodeName, state, metadata, timestamp, version, parentId, next, tasks };
+  return { id, version, text: serializedCheckpointText(row) };
 }

@@ -51,6 +51,9 @@ export type CheckpointRow = [
   tasks: string | null,
 ];
 
+/** A {@link CheckpointRow} followed by 1 when its JSON columns are valid JSON, 0 otherwise. */
+export type CheckedRow = [...CheckpointRow, valid: number];
+
 /**
  * Migration 1: the seed's table plus `parent_id` and `next`. `timestamp` holds epoch milliseconds as an INTEGER
  * rather than the seed's DATETIME text: it is exact to the millisecond, compares and sorts as a number (prune's
@@ -95,6 +98,13 @@ export interface StoreSql {
   listAsc: string;
   /** As `listAsc`, newest first. */
   listDesc: string;
+  /**
+   * As `listAsc`, each row followed by a column that is 1 when its JSON columns are valid JSON (checked by SQLite's
+   * `json_valid`, without building any value): `listSerialized` pastes them into its text as they are.
+   */
+  listAscChecked: string;
+  /** As `listAscChecked`, newest first. */
+  listDescChecked: string;
   /** By id. */
   deleteById: string;
   /** By execution id. */
@@ -117,12 +127,17 @@ export function storeSql(names: SqlNames): StoreSql {
   const { table } = names;
   const select = `SELECT ${CHECKPOINT_COLUMNS} FROM ${table}`;
   const range = "WHERE execution_id = ? AND version > ? AND version < ?";
+  const checked =
+    `SELECT ${CHECKPOINT_COLUMNS}, json_valid(state) AND json_valid(coalesce(metadata, '{}')) AND json_valid(next) ` +
+    `AND json_valid(coalesce(tasks, 'null')) FROM ${table}`;
   return {
     insert: `INSERT INTO ${table} (${CHECKPOINT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     load: `${select} WHERE id = ?`,
     latest: `${select} WHERE execution_id = ? ORDER BY version DESC LIMIT 1`,
     listAsc: `${select} ${range} ORDER BY version ASC LIMIT ?`,
     listDesc: `${select} ${range} ORDER BY version DESC LIMIT ?`,
+    listAscChecked: `${checked} ${range} ORDER BY version ASC LIMIT ?`,
+    listDescChecked: `${checked} ${range} ORDER BY version DESC LIMIT ?`,
     deleteById: `DELETE FROM ${table} WHERE id = ?`,
     clear: `DELETE FROM ${table} WHERE execution_id = ?`,
     prune: `DELETE FROM ${table}

@@ -9,6 +9,7 @@ import {
   type ListExecutionsOptions,
   type ListOptions,
   type PruneOptions,
+  type SerializedCheckpoint,
   type StoreCapabilities,
   type StoreStats,
 } from "@lg/core";
@@ -19,6 +20,7 @@ import {
   validatePruneOptions,
 } from "@lg/core/store";
 import Database from "better-sqlite3";
+import { batchWriter } from "./batch.js";
 import { retryWhileBusy } from "./busy.js";
 import { migrate } from "./migrations.js";
 import {
@@ -28,8 +30,8 @@ import {
   type SqliteDatabase,
   type SqliteOptions,
 } from "./options.js";
-import { checkpointToParams, rowMatchesParams, rowToCheckpoint, type InsertParams } from "./rows.js";
-import { sqlNames, storeSql, type CheckpointRow, type StoreSql } from "./sql.js";
+import { checkpointToParams, rowMatchesParams, rowToCheckpoint, rowToSerialized, type InsertParams } from "./rows.js";
+import { sqlNames, storeSql, type CheckedRow, type CheckpointRow, type StoreSql } from "./sql.js";
 import { isBusy, isUniqueViolation, toStoreError, type ErrorContext } from "./sqlite-errors.js";
 import { applyTuning, type AppliedTuning } from "./tuning.js";
 
@@ -61,6 +63,8 @@ interface Statements {
   latest: Statement<[executionId: string], CheckpointRow>;
   listAsc: Statement<[executionId: string, after: number, before: number, limit: number], CheckpointRow>;
   listDesc: Statement<[executionId: string, after: number, before: number, limit: number], CheckpointRow>;
+  listAscChecked: Statement<[executionId: string, after: number, before: number, limit: number], CheckedRow>;
+  listDescChecked: Statement<[executionId: string, after: number, before: number, limit: number], CheckedRow>;
   deleteById: Statement<[id: string]>;
   clear: Statement<[executionId: string]>;
   prune: Statement<[PruneParams]>;
@@ -92,6 +96,8 @@ function prepareAll(db: SqliteDatabase, sql: StoreSql): Statements {
     latest: prepareRows(sql.latest),
     listAsc: prepareRows(sql.listAsc),
     listDesc: prepareRows(sql.listDesc),
+    listAscChecked: prepare<[string, number, number, number], CheckedRow>(sql.listAscChecked).raw(true),
+    listDescChecked: prepare<[string, number, number, number], CheckedRow>(sql.listDescChecked).raw(true),
     deleteById: prepare(sql.deleteById),
     clear: prepare(sql.clear),
     prune: prepare(sql.prune),
@@ -179,7 +185,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
     // Whoever never awaits `ready` still learns of a failed opening from the next call; no unhandled rejection.
     this.ready.catch(() => undefined);
     const persistent = !this.db.memory;
-    this.capabilities = Object.freeze({ nativePrune: true, persistent, multiProcess: persistent, ttl: false, taskResults: true, batchSave: true });
+    this.capabilities = Object.freeze({ nativePrune: true, persistent, multiProcess: persistent, ttl: false, taskResults: true, batchSave: true, serializedList: true });
   }
 
   /**
@@ -252,19 +258,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
     const statements = await this.statements();
     const rows = checkpoints.map((checkpoint) => checkpointToParams(checkpoint));
     if (rows.length === 0) return;
-    const write = this.db.transaction((batch: readonly InsertParams[]) => {
-      for (const params of batch) {
-        try {
-          statements.insert.run(...params);
-        } catch (error) {
-          if (!isUniqueViolation(error)) throw error;
-          const existing = statements.load.get(params[0]);
-          if (existing === undefined || !rowMatchesParams(existing, params)) {
-            throw new CheckpointConflictError(params[1], params[6], { cause: error });
-          }
-        }
-      }
-    });
+    const write = batchWriter(this.db, statements.insert, statements.load);
     try {
       await retryWhileBusy(() => write.immediate(rows), this.errorContext.busyTimeoutMs);
     } catch (error) {
@@ -291,10 +285,33 @@ export class SqliteCheckpointStore implements CheckpointStore {
   /** {@inheritDoc CheckpointStore.list} */
   async list(executionId: string, options?: ListOptions): Promise<Checkpoint[]> {
     const statements = await this.statements();
+    const rows = await this.listRows(options?.order === "desc" ? statements.listDesc : statements.listAsc, executionId, options);
+    // Array.from, not rows.map: the driver builds `rows` in the realm the native module was loaded in, and map would
+    // hand that realm's array to a caller in another one (a jest test), where deep equality checks fail on it.
+    return Array.from(rows, (row) => rowToCheckpoint(row));
+  }
+
+  /**
+   * {@inheritDoc CheckpointStore.listSerialized}
+   *
+   * The stored JSON text is handed out as it is, once SQLite's `json_valid` has vouched for it.
+   */
+  async listSerialized(executionId: string, options?: ListOptions): Promise<SerializedCheckpoint[]> {
+    const statements = await this.statements();
+    const desc = options?.order === "desc";
+    const rows = await this.listRows(desc ? statements.listDescChecked : statements.listAscChecked, executionId, options);
+    return Array.from(rows, (row) => rowToSerialized(row));
+  }
+
+  /** Runs a list statement with the execution id and options, validated. */
+  private async listRows<Row>(
+    statement: Statement<[executionId: string, after: number, before: number, limit: number], Row>,
+    executionId: string,
+    options: ListOptions | undefined,
+  ): Promise<Row[]> {
     assertNonEmptyString("executionId", executionId);
     validateListOptions(options);
-    const statement = options?.order === "desc" ? statements.listDesc : statements.listAsc;
-    const rows = await this.run(() =>
+    return this.run(() =>
       statement.all(
         executionId,
         options?.afterVersion ?? Number.MIN_SAFE_INTEGER,
@@ -302,9 +319,6 @@ export class SqliteCheckpointStore implements CheckpointStore {
         options?.limit ?? -1, // LIMIT -1: no limit
       ),
     );
-    // Array.from, not rows.map: the driver builds `rows` in the realm the native module was loaded in, and map would
-    // hand that realm's array to a caller in another one (a jest test), where deep equality checks fail on it.
-    return Array.from(rows, (row) => rowToCheckpoint(row));
   }
 
   /** {@inheritDoc CheckpointStore.latest} */

@@ -174,7 +174,7 @@ describe("SqliteCheckpointStore on a file", () => {
     await store.close();
     store = new SqliteCheckpointStore({ path: temp.file() });
     expect(await store.load(cp.id)).toEqual(cp);
-    expect(store.capabilities).toEqual({ nativePrune: true, persistent: true, multiProcess: true, ttl: false, taskResults: true, batchSave: true });
+    expect(store.capabilities).toEqual({ nativePrune: true, persistent: true, multiProcess: true, ttl: false, taskResults: true, batchSave: true, serializedList: true });
   });
 
   it("rejects (never throws synchronously) on bad input", async () => {
@@ -231,7 +231,7 @@ describe("SqliteCheckpointStore in memory and on an injected connection", () => 
       await memory.save(cp);
       expect(await memory.latest(cp.executionId)).toEqual(cp);
       await memory.ping();
-      expect(memory.capabilities).toEqual({ nativePrune: true, persistent: false, multiProcess: false, ttl: false, taskResults: true, batchSave: true });
+      expect(memory.capabilities).toEqual({ nativePrune: true, persistent: false, multiProcess: false, ttl: false, taskResults: true, batchSave: true, serializedList: true });
       expect(memory.tuning.journalMode).toBe("memory");
     } finally {
       await memory.close();
