@@ -11,6 +11,7 @@ export { saveSpec } from "./spec/save.js";
 export { saveManySpec } from "./spec/save-many.js";
 export { loadSpec } from "./spec/load.js";
 export { listSpec } from "./spec/list.js";
+export { listSerializedSpec } from "./spec/list-serialized.js";
 export { latestSpec } from "./spec/latest.js";
 export { deleteSpec } from "./spec/delete.js";
 export { idsSpec } from "./spec/ids.js";

@@ -15,6 +15,7 @@ const ALL_CAPABILITIES: Record<CapabilityName, true> = {
   multiProcess: true,
   taskResults: true,
   batchSave: true,
+  serializedList: true,
 };
 
 function declaresAll(capabilities: StoreCapabilities | undefined): boolean {

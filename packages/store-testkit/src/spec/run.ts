@@ -10,6 +10,7 @@ import { idsSpec } from "./ids.js";
 import { latestSpec } from "./latest.js";
 import { lifecycleSpec } from "./lifecycle.js";
 import { listSpec } from "./list.js";
+import { listSerializedSpec } from "./list-serialized.js";
 import { loadSpec } from "./load.js";
 import type { SpecOptions } from "./options.js";
 import { pruneSpec } from "./prune.js";
@@ -26,6 +27,7 @@ export const ALL_SPECS = [
   saveManySpec,
   loadSpec,
   listSpec,
+  listSerializedSpec,
   latestSpec,
   deleteSpec,
   idsSpec,
@@ -44,7 +46,8 @@ export const ALL_SPECS = [
 
 /**
  * Registers the whole `CheckpointStore` conformance suite in the host test runner, inside
- * `describe("CheckpointStore spec: <name>")`: save, saveMany (with `batchSave`), load, list, latest, delete/clear,
+ * `describe("CheckpointStore spec: <name>")`: save, saveMany (with `batchSave`), load, list,
+ * listSerialized (with `serializedList`), latest, delete/clear,
  * ids, serialization, task results, bad input, aliasing, concurrency, prune, listExecutions, lifecycle, stored data/corruption (with
  * `raw`), the runtime end to end and the agent runtime (fan-out, subgraphs, retries, timeouts, cancellation). A
  * fresh store is created for every test. Checks that need a capability the store lacks are reported as skipped with
