@@ -32,6 +32,7 @@ function memoryHarness(): Harness {
     openWith: async () => {
       throw new Error("the memory store has no options");
     },
+    forget: async () => undefined, // no corrupt-data case runs on memory
     dump: () => dumpThroughContract(store),
     close: () => store.close(),
   };
@@ -65,6 +66,9 @@ function sqliteHarness(): Harness {
       },
     },
     openWith: async (options) => new SqliteCheckpointStore({ path, ...options } as SqliteOptions),
+    forget: async ({ executionId }) => {
+      if (executionId !== undefined) withDriver((db) => db.prepare(`DELETE FROM "${TABLE}" WHERE execution_id = ?`).run(executionId));
+    },
     dump: async () =>
       withDriver((db) => {
         const tables = db.prepare("SELECT name, sql FROM sqlite_master ORDER BY type, name").all() as { name: string; sql: string | null }[];
@@ -102,6 +106,9 @@ async function postgresHarness(): Promise<Harness> {
     },
     openWith: (options) =>
       PostgresCheckpointStore.connect({ connString: db.url, schema: db.schema, poolSize: 1, ...options } as PostgresOptions),
+    forget: async ({ executionId }) => {
+      if (executionId !== undefined) await db.query(`DELETE FROM "${TABLE}" WHERE execution_id = $1`, [executionId]);
+    },
     dump: async () => {
       const columns = await db.query(
         "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = $1 ORDER BY 1, 2",
@@ -143,6 +150,12 @@ async function redisHarness(): Promise<Harness> {
       },
     },
     openWith: async (options) => new RedisCheckpointStore({ url: db.url, prefix: db.prefix, ...options } as RedisOptions),
+    forget: async ({ executionId, checkpointIds = [] }) => {
+      if (executionId === undefined) return;
+      const keys = [...checkpointIds.map((id) => store.keys.checkpoint(id)), store.keys.executionIndex(executionId)];
+      await db.command(["UNLINK", ...keys]);
+      await db.command(["ZREM", store.keys.executions(), executionId]);
+    },
     dump: async () => {
       const keys = (await db.keys()).sort();
       const entries: [string, unknown][] = [];

@@ -31,7 +31,7 @@ async function damageNewest(ctx: CaseContext, damage: Damage): Promise<Prepared>
   const newest = chain[2];
   if (newest === undefined) throw new Error("the chain has three checkpoints");
   await damage(ctx.raw, newest.id);
-  return { executionId: newest.executionId, checkpointId: newest.id };
+  return { executionId: newest.executionId, checkpointId: newest.id, checkpointIds: chain.map((cp) => cp.id) };
 }
 
 function read(ctx: CaseContext, how: Read, prepared: Prepared): Promise<unknown> {

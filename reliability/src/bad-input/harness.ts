@@ -1,6 +1,6 @@
 import { messageOf, type CheckpointStore } from "@lg/core";
 import { encodeCheckpoint } from "@lg/core/store";
-import type { BackendName, RawWriter, Seed } from "./types.js";
+import type { BackendName, Prepared, RawWriter, Seed } from "./types.js";
 
 /** One backend, ready for the cases: the store, raw access underneath it, and a dump of everything it holds. */
 export interface Harness {
@@ -12,6 +12,11 @@ export interface Harness {
   readonly raw: RawWriter;
   /** A store at the same location with `options` over the harness's own (the store-options cases). */
   openWith(options: Record<string, unknown>): Promise<CheckpointStore>;
+  /**
+   * Removes with the driver what a corrupt-data case wrote (its damaged execution), so that no case meets another's
+   * damage; the store itself may refuse to touch it.
+   */
+  forget(prepared: Prepared): Promise<void>;
   /** Everything stored, read with the backend's own driver (rows of every table, every key), as canonical text. */
   dump(): Promise<string>;
   /** Closes the store and the driver and removes the namespace (file, schema, keys). Safe after a failed open. */

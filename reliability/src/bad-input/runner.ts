@@ -2,7 +2,7 @@ import type { CheckpointStore } from "@lg/core";
 import { readSeeded, type Harness } from "./harness.js";
 import { describeError, expectedOf, isExpected, settle, type CaseOutcome } from "./outcome.js";
 import { freshId } from "./seed.js";
-import type { BadInputCase, CaseContext, Seed } from "./types.js";
+import type { BadInputCase, CaseContext, Prepared, Seed } from "./types.js";
 
 /** What is stored, twice: the backend's own dump of everything, and the seeded executions read through the store. */
 async function snapshot(harness: Harness, seed: Seed): Promise<string> {
@@ -12,7 +12,8 @@ async function snapshot(harness: Harness, seed: Seed): Promise<string> {
 /**
  * Runs one case on one backend: `prepare` (damage, for the corrupt-data cases), a snapshot, the call, a second
  * snapshot. The outcome says whether the call ended in the expected typed error and whether the snapshots match.
- * Stores a case opened through `openWith` are closed here, whatever the case did.
+ * Stores a case opened through `openWith` are closed here, and the damage of a corrupt-data case removed, whatever
+ * the case did.
  */
 export async function runCase(c: BadInputCase, harness: Harness, seed: Seed): Promise<CaseOutcome> {
   const opened: CheckpointStore[] = [];
@@ -28,8 +29,9 @@ export async function runCase(c: BadInputCase, harness: Harness, seed: Seed): Pr
       return store;
     },
   };
+  let prepared: Prepared = {};
   try {
-    const prepared = c.prepare === undefined ? {} : await c.prepare(ctx);
+    prepared = c.prepare === undefined ? {} : await c.prepare(ctx);
     const before = await snapshot(harness, seed);
     const started = performance.now();
     const result = await settle(() => c.run(ctx, prepared));
@@ -48,5 +50,6 @@ export async function runCase(c: BadInputCase, harness: Harness, seed: Seed): Pr
     };
   } finally {
     for (const store of opened) await store.close().catch(() => undefined);
+    await harness.forget(prepared);
   }
 }

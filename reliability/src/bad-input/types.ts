@@ -100,4 +100,6 @@ export interface Prepared {
   readonly executionId?: string;
   /** The damaged checkpoint. */
   readonly checkpointId?: string;
+  /** Every checkpoint the case wrote (removed with the driver once the case is done). */
+  readonly checkpointIds?: readonly string[];
 }
