@@ -1,5 +1,5 @@
-import { CheckpointCorruptError } from "@lg/core";
-import { FIELD } from "@lg/store-redis";
+import { CheckpointCorruptError, type Checkpoint } from "@lg/core";
+import { FIELD, type RedisCheckpointStore } from "@lg/store-redis";
 import { createCheckpointChain, uniqueId } from "@lg/store-testkit";
 import { openNamespace, type Namespace } from "./helpers.js";
 
@@ -17,6 +17,17 @@ afterEach(async () => {
   await ns?.cleanup();
 });
 
+/** Saves three checkpoints and removes `field` from the newest one's hash; returns the chain and the index before. */
+async function damageNewest(store: RedisCheckpointStore, field: string): Promise<{ chain: Checkpoint[]; newest: Checkpoint; indexBefore: unknown }> {
+  if (ns === undefined) throw new Error("no namespace");
+  const chain = createCheckpointChain(uniqueId("damaged \n id"), 3);
+  for (const cp of chain) await store.save(cp);
+  const newest = chain[2];
+  if (newest === undefined) throw new Error("the chain has three checkpoints");
+  await ns.command("HDEL", store.keys.checkpoint(newest.id), field);
+  return { chain, newest, indexBefore: await ns.command("ZRANGE", store.keys.executionIndex(newest.executionId), 0, -1) };
+}
+
 const DAMAGE = [
   ["its data field removed", FIELD.data],
   ["its executionId field removed", FIELD.executionId],
@@ -29,12 +40,7 @@ describe.each([
   it.each(DAMAGE)("with %s: load, latest and list reject with CheckpointCorruptError naming it", async (_label, field) => {
     if (ns === undefined) throw new Error("no namespace");
     const store = ns.store(options);
-    const chain = createCheckpointChain(uniqueId("damaged \n id"), 3);
-    for (const cp of chain) await store.save(cp);
-    const newest = chain[2];
-    if (newest === undefined) throw new Error("the chain has three checkpoints");
-    await ns.command("HDEL", store.keys.checkpoint(newest.id), field);
-    const indexBefore = await ns.command("ZRANGE", store.keys.executionIndex(newest.executionId), 0, -1);
+    const { chain, newest, indexBefore } = await damageNewest(store, field);
 
     for (const read of [() => store.load(newest.id), () => store.latest(newest.executionId), () => store.list(newest.executionId)]) {
       const error = await read().then(() => undefined, (e: unknown) => e);
@@ -55,12 +61,7 @@ it.each([
 ])("listExecutions rejects with CheckpointCorruptError when the newest checkpoint's hash lacks %s", async (_label, field) => {
   if (ns === undefined) throw new Error("no namespace");
   const store = ns.store();
-  const chain = createCheckpointChain(uniqueId("no-timestamp"), 2);
-  for (const cp of chain) await store.save(cp);
-  const newest = chain[1];
-  if (newest === undefined) throw new Error("the chain has two checkpoints");
-  await ns.command("HDEL", store.keys.checkpoint(newest.id), field);
-  const indexBefore = await ns.command("ZRANGE", store.keys.executionIndex(newest.executionId), 0, -1);
+  const { newest, indexBefore } = await damageNewest(store, field);
   // Before, the execution was listed as updated at 1970-01-01, or the checkpoint was removed from its index.
   const error = await store.listExecutions().then(() => undefined, (e: unknown) => e);
   expect(error).toBeInstanceOf(CheckpointCorruptError);
