@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import type { CheckpointStore } from "@lg/core";
 import { runChild, ChildFailedError, type ChildLauncher, type ChildRun } from "./driver.js";
@@ -57,11 +58,9 @@ async function latestVersion(store: CheckpointStore, executionId: string): Promi
   return (await store.latest(executionId))?.version ?? 0;
 }
 
-let children = 0;
-
+/** A fresh file for one child's {@link Hit}: its presence after the child died says where it died. */
 function markerFile(context: CampaignContext): string {
-  children++;
-  return join(context.dir, `child-${process.pid}-${children}.hit`);
+  return join(context.dir, `${randomUUID()}.hit`);
 }
 
 /**
