@@ -1,7 +1,9 @@
 import {
   appendReducer,
+  Command,
   END,
   GraphRecursionError,
+  InvalidArgumentError,
   InvalidGraphError,
   NodeError,
   START,
@@ -119,5 +121,29 @@ describe("StateGraph execution", () => {
       .addConditionalEdges("a", () => "nowhere")
       .compile();
     await expect(app.invoke({ x: 1 })).rejects.toThrow(/returned "nowhere", which is not a node/);
+  });
+});
+
+describe("what a JavaScript caller gets wrong in building a graph", () => {
+  const loose = (value: unknown): never => value as never;
+  const node = (): StateGraph<{ x: number }> => new StateGraph<{ x: number }>().addNode("a", () => ({})).addEdge(START, "a");
+
+  it.each([
+    ["null graph options", () => new StateGraph(loose(null)), /takes an object/],
+    ["channels given as a number", () => new StateGraph(loose({ channels: 5 })), /channels must be an object/],
+    ["a channel spec given as a string", () => new StateGraph(loose({ channels: { x: "sum" } })), /channel "x" must be an object/],
+    ["a reducer that is not a function", () => new StateGraph(loose({ channels: { x: { reducer: 5 } } })), /reducer of channel "x" must be a function/],
+    ["a default that is not a function", () => new StateGraph(loose({ channels: { x: { default: [] } } })), /default of channel "x" must be a function/],
+    ["a path map given as a number", () => node().addConditionalEdges("a", () => END, loose(5)), /path map of "a"/],
+    ["compile(null)", () => node().compile(loose(null)), /compile\(options\) takes an object/],
+    ["a null checkpoint config", () => node().compile({ checkpoint: loose(null) }), /checkpoint must be an object/],
+    ["autoSave given as a string", () => node().compile({ checkpoint: { store: loose({ save: () => undefined }), autoSave: loose("no") } }), /autoSave must be true or false/],
+  ])("refuses %s with InvalidGraphError, not a TypeError or a silent default", (_title, build, message) => {
+    expect(build).toThrow(InvalidGraphError);
+    expect(build).toThrow(message);
+  });
+
+  it("refuses new Command(null) with InvalidArgumentError", () => {
+    expect(() => new Command(loose(null))).toThrow(InvalidArgumentError);
   });
 });

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from "../errors.js";
 import type { Destination } from "./send.js";
 
 /** What a {@link Command} carries. */
@@ -45,6 +46,9 @@ export class Command<S = Record<string, unknown>> {
 
   /** Creates a command. */
   constructor(init: CommandInit<S> = {}) {
+    if (init === null || typeof init !== "object") {
+      throw new InvalidArgumentError("new Command(init) takes an object: { resume?, update?, goto?, idempotencyKey? }");
+    }
     this.hasResume = Object.prototype.hasOwnProperty.call(init, "resume");
     this.resume = init.resume;
     this.update = init.update;

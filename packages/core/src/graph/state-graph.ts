@@ -74,6 +74,7 @@ export class StateGraph<S extends object> {
 
   /** Creates an empty graph. */
   constructor(options: StateGraphOptions<S> = {}) {
+    checkGraphOptions(options);
     this.channels = { ...(options.channels ?? {}) };
   }
 
@@ -136,6 +137,9 @@ export class StateGraph<S extends object> {
    */
   addConditionalEdges(from: string, router: Router<S>, pathMap?: Readonly<Record<string, string>> | readonly string[]): this {
     if (typeof router !== "function") throw new InvalidGraphError(`the router of "${from}" must be a function`);
+    if (pathMap !== undefined && (pathMap === null || typeof pathMap !== "object")) {
+      throw new InvalidGraphError(`the path map of "${from}" must be an object or an array of node names`);
+    }
     const map = Array.isArray(pathMap)
       ? Object.fromEntries(pathMap.map((name: string) => [name, name]))
       : (pathMap as Readonly<Record<string, string>> | undefined);
@@ -176,6 +180,7 @@ export class StateGraph<S extends object> {
   }
 
   private validate(options: CompileOptions): void {
+    if (options === null || typeof options !== "object") throw new InvalidGraphError("compile(options) takes an object");
     if (!this.edges.has(START) && !this.branches.has(START)) {
       throw new InvalidGraphError("the graph has no entry point: add an edge from START to the first node");
     }
@@ -234,6 +239,10 @@ function checkTimeout(what: string, value: number | undefined): void {
 function validateCheckpointConfig(options: CompileOptions): void {
   const config = options.checkpoint;
   if (config === undefined) return;
+  if (config === null || typeof config !== "object") throw new InvalidGraphError("checkpoint must be an object: { store }");
+  if (config.autoSave !== undefined && typeof config.autoSave !== "boolean") {
+    throw new InvalidGraphError(`checkpoint.autoSave must be true or false, got ${String(config.autoSave)}`);
+  }
   if (config.store === null || typeof config.store !== "object" || typeof config.store.save !== "function") {
     throw new InvalidGraphError("checkpoint.store must be a CheckpointStore");
   }
@@ -243,5 +252,24 @@ function validateCheckpointConfig(options: CompileOptions): void {
   }
   if (maxCheckpoints !== undefined && !(Number.isSafeInteger(maxCheckpoints) && maxCheckpoints >= 1)) {
     throw new InvalidGraphError(`checkpoint.maxCheckpoints must be a positive integer, got ${String(maxCheckpoints)}`);
+  }
+}
+
+/** Checks what `new StateGraph(options)` was given, as a JavaScript caller (no type checker) may get it wrong. */
+function checkGraphOptions(options: unknown): void {
+  if (options === null || typeof options !== "object") throw new InvalidGraphError("new StateGraph(options) takes an object: { channels }");
+  const channels = (options as { channels?: unknown }).channels;
+  if (channels === undefined) return;
+  if (channels === null || typeof channels !== "object" || Array.isArray(channels)) {
+    throw new InvalidGraphError("channels must be an object of channel specs by state key");
+  }
+  for (const [key, spec] of Object.entries(channels)) {
+    if (spec === null || typeof spec !== "object") throw new InvalidGraphError(`channel "${key}" must be an object { reducer?, default? }`);
+    for (const member of ["reducer", "default"]) {
+      const value = (spec as Record<string, unknown>)[member];
+      if (value !== undefined && typeof value !== "function") {
+        throw new InvalidGraphError(`the ${member} of channel "${key}" must be a function, got ${typeof value}`);
+      }
+    }
   }
 }
