@@ -1,5 +1,3 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
 import type { ExecutionReport, KillRecord } from "./campaign.js";
 import { KILL_KINDS, type KillKind } from "./points.js";
 import type { StoreKind } from "./stores.js";
@@ -68,8 +66,11 @@ export function storeFigures(
   };
 }
 
+/** Figures as recorded: with the seed of the run that measured them. */
+export type RecordedFigures = StoreFigures & { seed: number };
+
 /** The figures as a plain-text table, one row per store. */
-export function formatFigures(seed: number, figures: readonly StoreFigures[]): string {
+export function formatFigures(figures: readonly RecordedFigures[]): string {
   const header = [
     "store",
     "kill points",
@@ -81,6 +82,7 @@ export function formatFigures(seed: number, figures: readonly StoreFigures[]): s
     "skipped/missed",
     "ref run ms",
     "total s",
+    "seed",
   ];
   const rows = figures.map((f) => [
     f.store,
@@ -93,15 +95,9 @@ export function formatFigures(seed: number, figures: readonly StoreFigures[]): s
     `${f.unused.skipped}/${f.unused.missed}`,
     String(f.referenceRunMs),
     (f.totalMs / 1000).toFixed(1),
+    String(f.seed),
   ]);
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? "").length)));
   const line = (cells: readonly string[]): string => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ");
-  return [`kill suite, seed ${seed} (replay: LG_RELIABILITY_SEED=${seed})`, line(header), ...rows.map(line)].join("\n");
-}
-
-/** Writes the figures as JSON (creating the directory), for the root README's reliability table. */
-export function writeFigures(path: string, seed: number, figures: readonly StoreFigures[]): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const body = { suite: "kill", seed, writtenAt: new Date().toISOString(), node: process.version, stores: figures };
-  writeFileSync(path, `${JSON.stringify(body, null, 2)}\n`);
+  return [line(header), ...rows.map(line)].join("\n");
 }
