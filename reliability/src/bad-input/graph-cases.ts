@@ -58,6 +58,21 @@ export const BUILD_CASES: readonly BadInputCase[] = [
   buildCase("duplicate node name", 'addNode("a", fn) twice', () => builder().addNode("a", () => ({}))),
   buildCase("node that is not a function", 'addNode("c", "run")', () => loose(builder()).addNode?.("c", "run")),
   buildCase("router that is not a function", 'addConditionalEdges("a", "b")', () => loose(builder()).addConditionalEdges?.("a", "b")),
+  buildCase("graph options null", "new StateGraph(null)", () => new StateGraph(null as never)),
+  buildCase("channels given as a number", "new StateGraph({ channels: 5 })", () => new StateGraph({ channels: 5 as never })),
+  buildCase("reducer that is not a function", "new StateGraph({ channels: { count: { reducer: 5 } } })", () =>
+    new StateGraph({ channels: { count: { reducer: 5 as never } } }),
+  ),
+  buildCase("channel default that is not a function", "new StateGraph({ channels: { count: { default: 0 } } })", () =>
+    new StateGraph({ channels: { count: { default: 0 as never } } }),
+  ),
+  buildCase("path map given as a number", 'addConditionalEdges("a", r, 5)', () => loose(builder()).addConditionalEdges?.("a", () => "b", 5)),
+  buildCase("retry with maxAttempts 0", 'addNode("c", fn, { retry: { maxAttempts: 0 } })', () =>
+    builder().addNode("c", () => ({}), { retry: { maxAttempts: 0 } }),
+  ),
+  buildCase("node timeoutMs negative", 'addNode("c", fn, { timeoutMs: -1 })', () => builder().addNode("c", () => ({}), { timeoutMs: -1 })),
+  buildCase("node options given as a string", 'addNode("c", fn, "fast")', () => loose(builder()).addNode?.("c", () => ({}), "fast")),
+  buildCase("compile(null)", "compile(null)", () => builder().addEdge(START, "a").compile(null as never)),
   buildCase("edge to an unknown node", 'addEdge("a", "ghost").compile()', () =>
     builder().addEdge(START, "a").addEdge("a", "ghost").compile(),
   ),
@@ -84,6 +99,10 @@ export const BUILD_CASES: readonly BadInputCase[] = [
   })),
   compileCase("saveInterval NaN", "compile({ checkpoint: { store, saveInterval: NaN } })", (ctx) => ({
     checkpoint: { store: ctx.store, saveInterval: Number.NaN },
+  })),
+  compileCase("checkpoint config null", "compile({ checkpoint: null })", () => ({ checkpoint: null })),
+  compileCase("autoSave given as a string", 'compile({ checkpoint: { store, autoSave: "no" } })', (ctx) => ({
+    checkpoint: { store: ctx.store, autoSave: "no" },
   })),
   compileCase("a store that is not a store", "compile({ checkpoint: { store: {} } })", () => ({ checkpoint: { store: {} } })),
   compileCase("nodeTimeoutMs negative", "compile({ nodeTimeoutMs: -5 })", () => ({ nodeTimeoutMs: -5 })),
@@ -198,6 +217,13 @@ export const UPDATE_CASES: readonly BadInputCase[] = [
     call: "app.updateState(7, { count: 1 })",
     expected: INVALID,
     run: (ctx) => seedGraph(ctx.store).updateState(7 as unknown as string, { count: 1 }),
+  },
+  {
+    name: "Command built from null",
+    area: "updateState and Command",
+    call: "new Command(null)",
+    expected: INVALID,
+    run: () => new Command(null as never),
   },
   {
     name: "Command resume with nothing pending",
