@@ -224,4 +224,10 @@ export interface StoreCapabilities {
   batchSave?: boolean;
   /** The store has `listSerialized`: `list` handing out each checkpoint's encoded JSON text without decoding it. */
   serializedList?: boolean;
+  /**
+   * The store keeps checkpoints incrementally: given `changes` in `save`'s options it writes only the channels a
+   * step wrote and the items it appended, and rebuilds full states on reading (docs/incremental-checkpoints.md).
+   * Without it the runtime sends nothing extra and the store writes full states.
+   */
+  incremental?: boolean;
 }

@@ -7,6 +7,7 @@
  */
 export * from "./checkpoint.js";
 export type { CheckpointStore } from "./store.js";
+export type { StateChanges, SaveOptions } from "./state-changes.js";
 export * from "./errors.js";
 export { decodeValue, deserialize, encodeValue, serialize, type JsonValue } from "./serializer.js";
 export * from "./type-registry.js";
@@ -24,4 +25,8 @@ export {
   type StepTraceContext,
   type TraceOutcome,
 } from "./tracing.js";
-export { instrumentOpenTelemetry, type OpenTelemetryInstrumentation, type OpenTelemetryOptions } from "./telemetry/otel.js";
+export {
+  instrumentOpenTelemetry,
+  type OpenTelemetryInstrumentation,
+  type OpenTelemetryOptions,
+} from "./telemetry/otel.js";

@@ -16,3 +16,5 @@ export * from "./store-helpers.js";
 export * from "./order.js";
 export * from "./json-equal.js";
 export { forwardStore, type StoreOverrides } from "./wrappers/forward-store.js";
+export * from "./incremental.js";
+export type { StateChanges, SaveOptions } from "./state-changes.js";

@@ -8,6 +8,7 @@ import type {
   StoreCapabilities,
   StoreStats,
 } from "./checkpoint.js";
+import type { SaveOptions } from "./state-changes.js";
 
 /**
  * The storage contract every checkpoint backend keeps. `@lg/store-testkit` checks each guarantee written here.
@@ -35,8 +36,11 @@ export interface CheckpointStore {
    *   backend that reorders keys, like PostgreSQL's JSONB, saves again as a no-op), array items in order.
    * - Rejects with `SerializationError` (naming the path, e.g. `state.user.callback`) when state or metadata hold
    *   a function, a symbol or a cycle, and with `InvalidArgumentError` when a field is malformed.
+   * - `options.changes` (only sent to a store that declares `incremental`) says what changed since the parent: the
+   *   store may write just that; `checkpoint.state` is still the full state, and reading the checkpoint back must
+   *   give it whole.
    */
-  save(checkpoint: Checkpoint): Promise<void>;
+  save(checkpoint: Checkpoint, options?: SaveOptions): Promise<void>;
 
   /**
    * Optional batch `save`, declared by the `batchSave` capability: bulk writers (restores, migrations) use it, and

@@ -8,23 +8,26 @@ import {
   type ListExecutionsOptions,
   type ListOptions,
   type PruneOptions,
+  type SaveOptions,
   type StoreCapabilities,
   type StoreStats,
 } from "@lg/core";
 import {
   applyListOptions,
   assertNonEmptyString,
-  decodeCheckpoint,
   encodeCheckpoint,
+  encodeIncremental,
+  jsonEqual,
   sameEncodedCheckpoint,
   selectPruneVictims,
   validateListExecutionsOptions,
   validateListOptions,
   validatePruneOptions,
+  type EncodedIncrementalCheckpoint,
+  type JsonValue,
 } from "@lg/core/store";
-import { ByteTally } from "./byte-tally.js";
-import { SortedStringList } from "./sorted-string-list.js";
-import { findByVersion, insertByVersion, removeByVersion, type StoredEntry } from "./version-index.js";
+import { RowTable } from "./row-table.js";
+import type { StoredEntry } from "./version-index.js";
 
 const STORE_NAME = "MemoryCheckpointStore";
 
@@ -33,6 +36,7 @@ const DEFAULT_EXECUTION_PAGE_SIZE = 100;
 
 const CAPABILITIES: StoreCapabilities = Object.freeze({
   taskResults: true,
+  incremental: true,
   nativePrune: true,
   persistent: false,
   multiProcess: false,
@@ -43,8 +47,11 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
  * A {@link CheckpointStore} that keeps checkpoints in the process's memory: for development, tests and short-lived
  * runs. Nothing survives the process, and instances share nothing with each other.
  *
- * - Copies in and out: `save` keeps the validated, encoded form (`encodeCheckpoint`), and every read decodes it
- *   into fresh objects (`decodeCheckpoint`), so callers can mutate what they saved or loaded freely.
+ * - Copies in and out: `save` keeps the validated, encoded form, and every read decodes it into fresh objects, so
+ *   callers can mutate what they saved or loaded freely.
+ * - Incremental: given the runtime's `changes`, a save encodes only the channels its step wrote and the items it
+ *   appended, so its cost does not grow with the state; a read folds the row's chain back into the full state, and
+ *   deleting a checkpoint others read through hides it instead (docs/incremental-checkpoints.md).
  * - Indexed: checkpoints sit in a per-execution array sorted by version plus an id map, so `latest` is O(1),
  *   `list` is a binary search plus the rows returned, and `clear`/`prune` touch one execution only.
  * - `(executionId, version)` is unique; the check and the insert run without yielding to the event loop, so of
@@ -57,59 +64,56 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
  * ```
  */
 export class MemoryCheckpointStore implements CheckpointStore {
-  /** Prune is native; data is neither persistent nor shared between processes; no TTL. */
+  /** Prune is native; checkpoints are kept incrementally; data is neither persistent nor shared; no TTL. */
   readonly capabilities: StoreCapabilities = CAPABILITIES;
 
-  private readonly byId = new Map<string, StoredEntry>();
-  /** Per execution, its entries sorted by ascending version; an execution with no entry has no key. */
-  private readonly byExecution = new Map<string, StoredEntry[]>();
-  private readonly executionIds = new SortedStringList();
-  private readonly bytes = new ByteTally();
+  private readonly rows = new RowTable();
   private closed = false;
 
   /**
-   * Stores a copy of `checkpoint`. Rejects with `CheckpointConflictError` when its `(executionId, version)` is
-   * held by another id or its id is stored with different content; re-saving identical content is a no-op.
-   * Rejects with `SerializationError` (naming the path) or `InvalidArgumentError` for unstorable input.
+   * Stores a copy of `checkpoint` — with `options.changes`, only what changed since its parent. Rejects with
+   * `CheckpointConflictError` when its `(executionId, version)` is held by another id or its id is stored with
+   * different content; re-saving identical content is a no-op. Rejects with `SerializationError` (naming the path)
+   * or `InvalidArgumentError` for unstorable input.
    */
-  async save(checkpoint: Checkpoint): Promise<void> {
+  async save(checkpoint: Checkpoint, options?: SaveOptions): Promise<void> {
     this.assertOpen();
-    const encoded = encodeCheckpoint(checkpoint);
+    let changes = options?.changes;
+    let encoded = encodeIncremental(checkpoint, changes);
+    const { id, executionId, version } = encoded.header;
     // Everything below runs synchronously: there is no `await` between the conflict checks and the insert, and
     // JavaScript runs one callback at a time, so no other save can slip in between. That makes check-and-insert
     // atomic, the in-memory equivalent of a unique index.
-    const existing = this.byId.get(encoded.id);
+    const existing = this.rows.row(id);
     if (existing !== undefined) {
-      if (sameEncodedCheckpoint(existing.encoded, encoded)) return;
-      throw new CheckpointConflictError(encoded.executionId, encoded.version);
+      if (!existing.hidden && this.sameAsStored(existing, encoded, checkpoint)) return;
+      throw new CheckpointConflictError(executionId, version);
     }
-    let entries = this.byExecution.get(encoded.executionId);
-    if (entries !== undefined && findByVersion(entries, encoded.version) !== undefined) {
-      throw new CheckpointConflictError(encoded.executionId, encoded.version);
+    if (this.rows.versionTaken(executionId, version)) throw new CheckpointConflictError(executionId, version);
+    const parent = changes === undefined ? undefined : this.rows.row(changes.parentId);
+    if (changes !== undefined && (parent === undefined || parent.executionId !== executionId)) {
+      // The parent went (deleted meanwhile): this checkpoint cannot read through it, so it is stored whole.
+      changes = undefined;
+      encoded = encodeIncremental(checkpoint);
     }
-    if (entries === undefined) {
-      entries = [];
-      this.byExecution.set(encoded.executionId, entries);
-      this.executionIds.add(encoded.executionId);
-    }
-    const entry: StoredEntry = {
-      id: encoded.id,
-      executionId: encoded.executionId,
-      version: encoded.version,
-      timestamp: encoded.timestamp,
-      encoded,
-    };
-    insertByVersion(entries, entry);
-    this.byId.set(entry.id, entry);
-    this.bytes.add(entry);
+    this.rows.insert({
+      id,
+      executionId,
+      version,
+      timestamp: encoded.header.timestamp,
+      header: encoded.header,
+      row: encoded.row,
+      chainParent: changes?.parentId,
+      hidden: false,
+    });
   }
 
   /** A fresh copy of the checkpoint with this id, or `undefined`. */
   async load(id: string): Promise<Checkpoint | undefined> {
     this.assertOpen();
     assertNonEmptyString("id", id);
-    const entry = this.byId.get(id);
-    return entry === undefined ? undefined : decodeCheckpoint(entry.encoded);
+    const entry = this.rows.row(id);
+    return entry === undefined || entry.hidden ? undefined : this.rows.read(entry);
   }
 
   /** Fresh copies of the execution's checkpoints ordered by version; `[]` for an unknown execution. */
@@ -117,9 +121,9 @@ export class MemoryCheckpointStore implements CheckpointStore {
     this.assertOpen();
     assertNonEmptyString("executionId", executionId);
     validateListOptions(options);
-    const entries = this.byExecution.get(executionId);
+    const entries = this.rows.checkpointsOf(executionId);
     if (entries === undefined) return [];
-    return applyListOptions(entries, options).map((entry) => decodeCheckpoint(entry.encoded));
+    return applyListOptions(entries, options).map((entry) => this.rows.read(entry));
   }
 
   /** A fresh copy of the execution's newest checkpoint (the last of its sorted array), or `undefined`. */
@@ -127,58 +131,37 @@ export class MemoryCheckpointStore implements CheckpointStore {
     this.assertOpen();
     assertNonEmptyString("executionId", executionId);
     const newest = this.newestOf(executionId);
-    return newest === undefined ? undefined : decodeCheckpoint(newest.encoded);
+    return newest === undefined ? undefined : this.rows.read(newest);
   }
 
-  /** Removes one checkpoint from both indexes; no error when it does not exist. */
+  /** Deletes one checkpoint; no error when it does not exist. Rows that read through it keep their state. */
   async delete(id: string): Promise<void> {
     this.assertOpen();
     assertNonEmptyString("id", id);
-    const entry = this.byId.get(id);
-    if (entry === undefined) return;
-    this.byId.delete(id);
-    this.bytes.remove(entry);
-    const entries = this.byExecution.get(entry.executionId);
-    if (entries === undefined) return;
-    removeByVersion(entries, entry.version);
-    if (entries.length === 0) this.forgetExecution(entry.executionId);
+    const entry = this.rows.row(id);
+    if (entry === undefined || entry.hidden) return;
+    this.rows.remove(entry.executionId, new Set([id]));
   }
 
   /** Removes every checkpoint of one execution; other executions are untouched. */
   async clear(executionId: string): Promise<void> {
     this.assertOpen();
     assertNonEmptyString("executionId", executionId);
-    const entries = this.byExecution.get(executionId);
-    if (entries === undefined) return;
-    for (const entry of entries) {
-      this.byId.delete(entry.id);
-      this.bytes.remove(entry);
-    }
-    this.forgetExecution(executionId);
+    this.rows.clear(executionId);
   }
 
   /**
    * Deletes the checkpoints that `selectPruneVictims` chooses (never the newest, never a `protect`ed id) and
-   * returns how many went. The execution's array is rebuilt in one pass rather than spliced once per victim.
+   * returns how many went; the rows kept checkpoints still read through stay, hidden.
    */
   async prune(executionId: string, options: PruneOptions): Promise<number> {
     this.assertOpen();
     assertNonEmptyString("executionId", executionId);
     validatePruneOptions(options);
-    const entries = this.byExecution.get(executionId);
+    const entries = this.rows.checkpointsOf(executionId);
     if (entries === undefined) return 0;
     const victims = new Set(selectPruneVictims(entries, options));
-    if (victims.size === 0) return 0;
-    const kept: StoredEntry[] = [];
-    for (const entry of entries) {
-      if (!victims.has(entry.id)) {
-        kept.push(entry);
-        continue;
-      }
-      this.byId.delete(entry.id);
-      this.bytes.remove(entry);
-    }
-    this.byExecution.set(executionId, kept); // never empty: the newest checkpoint is always kept
+    if (victims.size > 0) this.rows.remove(executionId, victims);
     return victims.size;
   }
 
@@ -190,7 +173,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
     this.assertOpen();
     validateListExecutionsOptions(options);
     const limit = options?.limit ?? DEFAULT_EXECUTION_PAGE_SIZE;
-    const { values, hasMore } = this.executionIds.pageAfter(options?.cursor, limit);
+    const { values, hasMore } = this.rows.executionIds.pageAfter(options?.cursor, limit);
     const executions: ExecutionSummary[] = [];
     for (const executionId of values) {
       const newest = this.newestOf(executionId);
@@ -208,30 +191,42 @@ export class MemoryCheckpointStore implements CheckpointStore {
     this.assertOpen();
   }
 
-  /** Checkpoint and execution counts, and the UTF-8 size of the stored checkpoints' JSON. */
+  /** Checkpoint and execution counts, and the UTF-8 size of the stored rows' JSON (hidden rows included). */
   async stats(): Promise<StoreStats> {
     this.assertOpen();
-    return { checkpoints: this.byId.size, executions: this.byExecution.size, bytes: this.bytes.total() };
+    return {
+      checkpoints: this.rows.checkpointCount,
+      executions: this.rows.executionCount,
+      bytes: this.rows.bytes.total(),
+    };
   }
 
   /** Drops every checkpoint and makes further calls reject with `StoreClosedError`. A second call is harmless. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.byId.clear();
-    this.byExecution.clear();
-    this.executionIds.clear();
-    this.bytes.clear();
+    this.rows.reset();
+  }
+
+  /**
+   * Whether `checkpoint` (encoded as `encoded`) is what `existing` holds: the same row when both were stored the same
+   * way (whole, or as the same changes), otherwise the same checkpoint once read back whole.
+   */
+  private sameAsStored(existing: StoredEntry, encoded: EncodedIncrementalCheckpoint, checkpoint: Checkpoint): boolean {
+    const sameWay =
+      existing.chainParent === undefined ? encoded.row.base !== undefined : encoded.row.base === undefined;
+    if (
+      sameWay &&
+      sameEncodedCheckpoint(existing.header, encoded.header) &&
+      jsonEqual(existing.row as unknown as JsonValue, encoded.row as unknown as JsonValue)
+    )
+      return true;
+    return sameEncodedCheckpoint(encodeCheckpoint(this.rows.read(existing)), encodeCheckpoint(checkpoint));
   }
 
   private newestOf(executionId: string): StoredEntry | undefined {
-    const entries = this.byExecution.get(executionId);
+    const entries = this.rows.checkpointsOf(executionId);
     return entries === undefined ? undefined : entries[entries.length - 1];
-  }
-
-  private forgetExecution(executionId: string): void {
-    this.byExecution.delete(executionId);
-    this.executionIds.remove(executionId);
   }
 
   private assertOpen(): void {

@@ -1,8 +1,9 @@
-import type { EncodedCheckpoint } from "@lg/core/store";
+import type { EncodedCheckpoint, EncodedRowState } from "@lg/core/store";
 
 /**
- * One stored checkpoint as the memory store indexes it. `encoded` is the store's private copy and is never handed
- * out or mutated; readers get `decodeCheckpoint(encoded)`, which builds fresh objects.
+ * One stored row as the memory store indexes it: a checkpoint, or a hidden row kept because checkpoints saved as
+ * changes still read through it. `header` and `row` are the store's private copies, never handed out or mutated;
+ * readers get fresh objects decoded from them.
  */
 export interface StoredEntry {
   /** Checkpoint id (key of the id index). */
@@ -13,8 +14,14 @@ export interface StoredEntry {
   readonly version: number;
   /** Creation time in epoch milliseconds, as `selectPruneVictims` expects it. */
   readonly timestamp: number;
-  /** The validated, encoded checkpoint: plain JSON data shared with nobody. */
-  readonly encoded: EncodedCheckpoint;
+  /** Every field of the checkpoint but its state, validated and encoded (its `state` is `null`). */
+  readonly header: EncodedCheckpoint;
+  /** Its state: whole (a full row) or what its step changed; replaced when a removed row is merged into it. */
+  row: EncodedRowState;
+  /** The row a change-only row reads through (absent on a full row); re-pointed when that row is merged away. */
+  chainParent: string | undefined;
+  /** No longer a checkpoint (deleted or pruned), kept because rows below read through it. */
+  hidden: boolean;
 }
 
 /** Index of the first entry whose version is `>= version` in an array sorted by ascending version. */

@@ -25,7 +25,14 @@ describe("prune", () => {
   });
 
   it("declares native prune", () => {
-    expect(store.capabilities).toEqual({ nativePrune: true, persistent: false, multiProcess: false, ttl: false, taskResults: true });
+    expect(store.capabilities).toEqual({
+      nativePrune: true,
+      persistent: false,
+      multiProcess: false,
+      ttl: false,
+      taskResults: true,
+      incremental: true,
+    });
     expect(typeof store.prune).toBe("function");
   });
 

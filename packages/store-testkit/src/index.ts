@@ -5,7 +5,13 @@
  * @packageDocumentation
  */
 export type { TestRunner, TestRegistrar, HookRegistrar, TestBody, SuiteBody } from "./runner.js";
-export type { SpecOptions, RawStoreAccess, StoredCheckpointRef, TtlSpecOptions, UnavailableSpecOptions } from "./spec/options.js";
+export type {
+  SpecOptions,
+  RawStoreAccess,
+  StoredCheckpointRef,
+  TtlSpecOptions,
+  UnavailableSpecOptions,
+} from "./spec/options.js";
 export { runCheckpointStoreSpec, ALL_SPECS } from "./spec/run.js";
 export { saveSpec } from "./spec/save.js";
 export { saveManySpec } from "./spec/save-many.js";
@@ -17,6 +23,7 @@ export { deleteSpec } from "./spec/delete.js";
 export { idsSpec } from "./spec/ids.js";
 export { serializationSpec } from "./spec/serialization.js";
 export { tasksSpec } from "./spec/tasks.js";
+export { incrementalSpec } from "./spec/incremental.js";
 export { badInputSpec } from "./spec/bad-input.js";
 export { aliasingSpec } from "./spec/aliasing.js";
 export { concurrencySpec } from "./spec/concurrency.js";
@@ -26,7 +33,14 @@ export { lifecycleSpec } from "./spec/lifecycle.js";
 export { corruptionSpec } from "./spec/corruption.js";
 export { runtimeSpec } from "./spec/runtime.js";
 export { agentRuntimeSpec } from "./spec/agent-runtime.js";
-export { uniqueId, copyCheckpoint, createTestCheckpoint, createCheckpointChain, filler, FIXTURE_EPOCH } from "./fixtures.js";
+export {
+  uniqueId,
+  copyCheckpoint,
+  createTestCheckpoint,
+  createCheckpointChain,
+  filler,
+  FIXTURE_EPOCH,
+} from "./fixtures.js";
 export { benchmarkStore, formatBenchmark } from "./bench.js";
 export type { BenchmarkOptions, BenchmarkFigure, BenchmarkResult } from "./bench.js";
 export { faultyStore } from "./faulty-store.js";

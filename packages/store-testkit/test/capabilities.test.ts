@@ -1,4 +1,10 @@
-import { concurrencySpec, lifecycleSpec, runCheckpointStoreSpec, type SpecOptions, type TestRunner } from "../src/index.js";
+import {
+  concurrencySpec,
+  lifecycleSpec,
+  runCheckpointStoreSpec,
+  type SpecOptions,
+  type TestRunner,
+} from "../src/index.js";
 import { CollectingRunner, type CollectedResult } from "./fixtures/collecting-runner.js";
 import { MapStore } from "./fixtures/map-store.js";
 
@@ -45,7 +51,10 @@ describe("capabilities", () => {
   });
 
   it("fails a declared capability whose hook is missing, saying what to pass", async () => {
-    const results = await runLifecycleAndConcurrency({ name: "no hooks", createStore: () => new MapStore({ rows: new Map() }) });
+    const results = await runLifecycleAndConcurrency({
+      name: "no hooks",
+      createStore: () => new MapStore({ rows: new Map() }),
+    });
     const persistent = byTitle(results, "data survives close and a new instance");
     expect(persistent.status).toBe("failed");
     expect(persistent.error?.message).toContain("needs the openSameLocation option");
@@ -58,7 +67,9 @@ describe("capabilities", () => {
     });
     const guard = byTitle(results, "the store's declared capabilities are the ones the spec runs with");
     expect(guard.status).toBe("failed");
-    expect(guard.error?.message).toContain("pass capabilities: { nativePrune: true, taskResults: true, persistent: true, multiProcess: true }");
+    expect(guard.error?.message).toContain(
+      "pass capabilities: { nativePrune: true, taskResults: true, persistent: true, multiProcess: true }",
+    );
     const passing = await runLifecycleAndConcurrency({
       name: "async, declared",
       createStore: async () => new MapStore({ rows: new Map() }),
@@ -81,7 +92,10 @@ describe("capabilities", () => {
 
   it("without it.skip, a missing capability becomes a test that checks the store really lacks it", async () => {
     const collecting = new CollectingRunner();
-    const noSkip: TestRunner = { ...collecting.runner, it: (name, fn, timeout) => collecting.runner.it(name, fn, timeout) };
+    const noSkip: TestRunner = {
+      ...collecting.runner,
+      it: (name, fn, timeout) => collecting.runner.it(name, fn, timeout),
+    };
     const results: CollectedResult[] = [];
     const options: SpecOptions<MapStore> = { name: "no skip", createStore: () => new MapStore(), runner: noSkip };
     noSkip.describe("caps", () => lifecycleSpec(options));
@@ -145,7 +159,15 @@ describe("capabilities", () => {
         created++;
         return new MapStore();
       },
-      capabilities: { ttl: false, nativePrune: false, persistent: false, multiProcess: false, taskResults: true },
+      capabilities: {
+        ttl: false,
+        nativePrune: false,
+        persistent: false,
+        multiProcess: false,
+        taskResults: true,
+        batchSave: false,
+        incremental: false,
+      },
       runner: collecting.runner,
     });
     expect(created).toBe(0);

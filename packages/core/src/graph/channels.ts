@@ -13,6 +13,13 @@ export interface ChannelSpec<V> {
   reducer?: Reducer<V>;
   /** Value the key starts with in a new execution. */
   default?: () => V;
+  /**
+   * Declares that `reducer` appends: its result is the current array followed by new items, the current items kept
+   * as they are (the same objects). A store that keeps checkpoints incrementally then writes only the new items of
+   * each step. `appendReducer` is known to append without this flag. A result that does not begin with the current
+   * items is written whole, so a wrong declaration costs space, never data.
+   */
+  appends?: boolean;
 }
 
 /** Per-key channel specs of a state shape `S`. Keys without a spec overwrite. */

@@ -15,6 +15,9 @@ import {
   type StepRecord,
 } from "./tasks.js";
 import type { CheckpointConfig } from "./types.js";
+import { stateChanges } from "./changes.js";
+import type { Channels } from "./channels.js";
+import type { StateChanges } from "../state-changes.js";
 
 /** A checkpoint the run wants written, before it has an id and a version. */
 export interface PendingCheckpoint<S> extends StepRecord<S> {
@@ -66,6 +69,8 @@ export class RunCheckpointer<S> {
     private readonly config: CheckpointConfig | undefined,
     private readonly executionId: string,
     private readonly userMetadata: Record<string, unknown>,
+    /** The graph's channels: they tell which channels append, for a store that keeps changes only. */
+    private readonly channels: Channels<S> = {},
   ) {
     this.lastSaveAt = Date.now();
   }
@@ -147,7 +152,8 @@ export class RunCheckpointer<S> {
     const pending = this.pending;
     if (pending === undefined || this.config?.store === undefined) return undefined;
     // A default key recognises a retry until a node step completes after its update; a caller's key is kept.
-    if (pending.completesStep && pending.source === "loop") this.updateKeys = this.updateKeys.filter((k) => !isDefaultKey(k));
+    if (pending.completesStep && pending.source === "loop")
+      this.updateKeys = this.updateKeys.filter((k) => !isDefaultKey(k));
     const cp: Checkpoint<S> = {
       id: createCheckpointId(),
       executionId: this.executionId,
@@ -170,7 +176,7 @@ export class RunCheckpointer<S> {
     await this.saveAndRetain(cp);
     this.pending = undefined;
     if (pending.completesStep) this.anchor = cp.id;
-    return cp as Checkpoint;
+    return cp;
   }
 
   /**
@@ -180,27 +186,60 @@ export class RunCheckpointer<S> {
    */
   async saveAndRetain(cp: Checkpoint<S>): Promise<void> {
     const store = this.config?.store;
-    if (store === undefined) throw new InvalidArgumentError("saving a checkpoint needs compile({ checkpoint: { store } })");
+    if (store === undefined)
+      throw new InvalidArgumentError("saving a checkpoint needs compile({ checkpoint: { store } })");
     try {
-      const saveContext = () => ({ executionId: cp.executionId, checkpointId: cp.id, version: cp.version, node: cp.nodeName });
-      await traced("save", saveContext, () => store.save(forStore(cp as Checkpoint, store)));
+      const saveContext = () => ({
+        executionId: cp.executionId,
+        checkpointId: cp.id,
+        version: cp.version,
+        node: cp.nodeName,
+      });
+      const changes = this.changesFor(cp, store);
+      const stored = forStore(cp, store);
+      await traced("save", saveContext, () =>
+        changes === undefined ? store.save(stored) : store.save(stored, { changes }),
+      );
     } catch (error) {
       // These say what is wrong with the checkpoint itself (a retry would fail the same way): pass them on as they
       // are, recognised by code so that a store built against another copy of @lg/core is understood too.
-      if (isLgError(error, "LG_CHECKPOINT_CONFLICT") || isLgError(error, "LG_SERIALIZATION") || isLgError(error, "LG_INVALID_ARGUMENT")) {
+      if (
+        isLgError(error, "LG_CHECKPOINT_CONFLICT") ||
+        isLgError(error, "LG_SERIALIZATION") ||
+        isLgError(error, "LG_INVALID_ARGUMENT")
+      ) {
         throw error;
       }
       throw new CheckpointSaveError(this.executionId, error);
     }
-    this.parent = cp as Checkpoint;
+    this.parent = cp;
     this.latestVersion = cp.version;
     this.lastSaveAt = Date.now();
     this.saved = true;
     const keepLast = this.config?.maxCheckpoints;
-    if (keepLast !== undefined && this.latestVersion > keepLast) await this.retainQuietly(store, keepLast, this.protect);
+    if (keepLast !== undefined && this.latestVersion > keepLast)
+      await this.retainQuietly(store, keepLast, this.protect);
   }
 
-  private async retainQuietly(store: CheckpointStore, keepLast: number, keep: readonly string[], answered?: string): Promise<void> {
+  /**
+   * What `cp` changed since its parent, for a store that declares `incremental` — when the parent is the checkpoint
+   * this run holds in memory, the state `cp.state` was computed from (otherwise the store gets the state whole).
+   */
+  private changesFor(cp: Checkpoint<S>, store: CheckpointStore): StateChanges | undefined {
+    const parent = this.parent;
+    if (store.capabilities?.incremental !== true || parent === undefined || cp.parentId !== parent.id) return undefined;
+    const before = parent.state as S;
+    const after = cp.state;
+    if (!isObject(before) || !isObject(after)) return undefined;
+    return stateChanges(this.channels, before, after, parent.id);
+  }
+
+  private async retainQuietly(
+    store: CheckpointStore,
+    keepLast: number,
+    keep: readonly string[],
+    answered?: string,
+  ): Promise<void> {
     try {
       const pruneContext = () => ({ executionId: this.executionId, keepLast, version: this.latestVersion });
       await traced("prune", pruneContext, () => this.retain(store, keepLast, keep, answered));
@@ -216,7 +255,12 @@ export class RunCheckpointer<S> {
    * One retention pass: keeps the newest `keepLast`, the ids in `keep`, and every pause nothing has continued from
    * except `answered` (a pause this run is known to have answered).
    */
-  private async retain(store: CheckpointStore, keepLast: number, keep: readonly string[], answered?: string): Promise<void> {
+  private async retain(
+    store: CheckpointStore,
+    keepLast: number,
+    keep: readonly string[],
+    answered?: string,
+  ): Promise<void> {
     const cutoff = this.latestVersion - keepLast; // versions up to here fall out of the newest keepLast
     const pending = (await pendingPauses(store, this.executionId, cutoff)).filter((id) => id !== answered);
     await pruneCheckpoints(store, this.executionId, { keepLast, protect: [...keep, ...pending] });
@@ -236,4 +280,8 @@ async function pendingPauses(store: CheckpointStore, executionId: string, cutoff
   // Every unanswered pause listed, not only those at or below the cutoff: a concurrent writer may have saved a
   // version since, moving the window the prune actually applies.
   return rows.filter((cp) => hasPause(cp) && !continued.has(cp.id)).map((cp) => cp.id);
+}
+
+function isObject(value: unknown): value is object {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }

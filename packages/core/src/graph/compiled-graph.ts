@@ -10,7 +10,7 @@ import { RunCheckpointer } from "./checkpointer.js";
 import { isCommand, type Command } from "./command.js";
 import { executeRun, type RunEvent, type RunSettings, type RunStart } from "./run.js";
 import { parseStreamModes, toStreamEvent, toStreamParts } from "./stream-modes.js";
-import { entryStep, nextStep, orderTasks, stepNodes, type NextStep } from "./routing.js";
+import { entryStep, stepNodes } from "./routing.js";
 import { editState, pendingTaskIds } from "./edit.js";
 import { answersByNode, assertStateUpdate, stepOf, userCode, userMetadata } from "./inputs.js";
 import { toSnapshot } from "./snapshot.js";
@@ -27,7 +27,6 @@ import {
   progressOf,
   stepTasks,
   stepUnderWay,
-  type StepTask,
   updateKey,
   updateKeysOf,
   updateLanded,
@@ -97,7 +96,10 @@ export class CompiledGraph<S extends object> {
    * end. With `streamMode` it yields stream parts instead (see {@link StreamPart}): one mode, or several at once.
    */
   stream(input: GraphInput<S>, options?: InvokeOptions): AsyncGenerator<StreamEvent<S>, RunResult<S>>;
-  stream<M extends StreamMode>(input: GraphInput<S>, options: StreamOptions<M>): AsyncGenerator<StreamPartOf<S, M>, RunResult<S>>;
+  stream<M extends StreamMode>(
+    input: GraphInput<S>,
+    options: StreamOptions<M>,
+  ): AsyncGenerator<StreamPartOf<S, M>, RunResult<S>>;
   async *stream(
     input: GraphInput<S>,
     options: InvokeOptions & { streamMode?: StreamMode | readonly StreamMode[] } = {},
@@ -135,8 +137,14 @@ export class CompiledGraph<S extends object> {
       throw new InvalidArgumentError(`recursionLimit must be a positive integer, got ${String(recursionLimit)}`);
     }
     const signal = options.signal;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError("signal must be an AbortSignal");
-    const saver = new RunCheckpointer<S>(this.options.checkpoint, executionId, userMetadata(options.metadata));
+    if (signal !== undefined && !(signal instanceof AbortSignal))
+      throw new InvalidArgumentError("signal must be an AbortSignal");
+    const saver = new RunCheckpointer<S>(
+      this.options.checkpoint,
+      executionId,
+      userMetadata(options.metadata),
+      this.spec.channels,
+    );
     const start =
       input === null || isCommand<S>(input)
         ? await this.resumeStart(saver, executionId, input, options.checkpointId)
@@ -147,7 +155,11 @@ export class CompiledGraph<S extends object> {
       interruptAfter: this.pauseSet(this.options.interruptAfter),
       recursionLimit,
       signal,
-      live: { values: modes?.has("values") === true, tasks: modes?.has("tasks") === true, custom: modes?.has("custom") === true },
+      live: {
+        values: modes?.has("values") === true,
+        tasks: modes?.has("tasks") === true,
+        custom: modes?.has("custom") === true,
+      },
     };
     return yield* executeRun(this.spec, settings, saver, start);
   }
@@ -166,9 +178,16 @@ export class CompiledGraph<S extends object> {
   }
 
   /** The execution's latest checkpoint (or `checkpointId`) as a snapshot; `undefined` when it has none. */
-  async getState(executionId: string, checkpointId?: string, options: GetStateOptions = {}): Promise<StateSnapshot<S> | undefined> {
+  async getState(
+    executionId: string,
+    checkpointId?: string,
+    options: GetStateOptions = {},
+  ): Promise<StateSnapshot<S> | undefined> {
     const store = this.requireStore("getState");
-    const cp = checkpointId === undefined ? await this.latestOf(store, executionId) : await this.loadOwn(store, executionId, checkpointId);
+    const cp =
+      checkpointId === undefined
+        ? await this.latestOf(store, executionId)
+        : await this.loadOwn(store, executionId, checkpointId);
     if (cp === undefined) return undefined;
     return options.subgraphs === true ? this.withSubgraphs(store, cp) : toSnapshot<S>(cp);
   }
@@ -203,7 +222,11 @@ export class CompiledGraph<S extends object> {
    * that node's successors; otherwise it stays the edited checkpoint's `next` (and a pause it recorded, so that
    * resuming continues past it). Applies `maxCheckpoints` like a run does.
    */
-  async updateState(executionId: string, values: Partial<S>, options: UpdateStateOptions = {}): Promise<StateSnapshot<S>> {
+  async updateState(
+    executionId: string,
+    values: Partial<S>,
+    options: UpdateStateOptions = {},
+  ): Promise<StateSnapshot<S>> {
     const store = this.requireStore("updateState");
     assertNonEmptyString("executionId", executionId);
     assertStateUpdate("updateState values", values);
@@ -237,7 +260,7 @@ export class CompiledGraph<S extends object> {
       parentId: base.id,
       next: stepNodes(this.spec, plan),
     };
-    const saver = new RunCheckpointer<S>(this.options.checkpoint, executionId, {});
+    const saver = new RunCheckpointer<S>(this.options.checkpoint, executionId, {}, this.spec.channels);
     saver.startFrom(base, latest);
     const tasks = buildTaskResults<S>(carried, withUpdateKey(updateKeysOf(base), key), saver.anchorId);
     if (tasks !== undefined) cp.tasks = tasks;
@@ -269,12 +292,21 @@ export class CompiledGraph<S extends object> {
   }
 
   private latestOf(store: CheckpointStore, executionId: string): Promise<Checkpoint | undefined> {
-    return traced("load", () => ({ operation: "latest", executionId }), () => store.latest(executionId));
+    return traced(
+      "load",
+      () => ({ operation: "latest", executionId }),
+      () => store.latest(executionId),
+    );
   }
 
   private async loadOwn(store: CheckpointStore, executionId: string, checkpointId: string): Promise<Checkpoint> {
-    const cp = await traced("load", () => ({ operation: "load", executionId, checkpointId }), () => store.load(checkpointId));
-    if (cp === undefined || cp.executionId !== executionId) throw new CheckpointNotFoundError({ checkpointId, executionId });
+    const cp = await traced(
+      "load",
+      () => ({ operation: "load", executionId, checkpointId }),
+      () => store.load(checkpointId),
+    );
+    if (cp === undefined || cp.executionId !== executionId)
+      throw new CheckpointNotFoundError({ checkpointId, executionId });
     return cp;
   }
 
@@ -293,11 +325,17 @@ export class CompiledGraph<S extends object> {
     }
     const { checkpointId, idempotencyKey } = options;
     if (idempotencyKey !== undefined) checkCallerKey(idempotencyKey);
-    const store = checkpointId === undefined && idempotencyKey === undefined ? saver.store : this.requireStore("invoke with a checkpointId or an idempotencyKey");
+    const store =
+      checkpointId === undefined && idempotencyKey === undefined
+        ? saver.store
+        : this.requireStore("invoke with a checkpointId or an idempotencyKey");
     const { latest, base: previous } =
-      store === undefined ? { latest: undefined, base: undefined } : await this.startingPoint(store, executionId, checkpointId);
+      store === undefined
+        ? { latest: undefined, base: undefined }
+        : await this.startingPoint(store, executionId, checkpointId);
     // The input of a retried call already landed: carry on from where the execution got to instead of merging it again.
-    if (idempotencyKey !== undefined && updateLanded(idempotencyKey, latest)) return this.resumeStart(saver, executionId, null, undefined);
+    if (idempotencyKey !== undefined && updateLanded(idempotencyKey, latest))
+      return this.resumeStart(saver, executionId, null, undefined);
     saver.startFrom(previous, latest);
     const base = previous === undefined ? initialState(this.spec.channels) : (previous.state as S);
     const state = await userCode(INPUT_NODE, executionId, () => applyUpdate(this.spec.channels, base, input));
@@ -310,7 +348,11 @@ export class CompiledGraph<S extends object> {
       baseResumes: nodeRecord(),
       basePauses: [],
       passedBefore: [],
-      inputCheckpoint: { source: "input", nodeName: INPUT_NODE, ...(idempotencyKey === undefined ? {} : { updateKey: idempotencyKey }) },
+      inputCheckpoint: {
+        source: "input",
+        nodeName: INPUT_NODE,
+        ...(idempotencyKey === undefined ? {} : { updateKey: idempotencyKey }),
+      },
     };
   }
 
@@ -321,7 +363,9 @@ export class CompiledGraph<S extends object> {
     checkpointId: string | undefined,
   ): Promise<RunStart<S>> {
     if ((command?.goto ?? []).length > 0) {
-      throw new InvalidArgumentError("Command goto routes from inside a node (return it from the node); it is not invoke input");
+      throw new InvalidArgumentError(
+        "Command goto routes from inside a node (return it from the node); it is not invoke input",
+      );
     }
     const found = await this.startingPoint(this.requireStore("resuming"), executionId, checkpointId);
     const latest = found.latest;
@@ -331,7 +375,8 @@ export class CompiledGraph<S extends object> {
     if (update !== undefined) assertStateUpdate("Command update", update);
     const key = update === undefined ? undefined : updateKey(command?.idempotencyKey, base, { values: update });
     // A retried command whose update landed on a fork it made: continue that fork from its tip, not fork again.
-    if (key !== undefined && base.id !== latest.id && !updateLanded(key, base) && updateLanded(key, latest)) base = latest;
+    if (key !== undefined && base.id !== latest.id && !updateLanded(key, base) && updateLanded(key, latest))
+      base = latest;
     saver.startFrom(base, latest);
     const pauses = pausesOf(base);
     const asked = pauses.filter((i) => i.when === "inside");

@@ -26,9 +26,9 @@ export function withAccessControl(store: CheckpointStore, check: AccessCheck): C
   const readable = async (cp: Checkpoint | undefined): Promise<Checkpoint | undefined> =>
     cp !== undefined && (await check("read", cp.executionId)) ? cp : undefined;
   return forwardStore(store, {
-    save: async (cp) => {
+    save: async (cp, options) => {
       await require("write", cp.executionId);
-      return store.save(cp);
+      return store.save(cp, options);
     },
     load: async (id) => readable(await store.load(id)),
     latest: async (executionId) => {

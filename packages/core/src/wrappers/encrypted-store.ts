@@ -180,7 +180,10 @@ function open(
 export function withEncryption(store: CheckpointStore, options: EncryptionOptions): CheckpointStore {
   checkKeys(options);
   const encrypt = (cp: Checkpoint): Checkpoint => {
-    const plain: Record<string, JsonValue> = { state: encodeValue(cp.state, "state"), metadata: encodeValue(cp.metadata, "metadata") };
+    const plain: Record<string, JsonValue> = {
+      state: encodeValue(cp.state, "state"),
+      metadata: encodeValue(cp.metadata, "metadata"),
+    };
     if (cp.tasks !== undefined) plain.tasks = encodeValue(cp.tasks, "tasks");
     const clear = clearMetadata(cp.metadata) as CheckpointMetadata;
     const { tasks: _sealedInside, ...readable } = cp;
@@ -200,7 +203,11 @@ export function withEncryption(store: CheckpointStore, options: EncryptionOption
       throw new CheckpointCorruptError(cp.id, "its decrypted metadata is not an object");
     }
     const { tasks: _notStoredOutside, ...readable } = cp;
-    const opened: Checkpoint = { ...readable, state: decodeValue(plain.state), metadata: metadata as CheckpointMetadata };
+    const opened: Checkpoint = {
+      ...readable,
+      state: decodeValue(plain.state),
+      metadata: metadata as CheckpointMetadata,
+    };
     if (plain.tasks !== undefined) opened.tasks = decodeTaskResults(plain.tasks, cp.id);
     return opened;
   };
@@ -213,7 +220,7 @@ export function withEncryption(store: CheckpointStore, options: EncryptionOption
       return false; // unreadable or undecryptable: the wrapper cannot vouch that it is the same, so the conflict stands
     }
   };
-  return forwardStore(store, {
+  const sealed = forwardStore(store, {
     save: async (cp) => {
       validateCheckpoint(cp);
       try {
@@ -229,4 +236,8 @@ export function withEncryption(store: CheckpointStore, options: EncryptionOption
     list: async (executionId, listOptions) =>
       (await store.list(executionId, listOptions)).map((cp) => decrypt(cp) as Checkpoint),
   });
+  // The inner store sees sealed states, not channels: it cannot keep changes only, so the runtime sends full states.
+  if (store.capabilities?.incremental === true)
+    return { ...sealed, capabilities: { ...store.capabilities, incremental: false } };
+  return sealed;
 }

@@ -20,7 +20,7 @@ export function forwardStore(inner: CheckpointStore, overrides: StoreOverrides):
       batchSave: typeof saveMany === "function" || typeof overrides.saveMany === "function",
       serializedList: typeof listSerialized === "function" || typeof overrides.listSerialized === "function",
     }),
-    save: (cp) => inner.save(cp),
+    save: (cp, options) => inner.save(cp, options),
     load: (id) => inner.load(id),
     list: (executionId, options) => inner.list(executionId, options),
     latest: (executionId) => inner.latest(executionId),
@@ -41,10 +41,15 @@ export function forwardStore(inner: CheckpointStore, overrides: StoreOverrides):
 }
 
 /** The inner store's capabilities, with the optional methods the wrapper does not have turned off. */
-function forwardedCapabilities(inner: CheckpointStore, has: Pick<StoreCapabilities, "batchSave" | "serializedList">): StoreCapabilities | undefined {
+function forwardedCapabilities(
+  inner: CheckpointStore,
+  has: Pick<StoreCapabilities, "batchSave" | "serializedList">,
+): StoreCapabilities | undefined {
   const capabilities = inner.capabilities;
   if (capabilities === undefined) return undefined;
-  const lost = (["batchSave", "serializedList"] as const).filter((name) => capabilities[name] === true && has[name] !== true);
+  const lost = (["batchSave", "serializedList"] as const).filter(
+    (name) => capabilities[name] === true && has[name] !== true,
+  );
   if (lost.length === 0) return capabilities;
   const kept: StoreCapabilities = { ...capabilities };
   for (const name of lost) kept[name] = false;

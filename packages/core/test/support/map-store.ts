@@ -5,6 +5,7 @@ import {
   type ExecutionPage,
   type ListOptions,
   type PruneOptions,
+  type SaveOptions,
   type StoreCapabilities,
   type StoreStats,
 } from "../../src/index.js";
@@ -34,12 +35,19 @@ export class MapStore implements CheckpointStore {
   failPrune = false;
   private saves = 0;
 
-  constructor(options: { taskResults?: boolean } = {}) {
-    this.capabilities = { taskResults: options.taskResults ?? true };
+  /** The options of every `save` call, in order (a store declaring `incremental` is sent `changes`). */
+  readonly saveOptions: (SaveOptions | undefined)[] = [];
+
+  constructor(options: { taskResults?: boolean; incremental?: boolean } = {}) {
+    this.capabilities = {
+      taskResults: options.taskResults ?? true,
+      ...(options.incremental === undefined ? {} : { incremental: options.incremental }),
+    };
   }
 
-  async save(cp: Checkpoint): Promise<void> {
+  async save(cp: Checkpoint, options?: SaveOptions): Promise<void> {
     this.calls.push("save");
+    this.saveOptions.push(options);
     const enc = encodeCheckpoint(cp);
     this.saves++;
     if (this.saveDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.saveDelayMs));

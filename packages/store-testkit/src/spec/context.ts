@@ -16,6 +16,7 @@ const ALL_CAPABILITIES: Record<CapabilityName, true> = {
   taskResults: true,
   batchSave: true,
   serializedList: true,
+  incremental: true,
 };
 
 function declaresAll(capabilities: StoreCapabilities | undefined): boolean {
@@ -137,12 +138,12 @@ export class SpecContext<S extends CheckpointStore> {
       fromStore = created.capabilities ?? {};
       probe = Promise.resolve(created);
     }
-    const disposal = probe.then(
-      async (store): Promise<{ error?: unknown }> => {
+    const disposal = probe
+      .then(async (store): Promise<{ error?: unknown }> => {
         if (store !== undefined) await this.destroy(store);
         return {};
-      },
-    ).catch((error: unknown) => ({ error }));
+      })
+      .catch((error: unknown) => ({ error }));
     this.options.runner.beforeAll(async () => {
       const outcome = await disposal;
       if ("error" in outcome) throw outcome.error;

@@ -7,6 +7,7 @@ import { corruptionSpec } from "./corruption.js";
 import { deleteSpec } from "./delete.js";
 import { executionsSpec } from "./executions.js";
 import { idsSpec } from "./ids.js";
+import { incrementalSpec } from "./incremental.js";
 import { latestSpec } from "./latest.js";
 import { lifecycleSpec } from "./lifecycle.js";
 import { listSpec } from "./list.js";
@@ -33,6 +34,7 @@ export const ALL_SPECS = [
   idsSpec,
   serializationSpec,
   tasksSpec,
+  incrementalSpec,
   badInputSpec,
   aliasingSpec,
   concurrencySpec,
