@@ -6,7 +6,10 @@
  *
  * The binary runs as a child process under `/usr/bin/time`, which reports its peak RSS. Raw read: one SELECT of the
  * store's table, iterated (better-sqlite3) or through a 1,000-row cursor (postgres.js). Raw write: the same rows
- * inserted into a copy of the table, 10,000 per transaction (SQLite) or 1,000 per INSERT (PostgreSQL).
+ * inserted into a table with the store's own schema (its primary key and unique index, which every store write must
+ * maintain), 10,000 per transaction (SQLite, with the store's WAL and synchronous=NORMAL) or 1,000 per INSERT
+ * (PostgreSQL, `LIKE … INCLUDING ALL`). Each CLI rate is given twice: over the whole run, and without the process's
+ * start (the median of three `lg-checkpoints --version` runs), which the raw driver's figures do not include.
  * Needs `pnpm build`; PostgreSQL from LG_TEST_POSTGRES_URL or postgres://postgres@127.0.0.1:5432/test.
  */
 import { spawnSync } from "node:child_process";
@@ -60,7 +63,7 @@ async function seedSqlite(path: string): Promise<void> {
   await store.close();
 }
 
-function rawSqlite(path: string): { read: number; write: number } {
+async function rawSqlite(path: string): Promise<{ read: number; write: number }> {
   const db = new Database(path);
   let started = performance.now();
   const rows: unknown[][] = [];
@@ -70,18 +73,23 @@ function rawSqlite(path: string): { read: number; write: number } {
     if (rows.length < 10_000) rows.push(row as unknown[]);
   }
   const read = n / ((performance.now() - started) / 1000);
-  db.exec("DROP TABLE IF EXISTS raw_copy; CREATE TABLE raw_copy AS SELECT * FROM checkpoints WHERE 0");
+  db.close();
+  // The store creates the target (same table, indexes and pragmas); the raw driver then writes into it.
+  const target = join(dir, "raw-copy.db");
+  await new SqliteCheckpointStore({ path: target }).close();
+  const copy = new Database(target);
+  copy.pragma("synchronous = NORMAL");
   const width = (rows[0] ?? []).length;
-  const insert = db.prepare(`INSERT INTO raw_copy VALUES (${Array(width).fill("?").join(",")})`);
-  const batch = db.transaction((batchRows: unknown[][]) => {
-    for (const row of batchRows) insert.run(...row);
+  const insert = copy.prepare(`INSERT INTO checkpoints VALUES (${Array(width).fill("?").join(",")})`);
+  const batch = copy.transaction((batchRows: unknown[][], round: number) => {
+    // Column 0 is the id, column 1 the execution id: each round writes new keys, as a restore does.
+    for (const row of batchRows) insert.run(`${row[0] as string}-${round}`, `${row[1] as string}-${round}`, ...row.slice(2));
   });
   started = performance.now();
-  // The same 10,000 rows written count/10,000 times: the write rate of rows of this size, one transaction per batch.
-  for (let i = 0; i < count / rows.length; i++) batch(rows);
+  // The same 10,000 rows written count/10,000 times under new keys: the write rate of rows of this size.
+  for (let i = 0; i < count / rows.length; i++) batch(rows, i);
   const write = count / ((performance.now() - started) / 1000);
-  db.exec("DROP TABLE raw_copy");
-  db.close();
+  copy.close();
   return { read, write };
 }
 
@@ -96,10 +104,11 @@ async function rawPostgres(schema: string): Promise<{ read: number; write: numbe
       if (sample.length < 1000) sample.push(...rows.slice(0, 1000 - sample.length));
     });
     const read = n / ((performance.now() - started) / 1000);
-    await sql.unsafe(`CREATE TABLE "${schema}".raw_copy (LIKE "${schema}".checkpoints)`);
+    await sql.unsafe(`CREATE TABLE "${schema}".raw_copy (LIKE "${schema}".checkpoints INCLUDING ALL)`);
     started = performance.now();
     for (let i = 0; i < count / sample.length; i++) {
-      await sql`INSERT INTO ${sql(schema)}.raw_copy ${sql(sample.map((r) => ({ ...r, id: `${r.id as string}-${i}` })))}`;
+      const rows = sample.map((r) => ({ ...r, id: `${r.id as string}-${i}`, execution_id: `${r.execution_id as string}-${i}` }));
+      await sql`INSERT INTO ${sql(schema)}.raw_copy ${sql(rows)}`;
     }
     const write = count / ((performance.now() - started) / 1000);
     return { read, write };
@@ -108,11 +117,19 @@ async function rawPostgres(schema: string): Promise<{ read: number; write: numbe
   }
 }
 
-function report(label: string, op: string, timed: Timed, raw: number): void {
+/** Wall time of the binary doing nothing but start (`--version`), the median of three runs. */
+function startSeconds(): number {
+  const runs = [0, 1, 2].map(() => cli(["--version"]).seconds).sort((a, b) => a - b);
+  return runs[1] ?? 0;
+}
+
+function report(label: string, op: string, timed: Timed, raw: number, start: number): void {
   const rate = count / timed.seconds;
+  const work = count / Math.max(timed.seconds - start, 1e-3);
+  const fixed = (value: number): string => String(Math.round(value)).padStart(8);
   console.log(
-    `${label.padEnd(10)} ${op.padEnd(6)} ${String(Math.round(rate)).padStart(8)}/s  raw ${String(Math.round(raw)).padStart(8)}/s  ` +
-      `ratio ${(rate / raw).toFixed(2)}  peak RSS ${timed.maxRssMb.toFixed(0)} MB  (${timed.seconds.toFixed(1)} s)`,
+    `${label.padEnd(10)} ${op.padEnd(6)} ${fixed(rate)}/s (ratio ${(rate / raw).toFixed(2)})  without start ${fixed(work)}/s ` +
+      `(ratio ${(work / raw).toFixed(2)})  raw ${fixed(raw)}/s  peak RSS ${timed.maxRssMb.toFixed(0)} MB  (${timed.seconds.toFixed(1)} s)`,
   );
 }
 
@@ -121,10 +138,12 @@ async function main(): Promise<void> {
   const source = join(dir, "source.db");
   await seedSqlite(source);
   const backup = join(dir, "backup.jsonl");
+  const start = startSeconds();
+  console.log(`process start (lg-checkpoints --version): ${start.toFixed(2)} s`);
   if (only === undefined || only === "sqlite") {
-    const raw = rawSqlite(source);
-    report("SQLite", "export", cli(["export", "-o", backup, "-s", `sqlite:${source}`]), raw.read);
-    report("SQLite", "import", cli(["import", "-i", backup, "-s", `sqlite:${join(dir, "restored.db")}`]), raw.write);
+    const raw = await rawSqlite(source);
+    report("SQLite", "export", cli(["export", "-o", backup, "-s", `sqlite:${source}`]), raw.read, start);
+    report("SQLite", "import", cli(["import", "-i", backup, "-s", `sqlite:${join(dir, "restored.db")}`]), raw.write, start);
   } else {
     cli(["export", "-o", backup, "-s", `sqlite:${source}`]);
   }
@@ -136,8 +155,8 @@ async function main(): Promise<void> {
       const imported = cli(["import", "-i", backup, "-s", url]);
       const exported = cli(["export", "-o", join(dir, "pg.jsonl"), "-s", url]);
       const raw = await rawPostgres(schema);
-      report("PostgreSQL", "export", exported, raw.read);
-      report("PostgreSQL", "import", imported, raw.write);
+      report("PostgreSQL", "export", exported, raw.read, start);
+      report("PostgreSQL", "import", imported, raw.write, start);
     } finally {
       spawnSync("psql", [PG_URL, "-qc", `DROP SCHEMA IF EXISTS "${schema}" CASCADE`]);
     }

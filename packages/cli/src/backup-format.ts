@@ -30,7 +30,14 @@ function sha256(text: string): string {
 
 /** Encodes one checkpoint as a backup line (without the newline). */
 export function encodeBackupLine(checkpoint: Checkpoint): string {
-  const body = JSON.stringify(encodeCheckpoint(checkpoint));
+  return backupLineOf(JSON.stringify(encodeCheckpoint(checkpoint)));
+}
+
+/**
+ * The backup line (without the newline) of a checkpoint already serialized: `body` is the JSON text of its encoded
+ * form (`serializeCheckpoint`, or a store's `listSerialized`), kept as it is, keys in any order.
+ */
+export function backupLineOf(body: string): string {
   return `${HEAD}${sha256(body)}${MIDDLE}${body}}`;
 }
 

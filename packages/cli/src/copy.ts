@@ -1,7 +1,7 @@
 import type { CheckpointConflictError, CheckpointStore } from "@lg/core";
 import { CopyCountMismatchError, errorCode, RestoreConflictError } from "./errors.js";
 import { SavePool, type SaveOrigin } from "./save-pool.js";
-import { DEFAULT_PAGE_SIZE, walkCheckpoints, walkExecution } from "./walk.js";
+import { DEFAULT_PAGE_SIZE, walkCheckpoints, walkSerialized } from "./walk.js";
 
 /**
  * `copy`: migrates checkpoints from one store to another (SQLite → PostgreSQL, say) through the public contract,
@@ -41,10 +41,10 @@ function mapCopyError(error: unknown, origin: SaveOrigin): unknown {
   return error;
 }
 
-/** Counts an execution's checkpoints in a store, page by page. */
+/** Counts an execution's checkpoints in a store, page by page (as text: nothing is decoded on a store with listSerialized). */
 async function countExecution(store: CheckpointStore, executionId: string, pageSize: number): Promise<number> {
   let count = 0;
-  for await (const _checkpoint of walkExecution(store, executionId, pageSize)) count++;
+  for await (const _checkpoint of walkSerialized(store, executionId, pageSize)) count++;
   return count;
 }
 

@@ -1,4 +1,5 @@
-import type { Checkpoint, CheckpointStore, ExecutionPage, ExecutionSummary } from "@lg/core";
+import type { Checkpoint, CheckpointStore, ExecutionPage, ExecutionSummary, ListOptions, SerializedCheckpoint } from "@lg/core";
+import { serializeCheckpoint } from "@lg/core/store";
 import { CheckpointIdNotFoundError, ExecutionNotFoundError } from "./errors.js";
 
 /**
@@ -21,21 +22,43 @@ export async function* walkExecutions(store: CheckpointStore, pageSize = DEFAULT
   }
 }
 
-/** The checkpoints of one execution, oldest version first, fetched `pageSize` at a time. */
-export async function* walkExecution(
-  store: CheckpointStore,
-  executionId: string,
-  pageSize = DEFAULT_PAGE_SIZE,
-): AsyncGenerator<Checkpoint> {
-  const fetch = (afterVersion: number | undefined): Promise<Checkpoint[]> =>
-    store.list(executionId, afterVersion === undefined ? { limit: pageSize } : { limit: pageSize, afterVersion });
-  let next: Promise<Checkpoint[]> | undefined = fetch(undefined);
+/** Pages of one execution, oldest version first: `fetch(afterVersion)` reads the page after a version. */
+async function* versionPages<T extends { version: number }>(
+  fetch: (afterVersion: number | undefined) => Promise<T[]>,
+  pageSize: number,
+): AsyncGenerator<T> {
+  let next: Promise<T[]> | undefined = fetch(undefined);
   while (next !== undefined) {
-    const page: Checkpoint[] = await next;
+    const page: T[] = await next;
     const last = page[page.length - 1];
     next = page.length < pageSize || last === undefined ? undefined : fetch(last.version);
     yield* page;
   }
+}
+
+const pageOptions = (pageSize: number, afterVersion: number | undefined): ListOptions =>
+  afterVersion === undefined ? { limit: pageSize } : { limit: pageSize, afterVersion };
+
+/** The checkpoints of one execution, oldest version first, fetched `pageSize` at a time. */
+export function walkExecution(store: CheckpointStore, executionId: string, pageSize = DEFAULT_PAGE_SIZE): AsyncGenerator<Checkpoint> {
+  return versionPages((after) => store.list(executionId, pageOptions(pageSize, after)), pageSize);
+}
+
+/**
+ * As {@link walkExecution}, each checkpoint as the JSON text of its encoded form: through the store's
+ * `listSerialized` (no state decoded), or `serializeCheckpoint` of what `list` returns on a store without it.
+ */
+export function walkSerialized(
+  store: CheckpointStore,
+  executionId: string,
+  pageSize = DEFAULT_PAGE_SIZE,
+): AsyncGenerator<SerializedCheckpoint> {
+  const listSerialized = store.listSerialized;
+  if (typeof listSerialized !== "function") {
+    const serialize = (cp: Checkpoint): SerializedCheckpoint => ({ id: cp.id, version: cp.version, text: serializeCheckpoint(cp) });
+    return versionPages(async (after) => (await store.list(executionId, pageOptions(pageSize, after))).map(serialize), pageSize);
+  }
+  return versionPages((after) => listSerialized.call(store, executionId, pageOptions(pageSize, after)), pageSize);
 }
 
 /** Options of {@link walkCheckpoints}. */
@@ -52,15 +75,29 @@ export async function assertExecutionExists(store: CheckpointStore, executionId:
 }
 
 /** Every checkpoint of the store (or of one execution): executions in the store's order, versions ascending. */
-export async function* walkCheckpoints(store: CheckpointStore, options: WalkOptions = {}): AsyncGenerator<Checkpoint> {
+export function walkCheckpoints(store: CheckpointStore, options: WalkOptions = {}): AsyncGenerator<Checkpoint> {
+  return walkEach(store, options, walkExecution);
+}
+
+/** As {@link walkCheckpoints}, each checkpoint as JSON text (see {@link walkSerialized}). */
+export function walkSerializedCheckpoints(store: CheckpointStore, options: WalkOptions = {}): AsyncGenerator<SerializedCheckpoint> {
+  return walkEach(store, options, walkSerialized);
+}
+
+/** Runs `walkOne` over the execution of `options` (which must exist) or every execution of the store. */
+async function* walkEach<T>(
+  store: CheckpointStore,
+  options: WalkOptions,
+  walkOne: (store: CheckpointStore, executionId: string, pageSize: number) => AsyncGenerator<T>,
+): AsyncGenerator<T> {
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   if (options.executionId !== undefined) {
     await assertExecutionExists(store, options.executionId);
-    yield* walkExecution(store, options.executionId, pageSize);
+    yield* walkOne(store, options.executionId, pageSize);
     return;
   }
   for await (const execution of walkExecutions(store, pageSize)) {
-    yield* walkExecution(store, execution.executionId, pageSize);
+    yield* walkOne(store, execution.executionId, pageSize);
   }
 }
 
