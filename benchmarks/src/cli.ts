@@ -31,7 +31,10 @@ function pickList<T extends string>(flag: string, value: string, allowed: readon
   return picked as T[];
 }
 
-/** Parses `--smoke`, `--backends=`, `--workloads=` and `--out=`; throws on anything else. */
+/**
+ * Parses `--smoke`, `--backends=`, `--workloads=`, `--out=` and `--skip-langgraph` (a bare `--` is skipped); throws on
+ * anything else.
+ */
 export function parseCli(argv: readonly string[]): CliOptions {
   let smoke = false;
   let backends: BackendName[] = [...BACKENDS];
@@ -40,6 +43,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
   let skipLangGraph = false;
   for (const arg of argv) {
     const [flag, value = ""] = arg.split(/=(.*)/s, 2) as [string, string | undefined];
+    // `pnpm --filter @lg/benchmarks bench -- --smoke` hands the separator through to the script.
+    if (flag === "--") continue;
     if (flag === "--smoke") smoke = true;
     else if (flag === "--backends") backends = pickList(flag, value, BACKENDS);
     else if (flag === "--workloads") workloads = pickList(flag, value, WORKLOADS);

@@ -5,7 +5,7 @@ import type { GraphShapes } from "./systems/types.js";
 export interface GrowingSettings {
   /** Steps of the measured conversation. */
   steps: number;
-  /** Steps of the unmeasured warm-up conversation each system runs first, on a store of its own. */
+  /** Steps of the unmeasured warm-up conversation each system runs first, on a store of its own (0: none). */
   warmupSteps: number;
   /** The early window: the steps (first, last; inclusive) whose median is the overhead "at step ~10". */
   earlyWindow: [number, number];
@@ -62,5 +62,5 @@ export const SMOKE_SETTINGS: Settings = {
   historyPlan: { rounds: 2, iterationsPerRound: 2, warmupIterations: 1 },
   resumeSizes: [10, 100],
   historyLimit: 20,
-  growing: { steps: 20, warmupSteps: 3, earlyWindow: [5, 9], lateWindowSteps: 5 },
+  growing: { steps: 20, warmupSteps: 0, earlyWindow: [5, 9], lateWindowSteps: 5 },
 };

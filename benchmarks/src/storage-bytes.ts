@@ -8,7 +8,14 @@
 import Database from "better-sqlite3";
 import postgres from "postgres";
 import { createClient } from "redis";
-import { postgresSchema, redisPrefix, sqlitePath, type BackendEnv, type BackendName, type SystemKey } from "./backends.js";
+import {
+  postgresSchema,
+  redisPrefix,
+  sqlitePath,
+  type BackendEnv,
+  type BackendName,
+  type SystemKey,
+} from "./backends.js";
 
 /**
  * SQLite: the pages in use after folding the WAL into the file — (page_count − freelist_count) × page_size —,
@@ -66,7 +73,11 @@ async function redisBytes(url: string, prefix: string): Promise<number> {
  * The bytes `system` holds on `backend` under this run's private names, or undefined where the system keeps its
  * data elsewhere (memory, or a saver that does not take a key prefix).
  */
-export async function storedBytes(backend: BackendName, env: BackendEnv, system: SystemKey): Promise<number | undefined> {
+export async function storedBytes(
+  backend: BackendName,
+  env: BackendEnv,
+  system: SystemKey,
+): Promise<number | undefined> {
   switch (backend) {
     case "sqlite":
       return sqliteBytes(sqlitePath(env, system));

@@ -5,7 +5,13 @@
  *
  * @packageDocumentation
  */
-import { Annotation, DeltaChannel, END as LG_END, START as LG_START, type BaseCheckpointSaver } from "@langchain/langgraph";
+import {
+  Annotation,
+  DeltaChannel,
+  END as LG_END,
+  START as LG_START,
+  type BaseCheckpointSaver,
+} from "@langchain/langgraph";
 import { END, START, StateGraph, appendReducer, type CheckpointStore, type CompiledGraph } from "@lg/core";
 import { chatMessage, type BenchState } from "../payload.js";
 import { BenchAnnotation, graphOn, type CompiledApp, type GraphBuilder, type InvokeConfig } from "./langgraph.js";

@@ -10,7 +10,12 @@ import type { GrowingRow, GrowingSystem, Unavailable } from "../results.js";
 import type { GrowingSettings } from "../settings.js";
 import { summarize, type Summary } from "../stats.js";
 import { storedBytes } from "../storage-bytes.js";
-import { langGraphChatRunner, lgChatRunner, type ChatRunner, type LangGraphChannelKind } from "../systems/chat-graphs.js";
+import {
+  langGraphChatRunner,
+  lgChatRunner,
+  type ChatRunner,
+  type LangGraphChannelKind,
+} from "../systems/chat-graphs.js";
 import { openLangGraphSaver } from "../systems/langgraph-savers.js";
 import { openLgStore } from "../systems/lg-stores.js";
 import type { NodeStartHook } from "../systems/types.js";
@@ -28,7 +33,9 @@ interface GrowingSubject {
   system: GrowingSystem;
   key: SystemKey;
   /** Opens the checkpointer under `key`; a string says why it cannot run here. */
-  open(key: SystemKey): Promise<{ runner: (hook: NodeStartHook, steps: number) => ChatRunner; close(): Promise<void> } | string>;
+  open(
+    key: SystemKey,
+  ): Promise<{ runner: (hook: NodeStartHook, steps: number) => ChatRunner; close(): Promise<void> } | string>;
   /** The same graph without any checkpointer: the step's own work, subtracted from the step time. */
   bare(hook: NodeStartHook, steps: number): ChatRunner;
 }
@@ -75,7 +82,29 @@ function window(runs: readonly (readonly number[])[], [first, last]: [number, nu
 }
 
 /**
- * Warms up, then runs the bare graph, the conversation with the checkpointer and the bare graph again; the
+ * A short unmeasured conversation with and without the checkpointer, on a store of its own that is dropped before
+ * the measured run (its rows must not count as stored). Returns why the system cannot run here, if it cannot.
+ */
+async function warmUp(
+  subject: GrowingSubject,
+  backend: BackendName,
+  env: BackendEnv,
+  steps: number,
+): Promise<string | undefined> {
+  const warm = await subject.open("growing_warmup");
+  if (typeof warm === "string") return warm;
+  try {
+    await stepTimes((hook) => warm.runner(hook, steps));
+    await stepTimes((hook) => subject.bare(hook, steps));
+  } finally {
+    await warm.close();
+    await removeSystemData(backend, env, "growing_warmup");
+  }
+  return undefined;
+}
+
+/**
+ * Warms up (unless `warmupSteps` is 0), then runs the bare graph, the conversation with the checkpointer and the bare graph again; the
  * checkpointer's file, schema or keys are measured and removed after.
  */
 async function measure(
@@ -84,15 +113,9 @@ async function measure(
   env: BackendEnv,
   settings: GrowingSettings,
 ): Promise<GrowingRow | string> {
-  // The warm-up runs on a store of its own, dropped before the measured run: its rows must not count as stored.
-  const warm = await subject.open("growing_warmup");
-  if (typeof warm === "string") return warm;
-  try {
-    await stepTimes((hook) => warm.runner(hook, settings.warmupSteps));
-    await stepTimes((hook) => subject.bare(hook, settings.warmupSteps));
-  } finally {
-    await warm.close();
-    await removeSystemData(backend, env, "growing_warmup");
+  if (settings.warmupSteps > 0) {
+    const reason = await warmUp(subject, backend, env, settings.warmupSteps);
+    if (reason !== undefined) return reason;
   }
   const steps = settings.steps;
   // The bare graph runs before and after the measured run and its windows pool both: a step without a checkpointer
@@ -159,7 +182,8 @@ export async function growingWorkload(
   const output: GrowingOutput = { rows: [], unavailable: [] };
   if (backend === "memory") return output;
   const subjects = [lgSubject(backend, env)];
-  if (!skipLangGraph) subjects.push(langGraphSubject(backend, env, "standard"), langGraphSubject(backend, env, "delta"));
+  if (!skipLangGraph)
+    subjects.push(langGraphSubject(backend, env, "standard"), langGraphSubject(backend, env, "delta"));
   for (const subject of subjects) {
     const result = await measure(subject, backend, env, settings);
     if (typeof result === "string") {
