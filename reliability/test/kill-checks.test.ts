@@ -1,10 +1,11 @@
 import { MemoryCheckpointStore } from "@lg/store-memory";
-import { checkExecution } from "../src/kill/checks.js";
+import { checkExecution, checkKillPoints } from "../src/kill/checks.js";
 import { buildCountingGraph, expectedStateAt, FINAL_VERSION } from "../src/kill/graph.js";
 
 /**
  * The kill suite's checks must see what a broken resume would leave: they pass on an uninterrupted run and report
- * a gap in the versions, a step applied twice and a final state that differs.
+ * a gap in the versions, a step applied twice and a final state that differs; and a kill that did not fall where
+ * it claims.
  */
 
 const reference = expectedStateAt(FINAL_VERSION);
@@ -48,6 +49,38 @@ describe("kill suite checks", () => {
   it("report an execution that has no checkpoint", async () => {
     expect(await checkExecution(new MemoryCheckpointStore(), "none", reference)).toEqual([
       "none: getState found no checkpoint",
+    ]);
+  });
+});
+
+describe("kill point checks", () => {
+  it("accept what each kind of kill may leave stored", () => {
+    expect(
+      checkKillPoints("e", [
+        { kind: "node", at: 12, versions: [5, 11] },
+        { kind: "before-save", at: 20, versions: [11, 19] },
+        { kind: "inside-save", at: 25, timing: "sync", versions: [19, 24] },
+        { kind: "inside-save", at: 30, timing: "timer", versions: [24, 30] },
+        { kind: "after-save", at: 33, versions: [30, 33] },
+        { kind: "wall-clock", at: 43, versions: [33, 33] },
+        { kind: "wall-clock", at: 51, versions: [42, 50] },
+      ]),
+    ).toEqual([]);
+  });
+
+  it("report a kill that did not fall where it claims", () => {
+    expect(
+      checkKillPoints("e", [
+        { kind: "node", at: 12, versions: [5, 12] },
+        { kind: "after-save", at: 33, versions: [30, 32] },
+        { kind: "inside-save", at: 25, timing: "sync", versions: [19, 26] },
+        { kind: "wall-clock", at: 43, versions: [33, 43] },
+      ]),
+    ).toEqual([
+      "e: node kill at v12 left v12 stored, expected v11..v11",
+      "e: after-save kill at v33 left v32 stored, expected v33..v33",
+      "e: inside-save kill at v25 left v26 stored, expected v24..v25",
+      "e: wall-clock kill at v43 left v43 stored, expected v33..v42",
     ]);
   });
 });

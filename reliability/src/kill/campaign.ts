@@ -6,6 +6,9 @@ import { FINAL_VERSION } from "./graph.js";
 import { armPoint, type ArmedPoint, type KillKind, type PlannedKill, type SaveTiming } from "./points.js";
 import type { StoreSpec } from "./stores.js";
 
+/** Longest wait before a wall-clock kill, in milliseconds. */
+const MAX_WALL_CLOCK_DELAY_MS = 5_000;
+
 /** One kill an execution went through. */
 export interface KillRecord {
   /** The kind of point. */
@@ -69,8 +72,9 @@ function markerFile(context: CampaignContext): string {
  */
 export async function runReference(context: CampaignContext, executionId: string): Promise<{ runMs: number }> {
   const run = await runChild(context.launcher, { store: context.spec, executionId, markerFile: markerFile(context) });
-  if (run.end.kind !== "finished")
+  if (run.end.kind !== "finished") {
     throw new ChildFailedError(`the reference run of ${executionId} did not finish: ${run.end.kind}`);
+  }
   return { runMs: run.end.runMs };
 }
 
@@ -85,8 +89,9 @@ async function makeKill(
 ): Promise<{ run: ChildRun; record?: Omit<KillRecord, "versions"> }> {
   const order = { store: context.spec, executionId, markerFile: markerFile(context), point };
   if (point.kind === "wall-clock") {
-    // A random moment between the start and the end of the span, at the pace seen so far.
-    const delayMs = Math.round(fraction * (point.at - before) * paceMs);
+    // A random moment between the start and the end of the span, at the pace seen so far; capped, since a pace
+    // measured in a moment of heavy load could otherwise keep a child waiting at its span's end for long.
+    const delayMs = Math.min(Math.round(fraction * (point.at - before) * paceMs), MAX_WALL_CLOCK_DELAY_MS);
     const run = await runChild(context.launcher, order, { killAfterReadyMs: delayMs });
     if (run.end.kind !== "killed-by-driver") return { run };
     return { run, record: { kind: "wall-clock", at: point.at, delayMs, held: run.end.held } };

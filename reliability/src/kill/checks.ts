@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import type { CheckpointStore } from "@lg/core";
+import type { KillRecord } from "./campaign.js";
 import { buildCountingGraph, expectedStateAt, FINAL_VERSION, type CountingState } from "./graph.js";
 
 function repeated(items: readonly number[]): number[] {
@@ -48,4 +49,35 @@ export async function checkExecution(
     }
   });
   return problems;
+}
+
+/** The latest versions a kill of this kind at `at` may leave stored. */
+function versionsAfter(kill: KillRecord): [lowest: number, highest: number] {
+  const before = kill.versions[0];
+  switch (kill.kind) {
+    case "node":
+    case "before-save":
+      return [kill.at - 1, kill.at - 1]; // the step's checkpoint was never issued
+    case "after-save":
+      return [kill.at, kill.at]; // it was confirmed, and nothing after it ran
+    case "inside-save":
+      return [kill.at - 1, kill.at]; // issued: it landed or it did not, nothing in between, nothing after
+    case "wall-clock":
+      return [before, kill.at - 1]; // anywhere in the span, but never the save the child was held before
+  }
+}
+
+/**
+ * Checks that each kill fell where it claims, from the latest version stored right after it (returns the problems
+ * found): a `node` or `before-save` kill leaves the version before its point, an `after-save` kill its point, an
+ * `inside-save` kill one of the two, a `wall-clock` kill anything from where its child started to just before the
+ * save it was held at.
+ */
+export function checkKillPoints(executionId: string, kills: readonly KillRecord[]): string[] {
+  return kills.flatMap((kill) => {
+    const [lowest, highest] = versionsAfter(kill);
+    const after = kill.versions[1];
+    if (after >= lowest && after <= highest) return [];
+    return [`${executionId}: ${kill.kind} kill at v${kill.at} left v${after} stored, expected v${lowest}..v${highest}`];
+  });
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCampaign, type CampaignResult } from "./campaign.js";
-import { checkExecution } from "./checks.js";
+import { checkExecution, checkKillPoints } from "./checks.js";
 import type { KillEnvironment } from "./environment.js";
 import { formatFigures, storeFigures, type RecordedFigures, type StoreFigures } from "./figures.js";
 import { expectedStateAt, FINAL_VERSION } from "./graph.js";
@@ -14,7 +14,7 @@ import { openStore } from "./stores.js";
 export interface KillOutcome {
   /** The campaign's executions and timings. */
   result: CampaignResult;
-  /** What the checks found wrong, over the reference run and every killed execution (none: `[]`). */
+  /** What the checks found wrong: kill points and executions, the reference run included (none: `[]`). */
   problems: string[];
   /** The store's figures. */
   figures: StoreFigures;
@@ -40,7 +40,7 @@ export async function checkCampaign(environment: KillEnvironment, result: Campai
 
 /**
  * Plans the store's kills from the seed, runs its campaign (the driver reads latest versions on a store of its
- * own), checks every execution and adds up the figures.
+ * own), checks that every kill fell where it claims and every execution ended right, and adds up the figures.
  */
 export async function runKillCampaign(environment: KillEnvironment, settings: KillSettings): Promise<KillOutcome> {
   const { spec, script, dir } = environment;
@@ -55,7 +55,10 @@ export async function runKillCampaign(environment: KillEnvironment, settings: Ki
   }
   return {
     result,
-    problems: await checkCampaign(environment, result),
+    problems: [
+      ...result.reports.flatMap((report) => checkKillPoints(report.executionId, report.kills)),
+      ...(await checkCampaign(environment, result)),
+    ],
     figures: storeFigures(spec.kind, result.reports, result),
   };
 }
