@@ -21,6 +21,8 @@ export interface StoredCheckpoint {
   id: string;
   /** The `data` field (JSON). */
   text: string;
+  /** Its score in the execution index: the version the list is ordered by. */
+  version: number;
 }
 
 /** What `list` asks for, in the script's terms. */
@@ -71,8 +73,9 @@ export class PagedCalls {
       const wanted = Math.min(LIST_PAGE_SIZE, (range.limit ?? Number.POSITIVE_INFINITY) - found.length);
       const args = [this.keys.prefix, executionId, low, high, range.order, String(wanted), this.refreshTtl, REPAIR_BUDGET];
       const items = arrayReply(LIST.name, await this.scripts.run(LIST, [index], args));
-      for (let i = 2; i + 1 < items.length; i += 2) {
-        found.push({ id: stringAt(LIST.name, items, i), text: stringAt(LIST.name, items, i + 1) });
+      for (let i = 2; i + 2 < items.length; i += 3) {
+        const version = Number(stringAt(LIST.name, items, i + 2));
+        found.push({ id: stringAt(LIST.name, items, i), text: stringAt(LIST.name, items, i + 1), version });
       }
       if (items[0] !== 1 || found.length === range.limit) return found;
       const cursor = `(${stringAt(LIST.name, items, 1)}`;

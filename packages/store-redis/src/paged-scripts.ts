@@ -26,7 +26,7 @@ export const EXECUTIONS_PAGE_SIZE = 1000;
 /**
  * KEYS: execution index. ARGV: prefix, executionId, lowest score, highest score (ZRANGEBYSCORE syntax),
  * "asc"|"desc", wanted (1..{@link LIST_PAGE_SIZE}), refresh ttl (ms, 0 = none), repair budget.
- * Returns `{more, cursor, id, json, id, json, ...}` in the requested order: `more` is 1 when members may follow,
+ * Returns `{more, cursor, id, json, score, id, json, score, ...}` in the requested order: `more` is 1 when members may follow,
  * to be read from after the score `cursor` (exclusive), the last one this call examined. It stops after `wanted`
  * live checkpoints or after removing `repair budget` dead members.
  */
@@ -58,6 +58,7 @@ while found < want and budget > 0 and not exhausted do
     if stored[1] and stored[2] == execution_id then
       out[#out + 1] = id
       out[#out + 1] = stored[1]
+      out[#out + 1] = score
       found = found + 1
       if refresh > 0 then redis.call("PEXPIRE", key, refresh) end
     else

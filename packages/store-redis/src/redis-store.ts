@@ -197,7 +197,14 @@ export class RedisCheckpointStore implements CheckpointStore {
       order,
       limit,
     });
-    return stored.map(({ id, text }) => this.decode(id, text));
+    return stored.map(({ id, text, version }) => {
+      const checkpoint = this.decode(id, text);
+      // The list is ordered by the index's score: a text holding another version would be listed out of order.
+      if (checkpoint.version !== version) {
+        throw new CheckpointCorruptError(id, `its data holds version ${checkpoint.version}, its execution index ${version}`);
+      }
+      return checkpoint;
+    });
   }
 
   /** Deletes one checkpoint and its index entry atomically; no error when it does not exist. */

@@ -17,7 +17,10 @@ afterEach(async () => {
   await ns?.cleanup();
 });
 
-/** Saves three checkpoints and removes `field` from the newest one's hash; returns the chain and the index before. */
+/**
+ * Saves three checkpoints and removes `field` from the newest one's hash (a field it does not have removes nothing);
+ * returns the chain and the index before.
+ */
 async function damageNewest(store: RedisCheckpointStore, field: string): Promise<{ chain: Checkpoint[]; newest: Checkpoint; indexBefore: unknown }> {
   if (ns === undefined) throw new Error("no namespace");
   const chain = createCheckpointChain(uniqueId("damaged \n id"), 3);
@@ -67,4 +70,18 @@ it.each([
   expect(error).toBeInstanceOf(CheckpointCorruptError);
   expect((error as CheckpointCorruptError).checkpointId).toBe(newest.id);
   expect(await ns.command("ZRANGE", store.keys.executionIndex(newest.executionId), 0, -1)).toEqual(indexBefore);
+});
+
+it("list rejects with CheckpointCorruptError when a checkpoint's data holds another version than its index", async () => {
+  if (ns === undefined) throw new Error("no namespace");
+  const store = ns.store();
+  const { newest } = await damageNewest(store, "none");
+  const key = store.keys.checkpoint(newest.id);
+  const data = JSON.parse(String(await ns.command("HGET", key, FIELD.data))) as { version: number };
+  await ns.command("HSET", key, FIELD.data, JSON.stringify({ ...data, version: 7 }));
+  // Before, the list held versions 1, 2, 7 with 7 in the place of 3.
+  const error = await store.list(newest.executionId).then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(CheckpointCorruptError);
+  expect((error as CheckpointCorruptError).checkpointId).toBe(newest.id);
+  expect((error as CheckpointCorruptError).message).toMatch(/holds version 7, its execution index 3/);
 });
