@@ -107,6 +107,9 @@ export const CORRUPT_CASES: readonly BadInputCase[] = [
   corruptCase("hash with its executionId field missing", "list", { redis: redis("HDEL", "$key", "executionId") }),
   corruptCase("hash with its data field missing, read by latest", "latest", { redis: redis("HDEL", "$key", "data") }),
   corruptCase("hash with its timestamp field missing", "listExecutions", { redis: redis("HDEL", "$key", "timestamp") }),
+  corruptCase("data holding another version than its index", "list", {
+    redis: redis("EVAL", "local d = cjson.decode(redis.call('HGET', KEYS[1], 'data')); d.version = 7; return redis.call('HSET', KEYS[1], 'data', cjson.encode(d))", "1", "$key"),
+  }),
   corruptCase("checkpoint key of the wrong Redis type", "list", {
     redis: redis("EVAL", "redis.call('DEL', KEYS[1]); return redis.call('SET', KEYS[1], 'x')", "1", "$key"),
   }),
