@@ -24,6 +24,12 @@ function redis(...args: string[]): Damage {
   };
 }
 
+/** Rewrites the JSON in a Redis checkpoint hash's data field with a Lua statement on its decoded form `d`. */
+function editData(edit: string): Damage {
+  const script = `local d = cjson.decode(redis.call('HGET', KEYS[1], 'data')); ${edit}; return redis.call('HSET', KEYS[1], 'data', cjson.encode(d))`;
+  return redis("EVAL", script, "1", "$key");
+}
+
 /** Saves a chain of three checkpoints in a fresh execution and damages the newest. */
 async function damageNewest(ctx: CaseContext, damage: Damage): Promise<Prepared> {
   const chain = createCheckpointChain(ctx.fresh("corrupt"), 3);
@@ -80,35 +86,35 @@ export const CORRUPT_CASES: readonly BadInputCase[] = [
   corruptCase("state with an unknown value tag", "list", bothSql(`UPDATE $table SET state = '{"$lg":"no-such-tag","v":1}' WHERE id = $id`)),
   corruptCase("version stored as text", "load", {
     sqlite: sql("UPDATE $table SET version = 'three' WHERE id = $id"),
-    redis: redis("EVAL", "local d = cjson.decode(redis.call('HGET', KEYS[1], 'data')); d.version = '3'; return redis.call('HSET', KEYS[1], 'data', cjson.encode(d))", "1", "$key"),
+    redis: editData("d.version = '3'"),
   }),
   corruptCase("version 0", "list", {
     ...bothSql("UPDATE $table SET version = 0 WHERE id = $id"),
-    redis: redis("EVAL", "local d = cjson.decode(redis.call('HGET', KEYS[1], 'data')); d.version = 0; return redis.call('HSET', KEYS[1], 'data', cjson.encode(d))", "1", "$key"),
+    redis: editData("d.version = 0"),
   }),
   corruptCase("version above 2^53", "list", { postgres: sql("UPDATE $table SET version = 9007199254740993 WHERE id = $id") }),
   corruptCase("metadata that is an array", "load", {
     ...bothSql("UPDATE $table SET metadata = '[1]' WHERE id = $id"),
-    redis: redis("EVAL", "local d = cjson.decode(redis.call('HGET', KEYS[1], 'data')); d.metadata = {1}; return redis.call('HSET', KEYS[1], 'data', cjson.encode(d))", "1", "$key"),
+    redis: editData("d.metadata = {1}"),
   }),
   corruptCase("fractional version", "latest", { sqlite: sql("UPDATE $table SET version = 3.5 WHERE id = $id") }),
   corruptCase("next that is not an array", "list", bothSql(`UPDATE $table SET next = '"a"' WHERE id = $id`)),
   corruptCase("next missing", "load", {
-    redis: redis("EVAL", "local d = cjson.decode(redis.call('HGET', KEYS[1], 'data')); d.next = nil; return redis.call('HSET', KEYS[1], 'data', cjson.encode(d))", "1", "$key"),
+    redis: editData("d.next = nil"),
   }),
   corruptCase("metadata that is a string", "load", bothSql(`UPDATE $table SET metadata = '"text"' WHERE id = $id`)),
   corruptCase("task results that are a number", "latest", bothSql("UPDATE $table SET tasks = '5' WHERE id = $id")),
   corruptCase("timestamp stored as text", "load", { sqlite: sql("UPDATE $table SET timestamp = 'noon' WHERE id = $id") }),
   corruptCase("state as binary bytes", "load", { sqlite: sql("UPDATE $table SET state = x'00ff' WHERE id = $id") }),
   corruptCase("data holding another checkpoint's id", "load", {
-    redis: redis("EVAL", "local d = cjson.decode(redis.call('HGET', KEYS[1], 'data')); d.id = 'someone-else'; return redis.call('HSET', KEYS[1], 'data', cjson.encode(d))", "1", "$key"),
+    redis: editData("d.id = 'someone-else'"),
   }),
   corruptCase("hash with its data field missing", "load", { redis: redis("HDEL", "$key", "data") }),
   corruptCase("hash with its executionId field missing", "list", { redis: redis("HDEL", "$key", "executionId") }),
   corruptCase("hash with its data field missing, read by latest", "latest", { redis: redis("HDEL", "$key", "data") }),
   corruptCase("hash with its timestamp field missing", "listExecutions", { redis: redis("HDEL", "$key", "timestamp") }),
   corruptCase("data holding another version than its index", "list", {
-    redis: redis("EVAL", "local d = cjson.decode(redis.call('HGET', KEYS[1], 'data')); d.version = 7; return redis.call('HSET', KEYS[1], 'data', cjson.encode(d))", "1", "$key"),
+    redis: editData("d.version = 7"),
   }),
   corruptCase("checkpoint key of the wrong Redis type", "list", {
     redis: redis("EVAL", "redis.call('DEL', KEYS[1]); return redis.call('SET', KEYS[1], 'x')", "1", "$key"),
