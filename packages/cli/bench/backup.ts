@@ -9,7 +9,8 @@
  * inserted into a table with the store's own schema (its primary key and unique index, which every store write must
  * maintain), 10,000 per transaction (SQLite, with the store's WAL and synchronous=NORMAL) or 1,000 per INSERT
  * (PostgreSQL, `LIKE … INCLUDING ALL`). Each CLI rate is given twice: over the whole run, and without the process's
- * start (the median of three `lg-checkpoints --version` runs), which the raw driver's figures do not include.
+ * start (the median of three `lg-checkpoints --version` runs), which the raw driver's figures do not include, and
+ * by CPU time (the process's user + system time against the raw driver's), which a loaded machine disturbs less.
  * Needs `pnpm build`; PostgreSQL from LG_TEST_POSTGRES_URL or postgres://postgres@127.0.0.1:5432/test.
  */
 import { spawnSync } from "node:child_process";
@@ -32,17 +33,35 @@ const dir = mkdtempSync(join(tmpdir(), "lg-cli-bench-"));
 
 interface Timed {
   seconds: number;
+  /** User plus system CPU time of the process. */
+  cpuSeconds: number;
   maxRssMb: number;
+}
+
+/** A raw driver's rates: by wall time, and by the CPU time its process spent (steadier on a loaded machine). */
+interface Rates {
+  wall: number;
+  cpu: number;
+}
+
+/** Runs `work` (which handles `count` rows) and returns its rates. */
+async function measure(work: () => Promise<void> | void): Promise<Rates> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await work();
+  const spent = process.cpuUsage(cpu);
+  return { wall: count / ((performance.now() - started) / 1000), cpu: count / ((spent.user + spent.system) / 1e6) };
 }
 
 /** Runs the binary under /usr/bin/time; returns wall time and peak RSS. */
 function cli(cliArgs: string[]): Timed {
   const started = performance.now();
-  const result = spawnSync("/usr/bin/time", ["-f", "maxrss_kb=%M", process.execPath, BIN, ...cliArgs], { encoding: "utf8" });
+  const result = spawnSync("/usr/bin/time", ["-f", "maxrss_kb=%M cpu=%U+%S", process.execPath, BIN, ...cliArgs], { encoding: "utf8" });
   const seconds = (performance.now() - started) / 1000;
   if (result.status !== 0) throw new Error(`lg-checkpoints ${cliArgs.join(" ")} failed: ${result.stderr}`);
   const kb = Number(/maxrss_kb=(\d+)/.exec(result.stderr)?.[1] ?? NaN);
-  return { seconds, maxRssMb: kb / 1024 };
+  const cpu = /cpu=([\d.]+)\+([\d.]+)/.exec(result.stderr);
+  return { seconds, cpuSeconds: Number(cpu?.[1] ?? NaN) + Number(cpu?.[2] ?? NaN), maxRssMb: kb / 1024 };
 }
 
 async function seedSqlite(path: string): Promise<void> {
@@ -63,16 +82,14 @@ async function seedSqlite(path: string): Promise<void> {
   await store.close();
 }
 
-async function rawSqlite(path: string): Promise<{ read: number; write: number }> {
+async function rawSqlite(path: string): Promise<{ read: Rates; write: Rates }> {
   const db = new Database(path);
-  let started = performance.now();
   const rows: unknown[][] = [];
-  let n = 0;
-  for (const row of db.prepare("SELECT * FROM checkpoints").raw().iterate()) {
-    n++;
-    if (rows.length < 10_000) rows.push(row as unknown[]);
-  }
-  const read = n / ((performance.now() - started) / 1000);
+  const read = await measure(() => {
+    for (const row of db.prepare("SELECT * FROM checkpoints").raw().iterate()) {
+      if (rows.length < 10_000) rows.push(row as unknown[]);
+    }
+  });
   db.close();
   // The store creates the target (same table, indexes and pragmas); the raw driver then writes into it.
   const target = join(dir, "raw-copy.db");
@@ -85,51 +102,52 @@ async function rawSqlite(path: string): Promise<{ read: number; write: number }>
     // Column 0 is the id, column 1 the execution id: each round writes new keys, as a restore does.
     for (const row of batchRows) insert.run(`${row[0] as string}-${round}`, `${row[1] as string}-${round}`, ...row.slice(2));
   });
-  started = performance.now();
   // The same 10,000 rows written count/10,000 times under new keys: the write rate of rows of this size.
-  for (let i = 0; i < count / rows.length; i++) batch(rows, i);
-  const write = count / ((performance.now() - started) / 1000);
+  const write = await measure(() => {
+    for (let i = 0; i < count / rows.length; i++) batch(rows, i);
+  });
   copy.close();
   return { read, write };
 }
 
-async function rawPostgres(schema: string): Promise<{ read: number; write: number }> {
+async function rawPostgres(schema: string): Promise<{ read: Rates; write: Rates }> {
   const sql = postgres(PG_URL, { max: 2, onnotice: () => undefined });
   try {
-    let started = performance.now();
-    let n = 0;
     const sample: Record<string, unknown>[] = [];
-    await sql.unsafe(`SELECT * FROM "${schema}".checkpoints`).cursor(1000, (rows) => {
-      n += rows.length;
-      if (sample.length < 1000) sample.push(...rows.slice(0, 1000 - sample.length));
-    });
-    const read = n / ((performance.now() - started) / 1000);
+    const read = await measure(() =>
+      sql.unsafe(`SELECT * FROM "${schema}".checkpoints`).cursor(1000, (rows) => {
+        if (sample.length < 1000) sample.push(...rows.slice(0, 1000 - sample.length));
+      }),
+    );
     await sql.unsafe(`CREATE TABLE "${schema}".raw_copy (LIKE "${schema}".checkpoints INCLUDING ALL)`);
-    started = performance.now();
-    for (let i = 0; i < count / sample.length; i++) {
-      const rows = sample.map((r) => ({ ...r, id: `${r.id as string}-${i}`, execution_id: `${r.execution_id as string}-${i}` }));
-      await sql`INSERT INTO ${sql(schema)}.raw_copy ${sql(rows)}`;
-    }
-    const write = count / ((performance.now() - started) / 1000);
+    const write = await measure(async () => {
+      for (let i = 0; i < count / sample.length; i++) {
+        const rows = sample.map((r) => ({ ...r, id: `${r.id as string}-${i}`, execution_id: `${r.execution_id as string}-${i}` }));
+        await sql`INSERT INTO ${sql(schema)}.raw_copy ${sql(rows)}`;
+      }
+    });
     return { read, write };
   } finally {
     await sql.end();
   }
 }
 
-/** Wall time of the binary doing nothing but start (`--version`), the median of three runs. */
-function startSeconds(): number {
-  const runs = [0, 1, 2].map(() => cli(["--version"]).seconds).sort((a, b) => a - b);
-  return runs[1] ?? 0;
+/** Wall and CPU time of the binary doing nothing but start (`--version`): the median of three runs. */
+function startCost(): Timed {
+  const runs = [0, 1, 2].map(() => cli(["--version"])).sort((a, b) => a.seconds - b.seconds);
+  return runs[1] as Timed;
 }
 
-function report(label: string, op: string, timed: Timed, raw: number, start: number): void {
+function report(label: string, op: string, timed: Timed, raw: Rates, start: Timed): void {
   const rate = count / timed.seconds;
-  const work = count / Math.max(timed.seconds - start, 1e-3);
-  const fixed = (value: number): string => String(Math.round(value)).padStart(8);
+  const work = count / Math.max(timed.seconds - start.seconds, 1e-3);
+  const cpu = count / Math.max(timed.cpuSeconds - start.cpuSeconds, 1e-3);
+  const fixed = (value: number): string => String(Math.round(value)).padStart(7);
+  const ratio = (value: number, of: number): string => (value / of).toFixed(2);
   console.log(
-    `${label.padEnd(10)} ${op.padEnd(6)} ${fixed(rate)}/s (ratio ${(rate / raw).toFixed(2)})  without start ${fixed(work)}/s ` +
-      `(ratio ${(work / raw).toFixed(2)})  raw ${fixed(raw)}/s  peak RSS ${timed.maxRssMb.toFixed(0)} MB  (${timed.seconds.toFixed(1)} s)`,
+    `${label.padEnd(10)} ${op.padEnd(6)} wall ${fixed(rate)}/s (${ratio(rate, raw.wall)}), without start ${fixed(work)}/s ` +
+      `(${ratio(work, raw.wall)}), raw ${fixed(raw.wall)}/s | CPU ${fixed(cpu)}/s, raw ${fixed(raw.cpu)}/s ` +
+      `(${ratio(cpu, raw.cpu)}) | peak RSS ${timed.maxRssMb.toFixed(0)} MB (${timed.seconds.toFixed(1)} s)`,
   );
 }
 
@@ -138,8 +156,8 @@ async function main(): Promise<void> {
   const source = join(dir, "source.db");
   await seedSqlite(source);
   const backup = join(dir, "backup.jsonl");
-  const start = startSeconds();
-  console.log(`process start (lg-checkpoints --version): ${start.toFixed(2)} s`);
+  const start = startCost();
+  console.log(`process start (lg-checkpoints --version): ${start.seconds.toFixed(2)} s wall, ${start.cpuSeconds.toFixed(2)} s CPU`);
   if (only === undefined || only === "sqlite") {
     const raw = await rawSqlite(source);
     report("SQLite", "export", cli(["export", "-o", backup, "-s", `sqlite:${source}`]), raw.read, start);

@@ -38,12 +38,19 @@ function inputSize(input: Readable & { fd?: number; path?: unknown }): number | 
   }
 }
 
+/**
+ * The number of checkpoints a bar counts up to: only asked of the store when a bar is drawn (stderr is a terminal)
+ * and the whole store is read, since counting costs a scan of the index (0.2 s per 100,000 checkpoints on SQLite).
+ */
+async function progressTotal(ctx: CommandContext, store: CheckpointStore, execution: string | undefined): Promise<number | undefined> {
+  return execution === undefined && ctx.io.stderr.isTTY === true ? (await store.stats()).checkpoints : undefined;
+}
+
 async function runExport(ctx: CommandContext, url: string | undefined, opts: { execution?: string; output?: string }): Promise<void> {
   const out: OutputStream = opts.output === undefined ? ctx.io.stdout : createWriteStream(opts.output);
   const started = performance.now();
   const totals = await withStore(url, {}, async (store) => {
-    const total = opts.execution === undefined ? (await store.stats()).checkpoints : undefined;
-    const bar = startProgress(ctx.io.stderr, "checkpoints", total);
+    const bar = startProgress(ctx.io.stderr, "checkpoints", await progressTotal(ctx, store, opts.execution));
     try {
       return await exportCheckpoints(store, out, {
         ...(opts.execution === undefined ? {} : { executionId: opts.execution }),
@@ -94,7 +101,7 @@ async function runCopy(ctx: CommandContext, opts: { from: string; to: string; ex
   const started = performance.now();
   const totals = await withStore(opts.from, {}, async (from) => {
     const { store: to } = await openStore(opts.to, { write: true });
-    const bar = startProgress(ctx.io.stderr, "checkpoints", opts.execution === undefined ? (await from.stats()).checkpoints : undefined);
+    const bar = startProgress(ctx.io.stderr, "checkpoints", await progressTotal(ctx, from, opts.execution));
     try {
       return await copyCheckpoints(from, to, {
         concurrency: opts.concurrency,
