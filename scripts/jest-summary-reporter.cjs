@@ -12,6 +12,7 @@
 const { mkdirSync, readFileSync, renameSync, writeFileSync } = require("node:fs");
 const { join } = require("node:path");
 
+/** The reporter jest instantiates once per run; see the file comment for what it writes. */
 class JestSummaryReporter {
   /**
    * @param {{ rootDir: string }} globalConfig

@@ -86,6 +86,6 @@ describe("validation helpers", () => {
 describe("options that are not objects", () => {
   it("are rejected with InvalidArgumentError, not a TypeError", () => {
     expect(() => validateListOptions(null as unknown as undefined)).toThrow(InvalidArgumentError);
-    expect(() => selectPruneVictims(rows, null as unknown as {})).toThrow(/prune options must be an object/);
+    expect(() => selectPruneVictims(rows, null as never)).toThrow(/prune options must be an object/);
   });
 });

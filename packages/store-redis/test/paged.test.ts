@@ -82,7 +82,7 @@ describe("prune in pages", () => {
   });
 
   it("a save landing between calls is kept (it is newer than everything counted)", async () => {
-    const { store, chain, executionId } = await history(total);
+    const { store, executionId } = await history(total);
     const [, counted, cursor] = await prunePage(store, executionId, 2, "", 0);
     const newer = createTestCheckpoint({ executionId, version: total + 1 });
     await store.save(newer);
@@ -98,7 +98,7 @@ describe("clear in pages", () => {
   const total = PAGE_BUDGET * 2 + 30;
 
   it("stopped after one call, leaves a consistent execution without the oldest page; clear completes it", async () => {
-    const { store, chain, executionId } = await history(total);
+    const { store, executionId } = await history(total);
     const [removed, ceiling] = await clearPage(store, executionId, "");
     expect([removed, ceiling]).toEqual([PAGE_BUDGET, String(total)]);
     expect(versionsOf(await store.list(executionId))).toEqual(range(PAGE_BUDGET + 1, total));
@@ -108,7 +108,7 @@ describe("clear in pages", () => {
   });
 
   it("a save landing between calls above the ceiling survives with its index entries", async () => {
-    const { store, chain, executionId } = await history(total);
+    const { store, executionId } = await history(total);
     let [, ceiling] = await clearPage(store, executionId, "");
     const later = createTestCheckpoint({ executionId, version: total + 1 });
     await store.save(later);

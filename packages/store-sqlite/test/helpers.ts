@@ -10,6 +10,7 @@ export interface TempDir {
   remove(): void;
 }
 
+/** Creates a fresh `lg-store-sqlite-*` directory under the OS temp dir. */
 export function makeTempDir(): TempDir {
   const dir = mkdtempSync(join(tmpdir(), "lg-store-sqlite-"));
   return {
@@ -19,6 +20,7 @@ export function makeTempDir(): TempDir {
   };
 }
 
+/** An execution id no other test uses: `prefix` followed by a new checkpoint id. */
 export function randomExecutionId(prefix = "exec"): string {
   return `${prefix}-${createCheckpointId()}`;
 }

@@ -3,7 +3,7 @@ import { isCommand } from "./command.js";
 import { isSend, type Destination } from "./send.js";
 import { END } from "./constants.js";
 import { interrupt, runWithResumes, type NodeContext } from "./interrupt.js";
-import { NO_RETRY, retryDelayMs, type ResolvedRetryPolicy } from "./retry.js";
+import { NO_RETRY, retryDelayMs } from "./retry.js";
 import type { GraphSpec } from "./state-graph.js";
 import type { CustomValue, TaskFinish, TaskStart } from "./types.js";
 

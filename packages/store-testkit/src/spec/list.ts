@@ -4,8 +4,10 @@ import { contextOf } from "./context.js";
 import { expectCheckpoint, expectTrue, expectVersions } from "./expect.js";
 import type { SpecOptions } from "./options.js";
 
-/** Versions with gaps and numbers whose decimal strings sort differently (2 < 9 < 10 < 100), saved shuffled. */
-const VERSIONS = [1, 2, 9, 10, 11, 100];
+/**
+ * Versions 1, 2, 9, 10, 11, 100 (gaps, and decimal strings that sort differently: 2 < 9 < 10 < 100), in the
+ * shuffled order they are saved in.
+ */
 const SAVE_ORDER = [10, 1, 100, 9, 2, 11];
 
 async function saveShuffled(store: CheckpointStore, executionId: string): Promise<Map<number, Checkpoint>> {
