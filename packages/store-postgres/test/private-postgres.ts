@@ -62,15 +62,19 @@ export class PrivatePostgres {
     private readonly dir: string,
   ) {}
 
-  /** Creates a cluster in a temporary directory and starts it on a free port (about 3 s). */
-  static async start(): Promise<PrivatePostgres> {
+  /**
+   * Creates a cluster in a temporary directory and starts it on `port`, or on a free port (about 3 s). A test that
+   * stops and restarts the server may pass a port outside the ephemeral range, which no outgoing connection of the
+   * machine can take while the server is down.
+   */
+  static async start(port?: number): Promise<PrivatePostgres> {
     const dir = mkdtempSync(join(tmpdir(), "lg-store-postgres-"));
     if (userInfo().uid === 0) {
       const { stdout } = await run("id", ["-u", "postgres"]);
       const { stdout: gid } = await run("id", ["-g", "postgres"]);
       chownSync(dir, Number(stdout.trim()), Number(gid.trim()));
     }
-    const server = new PrivatePostgres(await freePort(), dir);
+    const server = new PrivatePostgres(port ?? (await freePort()), dir);
     await asServerUser("initdb", ["-D", server.dataDir, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
     await server.restart();
     return server;
