@@ -27,7 +27,8 @@ const args = process.argv.slice(2);
 const count = Number(args[args.indexOf("--count") + 1] ?? 0) || 100_000;
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
 const PER_EXECUTION = 1000;
-const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+// LG_CLI_BIN: a copy of the built binary (and its packages) that a rebuild cannot remove while the bench runs.
+const BIN = process.env.LG_CLI_BIN ?? fileURLToPath(new URL("../dist/bin.js", import.meta.url));
 const PG_URL = process.env.LG_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const dir = mkdtempSync(join(tmpdir(), "lg-cli-bench-"));
 
