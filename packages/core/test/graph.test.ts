@@ -9,7 +9,9 @@ import {
   START,
   StateGraph,
 } from "../src/index.js";
+import type { CompiledGraph } from "../src/index.js";
 import { pipeline } from "./support/graphs.js";
+import { MapStore } from "./support/map-store.js";
 
 describe("StateGraph execution", () => {
   it("runs a linear graph and merges updates through reducers", async () => {
@@ -147,3 +149,29 @@ describe("what a JavaScript caller gets wrong in building a graph", () => {
     expect(() => new Command(loose(null))).toThrow(InvalidArgumentError);
   });
 });
+
+describe("what a JavaScript caller gets wrong in calling a compiled graph", () => {
+  const loose = (value: unknown): never => value as never;
+
+  it.each([
+    ["invoke options null", (app: CompiledApp) => app.invoke({}, loose(null)), /invoke options must be an object, got null/],
+    ["the execution id where invoke options go", (app: CompiledApp) => app.invoke(null, loose("run-1")), /pass \{ executionId: "run-1" \}/],
+    ["stream options null", async (app: CompiledApp) => {
+      for await (const part of app.stream({}, loose(null))) void part;
+    }, /stream options must be an object/],
+    ["updateState options given as a string", (app: CompiledApp) => app.updateState("run-1", {}, loose("a")), /updateState options must be an object/],
+    ["getState options null", (app: CompiledApp) => app.getState("run-1", undefined, loose(null)), /getState options must be an object/],
+    ["getStateHistory options null", (app: CompiledApp) => app.getStateHistory("run-1", loose(null)), /getStateHistory options must be an object/],
+  ])("refuses %s with InvalidArgumentError before anything runs", async (_title, call, message) => {
+    const store = new MapStore();
+    const app = new StateGraph<{ n: number }>().addNode("a", () => ({ n: 1 })).addEdge(START, "a").compile({ checkpoint: { store } });
+    await app.invoke({}, { executionId: "run-1" });
+    const saved = await store.stats();
+    const error = await (async (): Promise<unknown> => call(app))().then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as Error).message).toMatch(message);
+    expect(await store.stats()).toEqual(saved);
+  });
+});
+
+type CompiledApp = CompiledGraph<{ n: number }>;

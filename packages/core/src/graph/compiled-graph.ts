@@ -12,7 +12,7 @@ import { executeRun, type RunEvent, type RunSettings, type RunStart } from "./ru
 import { parseStreamModes, toStreamEvent, toStreamParts } from "./stream-modes.js";
 import { entryStep, stepNodes } from "./routing.js";
 import { editState, pendingTaskIds } from "./edit.js";
-import { answersByNode, assertStateUpdate, stepOf, userCode, userMetadata } from "./inputs.js";
+import { answersByNode, assertOptionsObject, assertStateUpdate, stepOf, userCode, userMetadata } from "./inputs.js";
 import { toSnapshot } from "./snapshot.js";
 import { subgraphExecutionId } from "./subgraph.js";
 import {
@@ -104,6 +104,7 @@ export class CompiledGraph<S extends object> {
     input: GraphInput<S>,
     options: InvokeOptions & { streamMode?: StreamMode | readonly StreamMode[] } = {},
   ): AsyncGenerator<StreamEvent<S> | StreamPart<S>, RunResult<S>> {
+    assertOptionsObject("stream", options);
     const modes = options.streamMode === undefined ? undefined : parseStreamModes(options.streamMode);
     const events = this.run(input, options, modes);
     let item = await events.next();
@@ -129,6 +130,7 @@ export class CompiledGraph<S extends object> {
     options: InvokeOptions,
     modes?: ReadonlySet<StreamMode>,
   ): AsyncGenerator<RunEvent<S>, RunResult<S>> {
+    assertOptionsObject("invoke", options);
     const executionId = options.executionId ?? createExecutionId();
     assertNonEmptyString("executionId", executionId);
     if (options.checkpointId !== undefined) assertNonEmptyString("checkpointId", options.checkpointId);
@@ -183,6 +185,7 @@ export class CompiledGraph<S extends object> {
     checkpointId?: string,
     options: GetStateOptions = {},
   ): Promise<StateSnapshot<S> | undefined> {
+    assertOptionsObject("getState", options);
     const store = this.requireStore("getState");
     const cp =
       checkpointId === undefined
@@ -194,6 +197,7 @@ export class CompiledGraph<S extends object> {
 
   /** The execution's checkpoints as snapshots, newest first unless `order: "asc"`. */
   async getStateHistory(executionId: string, options: HistoryOptions = {}): Promise<StateSnapshot<S>[]> {
+    assertOptionsObject("getStateHistory", options);
     const store = this.requireStore("getStateHistory");
     const { subgraphs, ...listOptions } = options;
     const read = () => store.list(executionId, { ...listOptions, order: options.order ?? "desc" });
@@ -227,6 +231,7 @@ export class CompiledGraph<S extends object> {
     values: Partial<S>,
     options: UpdateStateOptions = {},
   ): Promise<StateSnapshot<S>> {
+    assertOptionsObject("updateState", options);
     const store = this.requireStore("updateState");
     assertNonEmptyString("executionId", executionId);
     assertStateUpdate("updateState values", values);

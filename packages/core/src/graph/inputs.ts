@@ -66,6 +66,16 @@ export function userMetadata(metadata: Record<string, unknown> | undefined): Rec
   return { ...metadata };
 }
 
+/**
+ * The options argument of a compiled graph's method is absent or an object: a JavaScript caller who passes the
+ * execution id there (`invoke(null, "run-1")`) would otherwise start a new execution instead of resuming that one.
+ */
+export function assertOptionsObject(method: string, options: unknown): void {
+  if (options === undefined || (options !== null && typeof options === "object" && !Array.isArray(options))) return;
+  const hint = typeof options === "string" ? `; to name the execution pass { executionId: ${JSON.stringify(options.slice(0, 40))} }` : "";
+  throw new InvalidArgumentError(`${method} options must be an object, got ${options === null ? "null" : Array.isArray(options) ? "an array" : typeof options}${hint}`);
+}
+
 /** State updates (`updateState` values, a `Command`'s update) are objects of state keys. */
 export function assertStateUpdate(what: string, value: unknown): void {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
