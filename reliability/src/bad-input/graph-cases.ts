@@ -126,6 +126,27 @@ export const INVOKE_CASES: readonly BadInputCase[] = [
   invokeCase("metadata given as an array", "app.invoke({}, { metadata: [] })", () => ({ metadata: [] })),
   invokeCase("signal that is not an AbortSignal", "app.invoke({}, { signal: {} })", () => ({ signal: {} })),
   {
+    name: "options null",
+    area: "invoke options",
+    call: "app.invoke({}, null)",
+    expected: INVALID,
+    run: (ctx) => seedGraph(ctx.store).invoke({}, null as never),
+  },
+  {
+    name: "the execution id where the options go",
+    area: "invoke options",
+    call: "app.invoke(null, done)",
+    expected: INVALID,
+    run: (ctx) => seedGraph(ctx.store).invoke(null, ctx.seed.doneExecution as never),
+  },
+  {
+    name: "getStateHistory options null",
+    area: "invoke options",
+    call: "app.getStateHistory(done, null)",
+    expected: INVALID,
+    run: (ctx) => seedGraph(ctx.store).getStateHistory(ctx.seed.doneExecution, null as never),
+  },
+  {
     name: "input given as a string",
     area: "invoke options",
     call: 'app.invoke("go", { executionId: fresh })',
@@ -210,6 +231,13 @@ export const UPDATE_CASES: readonly BadInputCase[] = [
     call: "app.updateState(done, { extra: () => 1 })",
     expected: UNSTORABLE,
     run: (ctx) => seedGraph(ctx.store).updateState(ctx.seed.doneExecution, { extra: () => 1 }),
+  },
+  {
+    name: "updateState options given as a string",
+    area: "updateState and Command",
+    call: 'app.updateState(done, { count: 9 }, "draft")',
+    expected: INVALID,
+    run: (ctx) => seedGraph(ctx.store).updateState(ctx.seed.doneExecution, { count: 9 }, "draft" as never),
   },
   {
     name: "updateState with executionId given as a number",
