@@ -125,6 +125,12 @@ export interface Checkpoint<S = unknown> {
   tasks?: TaskResults;
 }
 
+/**
+ * A checkpoint without its state, as {@link CheckpointStore.listHeaders} returns it: what retention and history views
+ * need (ids, versions, lineage, pauses in `tasks`) without reading or decoding states.
+ */
+export type CheckpointHeader = Omit<Checkpoint, "state">;
+
 /** Options of {@link CheckpointStore.list}. */
 export interface ListOptions {
   /** At most this many checkpoints (a positive integer). */
@@ -224,6 +230,8 @@ export interface StoreCapabilities {
   batchSave?: boolean;
   /** The store has `listSerialized`: `list` handing out each checkpoint's encoded JSON text without decoding it. */
   serializedList?: boolean;
+  /** The store has `listHeaders`: checkpoints without their states, read without reading the states. */
+  headerList?: boolean;
   /**
    * The store keeps checkpoints incrementally: given `changes` in `save`'s options it writes only the channels a
    * step wrote and the items it appended, and rebuilds full states on reading (docs/incremental-checkpoints.md).

@@ -1,4 +1,4 @@
-import type { Checkpoint, ListOptions, PruneOptions } from "./checkpoint.js";
+import type { Checkpoint, CheckpointHeader, ListOptions, PruneOptions } from "./checkpoint.js";
 import type { CheckpointStore } from "./store.js";
 import { validatePruneOptions } from "./validate.js";
 
@@ -16,7 +16,10 @@ export interface PruneCandidate {
  * Applies {@link ListOptions} to an execution's checkpoints already sorted by ascending version: filters by
  * `afterVersion`/`beforeVersion`, orders, then limits. For stores that keep an in-process sorted index.
  */
-export function applyListOptions<T extends { version: number }>(ascending: readonly T[], options: ListOptions = {}): T[] {
+export function applyListOptions<T extends { version: number }>(
+  ascending: readonly T[],
+  options: ListOptions = {},
+): T[] {
   const { afterVersion, beforeVersion, limit, order = "asc" } = options;
   let from = 0;
   let to = ascending.length;
@@ -73,13 +76,30 @@ export async function pruneCheckpoints(
 ): Promise<number> {
   if (typeof store.prune === "function") return store.prune(executionId, options);
   validatePruneOptions(options);
-  const all: Checkpoint[] = await store.list(executionId);
+  const all = await listCheckpointHeaders(store, executionId);
   const victims = selectPruneVictims(
     all.map((cp) => ({ id: cp.id, version: cp.version, timestamp: cp.timestamp.getTime() })),
     options,
   );
   for (const id of victims) await store.delete(id);
   return victims.length;
+}
+
+/**
+ * An execution's checkpoints without their states, as `list` orders them: from `listHeaders` when the store has it
+ * (the states are not read), otherwise from `list` with the states dropped.
+ */
+export async function listCheckpointHeaders(
+  store: CheckpointStore,
+  executionId: string,
+  options?: ListOptions,
+): Promise<CheckpointHeader[]> {
+  if (typeof store.listHeaders === "function") return store.listHeaders(executionId, options);
+  return (await store.list(executionId, options)).map((cp) => {
+    const header: Partial<Checkpoint> = { ...cp };
+    delete header.state;
+    return header as CheckpointHeader;
+  });
 }
 
 /**

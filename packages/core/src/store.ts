@@ -1,5 +1,6 @@
 import type {
   Checkpoint,
+  CheckpointHeader,
   ExecutionPage,
   ListExecutionsOptions,
   ListOptions,
@@ -76,6 +77,12 @@ export interface CheckpointStore {
    * An unknown execution yields `[]`.
    */
   list(executionId: string, options?: ListOptions): Promise<Checkpoint[]>;
+
+  /**
+   * Optional, declared by the `headerList` capability: what `list` returns with the same options, without the states
+   * — read without reading them, so that retention's cost does not grow with the state. Core falls back to `list`.
+   */
+  listHeaders?(executionId: string, options?: ListOptions): Promise<CheckpointHeader[]>;
 
   /** The execution's newest checkpoint by version, in one round trip whatever the history length; or `undefined`. */
   latest(executionId: string): Promise<Checkpoint | undefined>;

@@ -9,6 +9,7 @@ import {
   type CheckpointStore,
 } from "../src/index.js";
 import { randomBytes } from "node:crypto";
+import { forwardStore, listCheckpointHeaders } from "../src/store-entry.js";
 import { MapStore } from "./support/map-store.js";
 
 function chat(store: CheckpointStore) {
@@ -61,5 +62,33 @@ describe("the runtime and stores that keep changes only", () => {
     expect(encrypted.capabilities?.incremental).toBe(false);
     await chat(encrypted).invoke({ messages: [], turn: 0, topic: "t" }, { executionId: "e" });
     expect(sealed.saveOptions.every((options) => options === undefined)).toBe(true);
+  });
+});
+
+describe("retention reads headers, not states", () => {
+  it("uses listHeaders when the store has it, and never list", async () => {
+    const inner = new MapStore({ incremental: true });
+    const calls = { list: 0, listHeaders: 0 };
+    const store = forwardStore(inner, {
+      list: async (executionId, options) => {
+        calls.list++;
+        return inner.list(executionId, options);
+      },
+    });
+    store.listHeaders = async (executionId, options) => {
+      calls.listHeaders++;
+      return listCheckpointHeaders(inner, executionId, options);
+    };
+    const app = new StateGraph<{ messages: string[]; turn: number }>({
+      channels: { messages: { reducer: appendReducer, default: () => [] } },
+    })
+      .addNode("reply", (s) => ({ messages: [`reply ${s.turn}`], turn: s.turn + 1 }))
+      .addConditionalEdges("reply", (s) => (s.turn >= 6 ? END : "reply"))
+      .addEdge(START, "reply")
+      .compile({ checkpoint: { store, maxCheckpoints: 2 } });
+    await app.invoke({ turn: 0 }, { executionId: "e" });
+    expect(calls.list).toBe(0);
+    expect(calls.listHeaders).toBeGreaterThan(0);
+    expect((await inner.list("e")).map((cp) => cp.version)).toEqual([6, 7]);
   });
 });

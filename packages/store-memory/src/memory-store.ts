@@ -2,6 +2,7 @@ import {
   CheckpointConflictError,
   StoreClosedError,
   type Checkpoint,
+  type CheckpointHeader,
   type CheckpointStore,
   type ExecutionPage,
   type ExecutionSummary,
@@ -37,6 +38,7 @@ const DEFAULT_EXECUTION_PAGE_SIZE = 100;
 const CAPABILITIES: StoreCapabilities = Object.freeze({
   taskResults: true,
   incremental: true,
+  headerList: true,
   nativePrune: true,
   persistent: false,
   multiProcess: false,
@@ -124,6 +126,16 @@ export class MemoryCheckpointStore implements CheckpointStore {
     const entries = this.rows.checkpointsOf(executionId);
     if (entries === undefined) return [];
     return applyListOptions(entries, options).map((entry) => this.rows.read(entry));
+  }
+
+  /** What `list` returns with the same options, without the states (which are neither folded nor decoded). */
+  async listHeaders(executionId: string, options?: ListOptions): Promise<CheckpointHeader[]> {
+    this.assertOpen();
+    assertNonEmptyString("executionId", executionId);
+    validateListOptions(options);
+    const entries = this.rows.checkpointsOf(executionId);
+    if (entries === undefined) return [];
+    return applyListOptions(entries, options).map((entry) => this.rows.header(entry));
   }
 
   /** A fresh copy of the execution's newest checkpoint (the last of its sorted array), or `undefined`. */

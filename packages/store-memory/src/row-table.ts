@@ -4,6 +4,7 @@ import {
   mergeRows,
   planRowRemoval,
   type Checkpoint,
+  type CheckpointHeader,
   type RowHeader,
 } from "@lg/core/store";
 import { CheckpointCorruptError } from "@lg/core";
@@ -76,6 +77,13 @@ export class RowTable {
     const cp = decodeCheckpoint(entry.header);
     cp.state = foldChain(entry.id, chain);
     return cp;
+  }
+
+  /** The checkpoint a row holds without its state: no chain is walked, no state decoded. */
+  header(entry: StoredEntry): CheckpointHeader {
+    const cp: Partial<Checkpoint> = decodeCheckpoint(entry.header);
+    delete cp.state;
+    return cp as CheckpointHeader;
   }
 
   /**

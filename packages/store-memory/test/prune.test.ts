@@ -32,6 +32,7 @@ describe("prune", () => {
       ttl: false,
       taskResults: true,
       incremental: true,
+      headerList: true,
     });
     expect(typeof store.prune).toBe("function");
   });

@@ -24,6 +24,7 @@ export { idsSpec } from "./spec/ids.js";
 export { serializationSpec } from "./spec/serialization.js";
 export { tasksSpec } from "./spec/tasks.js";
 export { incrementalSpec } from "./spec/incremental.js";
+export { listHeadersSpec } from "./spec/list-headers.js";
 export { badInputSpec } from "./spec/bad-input.js";
 export { aliasingSpec } from "./spec/aliasing.js";
 export { concurrencySpec } from "./spec/concurrency.js";

@@ -167,6 +167,8 @@ describe("capabilities", () => {
         taskResults: true,
         batchSave: false,
         incremental: false,
+        serializedList: false,
+        headerList: false,
       },
       runner: collecting.runner,
     });

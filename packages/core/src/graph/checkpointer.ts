@@ -2,7 +2,7 @@ import type { Checkpoint, CheckpointMetadata, CheckpointSource } from "../checkp
 import { CheckpointSaveError, InvalidArgumentError, isLgError, RetentionError } from "../errors.js";
 import { createCheckpointId } from "../ids.js";
 import type { CheckpointStore } from "../store.js";
-import { pruneCheckpoints } from "../store-helpers.js";
+import { listCheckpointHeaders, pruneCheckpoints } from "../store-helpers.js";
 import { traced } from "../tracing.js";
 import {
   anchorOf,
@@ -275,7 +275,8 @@ export class RunCheckpointer<S> {
  * checkpoint is listed too (the safe side).
  */
 async function pendingPauses(store: CheckpointStore, executionId: string, cutoff: number): Promise<string[]> {
-  const rows = await store.list(executionId, { beforeVersion: cutoff + 2 });
+  // Headers only: retention needs ids, lineage and pauses, never states (a store with `listHeaders` does not read them).
+  const rows = await listCheckpointHeaders(store, executionId, { beforeVersion: cutoff + 2 });
   const continued = new Set(rows.map((cp) => cp.parentId));
   // Every unanswered pause listed, not only those at or below the cutoff: a concurrent writer may have saved a
   // version since, moving the window the prune actually applies.

@@ -8,7 +8,7 @@
  * `metadata.pendingWrites`; they are read from there when `tasks` is absent, so old executions still resume.
  */
 import { createHash } from "node:crypto";
-import type { Checkpoint, PauseRecord, SendRecord, TaskResult, TaskResults } from "../checkpoint.js";
+import type { Checkpoint, CheckpointHeader, PauseRecord, SendRecord, TaskResult, TaskResults } from "../checkpoint.js";
 import { ownValue, setOwn } from "../own.js";
 import { canonicalJson } from "../json-equal.js";
 import { encodeValue } from "../serializer.js";
@@ -58,14 +58,16 @@ export const TASKS_METADATA_KEY = "tasks";
  * The task results a checkpoint was written with: its `tasks` field, or the metadata key a store without the
  * `taskResults` capability keeps them in. `undefined` when it has none.
  */
-export function storedTaskResults(cp: Checkpoint): TaskResults | undefined {
+export function storedTaskResults(cp: CheckpointHeader): TaskResults | undefined {
   if (cp.tasks !== undefined) return cp.tasks;
   const inMetadata = cp.metadata[TASKS_METADATA_KEY] as TaskResults | undefined;
-  return isRecord(inMetadata) && isRecord(inMetadata.nodes) && Array.isArray(inMetadata.interrupts) ? inMetadata : undefined;
+  return isRecord(inMetadata) && isRecord(inMetadata.nodes) && Array.isArray(inMetadata.interrupts)
+    ? inMetadata
+    : undefined;
 }
 
 /** The task results of a checkpoint: as stored, or as an older release kept them in metadata keys of their own. */
-export function taskResultsOf(cp: Checkpoint): TaskResults {
+export function taskResultsOf(cp: CheckpointHeader): TaskResults {
   return storedTaskResults(cp) ?? legacyTaskResults(cp.metadata as LegacyMetadata);
 }
 
@@ -137,12 +139,12 @@ export function pendingStepOf(cp: Checkpoint): { next: string[]; sends: SendReco
 }
 
 /** The pauses pending at a checkpoint. */
-export function pausesOf(cp: Checkpoint): PauseRecord[] {
+export function pausesOf(cp: CheckpointHeader): PauseRecord[] {
   return taskResultsOf(cp).interrupts;
 }
 
 /** Whether the checkpoint records a pause (it must stay until a human answered it). */
-export function hasPause(cp: Checkpoint): boolean {
+export function hasPause(cp: CheckpointHeader): boolean {
   return pausesOf(cp).length > 0;
 }
 
@@ -185,14 +187,19 @@ export function withUpdateKey(keys: readonly string[], key: string): string[] {
  */
 export function updateKey(given: string | undefined, base: Checkpoint, what: unknown): string {
   if (given !== undefined) return checkCallerKey(given);
-  const digest = createHash("sha256").update(canonicalJson(encodeValue(what, "update"))).digest("base64url");
+  const digest = createHash("sha256")
+    .update(canonicalJson(encodeValue(what, "update")))
+    .digest("base64url");
   return `auto:${anchorOf(base)}:${digest}`; // see isDefaultKey
 }
 
 /** Checks an idempotency key a caller gave: a non-empty string, not one of the runtime's own (`auto:…`). */
 export function checkCallerKey(key: unknown): string {
   assertNonEmptyString("idempotencyKey", key);
-  if (isDefaultKey(key)) throw new InvalidArgumentError('idempotencyKey may not begin with "auto:", which the runtime uses for its own keys');
+  if (isDefaultKey(key))
+    throw new InvalidArgumentError(
+      'idempotencyKey may not begin with "auto:", which the runtime uses for its own keys',
+    );
   return key;
 }
 
@@ -230,14 +237,16 @@ export function buildTaskResults<S>(
   const nodes = nodeRecord<TaskResult>();
   const progress = record.progress;
   if (progress !== undefined) {
-    for (const node of Object.keys(progress.writes)) entryOf(nodes, node).writes = progress.writes[node] as Record<string, unknown>;
+    for (const node of Object.keys(progress.writes))
+      entryOf(nodes, node).writes = progress.writes[node] as Record<string, unknown>;
     for (const node of Object.keys(progress.resumes)) {
       const answers = progress.resumes[node] as unknown[];
       if (answers.length > 0) entryOf(nodes, node).resumes = [...answers];
     }
     for (const node of Object.keys(progress.gotos)) {
       const targets = progress.gotos[node] as Destination[];
-      if (targets.length > 0 && ownValue(progress.writes, node) !== undefined) entryOf(nodes, node).goto = targets.map(toGotoRecord);
+      if (targets.length > 0 && ownValue(progress.writes, node) !== undefined)
+        entryOf(nodes, node).goto = targets.map(toGotoRecord);
     }
   }
   for (const [node, failure] of Object.entries(record.failures ?? {})) {

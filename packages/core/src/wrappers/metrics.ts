@@ -64,7 +64,22 @@ export type MeteredStore = CheckpointStore & {
   resetMetrics(): void;
 };
 
-const TIMED: readonly StoreOperation[] = ["save", "saveMany", "load", "list", "listSerialized", "latest", "delete", "clear", "listExecutions", "prune", "ping", "stats", "close"];
+const TIMED: readonly StoreOperation[] = [
+  "save",
+  "saveMany",
+  "load",
+  "list",
+  "listSerialized",
+  "listHeaders",
+  "latest",
+  "delete",
+  "clear",
+  "listExecutions",
+  "prune",
+  "ping",
+  "stats",
+  "close",
+];
 // Methods whose first argument is an execution id (`save` takes a checkpoint that names it).
 const BY_EXECUTION = new Set<StoreOperation>(["list", "listSerialized", "latest", "clear", "prune"]);
 
@@ -80,7 +95,12 @@ class OperationCounters {
   }
 
   snapshot(): OperationMetrics {
-    return { count: this.count, errors: this.errors, errorsByCode: Object.fromEntries(this.errorsByCode), latency: this.latency.summary() };
+    return {
+      count: this.count,
+      errors: this.errors,
+      errorsByCode: Object.fromEntries(this.errorsByCode),
+      latency: this.latency.summary(),
+    };
   }
 }
 
@@ -110,7 +130,8 @@ export function withMetrics(store: CheckpointStore, options: MetricsOptions = {}
     if (call.durationMs >= slowCallMs) notify(options.onSlowCall, call);
   };
 
-  const timed = <A extends unknown[], R>(operation: StoreOperation, method: (...args: A) => Promise<R>) =>
+  const timed =
+    <A extends unknown[], R>(operation: StoreOperation, method: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
       const call = (durationMs: number): StoreCall => ({ operation, durationMs, ...executionOf(operation, args) });
       const started = performance.now();

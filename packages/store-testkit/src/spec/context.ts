@@ -17,6 +17,7 @@ const ALL_CAPABILITIES: Record<CapabilityName, true> = {
   batchSave: true,
   serializedList: true,
   incremental: true,
+  headerList: true,
 };
 
 function declaresAll(capabilities: StoreCapabilities | undefined): boolean {

@@ -8,6 +8,7 @@ import { deleteSpec } from "./delete.js";
 import { executionsSpec } from "./executions.js";
 import { idsSpec } from "./ids.js";
 import { incrementalSpec } from "./incremental.js";
+import { listHeadersSpec } from "./list-headers.js";
 import { latestSpec } from "./latest.js";
 import { lifecycleSpec } from "./lifecycle.js";
 import { listSpec } from "./list.js";
@@ -29,6 +30,7 @@ export const ALL_SPECS = [
   loadSpec,
   listSpec,
   listSerializedSpec,
+  listHeadersSpec,
   latestSpec,
   deleteSpec,
   idsSpec,
