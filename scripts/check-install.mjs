@@ -34,8 +34,8 @@ import { fileURLToPath } from "node:url";
  *   (optional; `run(command, args)` throws when the command fails).
  * Every consumer saves a checkpoint, loads it back, clears its execution and closes the store.
  */
-const POSTGRES_URL = "process.env.POSTGRES_CONN_STRING ?? \"postgres://postgres@127.0.0.1:5432/test\"";
-const REDIS_ADDR = "process.env.REDIS_ADDR ?? \"127.0.0.1:6379\"";
+const POSTGRES_URL = 'process.env.POSTGRES_CONN_STRING ?? "postgres://postgres@127.0.0.1:5432/test"';
+const REDIS_ADDR = 'process.env.REDIS_ADDR ?? "127.0.0.1:6379"';
 const STORES = [
   {
     package: "@lg/store-memory",
@@ -278,7 +278,11 @@ function checkStore(store, packages, coreTarball, workDir) {
   );
   try {
     const installed = step(`npm install @lg/core + ${store.package} (tarballs only)`, () => {
-      run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", coreTarball, tarball], projectDir);
+      run(
+        "npm",
+        ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", coreTarball, tarball],
+        projectDir,
+      );
       return installedPackages(projectDir);
     });
     if (!installed) return failures;
@@ -304,7 +308,8 @@ function checkStore(store, packages, coreTarball, workDir) {
         if (output) console.log(output.replace(/^/gm, "         "));
       }
     } finally {
-      if (store.cleanup) step("clean up server-side data", () => store.cleanup({ suffix, run: (c, a) => run(c, a, projectDir) }));
+      if (store.cleanup)
+        step("clean up server-side data", () => store.cleanup({ suffix, run: (c, a) => run(c, a, projectDir) }));
     }
   } finally {
     if (process.env.LG_CHECK_INSTALL_KEEP === "1") console.log(`    kept ${projectDir}`);
@@ -367,13 +372,18 @@ function runBinary(projectDir, args, input) {
     timeout: STEP_TIMEOUT_MS,
     env: { ...process.env, NO_COLOR: "1" },
   });
-  return { status: result.status, stdout: result.stdout ?? "", stderr: `${result.stderr ?? ""}${result.error ? result.error.message : ""}` };
+  return {
+    status: result.status,
+    stdout: result.stdout ?? "",
+    stderr: `${result.stderr ?? ""}${result.error ? result.error.message : ""}`,
+  };
 }
 
 /** Runs `lg-checkpoints …args` and throws unless it exits 0; returns its stdout. */
 function lgCheckpoints(projectDir, args, input) {
   const result = runBinary(projectDir, args, input);
-  if (result.status !== 0) throw new Error(`lg-checkpoints ${args.join(" ")} exited with ${result.status}: ${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(`lg-checkpoints ${args.join(" ")} exited with ${result.status}: ${result.stderr}`);
   return result.stdout;
 }
 
@@ -382,16 +392,34 @@ function checkCli(store, packages, tarballs, workDir) {
   const failures = [];
   const step = stepper(failures);
   // A folder of its own: the store's own check may already have packed the same tarball name into workDir.
-  const storeTarball = step(`pnpm pack ${store.package}`, () => pack(packages.get(store.package), mkdtempSync(join(workDir, "cli-"))));
+  const storeTarball = step(`pnpm pack ${store.package}`, () =>
+    pack(packages.get(store.package), mkdtempSync(join(workDir, "cli-"))),
+  );
   if (!storeTarball) return failures;
   const projectDir = mkdtempSync(join(tmpdir(), "lg-check-install-cli-"));
   const dataDir = join(projectDir, "data");
   mkdirSync(dataDir);
-  writeFileSync(join(projectDir, "package.json"), `${JSON.stringify({ name: "check-install-cli", version: "0.0.0", private: true, type: "module" }, null, 2)}\n`);
+  writeFileSync(
+    join(projectDir, "package.json"),
+    `${JSON.stringify({ name: "check-install-cli", version: "0.0.0", private: true, type: "module" }, null, 2)}\n`,
+  );
   const suffix = randomBytes(6).toString("hex");
   try {
     const installed = step(`npm install @lg/core + @lg/cli + ${store.package} (tarballs only)`, () => {
-      run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", tarballs.core, tarballs.cli, storeTarball], projectDir);
+      run(
+        "npm",
+        [
+          "install",
+          "--no-audit",
+          "--no-fund",
+          "--prefer-offline",
+          "--loglevel=error",
+          tarballs.core,
+          tarballs.cli,
+          storeTarball,
+        ],
+        projectDir,
+      );
       return installedPackages(projectDir);
     });
     if (!installed) return failures;
@@ -403,37 +431,51 @@ function checkCli(store, packages, tarballs, workDir) {
     const url = CLI_URLS[store.package](dataDir, suffix);
     const executionId = `check-install-${suffix}`;
     writeFileSync(join(projectDir, "make-backup.mjs"), MAKE_BACKUP);
-    const ids = step("write a backup with the installed library", () => run(process.execPath, ["make-backup.mjs", executionId], projectDir).split(" "));
+    const ids = step("write a backup with the installed library", () =>
+      run(process.execPath, ["make-backup.mjs", executionId], projectDir).split(" "),
+    );
     if (!ids) return failures;
     try {
       if (store.package === "@lg/store-memory") {
         writeFileSync(join(projectDir, "memory-run.mjs"), MEMORY_RUN);
-        step("every command in-process on memory:", () => console.log(`         ${run(process.execPath, ["memory-run.mjs", url, executionId, ids[0], ids[2]], projectDir)}`));
+        step("every command in-process on memory:", () =>
+          console.log(
+            `         ${run(process.execPath, ["memory-run.mjs", url, executionId, ids[0], ids[2]], projectDir)}`,
+          ),
+        );
       } else {
         step("lg-checkpoints import, executions, history, show, diff, export, prune --dry-run, stats, ping", () => {
           const backup = readFileSync(join(projectDir, "backup.jsonl"), "utf8");
           lgCheckpoints(projectDir, ["import", "-s", url], backup);
           lgCheckpoints(projectDir, ["import", "-s", url], backup); // idempotent
-          if (!lgCheckpoints(projectDir, ["executions", "-s", url]).includes(executionId)) throw new Error("executions does not list the execution");
-          if (!lgCheckpoints(projectDir, ["history", executionId, "-s", url]).includes("(fork)")) throw new Error("history shows no fork");
+          if (!lgCheckpoints(projectDir, ["executions", "-s", url]).includes(executionId))
+            throw new Error("executions does not list the execution");
+          if (!lgCheckpoints(projectDir, ["history", executionId, "-s", url]).includes("(fork)"))
+            throw new Error("history shows no fork");
           lgCheckpoints(projectDir, ["show", ids[1], "-s", url]);
-          if (!lgCheckpoints(projectDir, ["diff", ids[0], ids[1], "-s", url]).includes("~ n: 1 → 2")) throw new Error("diff misses n");
+          if (!lgCheckpoints(projectDir, ["diff", ids[0], ids[1], "-s", url]).includes("~ n: 1 → 2"))
+            throw new Error("diff misses n");
           const exported = lgCheckpoints(projectDir, ["export", "--execution", executionId, "-s", url]);
-          if (exported.trim().split("\n").length !== 3) throw new Error(`export wrote ${exported.trim().split("\n").length} lines, not 3`);
+          if (exported.trim().split("\n").length !== 3)
+            throw new Error(`export wrote ${exported.trim().split("\n").length} lines, not 3`);
           lgCheckpoints(projectDir, ["prune", executionId, "--keep-last", "1", "--dry-run", "-s", url]);
           lgCheckpoints(projectDir, ["stats", "-s", url]);
           lgCheckpoints(projectDir, ["ping", "-s", url]);
         });
       }
       step("a missing store package is named, exit code 4", () => {
-        const other = store.package === "@lg/store-memory" ? { url: "sqlite:x.db", name: "@lg/store-sqlite" } : { url: "memory:", name: "@lg/store-memory" };
+        const other =
+          store.package === "@lg/store-memory"
+            ? { url: "sqlite:x.db", name: "@lg/store-sqlite" }
+            : { url: "memory:", name: "@lg/store-memory" };
         const result = runBinary(projectDir, ["ping", "-s", other.url]);
         if (result.status !== 4 || !result.stderr.includes(`npm install ${other.name}`)) {
           throw new Error(`expected exit 4 naming ${other.name}, got ${result.status}: ${result.stderr}`);
         }
       });
     } finally {
-      if (store.cleanup) step("clean up server-side data", () => store.cleanup({ suffix, run: (c, a) => run(c, a, projectDir) }));
+      if (store.cleanup)
+        step("clean up server-side data", () => store.cleanup({ suffix, run: (c, a) => run(c, a, projectDir) }));
     }
   } finally {
     if (process.env.LG_CHECK_INSTALL_KEEP === "1") console.log(`    kept ${projectDir}`);
@@ -493,7 +535,9 @@ function main(args) {
 
   console.log(`check-install summary (${((Date.now() - started) / 1000).toFixed(1)} s):`);
   for (const { store, failures } of results) {
-    console.log(`  ${failures.length === 0 ? "ok  " : "FAIL"} ${store}${failures.length ? `: ${failures.join("; ")}` : ""}`);
+    console.log(
+      `  ${failures.length === 0 ? "ok  " : "FAIL"} ${store}${failures.length ? `: ${failures.join("; ")}` : ""}`,
+    );
   }
   const failed = results.filter((r) => r.failures.length > 0).length;
   console.log(`check-install: ${results.length - failed} of ${results.length} stores install and run on their own`);

@@ -72,7 +72,8 @@ function main(args) {
   }
 
   const unsuccessful = results.filter((r) => !r.success && r.failed + r.suiteErrors === 0).map((r) => r.package);
-  if (unsuccessful.length > 0) problems.push(`jest reported an unsuccessful run without failed tests: ${unsuccessful.join(", ")}`);
+  if (unsuccessful.length > 0)
+    problems.push(`jest reported an unsuccessful run without failed tests: ${unsuccessful.join(", ")}`);
 
   const reported = new Set(results.map((r) => r.package));
   const missing = packagesExpectedToReport().filter((name) => !reported.has(name));

@@ -23,13 +23,16 @@ export async function removeRunData(env: BackendEnv, backends: readonly BackendN
     try {
       await work();
     } catch (error) {
-      process.stderr.write(`[bench] cleanup of ${what} failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(
+        `[bench] cleanup of ${what} failed: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
     }
   };
   if (backends.includes("postgres")) {
     await attempt(`PostgreSQL schemas lgbench_${env.runTag}_*`, () => dropSchemas(env, `lgbench\\_${env.runTag}\\_%`));
   }
-  if (backends.includes("redis")) await attempt(`Redis keys lgbench:${env.runTag}:*`, () => deleteKeys(env, `lgbench:${env.runTag}:*`));
+  if (backends.includes("redis"))
+    await attempt(`Redis keys lgbench:${env.runTag}:*`, () => deleteKeys(env, `lgbench:${env.runTag}:*`));
 }
 
 /**

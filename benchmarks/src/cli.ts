@@ -21,7 +21,10 @@ export interface CliOptions {
 }
 
 function pickList<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
-  const picked = value.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+  const picked = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   for (const name of picked) {
     if (!(allowed as readonly string[]).includes(name)) {
       throw new Error(`${flag}: unknown "${name}"; choose from ${allowed.join(", ")}`);
@@ -50,7 +53,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     else if (flag === "--workloads") workloads = pickList(flag, value, WORKLOADS);
     else if (flag === "--out" && value.length > 0) out = value;
     else if (flag === "--skip-langgraph") skipLangGraph = true;
-    else throw new Error(`unknown argument "${arg}"; use --smoke, --backends=…, --workloads=…, --out=…, --skip-langgraph`);
+    else
+      throw new Error(`unknown argument "${arg}"; use --smoke, --backends=…, --workloads=…, --out=…, --skip-langgraph`);
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   return { smoke, backends, workloads, skipLangGraph, out: out ?? `results/${smoke ? "smoke" : "full"}-${stamp}.json` };

@@ -15,8 +15,15 @@ export interface GoalCheck {
   status: "met" | "missed" | "n/a";
 }
 
-function check(goal: string, backend: BackendName, measured: number | undefined, limit: number, target: string): GoalCheck {
-  if (measured === undefined || !Number.isFinite(measured)) return { goal, backend, measured: Number.NaN, target, status: "n/a" };
+function check(
+  goal: string,
+  backend: BackendName,
+  measured: number | undefined,
+  limit: number,
+  target: string,
+): GoalCheck {
+  if (measured === undefined || !Number.isFinite(measured))
+    return { goal, backend, measured: Number.NaN, target, status: "n/a" };
   return { goal, backend, measured, target, status: measured <= limit ? "met" : "missed" };
 }
 
@@ -78,7 +85,8 @@ export function checkGoals(backend: BackendName, rows: readonly ResultRow[]): Go
  * - the bytes @lg stores for the execution at most 2x the bytes of the messages.
  */
 export function checkGrowingGoals(backend: BackendName, rows: readonly GrowingRow[]): GoalCheck[] {
-  const row = (system: GrowingSystem): GrowingRow | undefined => rows.find((r) => r.backend === backend && r.system === system);
+  const row = (system: GrowingSystem): GrowingRow | undefined =>
+    rows.find((r) => r.backend === backend && r.system === system);
   const lg = row("lg");
   if (lg === undefined) return [];
   const goals: GoalCheck[] = [
@@ -91,7 +99,10 @@ export function checkGrowingGoals(backend: BackendName, rows: readonly GrowingRo
     ),
   ];
   if (backend === "sqlite" || backend === "postgres") {
-    for (const [system, name] of [["langgraphDelta", "DeltaChannel"], ["langgraph", "standard channel"]] as const) {
+    for (const [system, name] of [
+      ["langgraphDelta", "DeltaChannel"],
+      ["langgraph", "standard channel"],
+    ] as const) {
       goals.push(
         check(
           `growing: per-step overhead at step ${lg.steps}, @lg / LangGraph ${name}`,
@@ -103,6 +114,8 @@ export function checkGrowingGoals(backend: BackendName, rows: readonly GrowingRo
       );
     }
   }
-  goals.push(check("growing: @lg bytes stored / message bytes", backend, ratio(lg.storedBytes, lg.messageBytes), 2, "<= 2"));
+  goals.push(
+    check("growing: @lg bytes stored / message bytes", backend, ratio(lg.storedBytes, lg.messageBytes), 2, "<= 2"),
+  );
   return goals;
 }

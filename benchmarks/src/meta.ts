@@ -42,7 +42,10 @@ export function machineMeta(): Record<string, unknown> {
 }
 
 /** The versions the PostgreSQL and Redis servers report (for the machine description). */
-export async function serverVersions(postgresUrl: string | undefined, redisUrl: string | undefined): Promise<Record<string, string>> {
+export async function serverVersions(
+  postgresUrl: string | undefined,
+  redisUrl: string | undefined,
+): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   if (postgresUrl !== undefined) {
     const { default: postgres } = await import("postgres");

@@ -13,7 +13,14 @@ import { analyzeRunTables, removeRunData } from "./cleanup.js";
 import { parseCli, type CliOptions } from "./cli.js";
 import { checkGoals, checkGrowingGoals } from "./goals.js";
 import { describeMachine, loadAverages, machineMeta, serverVersions } from "./meta.js";
-import { goalsTable, growingTable, markdownTable, unavailableLines, writeJsonReport, type RunReport } from "./report.js";
+import {
+  goalsTable,
+  growingTable,
+  markdownTable,
+  unavailableLines,
+  writeJsonReport,
+  type RunReport,
+} from "./report.js";
 import type { GrowingRow, ResultRow, Unavailable } from "./results.js";
 import { FULL_SETTINGS, SMOKE_SETTINGS, type Settings } from "./settings.js";
 import { openSubjects, type Subjects } from "./subjects.js";
@@ -38,7 +45,12 @@ async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
   return result;
 }
 
-async function runBackend(subjects: Subjects, settings: Settings, cli: CliOptions, env: BackendEnv): Promise<ResultRow[]> {
+async function runBackend(
+  subjects: Subjects,
+  settings: Settings,
+  cli: CliOptions,
+  env: BackendEnv,
+): Promise<ResultRow[]> {
   const rows: ResultRow[] = [];
   const want = (name: CliOptions["workloads"][number]): boolean => cli.workloads.includes(name);
   const b = subjects.backend;
@@ -52,8 +64,10 @@ async function runBackend(subjects: Subjects, settings: Settings, cli: CliOption
     );
     if (b === "postgres") await analyzeRunTables(env);
     try {
-      if (want("resume")) rows.push(...(await timed(`${b} resume`, () => resumeWorkload(subjects, settings, ops, seeded))));
-      if (want("history")) rows.push(...(await timed(`${b} history`, () => historyWorkload(subjects, settings, ops, seeded))));
+      if (want("resume"))
+        rows.push(...(await timed(`${b} resume`, () => resumeWorkload(subjects, settings, ops, seeded))));
+      if (want("history"))
+        rows.push(...(await timed(`${b} history`, () => historyWorkload(subjects, settings, ops, seeded))));
     } finally {
       await removeSeeded(ops, seeded);
     }
@@ -158,6 +172,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   process.stderr.write(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  if (error instanceof Error && error.cause !== undefined) process.stderr.write(`[bench] cause: ${String(error.cause)}\n`);
+  if (error instanceof Error && error.cause !== undefined)
+    process.stderr.write(`[bench] cause: ${String(error.cause)}\n`);
   process.exitCode = 1;
 });

@@ -21,7 +21,10 @@ module.exports = {
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   reporters: [
     "default",
-    [join(root, "scripts", "jest-summary-reporter.cjs"), { outputDir: join(root, ".test-results"), packageDir: __dirname }],
+    [
+      join(root, "scripts", "jest-summary-reporter.cjs"),
+      { outputDir: join(root, ".test-results"), packageDir: __dirname },
+    ],
   ],
   testTimeout: 30000,
 };

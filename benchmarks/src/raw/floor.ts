@@ -1,16 +1,33 @@
 import { randomUUID } from "node:crypto";
 import { SEEDED_ENTRIES, linearNodeName, logEntry, stateWithEntries, workerName, type BenchState } from "../payload.js";
-import { expectEqual, type CheckpointOps, type GraphRunner, type GraphShapes, type NodeStartHook } from "../systems/types.js";
+import {
+  expectEqual,
+  type CheckpointOps,
+  type GraphRunner,
+  type GraphShapes,
+  type NodeStartHook,
+} from "../systems/types.js";
 import type { RawDriver, RawRow } from "./types.js";
 
 /** Builds the row a store would write for one checkpoint: the same JSON text for state, metadata and next. */
-function row(executionId: string, version: number, nodeName: string, state: BenchState, next: string[], parentId: string | null): RawRow {
+function row(
+  executionId: string,
+  version: number,
+  nodeName: string,
+  state: BenchState,
+  next: string[],
+  parentId: string | null,
+): RawRow {
   return {
     id: randomUUID(),
     executionId,
     nodeName,
     state: JSON.stringify(state),
-    metadata: JSON.stringify({ source: version === 1 ? "input" : "loop", step: version - 1, execution_id: executionId }),
+    metadata: JSON.stringify({
+      source: version === 1 ? "input" : "loop",
+      step: version - 1,
+      execution_id: executionId,
+    }),
     timestamp: Date.now(),
     version,
     parentId,

@@ -4,9 +4,7 @@ import { createClient } from "redis";
 import { postgresSchema, sqlitePath, type BackendEnv, type BackendName, type SystemKey } from "../backends.js";
 
 /** An open LangGraph saver, or why this backend has none here. */
-export type OpenedSaver =
-  | { saver: BaseCheckpointSaver; dispose(): Promise<void> }
-  | { unavailable: string };
+export type OpenedSaver = { saver: BaseCheckpointSaver; dispose(): Promise<void> } | { unavailable: string };
 
 /** Modules the LangGraph Redis saver needs: it stores checkpoints as JSON documents and lists them with FT.SEARCH. */
 const REDIS_SAVER_MODULES = ["ReJSON", "search"] as const;

@@ -1,5 +1,11 @@
 import { Annotation, END, START, StateGraph, type AnnotationRoot, type StateDefinition } from "@langchain/langgraph";
-import { uuid5, uuid6, type BaseCheckpointSaver, type Checkpoint, type ChannelVersions } from "@langchain/langgraph-checkpoint";
+import {
+  uuid5,
+  uuid6,
+  type BaseCheckpointSaver,
+  type Checkpoint,
+  type ChannelVersions,
+} from "@langchain/langgraph-checkpoint";
 import { SEEDED_ENTRIES, linearNodeName, logEntry, stateWithEntries, workerName, type BenchState } from "../payload.js";
 import { fanoutEntries } from "./lg.js";
 import { expectEqual, type CheckpointOps, type GraphRunner, type GraphShapes, type NodeStartHook } from "./types.js";
@@ -71,7 +77,9 @@ function fanoutGraph(shapes: GraphShapes, saver: BaseCheckpointSaver | undefined
     graph.addEdge(name, DISPATCH);
   }
   graph.addEdge(START, DISPATCH);
-  graph.addConditionalEdges(DISPATCH, (state) => ((state.log.length - 1) / (width + 1) < shapes.fanoutRounds ? workers : END));
+  graph.addConditionalEdges(DISPATCH, (state) =>
+    (state.log.length - 1) / (width + 1) < shapes.fanoutRounds ? workers : END,
+  );
   return graph.compile(saver === undefined ? {} : { checkpointer: saver });
 }
 
@@ -118,7 +126,12 @@ interface Saved {
  * values, a new channel version, and `newVersions` naming the changed channel (savers that store channel blobs
  * separately write one blob).
  */
-async function putCheckpoint(saver: AnyVersionSaver, threadId: string, id: string, previous: Saved | undefined): Promise<Saved> {
+async function putCheckpoint(
+  saver: AnyVersionSaver,
+  threadId: string,
+  id: string,
+  previous: Saved | undefined,
+): Promise<Saved> {
   const version = saver.getNextVersion(previous?.version);
   const checkpoint: Checkpoint = {
     v: 4,
@@ -140,7 +153,12 @@ async function putCheckpoint(saver: AnyVersionSaver, threadId: string, id: strin
  * with `putWrites` during each step: a history written by real runs has these next to every checkpoint but the
  * newest, and LangGraph's `getTuple` and `list` read them back.
  */
-async function putTaskWrites(saver: AnyVersionSaver, threadId: string, checkpointId: string, step: number): Promise<void> {
+async function putTaskWrites(
+  saver: AnyVersionSaver,
+  threadId: string,
+  checkpointId: string,
+  step: number,
+): Promise<void> {
   const config = { configurable: { thread_id: threadId, checkpoint_ns: "", checkpoint_id: checkpointId } };
   await saver.putWrites(config, [["log", [logEntry("seed", step)]]], uuid5(`${checkpointId}:${step}`, TASK_NAMESPACE));
 }

@@ -1,5 +1,12 @@
 import type { CheckpointStore } from "@lg/core";
-import { postgresSchema, redisPrefix, sqlitePath, type BackendEnv, type BackendName, type SystemKey } from "../backends.js";
+import {
+  postgresSchema,
+  redisPrefix,
+  sqlitePath,
+  type BackendEnv,
+  type BackendName,
+  type SystemKey,
+} from "../backends.js";
 
 /** An open @lg store and how to drop everything it created. */
 export interface OpenedStore {
@@ -13,7 +20,11 @@ export interface OpenedStore {
  * Opens the @lg store of `backend` on this run's private file, schema or key prefix (those of `system`: `lg` for
  * the main workloads, `growing_lg` for the growing-state workload's own store).
  */
-export async function openLgStore(backend: BackendName, env: BackendEnv, system: SystemKey = "lg"): Promise<OpenedStore> {
+export async function openLgStore(
+  backend: BackendName,
+  env: BackendEnv,
+  system: SystemKey = "lg",
+): Promise<OpenedStore> {
   switch (backend) {
     case "memory": {
       const { MemoryCheckpointStore } = await import("@lg/store-memory");
@@ -28,7 +39,11 @@ export async function openLgStore(backend: BackendName, env: BackendEnv, system:
     case "postgres": {
       const { PostgresCheckpointStore } = await import("@lg/store-postgres");
       const schema = postgresSchema(env, system);
-      const store = await PostgresCheckpointStore.connect({ connString: env.postgresUrl, schema, tableName: "checkpoints" });
+      const store = await PostgresCheckpointStore.connect({
+        connString: env.postgresUrl,
+        schema,
+        tableName: "checkpoints",
+      });
       return { store, dispose: () => store.close() };
     }
     case "redis": {

@@ -17,7 +17,11 @@ function newGraph(): StateGraph<BenchState> {
   return new StateGraph<BenchState>({ channels: { log: { reducer: appendReducer, default: () => [] } } });
 }
 
-function linearGraph(steps: number, store: CheckpointStore | undefined, onNode: NodeStartHook): CompiledGraph<BenchState> {
+function linearGraph(
+  steps: number,
+  store: CheckpointStore | undefined,
+  onNode: NodeStartHook,
+): CompiledGraph<BenchState> {
   const graph = newGraph();
   for (let i = 0; i < steps; i++) {
     const name = linearNodeName(i);
@@ -45,7 +49,9 @@ function fanoutGraph(shapes: GraphShapes, store: CheckpointStore | undefined): C
     graph.addEdge(name, DISPATCH);
   }
   graph.addEdge(START, DISPATCH);
-  graph.addConditionalEdges(DISPATCH, (state) => ((state.log.length - 1) / (width + 1) < shapes.fanoutRounds ? workers : END));
+  graph.addConditionalEdges(DISPATCH, (state) =>
+    (state.log.length - 1) / (width + 1) < shapes.fanoutRounds ? workers : END,
+  );
   return graph.compile({
     ...(store === undefined ? {} : { checkpoint: { store } }),
     recursionLimit: 2 * shapes.fanoutRounds + 10,

@@ -13,7 +13,11 @@ export async function fanoutWorkload(subjects: Subjects, settings: Settings): Pr
   const { fanoutWidth, fanoutRounds } = settings.shapes;
   const runners = graphRunners(subjects, settings.shapes, () => undefined, false);
   const contestants = [...runners].map(([key, runner]) =>
-    freshExecutionContestant(key, (id) => runner.fanout(id), (id) => runner.cleanup(id)),
+    freshExecutionContestant(
+      key,
+      (id) => runner.fanout(id),
+      (id) => runner.cleanup(id),
+    ),
   );
   const samples = await sampleAlternating(contestants, settings.graphPlan);
   const summaries: Partial<Record<SystemColumn, Summary>> = {};

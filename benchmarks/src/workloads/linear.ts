@@ -81,7 +81,10 @@ export async function linearWorkload(subjects: Subjects, settings: Settings): Pr
 
   const baseline = row(`whole ${steps}-step run p50, no checkpointer`, subjects.backend !== "memory");
   const baselineStep = row("per-step time p50, no checkpointer", true);
-  for (const [column, key] of [["lg", "lgNone"], ["langgraph", "langgraphNone"]] as const) {
+  for (const [column, key] of [
+    ["lg", "lgNone"],
+    ["langgraph", "langgraphNone"],
+  ] as const) {
     const run = runs.get(key);
     const gap = gaps.get(key);
     if (run !== undefined) baseline.values[column] = run.p50;

@@ -26,7 +26,8 @@ export function graphRunners(
   runners.set("raw", rawGraphs(shapes, subjects.raw, onNode));
   if (withBaselines) {
     runners.set("lgNone", lgGraphs(shapes, undefined, onNode));
-    if (subjects.langgraph !== undefined) runners.set("langgraphNone", langGraphGraphs(shapes, undefined, "sync", onNode));
+    if (subjects.langgraph !== undefined)
+      runners.set("langgraphNone", langGraphGraphs(shapes, undefined, "sync", onNode));
   }
   return runners;
 }

@@ -23,7 +23,13 @@ export async function saveWorkload(subjects: Subjects, settings: Settings): Prom
     const summaries: Partial<Record<SystemColumn, Summary>> = {};
     for (const [key, list] of samples) summaries[key as SystemColumn] = summarize(list);
     return [
-      { workload: "save", backend: subjects.backend, metric: "save one checkpoint p50", values: p50Values(summaries), summaries },
+      {
+        workload: "save",
+        backend: subjects.backend,
+        metric: "save one checkpoint p50",
+        values: p50Values(summaries),
+        summaries,
+      },
     ];
   } finally {
     for (const [key, id] of executions) await ops.get(key)?.cleanup(id);

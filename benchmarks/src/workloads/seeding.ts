@@ -9,7 +9,10 @@ export type SeededExecutions = Map<SystemColumn, Map<number, string>>;
  * Seeds, for every system, one execution per history length (versions 1..n, ~1 KB of state each), written
  * directly through the store so that 10,000 checkpoints take seconds rather than a 10,000-step run.
  */
-export async function seedExecutions(ops: Map<SystemColumn, CheckpointOps>, sizes: readonly number[]): Promise<SeededExecutions> {
+export async function seedExecutions(
+  ops: Map<SystemColumn, CheckpointOps>,
+  sizes: readonly number[],
+): Promise<SeededExecutions> {
   const seeded: SeededExecutions = new Map();
   for (const [key, op] of ops) {
     const bySize = new Map<number, string>();

@@ -29,7 +29,11 @@ async function crashInProcess(app: ReturnType<typeof buildPipeline>, executionId
  * checkpoint, a pause for a human's approval and its answer, the history, and a time-travel fork from the
  * checkpoint after step1 with an edited total.
  */
-export async function runScenario(store: CheckpointStore, executionId: string, options: ScenarioOptions = {}): Promise<void> {
+export async function runScenario(
+  store: CheckpointStore,
+  executionId: string,
+  options: ScenarioOptions = {},
+): Promise<void> {
   const print = options.print ?? console.log;
   const faults: Faults = { crashInStep2: "throw" };
   const app = buildPipeline({ store, autoSave: true, maxCheckpoints: 20 }, faults);
@@ -54,7 +58,9 @@ export async function runScenario(store: CheckpointStore, executionId: string, o
   const history = await app.getStateHistory(executionId);
   for (const snap of history) {
     const parent = snap.parentId === undefined ? "root" : `parent ${snap.parentId.slice(-6)}`;
-    print(`   v${snap.version} ${snap.nodeName.padEnd(13)} total=${String(snap.values.total).padEnd(4)} next=${JSON.stringify(snap.next)} (${snap.checkpointId.slice(-6)}, ${parent})`);
+    print(
+      `   v${snap.version} ${snap.nodeName.padEnd(13)} total=${String(snap.values.total).padEnd(4)} next=${JSON.stringify(snap.next)} (${snap.checkpointId.slice(-6)}, ${parent})`,
+    );
   }
 
   const afterStep1 = history.find((snap) => snap.nodeName === "step1");
@@ -64,7 +70,9 @@ export async function runScenario(store: CheckpointStore, executionId: string, o
   print(`   fork checkpoint v${fork.version}, source ${String(fork.metadata.source)}, parent v${afterStep1.version}`);
   const forkPaused = await app.invoke(null, { executionId });
   const forkDone = await app.invoke(new Command({ resume: false }), { executionId });
-  print(`   fork ${forkPaused.status} then ${forkDone.status}: total ${forkDone.state.total}, approved=${String(forkDone.state.approved)}`);
+  print(
+    `   fork ${forkPaused.status} then ${forkDone.status}: total ${forkDone.state.total}, approved=${String(forkDone.state.approved)}`,
+  );
   const original = await app.getState(executionId, done.checkpointId);
   print(`   the original branch is intact: v${original?.version} total ${original?.values.total}`);
 }

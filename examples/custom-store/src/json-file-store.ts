@@ -72,7 +72,13 @@ function isMissing(error: unknown): boolean {
  */
 export class JsonFileCheckpointStore implements CheckpointStore {
   /** Data survives restarts; one process per directory; prune falls back to core's list + delete. */
-  readonly capabilities: StoreCapabilities = { persistent: true, multiProcess: false, ttl: false, nativePrune: false, taskResults: true };
+  readonly capabilities: StoreCapabilities = {
+    persistent: true,
+    multiProcess: false,
+    ttl: false,
+    nativePrune: false,
+    taskResults: true,
+  };
 
   private readonly queues = new Map<string, Promise<unknown>>();
   private closed = false;
@@ -117,12 +123,16 @@ export class JsonFileCheckpointStore implements CheckpointStore {
       text = await readFile(this.executionPath(executionId), "utf8");
     } catch (error) {
       if (isMissing(error)) return { executionId, entries: [] };
-      throw new StoreUnavailableError(`cannot read ${this.executionPath(executionId)}: ${String(error)}`, { cause: error });
+      throw new StoreUnavailableError(`cannot read ${this.executionPath(executionId)}: ${String(error)}`, {
+        cause: error,
+      });
     }
     try {
       return JSON.parse(text) as ExecutionFile;
     } catch (error) {
-      throw new CheckpointCorruptError(undefined, `execution file of "${executionId}" is not valid JSON`, { cause: error });
+      throw new CheckpointCorruptError(undefined, `execution file of "${executionId}" is not valid JSON`, {
+        cause: error,
+      });
     }
   }
 
@@ -154,7 +164,8 @@ export class JsonFileCheckpointStore implements CheckpointStore {
         if (jsonTextEqual(sameId.data, data)) return; // identical re-save (keys in any order): nothing to do
         throw new CheckpointConflictError(executionId, version);
       }
-      if (file.entries.some((entry) => entry.version === version)) throw new CheckpointConflictError(executionId, version);
+      if (file.entries.some((entry) => entry.version === version))
+        throw new CheckpointConflictError(executionId, version);
       await this.writeAtomically(this.idPath(id), executionId); // pointer first: a crash leaves it dangling, never missing
       file.entries.push({ id, version, timestamp: checkpoint.timestamp.getTime(), data });
       file.entries.sort((a, b) => a.version - b.version);
@@ -254,7 +265,9 @@ export class JsonFileCheckpointStore implements CheckpointStore {
       .sort((a, b) => compareCodePoints(a.executionId, b.executionId));
     const page = summaries.slice(0, limit);
     const last = page[page.length - 1];
-    return summaries.length > limit && last !== undefined ? { executions: page, nextCursor: last.executionId } : { executions: page };
+    return summaries.length > limit && last !== undefined
+      ? { executions: page, nextCursor: last.executionId }
+      : { executions: page };
   }
 
   /** Resolves when the directory is reachable. */
@@ -263,7 +276,9 @@ export class JsonFileCheckpointStore implements CheckpointStore {
     try {
       await access(this.directory);
     } catch (error) {
-      throw new StoreUnavailableError(`directory ${this.directory} is not reachable: ${String(error)}`, { cause: error });
+      throw new StoreUnavailableError(`directory ${this.directory} is not reachable: ${String(error)}`, {
+        cause: error,
+      });
     }
   }
 
@@ -272,7 +287,8 @@ export class JsonFileCheckpointStore implements CheckpointStore {
     this.assertOpen();
     const files = await this.allExecutionFiles();
     let bytes = 0;
-    for (const file of files) bytes += (await stat(this.executionPath(file.executionId)).catch(() => ({ size: 0 }))).size;
+    for (const file of files)
+      bytes += (await stat(this.executionPath(file.executionId)).catch(() => ({ size: 0 }))).size;
     const checkpoints = files.reduce((sum, file) => sum + file.entries.length, 0);
     return { checkpoints, executions: files.filter((f) => f.entries.length > 0).length, bytes };
   }

@@ -40,7 +40,12 @@ export interface MinimalRow {
  * created over the same `rows` share data, like two processes on one database.
  */
 export class MinimalCheckpointStore implements CheckpointStore {
-  readonly capabilities: StoreCapabilities = { nativePrune: true, taskResults: true, persistent: true, multiProcess: true };
+  readonly capabilities: StoreCapabilities = {
+    nativePrune: true,
+    taskResults: true,
+    persistent: true,
+    multiProcess: true,
+  };
   private closed = false;
 
   /** Opens the store over `rows` (a fresh table by default). */
@@ -69,7 +74,13 @@ export class MinimalCheckpointStore implements CheckpointStore {
       if (holder.id === cp.id && sameCheckpoint(this.decode(holder), cp)) return; // identical re-save: a no-op
       throw new CheckpointConflictError(cp.executionId, cp.version);
     }
-    this.rows.set(cp.id, { id: cp.id, executionId: cp.executionId, version: cp.version, timestamp: cp.timestamp.getTime(), data });
+    this.rows.set(cp.id, {
+      id: cp.id,
+      executionId: cp.executionId,
+      version: cp.version,
+      timestamp: cp.timestamp.getTime(),
+      data,
+    });
   }
 
   async load(id: string): Promise<Checkpoint | undefined> {

@@ -28,7 +28,9 @@ function summarize(doc: string, attempt: number, flaky: ReadonlySet<string>): st
 function reviewGraph() {
   return new StateGraph<Review>()
     .addNode("ask", (s) => ({ verdict: interrupt<string>(`approve this report?\n${s.draft}`) }))
-    .addNode("finalize", (s) => ({ final: s.verdict === "approve" ? s.draft : `${s.draft}\n(rejected: ${s.verdict ?? ""})` }))
+    .addNode("finalize", (s) => ({
+      final: s.verdict === "approve" ? s.draft : `${s.draft}\n(rejected: ${s.verdict ?? ""})`,
+    }))
     .addEdge(START, "ask")
     .addEdge("ask", "finalize")
     .addEdge("finalize", END)

@@ -35,7 +35,9 @@ async function firstProcess(path: string, executionId: string): Promise<void> {
       const part = item.value;
       if (part.mode === "custom") tokens++;
       if (part.mode === "tasks" && part.event === "result" && part.outcome === "failed") {
-        console.log(`[worker] ${part.task ?? part.node} attempt ${part.attempt} failed: ${String((part.error as Error).message)}; retrying`);
+        console.log(
+          `[worker] ${part.task ?? part.node} attempt ${part.attempt} failed: ${String((part.error as Error).message)}; retrying`,
+        );
       }
     }
     console.log(`[worker] streamed ${tokens} tokens; status ${result.status}`);

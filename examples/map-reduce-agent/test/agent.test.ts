@@ -25,7 +25,9 @@ describe("the map-reduce agent", () => {
       expect(paused.interrupts[0]?.node).toBe("review");
       expect(String(paused.interrupts[0]?.value)).toContain("1. a b c…\n2. b c d…");
       const history = await agent.getStateHistory("r");
-      expect(history.some((s) => (s.metadata.attempts as Record<string, number> | undefined)?.["summarize#1"] === 2)).toBe(true);
+      expect(
+        history.some((s) => (s.metadata.attempts as Record<string, number> | undefined)?.["summarize#1"] === 2),
+      ).toBe(true);
       const done = await buildAgent(store).invoke(new Command({ resume: "approve" }), { executionId: "r" });
       expect(done.state).toMatchObject({ verdict: "approve", report: "1. a b c…\n2. b c d…" });
     } finally {

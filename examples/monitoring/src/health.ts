@@ -7,7 +7,12 @@ export type Print = (line: string) => void;
  * One round of the seed's `monitorCheckpointStore`: test the connection, then read the store's size and warn when
  * more than 90% of `quotaBytes` is used. A failed ping is an alert, not an exception: a monitor keeps running.
  */
-export async function checkStoreHealth(name: string, store: CheckpointStore, print: Print, quotaBytes?: number): Promise<boolean> {
+export async function checkStoreHealth(
+  name: string,
+  store: CheckpointStore,
+  print: Print,
+  quotaBytes?: number,
+): Promise<boolean> {
   try {
     await store.ping();
   } catch (error) {

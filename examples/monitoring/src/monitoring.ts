@@ -38,7 +38,9 @@ export async function runMonitoring(options: MonitoringOptions): Promise<Monitor
   const { print } = options;
   const slowCallMs = options.slowCallMs ?? 50;
   const alertSlow = (call: StoreCall) =>
-    print(`ALERT slow ${call.operation}: ${call.durationMs.toFixed(1)} ms (limit ${slowCallMs} ms) for execution ${call.executionId ?? "-"}`);
+    print(
+      `ALERT slow ${call.operation}: ${call.durationMs.toFixed(1)} ms (limit ${slowCallMs} ms) for execution ${call.executionId ?? "-"}`,
+    );
 
   const sqlite = new SqliteCheckpointStore({ path: join(options.dir, "checkpoints.db") });
   // The third save stalls for three times the limit: the alert must fire whatever the machine's load.
@@ -55,7 +57,8 @@ export async function runMonitoring(options: MonitoringOptions): Promise<Monitor
     await store.close();
   }
 
-  const onError = ({ operation, code }: { operation: string; code: string }) => print(`metrics: ${operation} failed with ${code}`);
+  const onError = ({ operation, code }: { operation: string; code: string }) =>
+    print(`metrics: ${operation} failed with ${code}`);
   const unreachable = withMetrics(
     new RedisCheckpointStore({ url: options.unreachableRedisUrl ?? "redis://127.0.0.1:1", connectTimeout: 2000 }),
     { onError },

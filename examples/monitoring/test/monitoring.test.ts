@@ -18,14 +18,20 @@ describe("the monitoring example", () => {
       expect(save.errors).toBe(0);
       expect(save.latency.maxMs).toBeGreaterThanOrEqual(100); // the stalled save waits 3 × 40 ms
       expect(result.sqlite.operations.latest?.count).toBe(3);
-      expect(result.redis.operations.ping).toMatchObject({ count: 1, errors: 1, errorsByCode: { LG_STORE_UNAVAILABLE: 1 } });
+      expect(result.redis.operations.ping).toMatchObject({
+        count: 1,
+        errors: 1,
+        errorsByCode: { LG_STORE_UNAVAILABLE: 1 },
+      });
 
       const slow = lines.filter((line) => line.startsWith("ALERT slow save:"));
       expect(slow.length).toBeGreaterThanOrEqual(1);
       expect(slow.some((line) => line.endsWith("for execution order-1"))).toBe(true);
       expect(lines.some((line) => /^sqlite: 12 checkpoints in 3 executions, \d+ bytes$/.test(line))).toBe(true);
       expect(lines.some((line) => /^save +12 +0 /.test(line))).toBe(true);
-      expect(lines.some((line) => line.startsWith("ALERT redis: checkpoint store connection failed (LG_STORE_UNAVAILABLE)"))).toBe(true);
+      expect(
+        lines.some((line) => line.startsWith("ALERT redis: checkpoint store connection failed (LG_STORE_UNAVAILABLE)")),
+      ).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

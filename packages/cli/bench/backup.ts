@@ -57,7 +57,9 @@ async function measure(work: () => Promise<void> | void): Promise<Rates> {
 /** Runs the binary under /usr/bin/time; returns wall time and peak RSS. */
 function cli(cliArgs: string[]): Timed {
   const started = performance.now();
-  const result = spawnSync("/usr/bin/time", ["-f", "maxrss_kb=%M cpu=%U+%S", process.execPath, BIN, ...cliArgs], { encoding: "utf8" });
+  const result = spawnSync("/usr/bin/time", ["-f", "maxrss_kb=%M cpu=%U+%S", process.execPath, BIN, ...cliArgs], {
+    encoding: "utf8",
+  });
   const seconds = (performance.now() - started) / 1000;
   if (result.status !== 0) throw new Error(`lg-checkpoints ${cliArgs.join(" ")} failed: ${result.stderr}`);
   const kb = Number(/maxrss_kb=(\d+)/.exec(result.stderr)?.[1] ?? NaN);
@@ -73,8 +75,14 @@ async function seedSqlite(path: string): Promise<void> {
     for (let v = 1; v <= PER_EXECUTION; v++) {
       const id = createCheckpointId();
       await store.save({
-        id, executionId: `bench-${e}`, nodeName: "step", version: v, next: ["step"], timestamp: new Date(),
-        state: { v, when: new Date(), tags: new Set(["a"]), blob }, metadata: { source: "loop", step: v },
+        id,
+        executionId: `bench-${e}`,
+        nodeName: "step",
+        version: v,
+        next: ["step"],
+        timestamp: new Date(),
+        state: { v, when: new Date(), tags: new Set(["a"]), blob },
+        metadata: { source: "loop", step: v },
         ...(parentId === undefined ? {} : { parentId }),
       });
       parentId = id;
@@ -101,7 +109,8 @@ async function rawSqlite(path: string): Promise<{ read: Rates; write: Rates }> {
   const insert = copy.prepare(`INSERT INTO checkpoints VALUES (${Array(width).fill("?").join(",")})`);
   const batch = copy.transaction((batchRows: unknown[][], round: number) => {
     // Column 0 is the id, column 1 the execution id: each round writes new keys, as a restore does.
-    for (const row of batchRows) insert.run(`${row[0] as string}-${round}`, `${row[1] as string}-${round}`, ...row.slice(2));
+    for (const row of batchRows)
+      insert.run(`${row[0] as string}-${round}`, `${row[1] as string}-${round}`, ...row.slice(2));
   });
   // The same 10,000 rows written count/10,000 times under new keys: the write rate of rows of this size.
   const write = await measure(() => {
@@ -123,7 +132,11 @@ async function rawPostgres(schema: string): Promise<{ read: Rates; write: Rates 
     await sql.unsafe(`CREATE TABLE "${schema}".raw_copy (LIKE "${schema}".checkpoints INCLUDING ALL)`);
     const write = await measure(async () => {
       for (let i = 0; i < count / sample.length; i++) {
-        const rows = sample.map((r) => ({ ...r, id: `${r.id as string}-${i}`, execution_id: `${r.execution_id as string}-${i}` }));
+        const rows = sample.map((r) => ({
+          ...r,
+          id: `${r.id as string}-${i}`,
+          execution_id: `${r.execution_id as string}-${i}`,
+        }));
         await sql`INSERT INTO ${sql(schema)}.raw_copy ${sql(rows)}`;
       }
     });
@@ -153,16 +166,31 @@ function report(label: string, op: string, timed: Timed, raw: Rates, start: Time
 }
 
 async function main(): Promise<void> {
-  console.log(`lg-checkpoints export/import, ${count.toLocaleString("en")} checkpoints (~1 kB each), load average ${(await import("node:os")).loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  console.log(
+    `lg-checkpoints export/import, ${count.toLocaleString("en")} checkpoints (~1 kB each), load average ${(
+      await import("node:os")
+    )
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
   const source = join(dir, "source.db");
   await seedSqlite(source);
   const backup = join(dir, "backup.jsonl");
   const start = startCost();
-  console.log(`process start (lg-checkpoints --version): ${start.seconds.toFixed(2)} s wall, ${start.cpuSeconds.toFixed(2)} s CPU`);
+  console.log(
+    `process start (lg-checkpoints --version): ${start.seconds.toFixed(2)} s wall, ${start.cpuSeconds.toFixed(2)} s CPU`,
+  );
   if (only === undefined || only === "sqlite") {
     const raw = await rawSqlite(source);
     report("SQLite", "export", cli(["export", "-o", backup, "-s", `sqlite:${source}`]), raw.read, start);
-    report("SQLite", "import", cli(["import", "-i", backup, "-s", `sqlite:${join(dir, "restored.db")}`]), raw.write, start);
+    report(
+      "SQLite",
+      "import",
+      cli(["import", "-i", backup, "-s", `sqlite:${join(dir, "restored.db")}`]),
+      raw.write,
+      start,
+    );
   } else {
     cli(["export", "-o", backup, "-s", `sqlite:${source}`]);
   }

@@ -61,7 +61,10 @@ function splitParsed(line: string, lineNumber: number): { hash: string; body: st
     throw new BackupLineError(lineNumber, "not a backup record (no lgBackup field)");
   }
   if (record.lgBackup !== BACKUP_FORMAT_VERSION) {
-    throw new BackupLineError(lineNumber, `backup format ${String(record.lgBackup)} is not supported (this CLI reads ${BACKUP_FORMAT_VERSION})`);
+    throw new BackupLineError(
+      lineNumber,
+      `backup format ${String(record.lgBackup)} is not supported (this CLI reads ${BACKUP_FORMAT_VERSION})`,
+    );
   }
   if (typeof record.sha256 !== "string" || record.checkpoint === undefined) {
     throw new BackupLineError(lineNumber, "the sha256 or checkpoint field is missing");

@@ -54,7 +54,11 @@ async function countExecution(store: CheckpointStore, executionId: string, pageS
  * checkpoint at the same execution and version, and with `CopyCountMismatchError` when a count comes up short.
  * Memory grows with the number of executions (one counter each), not with the number of checkpoints.
  */
-export async function copyCheckpoints(from: CheckpointStore, to: CheckpointStore, options: CopyOptions = {}): Promise<CopyProgress> {
+export async function copyCheckpoints(
+  from: CheckpointStore,
+  to: CheckpointStore,
+  options: CopyOptions = {},
+): Promise<CopyProgress> {
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   const every = options.progressEvery ?? 1000;
   const progress: CopyProgress = { checkpoints: 0, executions: 0, verified: 0 };

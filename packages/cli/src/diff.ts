@@ -55,7 +55,8 @@ function walk(before: unknown, after: unknown, path: string, out: StateChange[])
   const a = containerOf(before);
   const b = containerOf(after);
   if (a === undefined || b === undefined || a.kind !== b.kind) {
-    if (!sameLeaf(before, after)) out.push({ kind: "changed", path: path.length === 0 ? "(root)" : path, before, after });
+    if (!sameLeaf(before, after))
+      out.push({ kind: "changed", path: path.length === 0 ? "(root)" : path, before, after });
     return;
   }
   for (const [key, value] of a.entries) {

@@ -20,7 +20,9 @@ export function parseDuration(text: string): number {
   const amount = match?.[1] === undefined ? NaN : Number(match[1]);
   const unit = UNIT_MS[(match?.[2] ?? "").toLowerCase()];
   if (!Number.isSafeInteger(amount) || amount <= 0 || unit === undefined) {
-    throw new InvalidArgumentError(`"${text}" is not a duration: write a positive number and a unit, e.g. 30m, 12h, 7d, 2w`);
+    throw new InvalidArgumentError(
+      `"${text}" is not a duration: write a positive number and a unit, e.g. 30m, 12h, 7d, 2w`,
+    );
   }
   return amount * unit;
 }

@@ -78,7 +78,11 @@ function entryOf(cp: Checkpoint, branch: number, forkStart: boolean, parentVersi
  * before their children), so memory grows with the execution's length; only the returned rows keep their details.
  * Rejects with `ExecutionNotFoundError` for an unknown execution.
  */
-export async function readHistory(store: CheckpointStore, executionId: string, options: HistoryOptions = {}): Promise<History> {
+export async function readHistory(
+  store: CheckpointStore,
+  executionId: string,
+  options: HistoryOptions = {},
+): Promise<History> {
   await assertExecutionExists(store, executionId);
   const nodes = new Map<string, { version: number; branch: number; hasChild: boolean }>();
   const spans: Array<{ first: number; last: number }> = [];
@@ -95,7 +99,8 @@ export async function readHistory(store: CheckpointStore, executionId: string, o
     nodes.set(cp.id, { version: cp.version, branch, hasChild: false });
     const span = spans[branch];
     // A fork's lane is drawn from just above its fork point, so the eye can follow it back to its parent.
-    if (span === undefined) spans[branch] = { first: forkStart && parent !== undefined ? parent.version + 1 : cp.version, last: cp.version };
+    if (span === undefined)
+      spans[branch] = { first: forkStart && parent !== undefined ? parent.version + 1 : cp.version, last: cp.version };
     else span.last = cp.version;
     if (options.beforeVersion === undefined || cp.version < options.beforeVersion) {
       rows.push(entryOf(cp, branch, forkStart, parent?.version));

@@ -39,7 +39,11 @@ interface BackupEntry {
 }
 
 /** Decodes the backup lines of `input` one at a time, skipping blank lines and updating `progress`. */
-async function* readBackup(input: Readable, progress: ImportProgress, options: ImportOptions): AsyncGenerator<BackupEntry> {
+async function* readBackup(
+  input: Readable,
+  progress: ImportProgress,
+  options: ImportOptions,
+): AsyncGenerator<BackupEntry> {
   const every = options.progressEvery ?? 1000;
   const lines = createInterface({ input, crlfDelay: Infinity });
   try {
@@ -58,7 +62,8 @@ async function* readBackup(input: Readable, progress: ImportProgress, options: I
 /** Says which line a save failed on: a conflict, or a checkpoint the store refuses as malformed. */
 function mapSaveError(error: unknown, origin: SaveOrigin): unknown {
   const code = errorCode(error);
-  if (code === "LG_CHECKPOINT_CONFLICT") return new RestoreConflictError(origin.label, error as CheckpointConflictError);
+  if (code === "LG_CHECKPOINT_CONFLICT")
+    return new RestoreConflictError(origin.label, error as CheckpointConflictError);
   if (origin.line !== undefined && (code === "LG_INVALID_ARGUMENT" || code === "LG_SERIALIZATION")) {
     return new BackupLineError(origin.line, messageOf(error), undefined, { cause: error });
   }

@@ -117,7 +117,11 @@ function createStore(target: StoreTarget, module: StoreModule, write: boolean): 
     }
     case "redis": {
       // No background reconnect loop: a command-line run should fail with one clear line.
-      const options: Record<string, unknown> = { url: target.url, maxReconnectAttempts: 0, clientName: "lg-checkpoints" };
+      const options: Record<string, unknown> = {
+        url: target.url,
+        maxReconnectAttempts: 0,
+        clientName: "lg-checkpoints",
+      };
       if (target.prefix !== undefined) options.prefix = target.prefix;
       return construct(target, storeClass(module, "RedisCheckpointStore"), options);
     }

@@ -42,7 +42,10 @@ function recordsPause(checkpoint: Checkpoint): boolean {
 }
 
 /** Reads what prune needs of an execution: each checkpoint's version and age, and the pauses nothing continues. */
-async function survey(store: CheckpointStore, executionId: string): Promise<{ candidates: PruneCandidate[]; protect: string[] }> {
+async function survey(
+  store: CheckpointStore,
+  executionId: string,
+): Promise<{ candidates: PruneCandidate[]; protect: string[] }> {
   const candidates: PruneCandidate[] = [];
   const pauses: string[] = [];
   const continued = new Set<string>();
@@ -66,7 +69,12 @@ export async function pruneExecution(
   return pruneOne(store, executionId, rules, options.dryRun === true);
 }
 
-async function pruneOne(store: CheckpointStore, executionId: string, rules: PruneRules, dryRun: boolean): Promise<PruneResult> {
+async function pruneOne(
+  store: CheckpointStore,
+  executionId: string,
+  rules: PruneRules,
+  dryRun: boolean,
+): Promise<PruneResult> {
   const { candidates, protect } = await survey(store, executionId);
   const options: PruneOptions = { ...rules, protect };
   if (dryRun) {

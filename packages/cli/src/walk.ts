@@ -1,4 +1,11 @@
-import type { Checkpoint, CheckpointStore, ExecutionPage, ExecutionSummary, ListOptions, SerializedCheckpoint } from "@lg/core";
+import type {
+  Checkpoint,
+  CheckpointStore,
+  ExecutionPage,
+  ExecutionSummary,
+  ListOptions,
+  SerializedCheckpoint,
+} from "@lg/core";
 import { serializeCheckpoint } from "@lg/core/store";
 import { CheckpointIdNotFoundError, ExecutionNotFoundError } from "./errors.js";
 
@@ -13,11 +20,15 @@ import { CheckpointIdNotFoundError, ExecutionNotFoundError } from "./errors.js";
 export const DEFAULT_PAGE_SIZE = 500;
 
 /** Every execution summary of the store, in the store's order (execution id, code point order). */
-export async function* walkExecutions(store: CheckpointStore, pageSize = DEFAULT_PAGE_SIZE): AsyncGenerator<ExecutionSummary> {
+export async function* walkExecutions(
+  store: CheckpointStore,
+  pageSize = DEFAULT_PAGE_SIZE,
+): AsyncGenerator<ExecutionSummary> {
   let next: ReturnType<CheckpointStore["listExecutions"]> | undefined = store.listExecutions({ limit: pageSize });
   while (next !== undefined) {
     const page: ExecutionPage = await next;
-    next = page.nextCursor === undefined ? undefined : store.listExecutions({ limit: pageSize, cursor: page.nextCursor });
+    next =
+      page.nextCursor === undefined ? undefined : store.listExecutions({ limit: pageSize, cursor: page.nextCursor });
     yield* page.executions;
   }
 }
@@ -40,7 +51,11 @@ const pageOptions = (pageSize: number, afterVersion: number | undefined): ListOp
   afterVersion === undefined ? { limit: pageSize } : { limit: pageSize, afterVersion };
 
 /** The checkpoints of one execution, oldest version first, fetched `pageSize` at a time. */
-export function walkExecution(store: CheckpointStore, executionId: string, pageSize = DEFAULT_PAGE_SIZE): AsyncGenerator<Checkpoint> {
+export function walkExecution(
+  store: CheckpointStore,
+  executionId: string,
+  pageSize = DEFAULT_PAGE_SIZE,
+): AsyncGenerator<Checkpoint> {
   return versionPages((after) => store.list(executionId, pageOptions(pageSize, after)), pageSize);
 }
 
@@ -55,8 +70,15 @@ export function walkSerialized(
 ): AsyncGenerator<SerializedCheckpoint> {
   const listSerialized = store.listSerialized;
   if (typeof listSerialized !== "function") {
-    const serialize = (cp: Checkpoint): SerializedCheckpoint => ({ id: cp.id, version: cp.version, text: serializeCheckpoint(cp) });
-    return versionPages(async (after) => (await store.list(executionId, pageOptions(pageSize, after))).map(serialize), pageSize);
+    const serialize = (cp: Checkpoint): SerializedCheckpoint => ({
+      id: cp.id,
+      version: cp.version,
+      text: serializeCheckpoint(cp),
+    });
+    return versionPages(
+      async (after) => (await store.list(executionId, pageOptions(pageSize, after))).map(serialize),
+      pageSize,
+    );
   }
   return versionPages((after) => listSerialized.call(store, executionId, pageOptions(pageSize, after)), pageSize);
 }
@@ -80,7 +102,10 @@ export function walkCheckpoints(store: CheckpointStore, options: WalkOptions = {
 }
 
 /** As {@link walkCheckpoints}, each checkpoint as JSON text (see {@link walkSerialized}). */
-export function walkSerializedCheckpoints(store: CheckpointStore, options: WalkOptions = {}): AsyncGenerator<SerializedCheckpoint> {
+export function walkSerializedCheckpoints(
+  store: CheckpointStore,
+  options: WalkOptions = {},
+): AsyncGenerator<SerializedCheckpoint> {
   return walkEach(store, options, walkSerialized);
 }
 

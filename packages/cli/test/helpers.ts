@@ -33,7 +33,10 @@ export interface RunResult {
 }
 
 /** Runs `node dist/bin.js …args` with `input` on stdin (or an empty stdin), colour off unless `env` says otherwise. */
-export function runBin(args: readonly string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<RunResult> {
+export function runBin(
+  args: readonly string[],
+  options: { input?: string; env?: Record<string, string> } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { PATH: process.env.PATH ?? "", NO_COLOR: "1", ...options.env },
@@ -96,7 +99,10 @@ export async function seedExecution(
   const chain = createCheckpointChain(executionId, count, richState);
   const last = chain[chain.length - 1] as Checkpoint;
   if (options.tasks !== false) {
-    last.tasks = { nodes: { review: { writes: { approved: false } } }, interrupts: [{ node: "review", when: "inside", value: "ok?" }] };
+    last.tasks = {
+      nodes: { review: { writes: { approved: false } } },
+      interrupts: [{ node: "review", when: "inside", value: "ok?" }],
+    };
   }
   for (const cp of chain) await store.save(cp);
   if (options.fork === true && count >= 2) {

@@ -63,6 +63,8 @@ describe("lg-checkpoints on memory: (in-process)", () => {
     await target.save({ ...(chain[1] as (typeof chain)[number]), id: "another-id" });
     const result = await runInProcess(["import", "-s", "memory:conflict-target"], exported.stdout);
     expect(result.code).toBe(EXIT_CODES.conflict);
-    expect(result.stderr).toContain(`backup line 2: the target already holds another checkpoint at version 2 of execution "${chain[0]?.executionId}"`);
+    expect(result.stderr).toContain(
+      `backup line 2: the target already holds another checkpoint at version 2 of execution "${chain[0]?.executionId}"`,
+    );
   });
 });

@@ -36,8 +36,12 @@ describe("lg-checkpoints on PostgreSQL: errors and migration", () => {
     try {
       const result = await runBin(["executions", "-s", `${db.url}?schema=${db.schema}`]);
       expect(result.code).toBe(EXIT_CODES.badUrl);
-      expect(result.stderr).toMatch(/^lg-checkpoints: no checkpoint table at this store URL \(.*\); check \?schema= and \?table=/);
-      expect(await db.query("SELECT table_name FROM information_schema.tables WHERE table_schema = $1", [db.schema])).toEqual([]);
+      expect(result.stderr).toMatch(
+        /^lg-checkpoints: no checkpoint table at this store URL \(.*\); check \?schema= and \?table=/,
+      );
+      expect(
+        await db.query("SELECT table_name FROM information_schema.tables WHERE table_schema = $1", [db.schema]),
+      ).toEqual([]);
     } finally {
       await db.cleanup();
     }
@@ -59,9 +63,14 @@ describe("lg-checkpoints on PostgreSQL: errors and migration", () => {
       for (const cp of chain.slice(0, 2)) await target.save(cp);
       const to = `${db.url}?schema=${db.schema}`;
       const copy = await runBin(["copy", "--from", `sqlite:${files.dir}/source.db`, "--to", to]);
-      expect([copy.code, copy.stderr]).toEqual([0, expect.stringMatching(/^copied 9 checkpoints of 2 executions .*count check passed for 2 executions/)]);
+      expect([copy.code, copy.stderr]).toEqual([
+        0,
+        expect.stringMatching(/^copied 9 checkpoints of 2 executions .*count check passed for 2 executions/),
+      ]);
       expect(await target.stats()).toMatchObject({ checkpoints: 9, executions: 2 });
-      expect(await target.list(chain[0]?.executionId as string)).toEqual(await source.list(chain[0]?.executionId as string));
+      expect(await target.list(chain[0]?.executionId as string)).toEqual(
+        await source.list(chain[0]?.executionId as string),
+      );
     } finally {
       await source.close();
       await target.close();

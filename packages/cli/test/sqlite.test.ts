@@ -38,7 +38,10 @@ describe("lg-checkpoints errors", () => {
     const store = new SqliteCheckpointStore({ path: `${files.dir}/c.db` });
     try {
       const missing = await runBin(["show", "nope", "-s", `sqlite:${files.dir}/c.db`]);
-      expect([missing.code, missing.stderr]).toEqual([EXIT_CODES.notFound, "lg-checkpoints: checkpoint not found: nope\n"]);
+      expect([missing.code, missing.stderr]).toEqual([
+        EXIT_CODES.notFound,
+        "lg-checkpoints: checkpoint not found: nope\n",
+      ]);
     } finally {
       await store.close();
       files.remove();
@@ -51,9 +54,15 @@ describe("lg-checkpoints errors", () => {
     expect(unknown.stderr).toContain('store URL "mysql://root:***@db/app": unknown kind of store "mysql:"');
     expect(unknown.stderr).not.toContain("hunter2");
     const param = await runBin(["stats", "-s", "sqlite:x.db?tabel=t"]);
-    expect([param.code, param.stderr]).toEqual([EXIT_CODES.badUrl, expect.stringContaining("unknown parameter tabel (allowed: table)")]);
+    expect([param.code, param.stderr]).toEqual([
+      EXIT_CODES.badUrl,
+      expect.stringContaining("unknown parameter tabel (allowed: table)"),
+    ]);
     const none = await runBin(["stats"]);
-    expect([none.code, none.stderr]).toEqual([EXIT_CODES.badUrl, expect.stringContaining("no store given: pass --store <url> or set LG_STORE_URL")]);
+    expect([none.code, none.stderr]).toEqual([
+      EXIT_CODES.badUrl,
+      expect.stringContaining("no store given: pass --store <url> or set LG_STORE_URL"),
+    ]);
   });
 
   it("exits 2 for wrong usage", async () => {
@@ -61,7 +70,10 @@ describe("lg-checkpoints errors", () => {
     expect(result.code).toBe(EXIT_CODES.usage);
     expect(result.stderr).toContain("error: missing required argument 'executionId'");
     const bad = await runBin(["prune", "x", "--keep-last", "zero", "-s", "memory:"]);
-    expect([bad.code, bad.stderr]).toEqual([EXIT_CODES.usage, expect.stringContaining('"zero" is not a positive integer')]);
+    expect([bad.code, bad.stderr]).toEqual([
+      EXIT_CODES.usage,
+      expect.stringContaining('"zero" is not a positive integer'),
+    ]);
     const help = await runBin(["--help"]);
     expect([help.code, help.stdout]).toEqual([0, expect.stringContaining("Exit codes: 0 ok")]);
   });

@@ -48,8 +48,14 @@ export function describeCliOnStore(name: string, open: () => Promise<StoreUnderT
       const rows = linesOf(all.stdout).slice(1);
       expect(rows.map((r) => r.split(/\s+/)[0])).toEqual([newer[0]?.executionId, older[0]?.executionId]);
       expect(rows[0]).toContain("2025-01-01T12:00:03.123Z");
-      const second = await runBin(["executions", "--limit", "1", "--page", "2"], { env: { LG_STORE_URL: subject.url } });
-      expect(linesOf(second.stdout).slice(1).map((r) => r.split(/\s+/)[0])).toEqual([older[0]?.executionId]);
+      const second = await runBin(["executions", "--limit", "1", "--page", "2"], {
+        env: { LG_STORE_URL: subject.url },
+      });
+      expect(
+        linesOf(second.stdout)
+          .slice(1)
+          .map((r) => r.split(/\s+/)[0]),
+      ).toEqual([older[0]?.executionId]);
       expect(second.stderr).toContain("2–2 of 2 executions");
     });
 
@@ -65,7 +71,9 @@ export function describeCliOnStore(name: string, open: () => Promise<StoreUnderT
       expect(result.stderr).toContain("4 of 4 checkpoints, 2 branch(es)");
       const missing = await runBin(["history", "no-such-execution", "-s", subject.url]);
       expect(missing.code).toBe(EXIT_CODES.notFound);
-      expect(missing.stderr).toBe('lg-checkpoints: execution not found: "no-such-execution" has no checkpoint in this store\n');
+      expect(missing.stderr).toBe(
+        'lg-checkpoints: execution not found: "no-such-execution" has no checkpoint in this store\n',
+      );
     });
 
     it("shows a checkpoint pretty-printed or as lossless JSON, and diffs two states", async () => {
@@ -87,7 +95,7 @@ export function describeCliOnStore(name: string, open: () => Promise<StoreUnderT
       const diff2 = await runBin(["diff", second.id, third.id, "--json", "-s", subject.url]);
       // Sorted: PostgreSQL's JSONB hands object keys back in its own order.
       const paths = linesOf(diff2.stdout).map((l) => (JSON.parse(l) as { path: string }).path);
-      expect(paths.sort()).toEqual(["big", "bytes", "counter", "scores<\"x\">", "tags"]);
+      expect(paths.sort()).toEqual(["big", "bytes", "counter", 'scores<"x">', "tags"]);
     });
 
     it("prints stats and answers ping", async () => {
@@ -163,7 +171,10 @@ export function describeCliOnStore(name: string, open: () => Promise<StoreUnderT
       const to = `sqlite:${files.dir}/copy.db`;
       for (let round = 0; round < 2; round++) {
         const copy = await runBin(["copy", "--from", subject.url, "--to", to]);
-        expect([copy.code, copy.stderr]).toEqual([0, expect.stringMatching(/^copied 6 checkpoints of 2 executions .*count check passed for 2 executions\n$/)]);
+        expect([copy.code, copy.stderr]).toEqual([
+          0,
+          expect.stringMatching(/^copied 6 checkpoints of 2 executions .*count check passed for 2 executions\n$/),
+        ]);
       }
       const copied = new SqliteCheckpointStore({ path: `${files.dir}/copy.db` });
       try {

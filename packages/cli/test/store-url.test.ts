@@ -2,8 +2,15 @@ import { parseDuration, parseStoreUrl, StoreUrlError } from "../src/index.js";
 
 describe("store URLs", () => {
   it("reads SQLite paths and the table parameter", () => {
-    expect(parseStoreUrl("sqlite:./checkpoints.db")).toEqual({ kind: "sqlite", path: "./checkpoints.db", display: "sqlite:./checkpoints.db" });
-    expect(parseStoreUrl("sqlite:///var/lib/lg.db?table=cp")).toMatchObject({ path: "/var/lib/lg.db", tableName: "cp" });
+    expect(parseStoreUrl("sqlite:./checkpoints.db")).toEqual({
+      kind: "sqlite",
+      path: "./checkpoints.db",
+      display: "sqlite:./checkpoints.db",
+    });
+    expect(parseStoreUrl("sqlite:///var/lib/lg.db?table=cp")).toMatchObject({
+      path: "/var/lib/lg.db",
+      tableName: "cp",
+    });
     expect(parseStoreUrl("sqlite:my%20file.db")).toMatchObject({ path: "my file.db" });
   });
 

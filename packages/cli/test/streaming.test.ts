@@ -26,7 +26,8 @@ describe("export and import stream", () => {
     const store = new MemoryCheckpointStore();
     const executionId = uniqueId("stream");
     // Each checkpoint ~50 kB, so a page of 10 fills the export's 256 kB chunk and is written at once.
-    for (const cp of createCheckpointChain(executionId, 40, (v) => ({ v, blob: "x".repeat(50_000) }))) await store.save(cp);
+    for (const cp of createCheckpointChain(executionId, 40, (v) => ({ v, blob: "x".repeat(50_000) })))
+      await store.save(cp);
     const events: string[] = [];
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
@@ -47,7 +48,10 @@ describe("export and import stream", () => {
     const executionId = uniqueId("bounded");
     for (const cp of createCheckpointChain(executionId, 200)) await source.save(cp);
     let backup = "";
-    await exportCheckpoints(source, new Writable({ write: (c: Buffer, _e, done) => ((backup += c.toString()), done()) }));
+    await exportCheckpoints(
+      source,
+      new Writable({ write: (c: Buffer, _e, done) => ((backup += c.toString()), done()) }),
+    );
     const target = new MemoryCheckpointStore();
     let inFlight = 0;
     let peak = 0;

@@ -118,7 +118,8 @@ export function decodeCheckpoint(enc: EncodedCheckpoint, options: DecodeCheckpoi
  */
 export function decodeTaskResults(json: JsonValue, id?: string): TaskResults {
   const t = decodeValue(json) as Partial<TaskResults> | null;
-  if (t === null || typeof t !== "object" || Array.isArray(t)) throw new CheckpointCorruptError(id, "tasks is not an object");
+  if (t === null || typeof t !== "object" || Array.isArray(t))
+    throw new CheckpointCorruptError(id, "tasks is not an object");
   if (t.nodes === null || typeof t.nodes !== "object" || Array.isArray(t.nodes) || !Array.isArray(t.interrupts)) {
     throw new CheckpointCorruptError(id, "tasks lacks its nodes object or interrupts array");
   }

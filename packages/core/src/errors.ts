@@ -55,7 +55,11 @@ export class LgError extends Error {
     if (!isLgError(value)) return false;
     // The base class (of either copy) matches every branded error; a subclass matches its own name and subclasses'.
     if (this.name === "LgError") return true;
-    for (let proto = Object.getPrototypeOf(value) as object | null; proto !== null; proto = Object.getPrototypeOf(proto) as object | null) {
+    for (
+      let proto = Object.getPrototypeOf(value) as object | null;
+      proto !== null;
+      proto = Object.getPrototypeOf(proto) as object | null
+    ) {
       if ((proto as { constructor?: { name?: string } }).constructor?.name === this.name) return true;
     }
     return false;
@@ -67,7 +71,8 @@ export class LgError extends Error {
  * Prefer it (or the error's `code`) over `instanceof` in code that may see errors from another build.
  */
 export function isLgError(value: unknown, code?: LgErrorCode): value is LgError {
-  if (typeof value !== "object" || value === null || (value as Record<symbol, unknown>)[LG_ERROR_BRAND] !== true) return false;
+  if (typeof value !== "object" || value === null || (value as Record<symbol, unknown>)[LG_ERROR_BRAND] !== true)
+    return false;
   return code === undefined || (value as { code?: unknown }).code === code;
 }
 

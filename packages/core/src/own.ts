@@ -5,7 +5,8 @@
 
 /** Sets an own data property; plain assignment would turn a `"__proto__"` key into the object's prototype. */
 export function setOwn<V>(target: Record<string, V>, key: string, value: V): void {
-  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === "__proto__")
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;
 }
 

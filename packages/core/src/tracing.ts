@@ -101,7 +101,11 @@ function subscribed(channel: TracingChannel<unknown, object>): boolean {
  * context is built by `context()` only when someone listens, so untraced runs pay one flag check per call.
  * The call's result and error pass through unchanged.
  */
-export function traced<K extends TracedOperation, T>(operation: K, context: () => TraceContexts[K], fn: () => Promise<T>): Promise<T> {
+export function traced<K extends TracedOperation, T>(
+  operation: K,
+  context: () => TraceContexts[K],
+  fn: () => Promise<T>,
+): Promise<T> {
   const channel = channels[operation] as TracingChannel<unknown, TraceContexts[K]>;
   if (!subscribed(channel)) return fn();
   // The async wrapper hands tracePromise the native promise it needs even when a store returns another thenable.

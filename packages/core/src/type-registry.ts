@@ -64,9 +64,7 @@ function registry(): SharedRegistry {
 }
 
 function sameDefinition(a: RegisteredType, b: RegisteredType): boolean {
-  return (
-    a.isApplicable === b.isApplicable && a.serialize === b.serialize && a.deserialize === b.deserialize
-  );
+  return a.isApplicable === b.isApplicable && a.serialize === b.serialize && a.deserialize === b.deserialize;
 }
 
 function checkDefinition(type: CustomType<unknown>): void {

@@ -45,7 +45,9 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  */
 function assertNoLoneSurrogate(name: string, value: string): void {
   if (LONE_SURROGATE.test(value)) {
-    throw new InvalidArgumentError(`${name} contains a lone UTF-16 surrogate, which no backend can store; got ${describe(value)}`);
+    throw new InvalidArgumentError(
+      `${name} contains a lone UTF-16 surrogate, which no backend can store; got ${describe(value)}`,
+    );
   }
 }
 

@@ -59,7 +59,9 @@ describe("cancellation and timeouts", () => {
       .addEdge(START, "quick")
       .addEdge(START, "slow")
       .compile({ checkpoint: { store } });
-    await expect(app.invoke({}, { executionId: "d", signal: controller.signal })).rejects.toBeInstanceOf(RunCancelledError);
+    await expect(app.invoke({}, { executionId: "d", signal: controller.signal })).rejects.toBeInstanceOf(
+      RunCancelledError,
+    );
     expect(sawAbort).toBe(true);
     const history = await store.list("d");
     expect(history.map((cp) => cp.nodeName)).toEqual(["__input__"]);
@@ -73,7 +75,9 @@ describe("cancellation and timeouts", () => {
       .addNode("a", () => (ran.push("a"), {}))
       .addEdge(START, "a")
       .compile({ checkpoint: { store } });
-    await expect(app.invoke({}, { executionId: "e", signal: AbortSignal.abort() })).rejects.toMatchObject({ code: "LG_RUN_CANCELLED" });
+    await expect(app.invoke({}, { executionId: "e", signal: AbortSignal.abort() })).rejects.toMatchObject({
+      code: "LG_RUN_CANCELLED",
+    });
     expect(ran).toEqual([]);
   });
 

@@ -11,9 +11,14 @@ describe("one identity across the ESM and the CommonJS build", () => {
     if (!existsSync(join(dist, "index.js")) || !existsSync(join(dist, "index.cjs"))) {
       throw new Error("build @lg/core first (pnpm --filter @lg/core build): this test loads both of its builds");
     }
-    const { stdout } = await run(process.execPath, [join(__dirname, "fixtures", "cross-build.mjs")], { timeout: 60_000 });
+    const { stdout } = await run(process.execPath, [join(__dirname, "fixtures", "cross-build.mjs")], {
+      timeout: 60_000,
+    });
     const findings = JSON.parse(stdout) as Record<string, unknown>;
-    expect(findings.paused).toEqual({ status: "interrupted", interrupts: [{ node: "ask", when: "inside", value: "approve?" }] });
+    expect(findings.paused).toEqual({
+      status: "interrupted",
+      interrupts: [{ node: "ask", when: "inside", value: "approve?" }],
+    });
     expect(findings.done).toEqual({ status: "done", state: { answer: "yes" } });
     expect(findings.conflict).toEqual({
       code: "LG_CHECKPOINT_CONFLICT",

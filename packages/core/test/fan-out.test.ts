@@ -42,7 +42,9 @@ describe("dynamic fan-out with send()", () => {
       if (doc === "b" && failB) throw new Error("rate limited");
       return { summaries: [doc] };
     };
-    await expect(mapReduce(store, summarize).invoke({ docs: ["a", "b", "c"] }, { executionId: "f" })).rejects.toMatchObject({
+    await expect(
+      mapReduce(store, summarize).invoke({ docs: ["a", "b", "c"] }, { executionId: "f" }),
+    ).rejects.toMatchObject({
       code: "LG_NODE_FAILED",
       node: "summarize#1",
     });
@@ -63,7 +65,9 @@ describe("dynamic fan-out with send()", () => {
       { node: "summarize", task: "summarize#0", when: "inside", value: "approve x?" },
       { node: "summarize", task: "summarize#1", when: "inside", value: "approve y?" },
     ]);
-    const done = await app.invoke(new Command({ resume: { "summarize#0": "ok", "summarize#1": "no" } }), { executionId: "i" });
+    const done = await app.invoke(new Command({ resume: { "summarize#0": "ok", "summarize#1": "no" } }), {
+      executionId: "i",
+    });
     expect(done.state.summaries).toEqual(["x:ok", "y:no"]);
   });
 
@@ -81,12 +85,16 @@ describe("dynamic fan-out with send()", () => {
   it("more sends than maxFanOut fail with a clear error; a send to an unknown node too", async () => {
     const store = new MapStore();
     const app = mapReduce(store, ({ doc }) => ({ summaries: [doc] }), 2);
-    await expect(app.invoke({ docs: ["1", "2", "3"] }, { executionId: "w" })).rejects.toThrow(/sends 3 tasks, more than maxFanOut \(2\)/);
+    await expect(app.invoke({ docs: ["1", "2", "3"] }, { executionId: "w" })).rejects.toThrow(
+      /sends 3 tasks, more than maxFanOut \(2\)/,
+    );
     const wrong = new StateGraph<S>()
       .addNode("plan", () => ({}))
       .addEdge(START, "plan")
       .addConditionalEdges("plan", () => send("nowhere", {}))
       .compile({ checkpoint: { store } });
-    await expect(wrong.invoke({ docs: [] }, { executionId: "u" })).rejects.toThrow(/names "nowhere", which is not a node/);
+    await expect(wrong.invoke({ docs: [] }, { executionId: "u" })).rejects.toThrow(
+      /names "nowhere", which is not a node/,
+    );
   });
 });

@@ -128,18 +128,35 @@ describe("StateGraph execution", () => {
 
 describe("what a JavaScript caller gets wrong in building a graph", () => {
   const loose = (value: unknown): never => value as never;
-  const node = (): StateGraph<{ x: number }> => new StateGraph<{ x: number }>().addNode("a", () => ({})).addEdge(START, "a");
+  const node = (): StateGraph<{ x: number }> =>
+    new StateGraph<{ x: number }>().addNode("a", () => ({})).addEdge(START, "a");
 
   it.each([
     ["null graph options", () => new StateGraph(loose(null)), /takes an object/],
     ["channels given as a number", () => new StateGraph(loose({ channels: 5 })), /channels must be an object/],
-    ["a channel spec given as a string", () => new StateGraph(loose({ channels: { x: "sum" } })), /channel "x" must be an object/],
-    ["a reducer that is not a function", () => new StateGraph(loose({ channels: { x: { reducer: 5 } } })), /reducer of channel "x" must be a function/],
-    ["a default that is not a function", () => new StateGraph(loose({ channels: { x: { default: [] } } })), /default of channel "x" must be a function/],
+    [
+      "a channel spec given as a string",
+      () => new StateGraph(loose({ channels: { x: "sum" } })),
+      /channel "x" must be an object/,
+    ],
+    [
+      "a reducer that is not a function",
+      () => new StateGraph(loose({ channels: { x: { reducer: 5 } } })),
+      /reducer of channel "x" must be a function/,
+    ],
+    [
+      "a default that is not a function",
+      () => new StateGraph(loose({ channels: { x: { default: [] } } })),
+      /default of channel "x" must be a function/,
+    ],
     ["a path map given as a number", () => node().addConditionalEdges("a", () => END, loose(5)), /path map of "a"/],
     ["compile(null)", () => node().compile(loose(null)), /compile\(options\) takes an object/],
     ["a null checkpoint config", () => node().compile({ checkpoint: loose(null) }), /checkpoint must be an object/],
-    ["autoSave given as a string", () => node().compile({ checkpoint: { store: loose({ save: () => undefined }), autoSave: loose("no") } }), /autoSave must be true or false/],
+    [
+      "autoSave given as a string",
+      () => node().compile({ checkpoint: { store: loose({ save: () => undefined }), autoSave: loose("no") } }),
+      /autoSave must be true or false/,
+    ],
   ])("refuses %s with InvalidGraphError, not a TypeError or a silent default", (_title, build, message) => {
     expect(build).toThrow(InvalidGraphError);
     expect(build).toThrow(message);
@@ -154,20 +171,50 @@ describe("what a JavaScript caller gets wrong in calling a compiled graph", () =
   const loose = (value: unknown): never => value as never;
 
   it.each([
-    ["invoke options null", (app: CompiledApp) => app.invoke({}, loose(null)), /invoke options must be an object, got null/],
-    ["the execution id where invoke options go", (app: CompiledApp) => app.invoke(null, loose("run-1")), /pass \{ executionId: "run-1" \}/],
-    ["stream options null", async (app: CompiledApp) => {
-      for await (const part of app.stream({}, loose(null))) void part;
-    }, /stream options must be an object/],
-    ["updateState options given as a string", (app: CompiledApp) => app.updateState("run-1", {}, loose("a")), /updateState options must be an object/],
-    ["getState options null", (app: CompiledApp) => app.getState("run-1", undefined, loose(null)), /getState options must be an object/],
-    ["getStateHistory options null", (app: CompiledApp) => app.getStateHistory("run-1", loose(null)), /getStateHistory options must be an object/],
+    [
+      "invoke options null",
+      (app: CompiledApp) => app.invoke({}, loose(null)),
+      /invoke options must be an object, got null/,
+    ],
+    [
+      "the execution id where invoke options go",
+      (app: CompiledApp) => app.invoke(null, loose("run-1")),
+      /pass \{ executionId: "run-1" \}/,
+    ],
+    [
+      "stream options null",
+      async (app: CompiledApp) => {
+        for await (const part of app.stream({}, loose(null))) void part;
+      },
+      /stream options must be an object/,
+    ],
+    [
+      "updateState options given as a string",
+      (app: CompiledApp) => app.updateState("run-1", {}, loose("a")),
+      /updateState options must be an object/,
+    ],
+    [
+      "getState options null",
+      (app: CompiledApp) => app.getState("run-1", undefined, loose(null)),
+      /getState options must be an object/,
+    ],
+    [
+      "getStateHistory options null",
+      (app: CompiledApp) => app.getStateHistory("run-1", loose(null)),
+      /getStateHistory options must be an object/,
+    ],
   ])("refuses %s with InvalidArgumentError before anything runs", async (_title, call, message) => {
     const store = new MapStore();
-    const app = new StateGraph<{ n: number }>().addNode("a", () => ({ n: 1 })).addEdge(START, "a").compile({ checkpoint: { store } });
+    const app = new StateGraph<{ n: number }>()
+      .addNode("a", () => ({ n: 1 }))
+      .addEdge(START, "a")
+      .compile({ checkpoint: { store } });
     await app.invoke({}, { executionId: "run-1" });
     const saved = await store.stats();
-    const error = await (async (): Promise<unknown> => call(app))().then(() => undefined, (e: unknown) => e);
+    const error = await (async (): Promise<unknown> => call(app))().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect((error as Error).message).toMatch(message);
     expect(await store.stats()).toEqual(saved);

@@ -36,7 +36,9 @@ describe("idempotent updates", () => {
     const app = review(store, { left: 0 });
     await app.invoke({}, { executionId: "u" });
     store.loseAnswerAt = store.calls.filter((c) => c === "save").length + 1;
-    await expect(app.updateState("u", { notes: ["fix typo"] })).rejects.toMatchObject({ code: "LG_CHECKPOINT_SAVE_FAILED" });
+    await expect(app.updateState("u", { notes: ["fix typo"] })).rejects.toMatchObject({
+      code: "LG_CHECKPOINT_SAVE_FAILED",
+    });
     const landed = await store.latest("u");
     const retried = await app.updateState("u", { notes: ["fix typo"] });
     expect(retried.checkpointId).toBe(landed?.id);
@@ -75,6 +77,8 @@ describe("idempotent updates", () => {
     const store = new MapStore();
     const app = review(store, { left: 0 });
     await app.invoke({}, { executionId: "e" });
-    await expect(app.updateState("e", { notes: ["x"] }, { idempotencyKey: "" })).rejects.toMatchObject({ code: "LG_INVALID_ARGUMENT" });
+    await expect(app.updateState("e", { notes: ["x"] }, { idempotencyKey: "" })).rejects.toMatchObject({
+      code: "LG_INVALID_ARGUMENT",
+    });
   });
 });

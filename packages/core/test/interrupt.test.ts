@@ -44,7 +44,9 @@ describe("human in the loop", () => {
     const app = review({ checkpoint: { store } }, ran);
     const paused = await app.invoke({}, { executionId: "hitl" });
     expect(paused.status).toBe("interrupted");
-    expect(paused.interrupts).toEqual([{ node: "approve", when: "inside", value: { question: "approve?", draft: "v1" } }]);
+    expect(paused.interrupts).toEqual([
+      { node: "approve", when: "inside", value: { question: "approve?", draft: "v1" } },
+    ]);
     expect(paused.next).toEqual(["approve", "side"]);
     const snapshot = await app.getState("hitl");
     expect(snapshot?.nodeName).toBe("__interrupt__");
@@ -80,7 +82,11 @@ describe("human in the loop", () => {
     const ran: string[] = [];
     const app = pipeline({ checkpoint: { store }, interruptBefore: ["step2"] }, { onRun: (n) => ran.push(n) });
     const paused = await app.invoke({}, { executionId: "before" });
-    expect(paused).toMatchObject({ status: "interrupted", next: ["step2"], interrupts: [{ node: "step2", when: "before" }] });
+    expect(paused).toMatchObject({
+      status: "interrupted",
+      next: ["step2"],
+      interrupts: [{ node: "step2", when: "before" }],
+    });
     expect(ran).toEqual(["step1"]);
     const done = await app.invoke(null, { executionId: "before" });
     expect(done.status).toBe("done");
@@ -92,7 +98,11 @@ describe("human in the loop", () => {
     const ran: string[] = [];
     const app = pipeline({ checkpoint: { store }, interruptAfter: ["step1"] }, { onRun: (n) => ran.push(n) });
     const paused = await app.invoke({}, { executionId: "after" });
-    expect(paused).toMatchObject({ status: "interrupted", next: ["step2"], interrupts: [{ node: "step1", when: "after" }] });
+    expect(paused).toMatchObject({
+      status: "interrupted",
+      next: ["step2"],
+      interrupts: [{ node: "step1", when: "after" }],
+    });
     expect((await store.latest("after"))?.nodeName).toBe("step1");
     const edited = await app.updateState("after", { count: 100 });
     expect(edited.values.count).toBe(100);
@@ -146,9 +156,9 @@ describe("interrupts: edge cases", () => {
       .addEdge(START, "side")
       .compile({ checkpoint: { store } });
     await app.invoke({}, { executionId: "u+r" });
-    await expect(app.invoke(new Command({ resume: true, update: { note: "n" } }), { executionId: "u+r" })).rejects.toThrow(
-      /node "approve" failed/,
-    );
+    await expect(
+      app.invoke(new Command({ resume: true, update: { note: "n" } }), { executionId: "u+r" }),
+    ).rejects.toThrow(/node "approve" failed/);
     crash.on = false;
     const done = await app.invoke(new Command({ resume: true }), { executionId: "u+r" });
     expect(done.state).toMatchObject({ ok: true, note: "n", log: ["approve", "side"] });
@@ -193,6 +203,9 @@ describe("interrupts: edge cases", () => {
       .addNode("a", () => ({ cb: () => 1 }))
       .addEdge(START, "a")
       .compile({ checkpoint: { store: new MapStore() } });
-    await expect(app.invoke({}, { executionId: "fn" })).rejects.toMatchObject({ code: "LG_SERIALIZATION", path: "state.cb" });
+    await expect(app.invoke({}, { executionId: "fn" })).rejects.toMatchObject({
+      code: "LG_SERIALIZATION",
+      path: "state.cb",
+    });
   });
 });

@@ -8,7 +8,10 @@ describe("jsonEqual", () => {
 
   it("keeps arrays ordered and tells every kind of value apart", () => {
     const cases: [JsonValue, JsonValue][] = [
-      [[1, 2], [2, 1]],
+      [
+        [1, 2],
+        [2, 1],
+      ],
       [{ a: 1 }, { a: 1, b: 2 }],
       [{ a: 1, b: 2 }, { a: 1 }],
       [{ a: 1 }, { b: 1 }],

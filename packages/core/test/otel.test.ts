@@ -107,9 +107,15 @@ describe("the built package where @opentelemetry/api cannot be found", () => {
       const report = "(r) => console.log(JSON.stringify(r))";
       const esm = `import { instrumentOpenTelemetry } from ${JSON.stringify(join(dir, "index.js"))}; instrumentOpenTelemetry().then(${report});`;
       const cjs = `require(${JSON.stringify(join(dir, "index.cjs"))}).instrumentOpenTelemetry().then(${report});`;
-      for (const [flag, source] of [["--input-type=module", esm], ["--input-type=commonjs", cjs]] as const) {
+      for (const [flag, source] of [
+        ["--input-type=module", esm],
+        ["--input-type=commonjs", cjs],
+      ] as const) {
         const { stdout } = await run(process.execPath, [flag, "-e", source], { cwd: dir, timeout: 30_000 });
-        expect(JSON.parse(stdout)).toEqual({ installed: false, reason: "@opentelemetry/api is not installed (npm i @opentelemetry/api to get spans)" });
+        expect(JSON.parse(stdout)).toEqual({
+          installed: false,
+          reason: "@opentelemetry/api is not installed (npm i @opentelemetry/api to get spans)",
+        });
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

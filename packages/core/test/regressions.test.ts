@@ -48,7 +48,10 @@ describe("subgraphs and sends", () => {
     await app.updateState("e", { topic: "dogs" }, { asNode: "pick" });
     const again = await app.invoke(null, { executionId: "e" });
     expect(again.interrupts[0]?.value).toBe("approve topic dogs?");
-    expect((await app.invoke(new Command({ resume: "yes" }), { executionId: "e" })).state).toEqual({ topic: "dogs", answer: "yes" });
+    expect((await app.invoke(new Command({ resume: "yes" }), { executionId: "e" })).state).toEqual({
+      topic: "dogs",
+      answer: "yes",
+    });
   });
 
   it("a subgraph never hands an earlier answer to a later question, also after an edit of its own state", async () => {
@@ -59,7 +62,10 @@ describe("subgraphs and sends", () => {
       .addEdge(START, "ask1")
       .addEdge("ask1", "ask2")
       .compile({ checkpoint: { store } });
-    const app = new StateGraph<{ q1?: string; q2?: string; note?: string }>().addNode("sub", child).addEdge(START, "sub").compile({ checkpoint: { store } });
+    const app = new StateGraph<{ q1?: string; q2?: string; note?: string }>()
+      .addNode("sub", child)
+      .addEdge(START, "sub")
+      .compile({ checkpoint: { store } });
     await app.invoke({}, { executionId: "q" });
     await app.invoke(new Command({ resume: "one" }), { executionId: "q" });
     const subId = (await app.getState("q", undefined, { subgraphs: true }))?.subgraphs?.sub?.executionId as string;
@@ -67,7 +73,10 @@ describe("subgraphs and sends", () => {
     const still = await app.invoke(null, { executionId: "q" });
     expect(still.status).toBe("interrupted");
     expect(still.interrupts[0]?.value).toBe("second?");
-    expect((await app.invoke(new Command({ resume: "two" }), { executionId: "q" })).state).toMatchObject({ q1: "one", q2: "two" });
+    expect((await app.invoke(new Command({ resume: "two" }), { executionId: "q" })).state).toMatchObject({
+      q1: "one",
+      q2: "two",
+    });
   });
 
   it("updateState as a send's task completes a step paused in a send, keeping the other sends' results", async () => {
@@ -102,7 +111,8 @@ describe("subgraphs and sends", () => {
       .addConditionalEdges("plan", (s) => s.docs.map((doc) => send("sum", { doc })))
       .compile({ checkpoint: { store: new MapStore() } });
     const parts: StreamPart<Docs>[] = [];
-    for await (const part of app.stream({ docs: ["A", "B"] }, { executionId: "p", streamMode: ["custom", "updates"] })) parts.push(part);
+    for await (const part of app.stream({ docs: ["A", "B"] }, { executionId: "p", streamMode: ["custom", "updates"] }))
+      parts.push(part);
     expect(parts.filter((p) => p.mode === "custom")).toEqual([
       { mode: "custom", step: 2, node: "sum", task: "sum#0", attempt: 1, value: "tok A" },
       { mode: "custom", step: 2, node: "sum", task: "sum#1", attempt: 1, value: "tok B" },
@@ -121,15 +131,21 @@ describe("cancellation, retries and keys", () => {
     const app = new StateGraph<{ log: string[] }>({ channels: { log: { reducer: appendReducer, default: () => [] } } })
       .addNode("a", () => ({ log: ["a"] }))
       .addNode("b", () => ({ log: ["b"] }))
-      .addNode("c", (_s, ctx) => new Promise<{ log: string[] }>((resolve) => {
-        ctx.signal.addEventListener("abort", () => resolve({ log: ["c"] }));
-        controller.abort();
-      }))
+      .addNode(
+        "c",
+        (_s, ctx) =>
+          new Promise<{ log: string[] }>((resolve) => {
+            ctx.signal.addEventListener("abort", () => resolve({ log: ["c"] }));
+            controller.abort();
+          }),
+      )
       .addEdge(START, "a")
       .addEdge("a", "b")
       .addEdge("b", "c")
       .compile({ checkpoint: { store, autoSave: false } });
-    await expect(app.invoke({}, { executionId: "k", signal: controller.signal })).rejects.toMatchObject({ code: "LG_RUN_CANCELLED" });
+    await expect(app.invoke({}, { executionId: "k", signal: controller.signal })).rejects.toMatchObject({
+      code: "LG_RUN_CANCELLED",
+    });
     expect((await store.latest("k"))?.state).toEqual({ log: ["a", "b"] });
   });
 
@@ -142,7 +158,13 @@ describe("cancellation, retries and keys", () => {
         () => {
           throw new Error("down");
         },
-        { retry: { retryOn: () => { throw new TypeError("bad predicate"); } } },
+        {
+          retry: {
+            retryOn: () => {
+              throw new TypeError("bad predicate");
+            },
+          },
+        },
       )
       .addEdge(START, "a")
       .addEdge("a", "b")
@@ -153,19 +175,25 @@ describe("cancellation, retries and keys", () => {
 
   it("a retried invoke(input, { idempotencyKey }) whose input landed continues instead of merging it again", async () => {
     const store = new MapStore();
-    const app = new StateGraph<{ messages: string[] }>({ channels: { messages: { reducer: appendReducer, default: () => [] } } })
+    const app = new StateGraph<{ messages: string[] }>({
+      channels: { messages: { reducer: appendReducer, default: () => [] } },
+    })
       .addNode("reply", (s) => ({ messages: [`reply to ${s.messages[s.messages.length - 1] ?? ""}`] }))
       .addEdge(START, "reply")
       .compile({ checkpoint: { store } });
     store.loseAnswerAt = 1;
-    await expect(app.invoke({ messages: ["hi"] }, { executionId: "i", idempotencyKey: "req-1" })).rejects.toMatchObject({
-      code: "LG_CHECKPOINT_SAVE_FAILED",
-    });
+    await expect(app.invoke({ messages: ["hi"] }, { executionId: "i", idempotencyKey: "req-1" })).rejects.toMatchObject(
+      {
+        code: "LG_CHECKPOINT_SAVE_FAILED",
+      },
+    );
     const done = await app.invoke({ messages: ["hi"] }, { executionId: "i", idempotencyKey: "req-1" });
     expect(done.state.messages).toEqual(["hi", "reply to hi"]);
     const again = await app.invoke({ messages: ["hi"] }, { executionId: "i", idempotencyKey: "req-1" });
     expect(again.state.messages).toEqual(["hi", "reply to hi"]);
-    await expect(app.invoke({ messages: ["x"] }, { executionId: "i", idempotencyKey: "auto:mine" })).rejects.toMatchObject({
+    await expect(
+      app.invoke({ messages: ["x"] }, { executionId: "i", idempotencyKey: "auto:mine" }),
+    ).rejects.toMatchObject({
       code: "LG_INVALID_ARGUMENT",
     });
   });

@@ -72,7 +72,9 @@ describe("maxCheckpoints after a crash and after a fork", () => {
   it("a run resumed after a crash leaves exactly the newest maxCheckpoints", async () => {
     const store = new MapStore();
     store.failSaveAt = 5; // the run dies at its 5th save (the store stops answering)
-    await expect(counter(store, 3, 10).invoke({}, { executionId: "k" })).rejects.toMatchObject({ code: "LG_CHECKPOINT_SAVE_FAILED" });
+    await expect(counter(store, 3, 10).invoke({}, { executionId: "k" })).rejects.toMatchObject({
+      code: "LG_CHECKPOINT_SAVE_FAILED",
+    });
     expect(await versions(store, "k")).toEqual([2, 3, 4]);
     store.failSaveAt = undefined;
     const done = await counter(store, 3, 10).invoke(null, { executionId: "k" });

@@ -44,7 +44,9 @@ describe("retry policies", () => {
   });
 
   it("retryOn decides which errors are retried", async () => {
-    const { app, seen } = flaky(2, { retry: { maxAttempts: 5, initialDelayMs: 1, retryOn: (_e, attempt) => attempt < 2 } });
+    const { app, seen } = flaky(2, {
+      retry: { maxAttempts: 5, initialDelayMs: 1, retryOn: (_e, attempt) => attempt < 2 },
+    });
     await expect(app.invoke({}, { executionId: "o" })).rejects.toMatchObject({ code: "LG_NODE_FAILED", attempts: 2 });
     expect(seen.attempts).toEqual([1, 2]);
   });
@@ -69,7 +71,10 @@ describe("retry policies", () => {
     expect(() => new StateGraph<S>().addNode("a", node, { retry: { backoffFactor: 0.5 } })).toThrow(/backoffFactor/);
     expect(() => new StateGraph<S>().addNode("a", node, { timeoutMs: -1 })).toThrow(/timeoutMs/);
     expect(() =>
-      new StateGraph<S>().addNode("a", node).addEdge(START, "a").compile({ retry: { retryOn: "yes" as never } }),
+      new StateGraph<S>()
+        .addNode("a", node)
+        .addEdge(START, "a")
+        .compile({ retry: { retryOn: "yes" as never } }),
     ).toThrow(/retryOn/);
   });
 });

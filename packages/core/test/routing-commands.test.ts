@@ -7,7 +7,10 @@ const channels = { log: { reducer: appendReducer, default: () => [] as string[] 
 describe("routing from inside a node", () => {
   it("a node returns Command({ update, goto }) to choose the next node", async () => {
     const app = new StateGraph<S>({ channels })
-      .addNode("plan", (s) => new Command<S>({ update: { plan: "fast", log: ["plan"] }, goto: s.log.length > 5 ? "slow" : "fast" }))
+      .addNode(
+        "plan",
+        (s) => new Command<S>({ update: { plan: "fast", log: ["plan"] }, goto: s.log.length > 5 ? "slow" : "fast" }),
+      )
       .addNode("fast", () => ({ log: ["fast"] }))
       .addNode("slow", () => ({ log: ["slow"] }))
       .addEdge(START, "plan")
@@ -44,7 +47,9 @@ describe("routing from inside a node", () => {
       .addEdge(START, "a")
       .compile({ checkpoint: { store } });
     await expect(wrong.invoke({}, { executionId: "w" })).rejects.toThrow(/goto "nowhere", which is not a node/);
-    await expect(stop.invoke(new Command({ goto: "a" }), { executionId: "e" })).rejects.toMatchObject({ code: "LG_INVALID_ARGUMENT" });
+    await expect(stop.invoke(new Command({ goto: "a" }), { executionId: "e" })).rejects.toMatchObject({
+      code: "LG_INVALID_ARGUMENT",
+    });
   });
 });
 

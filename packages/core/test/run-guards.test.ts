@@ -89,13 +89,16 @@ describe("interruptBefore and resuming", () => {
       .addEdge("n1", "n2")
       .addEdge("n2", END)
       .compile(options);
-  const graph = (store: MapStore, ran: string[]) => twoNodes({ checkpoint: { store }, interruptBefore: ["n1", "n2"] }, ran);
+  const graph = (store: MapStore, ran: string[]) =>
+    twoNodes({ checkpoint: { store }, interruptBefore: ["n1", "n2"] }, ran);
 
   it("pauses before the next node after updateState(asNode), then continues past that pause", async () => {
     const store = new MapStore();
     const ran: string[] = [];
     const app = graph(store, ran);
-    expect((await app.invoke({}, { executionId: "e" })).interrupts).toEqual([{ node: "n1", when: "before", value: undefined }]);
+    expect((await app.invoke({}, { executionId: "e" })).interrupts).toEqual([
+      { node: "n1", when: "before", value: undefined },
+    ]);
     await app.updateState("e", { log: ["by hand"] }, { asNode: "n1" });
     const paused = await app.invoke(null, { executionId: "e" });
     expect(paused.status).toBe("interrupted");
@@ -123,8 +126,12 @@ describe("interruptBefore and resuming", () => {
     const store = new MapStore();
     const ran: string[] = [];
     const app = twoNodes({ checkpoint: { store }, interruptAfter: ["n1"], interruptBefore: ["n2"] }, ran);
-    expect((await app.invoke({}, { executionId: "e" })).interrupts).toEqual([{ node: "n1", when: "after", value: undefined }]);
-    expect((await app.invoke(null, { executionId: "e" })).interrupts).toEqual([{ node: "n2", when: "before", value: undefined }]);
+    expect((await app.invoke({}, { executionId: "e" })).interrupts).toEqual([
+      { node: "n1", when: "after", value: undefined },
+    ]);
+    expect((await app.invoke(null, { executionId: "e" })).interrupts).toEqual([
+      { node: "n2", when: "before", value: undefined },
+    ]);
     expect(ran).toEqual(["n1"]);
     expect((await app.invoke(null, { executionId: "e" })).status).toBe("done");
     expect(ran).toEqual(["n1", "n2"]);
@@ -138,8 +145,12 @@ describe("interruptBefore and resuming", () => {
       return { log: [`b:${String(interrupt("ok?"))}`] };
     };
     const app = diamond(asking, ran, { checkpoint: { store }, interruptBefore: ["c"] });
-    expect((await app.invoke({}, { executionId: "e" })).interrupts).toEqual([{ node: "c", when: "before", value: undefined }]);
-    expect((await app.invoke(null, { executionId: "e" })).interrupts).toEqual([{ node: "b", when: "inside", value: "ok?" }]);
+    expect((await app.invoke({}, { executionId: "e" })).interrupts).toEqual([
+      { node: "c", when: "before", value: undefined },
+    ]);
+    expect((await app.invoke(null, { executionId: "e" })).interrupts).toEqual([
+      { node: "b", when: "inside", value: "ok?" },
+    ]);
     const done = await app.invoke(new Command({ resume: "yes" }), { executionId: "e" });
     expect(done.status).toBe("done");
     expect(done.state.log).toEqual(["a", "b:yes", "c"]);
@@ -149,7 +160,8 @@ describe("interruptBefore and resuming", () => {
   it("continues when interruptBefore gained a node while the execution was paused, instead of alternating pauses", async () => {
     const store = new MapStore();
     const ran: string[] = [];
-    const build = (interruptBefore: string[]) => diamond(logging(ran, "b"), ran, { checkpoint: { store }, interruptBefore });
+    const build = (interruptBefore: string[]) =>
+      diamond(logging(ran, "b"), ran, { checkpoint: { store }, interruptBefore });
     await build(["b"]).invoke({}, { executionId: "e" });
     const wider = build(["b", "c"]);
     const paused = await wider.invoke(null, { executionId: "e" });
@@ -429,7 +441,9 @@ describe("reducers and routers outside a step", () => {
     const app = failing("reducer");
     await expect(app.invoke({ n: -1 }, { executionId: "r" })).rejects.toBeInstanceOf(NodeError);
     await app.invoke({ n: 1 }, { executionId: "r" });
-    await expect(app.invoke(new Command({ update: { n: -1 } }), { executionId: "r" })).rejects.toBeInstanceOf(NodeError);
+    await expect(app.invoke(new Command({ update: { n: -1 } }), { executionId: "r" })).rejects.toBeInstanceOf(
+      NodeError,
+    );
     await expect(app.updateState("r", { n: -1 })).rejects.toBeInstanceOf(NodeError);
     await expect(failing("router").invoke({ n: 10 }, { executionId: "q" })).rejects.toBeInstanceOf(NodeError);
   });

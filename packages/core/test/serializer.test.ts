@@ -12,7 +12,7 @@ import { TAG } from "../src/store-entry.js";
 describe("serializer", () => {
   it("round-trips JSON values and every special value losslessly", () => {
     const value = {
-      text: "héllo \u0000 \"q\"",
+      text: 'héllo \u0000 "q"',
       n: 1.5,
       neg0: -0,
       nan: Number.NaN,
@@ -21,7 +21,10 @@ describe("serializer", () => {
       big: 2n ** 80n,
       date: new Date("2026-01-02T03:04:05.678Z"),
       bad: new Date(Number.NaN),
-      map: new Map<unknown, unknown>([["a", 1], [2, new Set([1n])]]),
+      map: new Map<unknown, unknown>([
+        ["a", 1],
+        [2, new Set([1n])],
+      ]),
       set: new Set(["x", new Date(0)]),
       bytes: new Uint8Array([0, 1, 254, 255]),
       undef: undefined,

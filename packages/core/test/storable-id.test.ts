@@ -11,7 +11,15 @@ describe("isStorableId", () => {
   });
 
   it("agrees with validateCheckpoint on ids", () => {
-    const base = { executionId: "e", nodeName: "n", state: {}, metadata: {}, timestamp: new Date(0), version: 1, next: [] };
+    const base = {
+      executionId: "e",
+      nodeName: "n",
+      state: {},
+      metadata: {},
+      timestamp: new Date(0),
+      version: 1,
+      next: [],
+    };
     expect(() => validateCheckpoint({ ...base, id: "x\uD800" })).toThrow(/lone UTF-16 surrogate/);
     expect(() => validateCheckpoint({ ...base, id: "x\uFFFD" })).not.toThrow();
   });

@@ -62,7 +62,10 @@ describe("pageByCodePoint", () => {
 
   it("pages in code point order after the cursor", () => {
     expect(pageByCodePoint(ids, key, { limit: 2 })).toEqual({ items: ["a", "b"], nextCursor: "b" });
-    expect(pageByCodePoint(ids, key, { limit: 2, cursor: "b" })).toEqual({ items: ["é", "\uFF01"], nextCursor: "\uFF01" });
+    expect(pageByCodePoint(ids, key, { limit: 2, cursor: "b" })).toEqual({
+      items: ["é", "\uFF01"],
+      nextCursor: "\uFF01",
+    });
     expect(pageByCodePoint(ids, key, { limit: 2, cursor: "\uFF01" })).toEqual({ items: ["\u{1F600}"] });
   });
 
@@ -86,7 +89,13 @@ describe("validateIdentifier", () => {
 });
 
 it("the store-author helpers are not in the main entry", () => {
-  for (const name of ["decodeStoredCheckpoint", "sameCheckpoint", "pageByCodePoint", "validateIdentifier", "isStorableId"]) {
+  for (const name of [
+    "decodeStoredCheckpoint",
+    "sameCheckpoint",
+    "pageByCodePoint",
+    "validateIdentifier",
+    "isStorableId",
+  ]) {
     expect(name in main).toBe(false);
   }
 });

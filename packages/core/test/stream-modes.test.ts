@@ -46,13 +46,23 @@ describe("stream modes", () => {
   });
 
   it("custom and tasks: values a node emits and each attempt's start and result, live, in order", async () => {
-    const parts = await collect(graph(new MapStore()).stream({}, { executionId: "t", streamMode: ["custom", "tasks"] }));
+    const parts = await collect(
+      graph(new MapStore()).stream({}, { executionId: "t", streamMode: ["custom", "tasks"] }),
+    );
     const write = parts.filter((p) => p.node === "write");
     expect(write).toEqual([
       { mode: "tasks", event: "start", step: 1, node: "write", attempt: 1 },
       { mode: "custom", step: 1, node: "write", attempt: 1, value: { token: "Hel" } },
       { mode: "custom", step: 1, node: "write", attempt: 1, value: { token: "lo" } },
-      { mode: "tasks", event: "result", step: 1, node: "write", attempt: 1, outcome: "done", update: { log: ["write"] } },
+      {
+        mode: "tasks",
+        event: "result",
+        step: 1,
+        node: "write",
+        attempt: 1,
+        outcome: "done",
+        update: { log: ["write"] },
+      },
     ]);
   });
 
@@ -81,7 +91,9 @@ describe("stream modes", () => {
     let item = await parts.next();
     while (item.done !== true) item = await parts.next();
     expect(item.value.status).toBe("done");
-    await expect(app.stream({}, { streamMode: "everything" as never }).next()).rejects.toMatchObject({ code: "LG_INVALID_ARGUMENT" });
+    await expect(app.stream({}, { streamMode: "everything" as never }).next()).rejects.toMatchObject({
+      code: "LG_INVALID_ARGUMENT",
+    });
   });
 
   it("without streamMode, the events stay the same (no values, task or custom events)", async () => {

@@ -40,7 +40,9 @@ describe("subgraphs", () => {
     expect(paused.interrupts).toEqual([{ node: "research", when: "inside", value: "use these notes?" }]);
     const snapshot = await parent(store, calls).getState("p", undefined, { subgraphs: true });
     expect(snapshot?.subgraphs?.research?.values).toEqual({ topic: "pricing", notes: ["found pricing"] });
-    expect(snapshot?.subgraphs?.research?.interrupts).toEqual([{ node: "ask", when: "inside", value: "use these notes?" }]);
+    expect(snapshot?.subgraphs?.research?.interrupts).toEqual([
+      { node: "ask", when: "inside", value: "use these notes?" },
+    ]);
 
     const done = await parent(store, [...calls]).invoke(new Command({ resume: "yes" }), { executionId: "p" });
     expect(done.status).toBe("done");
@@ -80,19 +82,30 @@ describe("subgraphs", () => {
     const paused = await app.invoke({ topic: "b" }, { executionId: "mid" });
     const first = await app.invoke(new Command({ resume: "first" }), { executionId: "mid" });
     expect(first.state.report).toBe("found b; summary (first)");
-    const forked = await app.invoke(new Command({ resume: "second" }), { executionId: "mid", checkpointId: paused.checkpointId });
+    const forked = await app.invoke(new Command({ resume: "second" }), {
+      executionId: "mid",
+      checkpointId: paused.checkpointId,
+    });
     expect(forked.state.report).toBe("found b; summary (second)");
     expect(calls.filter((c) => c === "search")).toHaveLength(2); // the fork's subgraph started anew
     // The first branch's subgraph run is untouched: its last state still says "first".
-    const runs = (await store.listExecutions()).executions.map((e) => e.executionId).filter((id) => id.startsWith("mid::research::"));
+    const runs = (await store.listExecutions()).executions
+      .map((e) => e.executionId)
+      .filter((id) => id.startsWith("mid::research::"));
     const finals = await Promise.all(runs.map(async (id) => (await store.latest(id))?.state as { approved?: string }));
     expect(finals.map((f) => f.approved).sort()).toEqual(["first", "second"]);
   });
 
   it("without mappers the subgraph's final state is the node's update; a parent without a store cannot run one", async () => {
     const store = new MapStore();
-    const child = new StateGraph<{ n: number }>().addNode("inc", (s) => ({ n: s.n + 1 })).addEdge(START, "inc").compile();
-    const app = new StateGraph<{ n: number }>().addNode("sub", child).addEdge(START, "sub").compile({ checkpoint: { store } });
+    const child = new StateGraph<{ n: number }>()
+      .addNode("inc", (s) => ({ n: s.n + 1 }))
+      .addEdge(START, "inc")
+      .compile();
+    const app = new StateGraph<{ n: number }>()
+      .addNode("sub", child)
+      .addEdge(START, "sub")
+      .compile({ checkpoint: { store } });
     expect((await app.invoke({ n: 1 }, { executionId: "plain" })).state).toEqual({ n: 2 });
     expect(() => new StateGraph<{ n: number }>().addNode("sub", child).addEdge(START, "sub").compile()).toThrow(
       /subgraph node\(s\) sub need a checkpoint store/,

@@ -43,7 +43,10 @@ describe("task results", () => {
     const store = new MapStore();
     const calls: Record<string, number> = {};
     const app = fanOut(store, calls, { left: 1 });
-    await expect(app.invoke({}, { executionId: "p" })).rejects.toMatchObject({ code: "LG_NODE_FAILED", node: "charge" });
+    await expect(app.invoke({}, { executionId: "p" })).rejects.toMatchObject({
+      code: "LG_NODE_FAILED",
+      node: "charge",
+    });
     const kept = await app.getState("p");
     expect(kept?.nodeName).toBe("__error__");
     expect(kept?.next).toEqual(["mail", "ask", "charge"]);
@@ -93,7 +96,9 @@ describe("task results", () => {
     await expect(app.invoke({}, { executionId: "older" })).rejects.toMatchObject({ code: "LG_NODE_FAILED" });
     const stored = await store.latest("older");
     expect(stored?.tasks).toBeUndefined();
-    expect((stored?.metadata.tasks as { interrupts: unknown[] }).interrupts).toEqual([{ node: "ask", when: "inside", value: "which plan?" }]);
+    expect((stored?.metadata.tasks as { interrupts: unknown[] }).interrupts).toEqual([
+      { node: "ask", when: "inside", value: "which plan?" },
+    ]);
     expect((await app.getState("older"))?.tasks?.nodes.mail).toEqual({ writes: { log: ["mail"] } });
     const done = await app.invoke(new Command({ resume: "pro" }), { executionId: "older" });
     expect(done.state.log).toEqual(["start", "mail", "ask", "charge"]);
@@ -133,7 +138,11 @@ describe("state keys that name Object.prototype members", () => {
   it("stores __proto__, constructor and prototype keys of a node update as plain keys", async () => {
     const store = new MapStore();
     const app = new StateGraph<Record<string, unknown>>()
-      .addNode("parse", () => JSON.parse('{"__proto__": {"polluted": true}, "constructor": 1, "prototype": 2}') as Record<string, unknown>)
+      .addNode(
+        "parse",
+        () =>
+          JSON.parse('{"__proto__": {"polluted": true}, "constructor": 1, "prototype": 2}') as Record<string, unknown>,
+      )
       .addEdge(START, "parse")
       .compile({ checkpoint: { store } });
     const done = await app.invoke({ before: 1 }, { executionId: "proto" });

@@ -50,7 +50,10 @@ describe("time travel", () => {
   });
 
   it("time travel needs a store", async () => {
-    const app = new StateGraph<{ x: number }>().addNode("a", () => ({})).addEdge(START, "a").compile();
+    const app = new StateGraph<{ x: number }>()
+      .addNode("a", () => ({}))
+      .addEdge(START, "a")
+      .compile();
     await expect(app.getState("e")).rejects.toThrow(/needs a checkpoint store/);
   });
 });

@@ -17,7 +17,13 @@ import { MapStore } from "./support/map-store.js";
 function record<C extends object>(name: string) {
   const events: { event: string; context: C }[] = [];
   const on = (event: string) => (context: object) => events.push({ event, context: { ...(context as C) } });
-  const handlers = { start: on("start"), end: on("end"), asyncStart: on("asyncStart"), asyncEnd: on("asyncEnd"), error: on("error") };
+  const handlers = {
+    start: on("start"),
+    end: on("end"),
+    asyncStart: on("asyncStart"),
+    asyncEnd: on("asyncEnd"),
+    error: on("error"),
+  };
   const channel = tracingChannel<unknown, object>(name);
   channel.subscribe(handlers);
   return {
@@ -63,7 +69,9 @@ describe("tracing channels on a real run", () => {
       [4, "step3"],
     ]);
     expect(saved.every((c) => c.executionId === "traced-2" && c.error === undefined)).toBe(true);
-    expect(saved.map((c) => c.checkpointId).filter((id) => store.rows.has(id))).toEqual(saved.slice(2).map((c) => c.checkpointId));
+    expect(saved.map((c) => c.checkpointId).filter((id) => store.rows.has(id))).toEqual(
+      saved.slice(2).map((c) => c.checkpointId),
+    );
     // A pass after each save beyond the newest two (and one more when the run finishes).
     const passes = prunes.settled();
     expect(passes.every((c) => c.executionId === "traced-2" && c.keepLast === 2)).toBe(true);
@@ -102,7 +110,9 @@ describe("tracing channels on a real run", () => {
     } finally {
       loads.stop();
     }
-    expect(loads.settled().map(({ operation, executionId, checkpointId }) => ({ operation, executionId, checkpointId }))).toEqual([
+    expect(
+      loads.settled().map(({ operation, executionId, checkpointId }) => ({ operation, executionId, checkpointId })),
+    ).toEqual([
       { operation: "latest", executionId: "traced-4", checkpointId: undefined },
       { operation: "load", executionId: "traced-4", checkpointId: first.id },
     ]);

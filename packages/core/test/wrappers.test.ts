@@ -64,7 +64,9 @@ describe("withEncryption", () => {
   });
 
   it("rejects bad keys up front", () => {
-    expect(() => withEncryption(new MapStore(), { keys: { a: randomBytes(16) }, currentKeyId: "a" })).toThrow(/32 bytes/);
+    expect(() => withEncryption(new MapStore(), { keys: { a: randomBytes(16) }, currentKeyId: "a" })).toThrow(
+      /32 bytes/,
+    );
     expect(() => withEncryption(new MapStore(), { keys, currentKeyId: "zz" })).toThrow(/not one of the given keys/);
   });
 

@@ -31,7 +31,8 @@ export class SortedStringList {
     if (this.members.has(value)) return;
     this.members.add(value);
     const last = this.sorted[this.sorted.length - 1];
-    if (this.pending.length === 0 && (last === undefined || compareCodePoints(last, value) < 0)) this.sorted.push(value);
+    if (this.pending.length === 0 && (last === undefined || compareCodePoints(last, value) < 0))
+      this.sorted.push(value);
     else this.pending.push(value);
   }
 

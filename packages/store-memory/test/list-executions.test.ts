@@ -69,8 +69,6 @@ describe("listExecutions", () => {
 
   it("rejects malformed options with InvalidArgumentError", async () => {
     await expect(store.listExecutions({ limit: 0 })).rejects.toBeInstanceOf(InvalidArgumentError);
-    await expect(store.listExecutions({ cursor: 5 as unknown as string })).rejects.toBeInstanceOf(
-      InvalidArgumentError,
-    );
+    await expect(store.listExecutions({ cursor: 5 as unknown as string })).rejects.toBeInstanceOf(InvalidArgumentError);
   });
 });

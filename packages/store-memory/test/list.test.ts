@@ -41,7 +41,11 @@ describe("list and latest", () => {
     const page1 = await store.list(executionId, { order: "desc", limit: 4 });
     const page2 = await store.list(executionId, { order: "desc", limit: 4, beforeVersion: page1.at(-1)?.version });
     const page3 = await store.list(executionId, { order: "desc", limit: 4, beforeVersion: page2.at(-1)?.version });
-    expect([page1, page2, page3].map(versionsOf)).toEqual([[10, 9, 8, 7], [6, 5, 4, 3], [2, 1]]);
+    expect([page1, page2, page3].map(versionsOf)).toEqual([
+      [10, 9, 8, 7],
+      [6, 5, 4, 3],
+      [2, 1],
+    ]);
   });
 
   it("returns the newest version from latest, also after an out-of-order insert below it", async () => {

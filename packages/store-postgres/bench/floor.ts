@@ -119,7 +119,12 @@ async function main(): Promise<void> {
   const schema = `lg_bench_${randomBytes(5).toString("hex")}`;
   const applicationName = `lg-bench-${randomBytes(3).toString("hex")}`;
   const admin = postgres(URL, { max: 2, onnotice: () => undefined });
-  const store = await PostgresCheckpointStore.connect({ connString: URL, schema, poolSize: POOL_SIZE, applicationName });
+  const store = await PostgresCheckpointStore.connect({
+    connString: URL,
+    schema,
+    poolSize: POOL_SIZE,
+    applicationName,
+  });
   // The raw side writes to a table with the same columns, through the same pool, keyed the plain way a hand-written
   // table would be (primary key on id, unique (execution_id, version): migration 1 alone), so the ratio also
   // prices the store's key indexes, which hold ids of any length.
@@ -165,7 +170,11 @@ async function main(): Promise<void> {
       await rawInsertText(nextRawText());
       await store.save(nextStore());
     }
-    const [rawSave, storeSave] = await interleave(SAVES, () => rawInsert(nextRaw()), () => store.save(nextStore()));
+    const [rawSave, storeSave] = await interleave(
+      SAVES,
+      () => rawInsert(nextRaw()),
+      () => store.save(nextStore()),
+    );
     const [jsonParam, textParam] = await interleave(
       SAVES / 2,
       () => rawInsert(nextRaw()),
@@ -247,7 +256,9 @@ async function main(): Promise<void> {
     const [stored] = await admin.unsafe(
       `select count(*)::int as n from "${schema}".checkpoints where execution_id like 'conc-%'`,
     );
-    console.log(`\n${WRITERS} executions saving at once (${SAVES_PER_WRITER} checkpoints each, one store, pool ${POOL_SIZE})`);
+    console.log(
+      `\n${WRITERS} executions saving at once (${SAVES_PER_WRITER} checkpoints each, one store, pool ${POOL_SIZE})`,
+    );
     console.log(
       `  ${fmt(total)} saves in ${fmt(elapsed)} ms: ${fmt((total / elapsed) * 1000)} saves/s; ` +
         `latency p50 ${fmt(percentile(latencies, 50), 2)} ms, p95 ${fmt(percentile(latencies, 95), 2)} ms, ` +
@@ -257,7 +268,9 @@ async function main(): Promise<void> {
       `  errors ${errors}; rows stored ${fmt(Number(stored?.n))}/${fmt(total)}; ` +
         `busiest sample: ${busiest} of ${POOL_SIZE} connections active at once`,
     );
-    console.log(`  ${errors === 0 && Number(stored?.n) === total ? "no errors: PASS" : "errors or missing rows: FAIL"}`);
+    console.log(
+      `  ${errors === 0 && Number(stored?.n) === total ? "no errors: PASS" : "errors or missing rows: FAIL"}`,
+    );
   } finally {
     await store.close();
     await admin.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

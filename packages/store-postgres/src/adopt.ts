@@ -49,14 +49,17 @@ async function columnProblems(conn: Conn, table: string): Promise<string[]> {
       [table],
     )
     .values();
-  const found = new Map(rows.map((row) => [String(row[0]), [String(row[1]), String(row[2]), row[3] === true] as const]));
+  const found = new Map(
+    rows.map((row) => [String(row[0]), [String(row[1]), String(row[2]), row[3] === true] as const]),
+  );
   const problems: string[] = [];
   const required = new Set(COLUMNS.map(([name]) => name));
   for (const [name, type, collation, notNull] of [...COLUMNS, ...LATER_COLUMNS]) {
     const column = found.get(name);
     if (column === undefined) {
       if (required.has(name)) problems.push(`column ${name} is missing`);
-    } else if (!type.split("|").includes(column[0])) problems.push(`column ${name} is ${column[0]}, not ${type.replace("|", " or ")}`);
+    } else if (!type.split("|").includes(column[0]))
+      problems.push(`column ${name} is ${column[0]}, not ${type.replace("|", " or ")}`);
     else if (collation !== "" && column[1] !== collation) problems.push(`column ${name} is not COLLATE "${collation}"`);
     else if (notNull && !column[2]) problems.push(`column ${name} allows NULL`);
   }
@@ -72,11 +75,16 @@ async function columnProblems(conn: Conn, table: string): Promise<string[]> {
  */
 async function idKeyProblems(conn: Conn, table: string, partitioned: boolean): Promise<string[]> {
   const rows = await conn
-    .unsafe(`SELECT array_to_json(${INDEX_KEY_COLUMNS}) FROM pg_index i WHERE i.indrelid = to_regclass($1::text) AND ${DECIDING_INDEX}`, [table])
+    .unsafe(
+      `SELECT array_to_json(${INDEX_KEY_COLUMNS}) FROM pg_index i WHERE i.indrelid = to_regclass($1::text) AND ${DECIDING_INDEX}`,
+      [table],
+    )
     .values();
   const keys = rows.map((row) => [...((row[0] as string[] | null) ?? [])].sort().join(","));
   if (keys.includes("id") || (partitioned && keys.includes("execution_id,id"))) return [];
-  return [`no valid PRIMARY KEY or UNIQUE index on (id)${partitioned ? " or, partitioned, on (execution_id, id)" : ""}`];
+  return [
+    `no valid PRIMARY KEY or UNIQUE index on (id)${partitioned ? " or, partitioned, on (execution_id, id)" : ""}`,
+  ];
 }
 
 /** Problems with the relation called `index` (schema-qualified, quoted), if one exists. */

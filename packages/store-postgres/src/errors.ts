@@ -134,7 +134,8 @@ export interface SaveTarget {
 // for an index, such as an id over ~2.7 KB in a key of a partitioned table or in an index of your own).
 function refusedData(error: unknown, code: string, saving: SaveTarget | undefined): LgError | undefined {
   const detail = `${messageOf(error)} (${code})`;
-  if (code === "22P05" || code === "22021") return new InvalidArgumentError(`PostgreSQL cannot store this value: ${detail}`);
+  if (code === "22P05" || code === "22021")
+    return new InvalidArgumentError(`PostgreSQL cannot store this value: ${detail}`);
   if (code === "22008") {
     return new InvalidArgumentError(
       `PostgreSQL cannot store this timestamp (timestamptz covers 4713 BC to 294276 AD): ${detail}`,

@@ -108,7 +108,13 @@ function createClient(options: PostgresOptions, resolved: ResolvedPostgresOption
 export class PostgresCheckpointStore implements CheckpointStore {
   /** Prune runs as one DELETE, a batch save as one INSERT; data is durable and may be shared by any number of processes. */
   readonly capabilities: StoreCapabilities = {
-    nativePrune: true, persistent: true, multiProcess: true, ttl: false, taskResults: true, batchSave: true, serializedList: true,
+    nativePrune: true,
+    persistent: true,
+    multiProcess: true,
+    ttl: false,
+    taskResults: true,
+    batchSave: true,
+    serializedList: true,
   };
 
   /** `"schema"."table"`, quoted, as it appears in the store's SQL. */
@@ -373,7 +379,10 @@ export class PostgresCheckpointStore implements CheckpointStore {
 
   // `saving` names the checkpoint a save statement writes, for a conflict the server reports as an error.
   private rows(text: string, params: Param[], saving?: SaveTarget): Promise<unknown[][]> {
-    return this.run(async () => (await this.sql.unsafe(text, params, { prepare: true }).values()) as unknown[][], saving);
+    return this.run(
+      async () => (await this.sql.unsafe(text, params, { prepare: true }).values()) as unknown[][],
+      saving,
+    );
   }
 
   private execute(text: string, params: Param[], saving?: SaveTarget): Promise<number> {

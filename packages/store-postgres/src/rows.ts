@@ -5,7 +5,13 @@ import {
   type JsonValue,
   type SerializedCheckpoint,
 } from "@lg/core";
-import { canonicalJson, decodeCheckpoint, encodeCheckpoint, parseJsonColumn, serializedCheckpointText } from "@lg/core/store";
+import {
+  canonicalJson,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  parseJsonColumn,
+  serializedCheckpointText,
+} from "@lg/core/store";
 import { Col } from "./sql.js";
 import { isStorableText } from "./text.js";
 

@@ -200,7 +200,18 @@ const BATCH_VALUES: SavedValues = {
 const INSERT_COLUMNS = '(id, execution_id, node_name, state, metadata, "timestamp", version, parent_id, next, tasks)';
 
 function valueList(v: SavedValues): string {
-  return [v.id, v.executionId, v.nodeName, v.state, v.metadata, v.timestamp, v.version, v.parentId, v.next, v.tasks].join(", ");
+  return [
+    v.id,
+    v.executionId,
+    v.nodeName,
+    v.state,
+    v.metadata,
+    v.timestamp,
+    v.version,
+    v.parentId,
+    v.next,
+    v.tasks,
+  ].join(", ");
 }
 
 // Row `c` holds exactly the content of `v`.

@@ -43,7 +43,9 @@ export function exactStatsSql(table: string): string {
  */
 export function estimateStats(row: readonly unknown[] | undefined): StoreStats | undefined {
   if (row === undefined) return undefined;
-  const [reltuples, relpages, pagesNow, nDistinct, bytes] = row.map((value) => (value === null ? undefined : Number(value)));
+  const [reltuples, relpages, pagesNow, nDistinct, bytes] = row.map((value) =>
+    value === null ? undefined : Number(value),
+  );
   if (reltuples === undefined || relpages === undefined || pagesNow === undefined || nDistinct === undefined) {
     return undefined;
   }

@@ -40,7 +40,6 @@ describe("setup() on a table it did not create", () => {
     return rows.map((row) => String(row.relname));
   }
 
-
   it("refuses the seed design's table with a typed error that names the table and leaves everything as it was", async () => {
     const schema = await schemaWith(seedTable);
     const before = await relationsOf(schema);
@@ -68,13 +67,19 @@ describe("setup() on a table it did not create", () => {
     );
     const store = new PostgresCheckpointStore({ connString: server.url, schema });
     try {
-      const error = await store.setup().then(() => undefined, (e: unknown) => e);
+      const error = await store.setup().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toMatchObject({ code: "LG_STORE_UNAVAILABLE" });
       expect((error as Error).message).toContain(
         `index "${schema}"."idx_checkpoints_execution_id" is not a valid UNIQUE index on (execution_id, version)`,
       );
       // Five processes at once: each is refused under the lock, none half-adopts the table.
-      const others = Array.from({ length: 5 }, () => new PostgresCheckpointStore({ connString: server.url, schema, poolSize: 2 }));
+      const others = Array.from(
+        { length: 5 },
+        () => new PostgresCheckpointStore({ connString: server.url, schema, poolSize: 2 }),
+      );
       const results = await Promise.allSettled(others.map((other) => other.setup()));
       await Promise.all(others.map((other) => other.close()));
       expect(results.map((r) => (r.status === "rejected" ? (r.reason as { code?: string }).code : "ok"))).toEqual(
@@ -88,14 +93,19 @@ describe("setup() on a table it did not create", () => {
   it("refuses to create its table when a renamed table kept the index name", async () => {
     const schema = await schemaWith((s) => `${seedTable(s)}; ALTER TABLE "${s}".checkpoints RENAME TO checkpoints_old`);
     const refused = new PostgresCheckpointStore({ connString: server.url, schema });
-    const error = await refused.setup().then(() => undefined, (e: unknown) => e);
+    const error = await refused.setup().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     await refused.close();
     expect(error).toMatchObject({ code: "LG_STORE_UNAVAILABLE" });
     expect((error as Error).message).toContain(
       `index "${schema}"."idx_checkpoints_execution_id" already exists on another table (rename or drop it)`,
     );
     expect(await relationsOf(schema)).not.toContain("checkpoints");
-    await server.admin.unsafe(`ALTER INDEX "${schema}".idx_checkpoints_execution_id RENAME TO idx_checkpoints_old_execution_id`);
+    await server.admin.unsafe(
+      `ALTER INDEX "${schema}".idx_checkpoints_execution_id RENAME TO idx_checkpoints_old_execution_id`,
+    );
     const store = await PostgresCheckpointStore.connect({ connString: server.url, schema });
     try {
       await store.save(createTestCheckpoint({ executionId: "e", version: 1 }));
@@ -110,7 +120,10 @@ describe("setup() on a table it did not create", () => {
   async function refusal(schema: string): Promise<string> {
     const before = await relationsOf(schema);
     const store = new PostgresCheckpointStore({ connString: server.url, schema });
-    const error = await store.setup().then(() => undefined, (e: unknown) => e);
+    const error = await store.setup().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     await store.close();
     expect(error).toMatchObject({ code: "LG_STORE_UNAVAILABLE", name: "StoreUnavailableError" });
     expect(await relationsOf(schema)).toEqual(before);
@@ -133,7 +146,10 @@ describe("setup() on a table it did not create", () => {
     ["a plain index", "CREATE INDEX ON $T (id)"],
     ["a partial unique index", "CREATE UNIQUE INDEX ON $T (id) WHERE version > 0"],
     ["a unique index on an expression", "CREATE UNIQUE INDEX ON $T (lower(id))"],
-    ["a unique (execution_id, id) index of a table that is not partitioned", "CREATE UNIQUE INDEX ON $T (execution_id, id)"],
+    [
+      "a unique (execution_id, id) index of a table that is not partitioned",
+      "CREATE UNIQUE INDEX ON $T (execution_id, id)",
+    ],
     ["a deferrable unique constraint", "ALTER TABLE $T ADD UNIQUE (id) DEFERRABLE INITIALLY DEFERRED"],
   ])("refuses a table whose only key on id is %s", async (_label, extra) => {
     const schema = await schemaWith(layoutWithout(true, extra));

@@ -16,11 +16,19 @@ it("writes texts quoted and escaped, NULL bare and numbers plain", () => {
 
 it("saveMany round-trips ids, nodes and metadata holding the characters array literals treat specially", async () => {
   const executionId = `${uniqueId("batch")} {"x",\\y} NULL`;
-  const awkward = ['"', "\\", "{", "}", ",", " lead and trail ", "NULL", "null", "é 中 😀", "\\\"{,}"];
+  const awkward = ['"', "\\", "{", "}", ",", " lead and trail ", "NULL", "null", "é 中 😀", '\\"{,}'];
   const checkpoints = awkward.map((text, index) =>
-    createTestCheckpoint({ executionId, version: index + 1, id: `${uniqueId("cp")}${text}`, nodeName: text, metadata: { text } }),
+    createTestCheckpoint({
+      executionId,
+      version: index + 1,
+      id: `${uniqueId("cp")}${text}`,
+      nodeName: text,
+      metadata: { text },
+    }),
   );
   await scope.store.saveMany(checkpoints);
   const stored = await scope.store.list(executionId);
-  expect(stored.map((cp) => [cp.id, cp.nodeName, cp.metadata])).toEqual(checkpoints.map((cp) => [cp.id, cp.nodeName, cp.metadata]));
+  expect(stored.map((cp) => [cp.id, cp.nodeName, cp.metadata])).toEqual(
+    checkpoints.map((cp) => [cp.id, cp.nodeName, cp.metadata]),
+  );
 });

@@ -37,7 +37,15 @@ function specOptions(name: string, connect: Connect): SpecOptions<PostgresCheckp
   return {
     name,
     runner: { describe, it, beforeAll, afterAll },
-    capabilities: { nativePrune: true, persistent: true, multiProcess: true, ttl: false, taskResults: true, batchSave: true, serializedList: true },
+    capabilities: {
+      nativePrune: true,
+      persistent: true,
+      multiProcess: true,
+      ttl: false,
+      taskResults: true,
+      batchSave: true,
+      serializedList: true,
+    },
     async createStore() {
       const db = await postgresForTests();
       try {
@@ -84,11 +92,16 @@ function specOptions(name: string, connect: Connect): SpecOptions<PostgresCheckp
 const UNREACHABLE_SECRET = "s3cret-pw-9f2c";
 
 runCheckpointStoreSpec({
-  ...specOptions("postgres", async (db) => PostgresCheckpointStore.connect({ sql: await sharedClient(), schema: db.schema })),
+  ...specOptions("postgres", async (db) =>
+    PostgresCheckpointStore.connect({ sql: await sharedClient(), schema: db.schema }),
+  ),
   // Port 1 on the loopback refuses at once; the connect bound covers a host that does not answer (timeouts.test.ts).
   unavailable: {
     createStore: () =>
-      new PostgresCheckpointStore({ connString: `postgres://app:${UNREACHABLE_SECRET}@127.0.0.1:1/app`, connectTimeoutMs: 2000 }),
+      new PostgresCheckpointStore({
+        connString: `postgres://app:${UNREACHABLE_SECRET}@127.0.0.1:1/app`,
+        connectTimeoutMs: 2000,
+      }),
     secret: UNREACHABLE_SECRET,
     withinMs: 5000,
   },

@@ -31,9 +31,19 @@ describe("versions written underneath the store", () => {
     for (const cp of chain) await t.store.save(cp);
     const damaged = chain[2];
     if (damaged === undefined) throw new Error("the chain has three checkpoints");
-    await admin.unsafe(`UPDATE "${t.schema}".checkpoints SET version = $1::bigint WHERE id = $2`, [version, damaged.id]);
-    for (const read of [() => t.store.load(damaged.id), () => t.store.list(damaged.executionId), () => t.store.list(damaged.executionId, { order: "desc" })]) {
-      const error = await read().then(() => undefined, (e: unknown) => e);
+    await admin.unsafe(`UPDATE "${t.schema}".checkpoints SET version = $1::bigint WHERE id = $2`, [
+      version,
+      damaged.id,
+    ]);
+    for (const read of [
+      () => t.store.load(damaged.id),
+      () => t.store.list(damaged.executionId),
+      () => t.store.list(damaged.executionId, { order: "desc" }),
+    ]) {
+      const error = await read().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(CheckpointCorruptError);
       expect(error).toMatchObject({ checkpointId: damaged.id });
     }

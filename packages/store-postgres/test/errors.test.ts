@@ -26,15 +26,26 @@ describe("errors", () => {
     const connString = `postgres://postgres:${PASSWORD}@127.0.0.1:1/test`;
     const store = new PostgresCheckpointStore({ connString, clientOptions: { connect_timeout: 2 } });
     try {
-      const error = await store.latest("e").then(() => undefined, (e: unknown) => e);
+      const error = await store.latest("e").then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expectNoPassword(error);
       expect((error as Error).message).toContain("postgres@127.0.0.1:1/test");
       expect((error as Error).message).toContain("ECONNREFUSED");
-      expectNoPassword(await store.ping().then(() => undefined, (e: unknown) => e));
+      expectNoPassword(
+        await store.ping().then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      );
     } finally {
       await store.close();
     }
-    const failed = await PostgresCheckpointStore.connect({ connString }).then(() => undefined, (e: unknown) => e);
+    const failed = await PostgresCheckpointStore.connect({ connString }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expectNoPassword(failed);
   });
 
@@ -44,7 +55,10 @@ describe("errors", () => {
     server.pathname = `/lg_no_such_db_${randomBytes(3).toString("hex")}`;
     const store = new PostgresCheckpointStore({ connString: server.href });
     try {
-      const error = await store.ping().then(() => undefined, (e: unknown) => e);
+      const error = await store.ping().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expectNoPassword(error);
       expect((error as Error).message).toMatch(/3D000|28P01/); // no such database (or, with password auth, no such login)
     } finally {
@@ -141,7 +155,10 @@ describe("errors", () => {
       const blocker = await holdVersionTwo(executionId);
       const mine = checkpoint(executionId, 2);
       try {
-        const saving = t.store.save(mine).then(() => "saved", (e: unknown) => e);
+        const saving = t.store.save(mine).then(
+          () => "saved",
+          (e: unknown) => e,
+        );
         await waitUntilStoreBlocked();
         expect(await terminateStoreBackends(true)).toBe(1);
         await waitUntilStoreBlocked(); // the repeat, on another connection, waits for the same row

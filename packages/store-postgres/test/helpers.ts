@@ -53,7 +53,12 @@ export interface TestStore {
 export async function createTestStore(options: Partial<PostgresOptions> = {}): Promise<TestStore> {
   const db = await postgresForTests();
   try {
-    const store = await PostgresCheckpointStore.connect({ connString: db.url, poolSize: 4, ...options, schema: db.schema });
+    const store = await PostgresCheckpointStore.connect({
+      connString: db.url,
+      poolSize: 4,
+      ...options,
+      schema: db.schema,
+    });
     return {
       store,
       schema: db.schema,
@@ -109,7 +114,11 @@ export function useTestStore(options: Partial<PostgresOptions> = {}): TestStoreS
  * Creates `"schema".checkpoints` partitioned by hash of `execution_id` into `partitions` partitions, keyed as the
  * README's recipe keys it (`PRIMARY KEY (execution_id, id)`), before any `setup()`.
  */
-export async function createHashPartitionedTable(admin: postgres.Sql, schema: string, partitions: number): Promise<void> {
+export async function createHashPartitionedTable(
+  admin: postgres.Sql,
+  schema: string,
+  partitions: number,
+): Promise<void> {
   await admin.unsafe(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
   await admin.unsafe(
     `CREATE TABLE "${schema}".checkpoints (

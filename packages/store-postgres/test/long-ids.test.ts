@@ -171,9 +171,10 @@ describe("a partitioned table", () => {
       const executionId = longId("part", 1000);
       await store.save(createTestCheckpoint({ executionId, version: 1 }));
       expect((await store.latest(executionId))?.version).toBe(1);
-      const error = await store
-        .save(createTestCheckpoint({ executionId: longId("part", 3 * KB), version: 1 }))
-        .then(() => undefined, (e: unknown) => e);
+      const error = await store.save(createTestCheckpoint({ executionId: longId("part", 3 * KB), version: 1 })).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(InvalidArgumentError);
       expect((error as Error).message).toMatch(/54000.*partitioned table.*2 700 bytes/s);
     } finally {

@@ -12,7 +12,6 @@ describe("setup() and migrations", () => {
   const server = useServer("lgmig");
   const freshSchema = (): string => server.freshSchema();
 
-
   it("creates the schema, the seed's table layout, its indexes and a migrations record", async () => {
     const schema = freshSchema();
     const store = new PostgresCheckpointStore({ connString: server.url, schema, tableName: "runs" });
@@ -54,7 +53,10 @@ describe("setup() and migrations", () => {
 
   it("is safe when five stores set up the same fresh schema at once", async () => {
     const schema = freshSchema();
-    const stores = Array.from({ length: 5 }, () => new PostgresCheckpointStore({ connString: server.url, schema, poolSize: 2 }));
+    const stores = Array.from(
+      { length: 5 },
+      () => new PostgresCheckpointStore({ connString: server.url, schema, poolSize: 2 }),
+    );
     try {
       const results = await Promise.all(stores.map((store) => store.setup()));
       expect(results.flatMap((r) => r.applied)).toEqual(ALL_VERSIONS); // each applied exactly once
@@ -78,8 +80,9 @@ describe("setup() and migrations", () => {
         `CREATE INDEX CONCURRENTLY IF NOT EXISTS "idx_node_name" ON ${opts.qualifiedTable} (node_name)`,
       ],
     };
-    const clients = Array.from({ length: 5 }, () =>
-      new PostgresCheckpointStore({ connString: server.url, schema, poolSize: 2 }),
+    const clients = Array.from(
+      { length: 5 },
+      () => new PostgresCheckpointStore({ connString: server.url, schema, poolSize: 2 }),
     );
     try {
       const results = await Promise.all(clients.map((c) => runMigrations(c.sql, o, [...MIGRATIONS, concurrently])));
@@ -101,10 +104,7 @@ describe("setup() and migrations", () => {
     const broken: Migration = {
       version: NEXT,
       name: "half done",
-      statements: (opts) => [
-        `ALTER TABLE ${opts.qualifiedTable} ADD COLUMN extra TEXT`,
-        "SELECT no_such_function()",
-      ],
+      statements: (opts) => [`ALTER TABLE ${opts.qualifiedTable} ADD COLUMN extra TEXT`, "SELECT no_such_function()"],
     };
     const store = new PostgresCheckpointStore({ connString: server.url, schema });
     try {
@@ -114,10 +114,15 @@ describe("setup() and migrations", () => {
         [schema],
       );
       expect(columns).toHaveLength(0);
-      const recorded = await server.admin.unsafe(`SELECT version FROM "${schema}".checkpoints_migrations ORDER BY version`);
+      const recorded = await server.admin.unsafe(
+        `SELECT version FROM "${schema}".checkpoints_migrations ORDER BY version`,
+      );
       expect(recorded.map((r) => r.version)).toEqual(ALL_VERSIONS);
       // The lock was released: a corrected run goes through.
-      const fixed: Migration = { ...broken, statements: (opts) => [`ALTER TABLE ${opts.qualifiedTable} ADD COLUMN extra TEXT`] };
+      const fixed: Migration = {
+        ...broken,
+        statements: (opts) => [`ALTER TABLE ${opts.qualifiedTable} ADD COLUMN extra TEXT`],
+      };
       expect(await runMigrations(store.sql, o, [...MIGRATIONS, fixed])).toEqual({ applied: [NEXT] });
     } finally {
       await store.close();
@@ -138,9 +143,7 @@ describe("setup() and migrations", () => {
         "c",
       ]);
       expect(await store.prune("e", { keepLast: 1 })).toBe(2);
-      const parts = await server.admin.unsafe(
-        `SELECT count(DISTINCT tableoid)::int AS n FROM "${schema}".checkpoints`,
-      );
+      const parts = await server.admin.unsafe(`SELECT count(DISTINCT tableoid)::int AS n FROM "${schema}".checkpoints`);
       expect(parts[0]?.n).toBeGreaterThan(1); // the rows really are spread over partitions
       // Ids are unique per execution only (see the README): the same id in another execution is a second row.
       const shared = cp("a", 4);

@@ -78,7 +78,9 @@ describe("query plans", () => {
       // EXECUTE is a utility statement: its arguments cannot be bound parameters, so they go in as literals.
       const literal = (p: string | number | null, i: number): string =>
         p === null ? `NULL::${types[i]}` : `'${String(p).replaceAll("'", "''")}'::${types[i]}`;
-      return nodesOfExplain(await conn.unsafe(`EXPLAIN (FORMAT JSON) EXECUTE generic(${params.map(literal).join(", ")})`));
+      return nodesOfExplain(
+        await conn.unsafe(`EXPLAIN (FORMAT JSON) EXECUTE generic(${params.map(literal).join(", ")})`),
+      );
     } finally {
       await conn.unsafe("DEALLOCATE ALL; RESET plan_cache_mode").simple();
       conn.release();
@@ -154,7 +156,8 @@ describe("query plans", () => {
 
   it("clear, delete and the save's classifying read find their rows through the key indexes", async () => {
     for (const form of [statements.short, statements.any]) {
-      for (const nodes of await bothPlans(form.clear, ["exec-00007"])) expectIndexOnly(nodes, "idx_checkpoints_exec_key");
+      for (const nodes of await bothPlans(form.clear, ["exec-00007"]))
+        expectIndexOnly(nodes, "idx_checkpoints_exec_key");
       for (const nodes of await bothPlans(form.deleteOne, ["cp-7-3"])) expectIndexOnly(nodes, "idx_checkpoints_id_key");
     }
     for (const nodes of await bothPlans(statements.any.clear, [LONG_EXECUTION])) {
@@ -183,7 +186,9 @@ describe("query plans", () => {
         await conn.unsafe(`EXECUTE latest('exec-${String(i + 1).padStart(5, "0")}')`).simple();
         await conn.unsafe(`EXECUTE load('cp-${i + 1}-3')`).simple();
       }
-      const plans = await conn.unsafe("SELECT name, generic_plans::int AS generic FROM pg_prepared_statements ORDER BY name");
+      const plans = await conn.unsafe(
+        "SELECT name, generic_plans::int AS generic FROM pg_prepared_statements ORDER BY name",
+      );
       expect(plans.map((p) => [p.name, Number(p.generic) > 0])).toEqual([
         ["latest", true],
         ["load", true],

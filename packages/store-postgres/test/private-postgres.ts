@@ -21,7 +21,9 @@ export function freePort(): Promise<number> {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -99,7 +101,13 @@ export class PrivatePostgres {
   private async processIds(): Promise<number[]> {
     const postmaster = Number(readFileSync(join(this.dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
     const { stdout } = await run("ps", ["-o", "pid=", "--ppid", String(postmaster)]);
-    return [postmaster, ...stdout.split("\n").filter((line) => line.trim() !== "").map(Number)];
+    return [
+      postmaster,
+      ...stdout
+        .split("\n")
+        .filter((line) => line.trim() !== "")
+        .map(Number),
+    ];
   }
 
   /**

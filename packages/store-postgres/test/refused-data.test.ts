@@ -22,7 +22,10 @@ describe("statements refused for their data", () => {
   const table = (): string => `"${t.schema}".checkpoints`;
 
   async function refusal(cp: Checkpoint): Promise<Error> {
-    const error = await t.store.save(cp).then(() => undefined, (e: unknown) => e);
+    const error = await t.store.save(cp).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(StoreUnavailableError);
     // A conflict rightly says to reload and retry; nothing else may suggest trying the same thing again.
@@ -61,7 +64,9 @@ describe("statements refused for their data", () => {
       `CREATE FUNCTION "${t.schema}".audit_row() RETURNS trigger LANGUAGE plpgsql AS
        $$ BEGIN INSERT INTO "${t.schema}".audit VALUES (NEW.node_name); RETURN NEW; END $$`,
     );
-    await t.db.query(`CREATE TRIGGER audit AFTER INSERT ON ${table()} FOR EACH ROW EXECUTE FUNCTION "${t.schema}".audit_row()`);
+    await t.db.query(
+      `CREATE TRIGGER audit AFTER INSERT ON ${table()} FOR EACH ROW EXECUTE FUNCTION "${t.schema}".audit_row()`,
+    );
     await t.store.save(createTestCheckpoint({ executionId: "e", version: 1, nodeName: "same" }));
     const error = await refusal(createTestCheckpoint({ executionId: "f", version: 3, nodeName: "same" }));
     expect(error).toBeInstanceOf(CheckpointConflictError);

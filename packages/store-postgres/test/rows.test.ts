@@ -12,7 +12,12 @@ describe("row encoding", () => {
   });
 
   it("keeps JSON that JSONB accepts as it is, including escaped backslashes before u0000", () => {
-    for (const value of [{ a: "plain" }, { a: "tab\t\u0001" }, { a: "\\u0000 is six characters" }, { a: "\\\\u0000" }]) {
+    for (const value of [
+      { a: "plain" },
+      { a: "tab\t\u0001" },
+      { a: "\\u0000 is six characters" },
+      { a: "\\\\u0000" },
+    ]) {
       expect(toJsonbText(value)).toBe(JSON.stringify(value));
     }
   });

@@ -110,9 +110,10 @@ describe("PostgresCheckpointStore", () => {
       executionId,
       version: 1,
     });
-    const [count] = await admin.unsafe(`SELECT count(*)::int AS n FROM "${t.schema}".checkpoints WHERE execution_id = $1`, [
-      executionId,
-    ]);
+    const [count] = await admin.unsafe(
+      `SELECT count(*)::int AS n FROM "${t.schema}".checkpoints WHERE execution_id = $1`,
+      [executionId],
+    );
     expect(count?.n).toBe(1);
   });
 
@@ -167,8 +168,16 @@ describe("PostgresCheckpointStore", () => {
         await tx.unsafe(
           `INSERT INTO "${t.schema}".checkpoints (id, execution_id, node_name, state, metadata, "timestamp", version, parent_id, next)
            VALUES ($1, $2, $3, $4::text::jsonb, $5::text::jsonb, $6::text::timestamptz, $7, NULL, $8::text::jsonb)`,
-          [theirs.id, theirs.executionId, theirs.nodeName, JSON.stringify(theirs.state), JSON.stringify(theirs.metadata),
-            theirs.timestamp.toISOString(), theirs.version, JSON.stringify(theirs.next)],
+          [
+            theirs.id,
+            theirs.executionId,
+            theirs.nodeName,
+            JSON.stringify(theirs.state),
+            JSON.stringify(theirs.metadata),
+            theirs.timestamp.toISOString(),
+            theirs.version,
+            JSON.stringify(theirs.next),
+          ],
         );
         saving = store.save(mine);
         saving.catch(() => undefined);

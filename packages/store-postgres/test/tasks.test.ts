@@ -50,17 +50,23 @@ describe("the tasks column", () => {
   });
 
   it("keeps task results JSONB cannot hold (U+0000, lone surrogates) in the wrapper, and compares them on re-save", async () => {
-    const tasks: TaskResults = { nodes: { b: { writes: { s: "x\u0000y" } }, a: { resumes: ["\ud800"] } }, interrupts: [] };
+    const tasks: TaskResults = {
+      nodes: { b: { writes: { s: "x\u0000y" } }, a: { resumes: ["\ud800"] } },
+      interrupts: [],
+    };
     const cp = withTasks(exec("wrapped"), tasks);
     await t.store.save(cp);
     expect((await rawTasks(cp.id)) as { $lg: string }).toMatchObject({ $lg: PG_JSON_TAG });
     expect(await t.store.load(cp.id)).toEqual(cp);
     // The same content with keys in another order is the same checkpoint; other content is a conflict.
-    const reordered: TaskResults = { interrupts: [], nodes: { a: { resumes: ["\ud800"] }, b: { writes: { s: "x\u0000y" } } } };
+    const reordered: TaskResults = {
+      interrupts: [],
+      nodes: { a: { resumes: ["\ud800"] }, b: { writes: { s: "x\u0000y" } } },
+    };
     await expect(t.store.save({ ...cp, tasks: reordered })).resolves.toBeUndefined();
-    await expect(t.store.save({ ...cp, tasks: { ...tasks, interrupts: [{ node: "a", when: "before", value: undefined }] } })).rejects.toBeInstanceOf(
-      CheckpointConflictError,
-    );
+    await expect(
+      t.store.save({ ...cp, tasks: { ...tasks, interrupts: [{ node: "a", when: "before", value: undefined }] } }),
+    ).rejects.toBeInstanceOf(CheckpointConflictError);
   });
 
   it.each([
@@ -72,8 +78,15 @@ describe("the tasks column", () => {
     const cp = withTasks(exec("corrupt"), { nodes: {}, interrupts: [] });
     await t.store.save(cp);
     await admin.unsafe(`UPDATE "${t.schema}".checkpoints SET tasks = ${value}::jsonb WHERE id = $1`, [cp.id]);
-    for (const read of [() => t.store.load(cp.id), () => t.store.latest(cp.executionId), () => t.store.list(cp.executionId)]) {
-      const error = await read().then(() => undefined, (e: unknown) => e);
+    for (const read of [
+      () => t.store.load(cp.id),
+      () => t.store.latest(cp.executionId),
+      () => t.store.list(cp.executionId),
+    ]) {
+      const error = await read().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(CheckpointCorruptError);
       expect(error).toMatchObject({ checkpointId: cp.id });
     }

@@ -18,7 +18,8 @@ const SLACK_MS = 4000;
 // faults fixed took 5 s or never returned.
 const CLOSE_BOUND_MS = 3000;
 
-const someCheckpoint = (): ReturnType<typeof createTestCheckpoint> => createTestCheckpoint({ executionId: uniqueId("bound") });
+const someCheckpoint = (): ReturnType<typeof createTestCheckpoint> =>
+  createTestCheckpoint({ executionId: uniqueId("bound") });
 
 /** Runs `call`, expects it to reject with `type`, and returns the error with the time it took. */
 async function rejectsAfter<E extends Error>(
@@ -57,7 +58,9 @@ describe("a server that accepts connections and never answers", () => {
   });
 
   it("fails connect() within the default connectTimeoutMs (5 s; postgres.js alone waits 30 s)", async () => {
-    const { ms } = await rejectsAfter(StoreUnavailableError, () => PostgresCheckpointStore.connect({ connString: silent.url }));
+    const { ms } = await rejectsAfter(StoreUnavailableError, () =>
+      PostgresCheckpointStore.connect({ connString: silent.url }),
+    );
     console.log(`silent listener, defaults: connect() failed after ${ms} ms`);
     expect(ms).toBeGreaterThanOrEqual(DEFAULT_CONNECT_TIMEOUT_MS - 100);
     expect(ms).toBeLessThan(DEFAULT_CONNECT_TIMEOUT_MS + SLACK_MS);
@@ -104,7 +107,12 @@ describe("a server frozen with SIGSTOP, or stopped", () => {
   });
 
   const open = (): Promise<PostgresCheckpointStore> =>
-    PostgresCheckpointStore.connect({ connString: server.url, commandTimeoutMs: 1000, connectTimeoutMs: 1000, poolSize: 2 });
+    PostgresCheckpointStore.connect({
+      connString: server.url,
+      commandTimeoutMs: 1000,
+      connectTimeoutMs: 1000,
+      poolSize: 2,
+    });
 
   it("fails a save within commandTimeoutMs plus a second, then the next call within connectTimeoutMs; after SIGCONT calls work", async () => {
     const store = await open();
@@ -112,7 +120,9 @@ describe("a server frozen with SIGSTOP, or stopped", () => {
       const executionId = uniqueId("frozen");
       await store.save(createTestCheckpoint({ executionId, version: 1 }));
       await server.freeze();
-      const timedOut = await rejectsAfter(StoreUnavailableError, () => store.save(createTestCheckpoint({ executionId, version: 2 })));
+      const timedOut = await rejectsAfter(StoreUnavailableError, () =>
+        store.save(createTestCheckpoint({ executionId, version: 2 })),
+      );
       console.log(`frozen server, commandTimeoutMs 1000: save failed after ${timedOut.ms} ms`);
       expect(timedOut.ms).toBeGreaterThanOrEqual(1900);
       expect(timedOut.ms).toBeLessThan(2000 + SLACK_MS);

@@ -22,7 +22,8 @@ describe("ids PostgreSQL text cannot hold", () => {
     for (const bad of ["a\u0000", "x\ud800", "\udc00x", "x\ud800\ud800\udc00", "\ud83d\ude00\ude00"]) {
       expect(isStorableText(bad)).toBe(false);
     }
-    for (const good of ["x", "x\ufffd", "\ud83d\ude00", "x\u{10ffff}", "\u0001"]) expect(isStorableText(good)).toBe(true);
+    for (const good of ["x", "x\ufffd", "\ud83d\ude00", "x\u{10ffff}", "\u0001"])
+      expect(isStorableText(good)).toBe(true);
   });
 
   it("reads and deletes by such an id as by an id that does not exist, without touching the row U+FFFD names", async () => {
@@ -100,7 +101,8 @@ describe("listExecutions cursors PostgreSQL text cannot hold", () => {
     await t?.cleanup();
   });
 
-  const after = (cursor: string): string[] => ids.filter((id) => compareCodePoints(id, cursor) > 0).sort(compareCodePoints);
+  const after = (cursor: string): string[] =>
+    ids.filter((id) => compareCodePoints(id, cursor) > 0).sort(compareCodePoints);
 
   it("pages after such a cursor exactly as compareCodePoints (and the memory store) orders ids", async () => {
     const cursors: string[] = [];

@@ -54,13 +54,18 @@ describe("a table written by release 0.1.0", () => {
     const store = new PostgresCheckpointStore({ connString: server.url, schema });
     try {
       // Before setup(), the new statements name a column the table lacks: a typed error that says what to do.
-      const early = await store.load(old[0]?.id as string).then(() => undefined, (e: unknown) => e);
+      const early = await store.load(old[0]?.id as string).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(early).toBeInstanceOf(StoreUnavailableError);
       expect((early as Error).message).toMatch(/lacks a column.*run `await store\.setup\(\)`/s);
 
       expect(await store.setup()).toEqual({ applied: [2, 3, 4] });
       expect(await rowsOf(schema)).toEqual(before);
-      const [nulls] = await server.admin.unsafe(`SELECT count(*)::int AS n FROM "${schema}".checkpoints WHERE tasks IS NULL`);
+      const [nulls] = await server.admin.unsafe(
+        `SELECT count(*)::int AS n FROM "${schema}".checkpoints WHERE tasks IS NULL`,
+      );
       expect(nulls?.n).toBe(3);
 
       for (const cp of old) {
@@ -90,7 +95,12 @@ describe("a table written by release 0.1.0", () => {
       await store.save(resumed);
       expect(await store.load(resumed.id)).toEqual(resumed);
       expect(await store.latest(paused.executionId)).toEqual(resumed);
-      expect((await store.list(paused.executionId)).map((cp) => cp.tasks)).toEqual([undefined, undefined, undefined, tasks()]);
+      expect((await store.list(paused.executionId)).map((cp) => cp.tasks)).toEqual([
+        undefined,
+        undefined,
+        undefined,
+        tasks(),
+      ]);
       await store.save({ ...resumed, tasks: tasks() }); // identical re-save: a no-op
       await expect(store.save({ ...resumed, tasks: { ...tasks(), updateKeys: ["k2"] } })).rejects.toBeInstanceOf(
         CheckpointConflictError,
@@ -111,7 +121,10 @@ describe("a table written by release 0.1.0", () => {
   it("is migrated once when five processes open it at the same time", async () => {
     const old = release01Execution();
     const schema = await release01Table(old);
-    const stores = Array.from({ length: 5 }, () => new PostgresCheckpointStore({ connString: server.url, schema, poolSize: 2 }));
+    const stores = Array.from(
+      { length: 5 },
+      () => new PostgresCheckpointStore({ connString: server.url, schema, poolSize: 2 }),
+    );
     try {
       const results = await Promise.all(stores.map((store) => store.setup()));
       expect(results.flatMap((r) => r.applied).sort()).toEqual([2, 3, 4]);

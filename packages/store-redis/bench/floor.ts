@@ -35,7 +35,10 @@ function checkpoint(executionId: string, version: number): Checkpoint {
     executionId,
     nodeName: "agent",
     state: {
-      messages: Array.from({ length: 6 }, (_, i) => ({ role: i % 2 ? "assistant" : "user", content: `message ${i} `.repeat(9) })),
+      messages: Array.from({ length: 6 }, (_, i) => ({
+        role: i % 2 ? "assistant" : "user",
+        content: `message ${i} `.repeat(9),
+      })),
       step: version,
       done: false,
     },
@@ -62,7 +65,11 @@ interface Side {
 }
 
 /** Runs `a` and `b` alternately in `ROUNDS` rounds over `count` operations each. */
-async function interleaved(count: number, a: (i: number) => Promise<unknown>, b: (i: number) => Promise<unknown>): Promise<[Side, Side]> {
+async function interleaved(
+  count: number,
+  a: (i: number) => Promise<unknown>,
+  b: (i: number) => Promise<unknown>,
+): Promise<[Side, Side]> {
   const sides: [Side, Side] = [{ samples: [] }, { samples: [] }];
   const per = Math.ceil(count / ROUNDS);
   for (let round = 0; round < ROUNDS; round++) {
@@ -105,7 +112,10 @@ function row(name: string, side: Side, baseline?: Side): Record<string, string> 
 async function deletePrefix(): Promise<void> {
   let cursor = "0";
   for (let round = 0; round < 100_000; round++) {
-    const reply = (await raw.sendCommand(["SCAN", cursor, "MATCH", `${prefix}*`, "COUNT", "1000"])) as [string, string[]];
+    const reply = (await raw.sendCommand(["SCAN", cursor, "MATCH", `${prefix}*`, "COUNT", "1000"])) as [
+      string,
+      string[],
+    ];
     if (reply[1].length > 0) await raw.sendCommand(["UNLINK", ...reply[1]]);
     cursor = reply[0];
     if (cursor === "0") return;
@@ -128,7 +138,11 @@ async function main(): Promise<void> {
   const bytes = Math.round(mean(rawBodies.map((body) => Buffer.byteLength(body))));
   const rawSave = (i: number): Promise<unknown> => {
     const cp = toRaw[i] as Checkpoint;
-    return raw.multi().set(`${prefix}raw:checkpoint:${cp.id}`, rawBodies[i] as string).zAdd(rawExec, { score: cp.version, value: cp.id }).exec();
+    return raw
+      .multi()
+      .set(`${prefix}raw:checkpoint:${cp.id}`, rawBodies[i] as string)
+      .zAdd(rawExec, { score: cp.version, value: cp.id })
+      .exec();
   };
   const storeSave = (i: number): Promise<unknown> => store.save(toStore[i] as Checkpoint);
   await timeOps(0, WARMUP, rawSave);
@@ -147,31 +161,68 @@ async function main(): Promise<void> {
   await timeOps(0, WARMUP, storeLatest);
   const [rawGets, storeLatests] = await interleaved(READS, rawGet, storeLatest);
   // the path taken when the server refuses SORT … GET (ACL key patterns) or with refreshOnRead: the Lua script
-  const scriptArgs = ["EVALSHA", LATEST.sha, "1", store.keys.executionIndex(storeExec), prefix, storeExec, "0", REPAIR_BUDGET];
+  const scriptArgs = [
+    "EVALSHA",
+    LATEST.sha,
+    "1",
+    store.keys.executionIndex(storeExec),
+    prefix,
+    storeExec,
+    "0",
+    REPAIR_BUDGET,
+  ];
   await raw.sendCommand(["SCRIPT", "LOAD", LATEST.source]);
   const [rawGetsForScript, scriptLatests] = await interleaved(READS / 2, rawGet, async () => {
     const [id, text] = (await raw.sendCommand(scriptArgs)) as [string, string];
     return deserializeCheckpoint(text, id);
   });
-  const [rawGetsForLoad, storeLoads] = await interleaved(READS / 2, rawGet, () => store.load((toStore[total - 1] as Checkpoint).id));
+  const [rawGetsForLoad, storeLoads] = await interleaved(READS / 2, rawGet, () =>
+    store.load((toStore[total - 1] as Checkpoint).id),
+  );
 
   // --- memory of one checkpoint ---
   const last = toStore[total - 1] as Checkpoint;
-  const hashBytes = (await raw.sendCommand(["MEMORY", "USAGE", store.keys.checkpoint(last.id), "SAMPLES", "0"])) as number;
+  const hashBytes = (await raw.sendCommand([
+    "MEMORY",
+    "USAGE",
+    store.keys.checkpoint(last.id),
+    "SAMPLES",
+    "0",
+  ])) as number;
   const stringBytes = (await raw.sendCommand(["MEMORY", "USAGE", rawKey, "SAMPLES", "0"])) as number;
-  const indexBytes = (await raw.sendCommand(["MEMORY", "USAGE", store.keys.executionIndex(storeExec), "SAMPLES", "0"])) as number;
+  const indexBytes = (await raw.sendCommand([
+    "MEMORY",
+    "USAGE",
+    store.keys.executionIndex(storeExec),
+    "SAMPLES",
+    "0",
+  ])) as number;
   const indexSize = (await raw.sendCommand(["ZCARD", store.keys.executionIndex(storeExec)])) as number;
   const smallExec = "bench-small";
   for (let version = 1; version <= 10; version++) await store.save(checkpoint(smallExec, version));
-  const smallIndexBytes = (await raw.sendCommand(["MEMORY", "USAGE", store.keys.executionIndex(smallExec), "SAMPLES", "0"])) as number;
+  const smallIndexBytes = (await raw.sendCommand([
+    "MEMORY",
+    "USAGE",
+    store.keys.executionIndex(smallExec),
+    "SAMPLES",
+    "0",
+  ])) as number;
   const manyExecutions = 300; // past 128 members: the encoding of a real deployment's executions index
   for (let i = 0; i < manyExecutions; i++) await store.save(checkpoint(`bench-execution-${i}`, 1));
-  const executionsBytes = (await raw.sendCommand(["MEMORY", "USAGE", store.keys.executions(), "SAMPLES", "0"])) as number;
+  const executionsBytes = (await raw.sendCommand([
+    "MEMORY",
+    "USAGE",
+    store.keys.executions(),
+    "SAMPLES",
+    "0",
+  ])) as number;
   const executionCount = (await raw.sendCommand(["ZCARD", store.keys.executions()])) as number;
 
-  console.log(`Redis ${version} at ${url.replace(/\/\/[^@]*@/, "//***@")}; JSON of one checkpoint: ${bytes} bytes; ` +
-    `${SAVES} saves and ${READS} reads, sequential, ${ROUNDS} interleaved rounds after ${WARMUP} warm-up ops each; ` +
-    `latest/load on an execution of ${indexSize} checkpoints.`);
+  console.log(
+    `Redis ${version} at ${url.replace(/\/\/[^@]*@/, "//***@")}; JSON of one checkpoint: ${bytes} bytes; ` +
+      `${SAVES} saves and ${READS} reads, sequential, ${ROUNDS} interleaved rounds after ${WARMUP} warm-up ops each; ` +
+      `latest/load on an execution of ${indexSize} checkpoints.`,
+  );
   console.table([
     row("raw MULTI(SET+ZADD)", rawSaves),
     row("store.save", storeSaves, rawSaves),
@@ -183,15 +234,23 @@ async function main(): Promise<void> {
   console.table([
     { what: "checkpoint hash (data + executionId + timestamp)", bytes: hashBytes },
     { what: "same JSON as a plain string key (for comparison)", bytes: stringBytes },
-    { what: `execution index entry (ZSET of ${indexSize}: skiplist, per entry)`, bytes: Math.round(indexBytes / indexSize) },
+    {
+      what: `execution index entry (ZSET of ${indexSize}: skiplist, per entry)`,
+      bytes: Math.round(indexBytes / indexSize),
+    },
     { what: "execution index entry (ZSET of 10: listpack, per entry)", bytes: Math.round(smallIndexBytes / 10) },
     { what: "execution index key of 10 entries, whole key", bytes: smallIndexBytes },
-    { what: `executions index entry (ZSET of ${executionCount}: skiplist, per entry)`, bytes: Math.round(executionsBytes / executionCount) },
+    {
+      what: `executions index entry (ZSET of ${executionCount}: skiplist, per entry)`,
+      bytes: Math.round(executionsBytes / executionCount),
+    },
   ]);
   const saveRatio = mean(storeSaves.samples) / mean(rawSaves.samples);
   const latestRatio = mean(storeLatests.samples) / mean(rawGets.samples);
   const ok = saveRatio <= FLOOR && latestRatio <= FLOOR;
-  console.log(`floor ${ok ? "MET" : "MISSED"}: save ${saveRatio.toFixed(2)}x raw, latest ${latestRatio.toFixed(2)}x raw (limit ${FLOOR}x)`);
+  console.log(
+    `floor ${ok ? "MET" : "MISSED"}: save ${saveRatio.toFixed(2)}x raw, latest ${latestRatio.toFixed(2)}x raw (limit ${FLOOR}x)`,
+  );
   if (!ok) process.exitCode = 1;
 }
 

@@ -19,7 +19,8 @@ export const CLOSE_GRACE_MS = 1000;
  * Server replies that mean "Redis cannot serve the store right now" rather than "the request is wrong": loading a
  * dataset, a script or failover in progress, a read-only replica, out of memory, refused credentials or ACL.
  */
-const UNAVAILABLE_REPLY = /^(LOADING|BUSY|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|OOM|NOAUTH|WRONGPASS|NOPERM|MISCONF|NOREPLICAS)\b/;
+const UNAVAILABLE_REPLY =
+  /^(LOADING|BUSY|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|OOM|NOAUTH|WRONGPASS|NOPERM|MISCONF|NOREPLICAS)\b/;
 
 /** Whether an error is Redis's answer that a script is not in its cache. */
 export function isNoScriptError(error: unknown): boolean {
@@ -106,7 +107,12 @@ export class RedisConnection {
       try {
         // isOpen turns true as soon as connect() starts; callers arriving during the handshake wait for it too
         if (this.opening !== undefined || !this.client.isOpen) await this.open();
-        return await withDeadline(this.dispatch(args, firstKey, isReadonly), this.commandTimeout, "commandTimeout", () => this.drop());
+        return await withDeadline(
+          this.dispatch(args, firstKey, isReadonly),
+          this.commandTimeout,
+          "commandTimeout",
+          () => this.drop(),
+        );
       } catch (error) {
         if (this.closed) throw new StoreClosedError(STORE_NAME);
         if (attempt === 1 && isDroppedConnection(error)) continue;
@@ -153,9 +159,13 @@ export class RedisConnection {
         return new CheckpointCorruptError(damagedHashId(error.message), DAMAGED_HASH_DETAIL, { cause: error });
       }
       if (error.message.startsWith("WRONGTYPE")) {
-        return new CheckpointCorruptError(undefined, "a key under the store's prefix holds another Redis type than the store writes", {
-          cause: error,
-        });
+        return new CheckpointCorruptError(
+          undefined,
+          "a key under the store's prefix holds another Redis type than the store writes",
+          {
+            cause: error,
+          },
+        );
       }
       if (UNAVAILABLE_REPLY.test(error.message)) return this.unavailable(error);
       return error;
@@ -180,9 +190,10 @@ export class RedisConnection {
   }
 
   private timedOut(error: DeadlineExceededError): StoreUnavailableError {
-    const what = error.limit === "connectTimeout"
-      ? `did not complete the connection within ${error.ms} ms (connectTimeout): it accepts connections but does not answer`
-      : `did not answer within ${error.ms} ms (commandTimeout)`;
+    const what =
+      error.limit === "connectTimeout"
+        ? `did not complete the connection within ${error.ms} ms (connectTimeout): it accepts connections but does not answer`
+        : `did not answer within ${error.ms} ms (commandTimeout)`;
     return new StoreUnavailableError(
       `${this.display} ${what}. The server may be hung, overloaded or not Redis; the next call connects again. ` +
         "A save that timed out may or may not have been applied: saving it again is safe (identical content is a no-op).",

@@ -71,7 +71,22 @@ export class LatestReader {
     let reply: unknown;
     try {
       reply = await this.connection.send(
-        ["SORT", index, "BY", "nosort", "LIMIT", "0", "1", "DESC", "GET", "#", "GET", this.dataPattern, "GET", this.ownerPattern],
+        [
+          "SORT",
+          index,
+          "BY",
+          "nosort",
+          "LIMIT",
+          "0",
+          "1",
+          "DESC",
+          "GET",
+          "#",
+          "GET",
+          this.dataPattern,
+          "GET",
+          this.ownerPattern,
+        ],
         index,
       );
     } catch (error) {
@@ -88,7 +103,11 @@ export class LatestReader {
 
   private async readByScript(index: string, executionId: string): Promise<StoredLatest | undefined> {
     for (;;) {
-      const reply = await this.scripts.run(LATEST, [index], [this.keys.prefix, executionId, this.refreshTtl, REPAIR_BUDGET]);
+      const reply = await this.scripts.run(
+        LATEST,
+        [index],
+        [this.keys.prefix, executionId, this.refreshTtl, REPAIR_BUDGET],
+      );
       if (reply === REPAIR_BUDGET_SPENT) continue; // it stopped to stay short; what it removed stays removed
       if (reply === null) return undefined;
       const pair = arrayReply(LATEST.name, reply);

@@ -220,7 +220,9 @@ function resolveTarget(options: RedisOptions, prefix: string): RedisConnectionTa
     const clash = (["username", "password", "db"] as const).filter((key) => options[key] !== undefined);
     if (clash.length > 0) {
       // node-redis would let the URL win silently; refuse the ambiguity instead
-      throw new InvalidArgumentError(`RedisOptions: ${clash.join(", ")} cannot be combined with url; put them in the URL`);
+      throw new InvalidArgumentError(
+        `RedisOptions: ${clash.join(", ")} cannot be combined with url; put them in the URL`,
+      );
     }
     const url = stringOption("url", options.url) as string;
     if (!/^rediss?:\/\//i.test(url)) fail("url", "a redis:// or rediss:// URL", "(another scheme)");

@@ -2,7 +2,16 @@ import type { ExecutionSummary, StoreStats } from "@lg/core";
 import type { RedisKeys } from "./keys.js";
 import { arrayReply, executionSummaries, integerReply, stringAt } from "./replies.js";
 import type { ScriptRunner } from "./script-runner.js";
-import { CLEAR, EXECUTIONS_PAGE, EXECUTIONS_PAGE_SIZE, LIST, LIST_PAGE_SIZE, PAGE_BUDGET, PRUNE, STATS_PAGE } from "./paged-scripts.js";
+import {
+  CLEAR,
+  EXECUTIONS_PAGE,
+  EXECUTIONS_PAGE_SIZE,
+  LIST,
+  LIST_PAGE_SIZE,
+  PAGE_BUDGET,
+  PRUNE,
+  STATS_PAGE,
+} from "./paged-scripts.js";
 import { REPAIR_BUDGET, REPAIR_BUDGET_SPENT } from "./scripts.js";
 
 /**
@@ -71,7 +80,16 @@ export class PagedCalls {
     const found: StoredCheckpoint[] = [];
     for (;;) {
       const wanted = Math.min(LIST_PAGE_SIZE, (range.limit ?? Number.POSITIVE_INFINITY) - found.length);
-      const args = [this.keys.prefix, executionId, low, high, range.order, String(wanted), this.refreshTtl, REPAIR_BUDGET];
+      const args = [
+        this.keys.prefix,
+        executionId,
+        low,
+        high,
+        range.order,
+        String(wanted),
+        this.refreshTtl,
+        REPAIR_BUDGET,
+      ];
       const items = arrayReply(LIST.name, await this.scripts.run(LIST, [index], args));
       for (let i = 2; i + 2 < items.length; i += 3) {
         const version = Number(stringAt(LIST.name, items, i + 2));
@@ -89,7 +107,10 @@ export class PagedCalls {
     const keys = [this.keys.executionIndex(executionId), this.keys.executions()];
     let ceiling = "";
     do {
-      const reply = arrayReply(CLEAR.name, await this.scripts.run(CLEAR, keys, [this.keys.prefix, executionId, ceiling, String(PAGE_BUDGET)]));
+      const reply = arrayReply(
+        CLEAR.name,
+        await this.scripts.run(CLEAR, keys, [this.keys.prefix, executionId, ceiling, String(PAGE_BUDGET)]),
+      );
       ceiling = stringAt(CLEAR.name, reply, 1);
     } while (ceiling !== "");
   }
@@ -101,7 +122,16 @@ export class PagedCalls {
     let live = 0;
     let deleted = 0;
     do {
-      const args = [this.keys.prefix, executionId, String(rule.keep), rule.cutoff, cursor, String(live), String(PAGE_BUDGET), ...rule.protect];
+      const args = [
+        this.keys.prefix,
+        executionId,
+        String(rule.keep),
+        rule.cutoff,
+        cursor,
+        String(live),
+        String(PAGE_BUDGET),
+        ...rule.protect,
+      ];
       const reply = arrayReply(PRUNE.name, await this.scripts.run(PRUNE, keys, args));
       deleted += integerReply(PRUNE.name, reply[0]);
       live = integerReply(PRUNE.name, reply[1]);
@@ -114,13 +144,19 @@ export class PagedCalls {
    * Up to `limit` executions after `cursor` (exclusive), in pages of at most {@link EXECUTIONS_PAGE_SIZE}; `more`
    * tells whether executions follow.
    */
-  async executions(cursor: string | undefined, limit: number): Promise<{ executions: ExecutionSummary[]; more: boolean }> {
+  async executions(
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ executions: ExecutionSummary[]; more: boolean }> {
     const executions: ExecutionSummary[] = [];
     let low = cursor === undefined ? "-" : `(${cursor}`;
     for (;;) {
       const wanted = Math.min(EXECUTIONS_PAGE_SIZE, limit - executions.length);
       const args = [this.keys.prefix, low, String(wanted), REPAIR_BUDGET];
-      const reply = arrayReply(EXECUTIONS_PAGE.name, await this.scripts.run(EXECUTIONS_PAGE, [this.keys.executions()], args));
+      const reply = arrayReply(
+        EXECUTIONS_PAGE.name,
+        await this.scripts.run(EXECUTIONS_PAGE, [this.keys.executions()], args),
+      );
       if (reply.length === 1 && reply[0] === REPAIR_BUDGET_SPENT) continue; // it stopped to stay short; repairs kept
       const page = executionSummaries(reply);
       executions.push(...page);

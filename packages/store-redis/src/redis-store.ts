@@ -157,9 +157,10 @@ export class RedisCheckpointStore implements CheckpointStore {
     const key = this.keys.checkpoint(id);
     let reply: unknown;
     try {
-      reply = this.readRefreshTtl !== "0"
-        ? await this.scripts.run(LOAD_AND_REFRESH, [key], [this.prefix, this.readRefreshTtl, id])
-        : wholeHashData(id, await this.connection.send(["HMGET", key, FIELD.data, FIELD.executionId], key, true));
+      reply =
+        this.readRefreshTtl !== "0"
+          ? await this.scripts.run(LOAD_AND_REFRESH, [key], [this.prefix, this.readRefreshTtl, id])
+          : wholeHashData(id, await this.connection.send(["HMGET", key, FIELD.data, FIELD.executionId], key, true));
     } catch (error) {
       if (error instanceof CheckpointCorruptError) throw new CheckpointCorruptError(id, error.detail, { cause: error });
       throw error;
@@ -201,7 +202,10 @@ export class RedisCheckpointStore implements CheckpointStore {
       const checkpoint = this.decode(id, text);
       // The list is ordered by the index's score: a text holding another version would be listed out of order.
       if (checkpoint.version !== version) {
-        throw new CheckpointCorruptError(id, `its data holds version ${checkpoint.version}, its execution index ${version}`);
+        throw new CheckpointCorruptError(
+          id,
+          `its data holds version ${checkpoint.version}, its execution index ${version}`,
+        );
       }
       return checkpoint;
     });
@@ -289,7 +293,10 @@ export class RedisCheckpointStore implements CheckpointStore {
   private decode(id: string, text: string): Checkpoint {
     const checkpoint = deserializeCheckpoint(text, id);
     if (checkpoint.id !== id) {
-      throw new CheckpointCorruptError(id, `the stored checkpoint carries another id (${JSON.stringify(checkpoint.id)})`);
+      throw new CheckpointCorruptError(
+        id,
+        `the stored checkpoint carries another id (${JSON.stringify(checkpoint.id)})`,
+      );
     }
     return checkpoint;
   }

@@ -27,7 +27,8 @@ describe("atomicity", () => {
     // a save after a clear may reuse a version freed by it, so only conflicts are allowed to fail
     for (const result of results) if (result instanceof Error) expect(result).toBeInstanceOf(CheckpointConflictError);
     const { checkpoints } = await expectConsistent(ns, writer);
-    const survivors = (await writer.list(executionIds[0] as string)).length + (await writer.list(executionIds[1] as string)).length;
+    const survivors =
+      (await writer.list(executionIds[0] as string)).length + (await writer.list(executionIds[1] as string)).length;
     expect(survivors).toBe(checkpoints);
     expect((await writer.stats()).checkpoints).toBe(checkpoints);
   });
@@ -54,8 +55,12 @@ describe("atomicity", () => {
   it("a version conflict is decided inside the script: exactly one of many racing stores wins", async () => {
     const stores = [ns.store(), ns.store(), ns.store(), ns.store()];
     const executionId = uniqueId("winner");
-    const candidates = Array.from({ length: 16 }, (_, i) => createTestCheckpoint({ executionId, version: 1, state: { i } }));
-    const results = await Promise.allSettled(candidates.map((cp, i) => (stores[i % 4] as RedisCheckpointStore).save(cp)));
+    const candidates = Array.from({ length: 16 }, (_, i) =>
+      createTestCheckpoint({ executionId, version: 1, state: { i } }),
+    );
+    const results = await Promise.allSettled(
+      candidates.map((cp, i) => (stores[i % 4] as RedisCheckpointStore).save(cp)),
+    );
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(CheckpointConflictError);
     expect(await ns.command("ZCARD", stores[0]?.keys.executionIndex(executionId) as string)).toBe(1);

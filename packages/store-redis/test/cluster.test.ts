@@ -35,7 +35,15 @@ async function keysByNode(prefix: string): Promise<string[][]> {
     const keys: string[] = [];
     let cursor = "0";
     for (let round = 0; round < 1000; round++) {
-      const [next, batch] = (await c.onNode(node, "SCAN", cursor, "MATCH", `${prefix.replace(/[*?[\]\\]/g, "\\$&")}*`, "COUNT", 1000)) as [string, string[]];
+      const [next, batch] = (await c.onNode(
+        node,
+        "SCAN",
+        cursor,
+        "MATCH",
+        `${prefix.replace(/[*?[\]\\]/g, "\\$&")}*`,
+        "COUNT",
+        1000,
+      )) as [string, string[]];
       keys.push(...batch);
       cursor = next;
       if (cursor === "0") break;
@@ -78,7 +86,13 @@ describe("Redis Cluster", () => {
     expect(slots.size).toBeGreaterThan(1);
     const c = await cluster();
     await expect(
-      c.client.sendCommand(store.keys.executions(), false, ["EVAL", "return 1", "2", store.keys.checkpoint("cp-1"), store.keys.executions()]),
+      c.client.sendCommand(store.keys.executions(), false, [
+        "EVAL",
+        "return 1",
+        "2",
+        store.keys.checkpoint("cp-1"),
+        store.keys.executions(),
+      ]),
     ).rejects.toThrow(/CROSSSLOT/);
     await store.close();
   });
@@ -92,7 +106,9 @@ describe("Redis Cluster", () => {
       const other = createTestCheckpoint({ executionId: "a{b}c" });
       for (const cp of [...chain, other]) await store.save(cp);
       expect(await store.latest(chain[0]!.executionId)).toEqual(chain[4]);
-      expect((await store.list(chain[0]!.executionId, { order: "desc", limit: 2 })).map((cp) => cp.version)).toEqual([5, 4]);
+      expect((await store.list(chain[0]!.executionId, { order: "desc", limit: 2 })).map((cp) => cp.version)).toEqual([
+        5, 4,
+      ]);
       expect(await store.prune(chain[0]!.executionId, { keepLast: 2 })).toBe(3);
       await store.delete(chain[4]!.id);
       expect((await store.latest(chain[0]!.executionId))?.version).toBe(4);
@@ -125,7 +141,9 @@ describe("Redis Cluster", () => {
       const store = new RedisCheckpointStore({ prefix, client: c.client });
       try {
         const executionId = uniqueId("shard");
-        const racers = Array.from({ length: 8 }, (_, i) => createTestCheckpoint({ executionId, version: 1, state: { i } }));
+        const racers = Array.from({ length: 8 }, (_, i) =>
+          createTestCheckpoint({ executionId, version: 1, state: { i } }),
+        );
         const results = await Promise.allSettled(racers.map((cp) => store.save(cp)));
         expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
         for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(CheckpointConflictError);
@@ -157,9 +175,11 @@ runCheckpointStoreSpec<RedisCheckpointStore>({
       await (await cluster()).client.sendCommand(key, false, ["HSET", key, FIELD.data, "{not json"]);
     },
   }),
-  openSameLocation: async (store) => new RedisCheckpointStore({ client: (await cluster()).client, prefix: store.prefix }),
+  openSameLocation: async (store) =>
+    new RedisCheckpointStore({ client: (await cluster()).client, prefix: store.prefix }),
   ttl: {
-    createStore: async () => new RedisCheckpointStore({ client: (await cluster()).client, prefix: taggedPrefix(), ttl: 300 }),
+    createStore: async () =>
+      new RedisCheckpointStore({ client: (await cluster()).client, prefix: taggedPrefix(), ttl: 300 }),
     expiresWithinMs: 300,
   },
   runner: { describe, it, beforeAll, afterAll },

@@ -26,7 +26,10 @@ async function dropKeys(prefix: string): Promise<void> {
   const { command } = await db();
   let cursor = "0";
   for (let round = 0; round < 10_000; round++) {
-    const [next, keys] = (await command(["SCAN", cursor, "MATCH", `${prefix}*`, "COUNT", "1000"])) as [string, string[]];
+    const [next, keys] = (await command(["SCAN", cursor, "MATCH", `${prefix}*`, "COUNT", "1000"])) as [
+      string,
+      string[],
+    ];
     if (keys.length > 0) await command(["UNLINK", ...keys]);
     cursor = next;
     if (cursor === "0") return;

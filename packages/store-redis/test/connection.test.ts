@@ -61,7 +61,10 @@ describe("connection failures", () => {
       expect(error.message).toMatch(/WRONGPASS|invalid password/i);
       expect(error.message).not.toContain("wrong-password");
       await wrong.close();
-      const right = await RedisCheckpointStore.connect({ addr: `127.0.0.1:${server.port}`, password: "right-password" });
+      const right = await RedisCheckpointStore.connect({
+        addr: `127.0.0.1:${server.port}`,
+        password: "right-password",
+      });
       await right.close();
     });
 
@@ -81,7 +84,10 @@ describe("connection failures", () => {
     });
 
     it("falls back to EVAL when the server lost its script cache, and caches the script again", async () => {
-      const store = await RedisCheckpointStore.connect({ addr: `127.0.0.1:${server.port}`, password: "right-password" });
+      const store = await RedisCheckpointStore.connect({
+        addr: `127.0.0.1:${server.port}`,
+        password: "right-password",
+      });
       const admin = createClient({ url: server.url, password: "right-password" });
       admin.on("error", () => undefined);
       await admin.connect();

@@ -63,7 +63,9 @@ export function pairs(reply: unknown): [string, number][] {
 export async function expectConsistent(ns: Namespace, store: RedisCheckpointStore): Promise<{ checkpoints: number }> {
   const keys = await ns.db.keys();
   const dataKeys = keys.filter((key) => key.startsWith(store.keys.checkpoint("")));
-  const indexKeys = keys.filter((key) => key.startsWith(store.keys.executionIndex("").slice(0, -":checkpoints".length)));
+  const indexKeys = keys.filter((key) =>
+    key.startsWith(store.keys.executionIndex("").slice(0, -":checkpoints".length)),
+  );
   const problems: string[] = [];
   for (const key of dataKeys) {
     const id = key.slice(store.keys.checkpoint("").length);
@@ -72,12 +74,16 @@ export async function expectConsistent(ns: Namespace, store: RedisCheckpointStor
     const score = await ns.command("ZSCORE", store.keys.executionIndex(executionId), id);
     if (score !== String(version)) problems.push(`orphan data key ${key} (index score ${String(score)})`);
   }
-  const listed = new Set(await ns.command("ZRANGE", store.keys.executions(), 0, -1) as string[]);
+  const listed = new Set((await ns.command("ZRANGE", store.keys.executions(), 0, -1)) as string[]);
   for (const indexKey of indexKeys) {
-    const executionId = indexKey.slice(store.keys.executionIndex("").length - ":checkpoints".length, -":checkpoints".length);
+    const executionId = indexKey.slice(
+      store.keys.executionIndex("").length - ":checkpoints".length,
+      -":checkpoints".length,
+    );
     if (!listed.delete(executionId)) problems.push(`index ${indexKey} missing from the executions index`);
     for (const [id] of pairs(await ns.command("ZRANGE", indexKey, 0, -1, "WITHSCORES"))) {
-      if ((await ns.command("EXISTS", store.keys.checkpoint(id))) !== 1) problems.push(`dangling member ${id} of ${indexKey}`);
+      if ((await ns.command("EXISTS", store.keys.checkpoint(id))) !== 1)
+        problems.push(`dangling member ${id} of ${indexKey}`);
     }
   }
   for (const executionId of listed) problems.push(`executions index lists ${executionId} without an index`);

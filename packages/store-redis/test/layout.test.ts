@@ -34,7 +34,9 @@ describe("key layout", () => {
       timestamp: String(cp.timestamp.getTime()),
     });
     expect(pairs(await ns.command("ZRANGE", indexKey, 0, -1, "WITHSCORES"))).toEqual([[cp.id, 7]]);
-    expect(pairs(await ns.command("ZRANGE", `${prefix}executions`, 0, -1, "WITHSCORES"))).toEqual([[cp.executionId, 0]]);
+    expect(pairs(await ns.command("ZRANGE", `${prefix}executions`, 0, -1, "WITHSCORES"))).toEqual([
+      [cp.executionId, 0],
+    ]);
     for (const key of [dataKey, indexKey, `${prefix}executions`]) expect(await ns.command("PTTL", key)).toBe(-1);
   });
 
@@ -56,7 +58,9 @@ describe("key layout", () => {
     const index = pairs(await ns.command("ZRANGE", store.keys.executionIndex(executionId), 0, -1, "WITHSCORES"));
     expect(index.map(([, version]) => version)).toEqual([1, 2, 3, 9, 10]);
     expect((await store.list(executionId, { order: "desc", limit: 2 })).map((cp) => cp.version)).toEqual([10, 9]);
-    expect((await store.list(executionId, { afterVersion: 1, beforeVersion: 10 })).map((cp) => cp.version)).toEqual([2, 3, 9]);
+    expect((await store.list(executionId, { afterVersion: 1, beforeVersion: 10 })).map((cp) => cp.version)).toEqual([
+      2, 3, 9,
+    ]);
   });
 
   it("deleting the last checkpoint of an execution leaves no key behind", async () => {
@@ -74,7 +78,9 @@ describe("key layout", () => {
     for (const cp of [kept, ...chain]) await store.save(cp);
     const executionId = chain[0]?.executionId as string;
     expect(await store.prune(executionId, { keepLast: 2 })).toBe(3);
-    expect(await ns.command("ZRANGE", store.keys.executionIndex(executionId), 0, -1)).toEqual(chain.slice(3).map((cp) => cp.id));
+    expect(await ns.command("ZRANGE", store.keys.executionIndex(executionId), 0, -1)).toEqual(
+      chain.slice(3).map((cp) => cp.id),
+    );
     for (const cp of chain.slice(0, 3)) expect(await ns.command("EXISTS", store.keys.checkpoint(cp.id))).toBe(0);
     await store.clear(executionId);
     expect((await ns.db.keys()).sort()).toEqual(

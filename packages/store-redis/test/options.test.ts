@@ -1,5 +1,11 @@
 import { InvalidArgumentError } from "@lg/core";
-import { RedisCheckpointStore, hashTagOf, validatePrefix, type RedisClusterLike, type RedisOptions } from "@lg/store-redis";
+import {
+  RedisCheckpointStore,
+  hashTagOf,
+  validatePrefix,
+  type RedisClusterLike,
+  type RedisOptions,
+} from "@lg/store-redis";
 
 function rejects(options: RedisOptions, pattern: RegExp): void {
   let thrown: unknown;
@@ -53,7 +59,11 @@ describe("options", () => {
     ["a URL of another scheme", { url: "http://localhost:6379" }, /redis:\/\/ or rediss:\/\//],
     ["addr together with url", { addr: "a:1", url: "redis://a:1" }, /one of addr, url and client/],
     ["db together with url", { url: "redis://a:1", db: 2 }, /put them in the URL/],
-    ["a refreshOnRead that is not a boolean", { refreshOnRead: "yes" as unknown as boolean }, /refreshOnRead must be a boolean/],
+    [
+      "a refreshOnRead that is not a boolean",
+      { refreshOnRead: "yes" as unknown as boolean },
+      /refreshOnRead must be a boolean/,
+    ],
     ["a client name with a space", { clientName: "my store" }, /CLIENT SETNAME/],
     ["a connect timeout of 0", { connectTimeout: 0 }, /connectTimeout must be an integer >= 1/],
   ] as [string, RedisOptions, RegExp][])("rejects %s", (_title, options, pattern) => {
@@ -70,7 +80,12 @@ describe("options", () => {
   });
 
   it("accepts IPv6 and host names in addr, and hash-tagged prefixes", async () => {
-    for (const options of [{ addr: "[::1]:6379" }, { addr: "redis.internal:6380" }, { prefix: "{lg}:" }, { prefix: "app/{tenant-7}:" }]) {
+    for (const options of [
+      { addr: "[::1]:6379" },
+      { addr: "redis.internal:6380" },
+      { prefix: "{lg}:" },
+      { prefix: "app/{tenant-7}:" },
+    ]) {
       const store = new RedisCheckpointStore(options);
       await store.close();
     }

@@ -19,7 +19,9 @@ afterEach(async () => {
 });
 
 /** A store with one execution of `count` checkpoints (versions 1..count). */
-async function history(count: number): Promise<{ store: RedisCheckpointStore; chain: Checkpoint[]; executionId: string }> {
+async function history(
+  count: number,
+): Promise<{ store: RedisCheckpointStore; chain: Checkpoint[]; executionId: string }> {
   const store = ns.store();
   const chain = createCheckpointChain(uniqueId("paged"), count);
   for (let i = 0; i < chain.length; i += 100) await Promise.all(chain.slice(i, i + 100).map((cp) => store.save(cp)));
@@ -30,7 +32,13 @@ const versionsOf = (checkpoints: Checkpoint[]): number[] => checkpoints.map((cp)
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 /** Runs one page of the prune script by hand; returns `[deleted, counted, cursor]`. */
-async function prunePage(store: RedisCheckpointStore, executionId: string, keep: number, cursor: string, counted: number): Promise<[number, number, string]> {
+async function prunePage(
+  store: RedisCheckpointStore,
+  executionId: string,
+  keep: number,
+  cursor: string,
+  counted: number,
+): Promise<[number, number, string]> {
   const keys = [store.keys.executionIndex(executionId), store.keys.executions()];
   const args = [store.prefix, executionId, String(keep), "", cursor, String(counted), String(PAGE_BUDGET)];
   return (await ns.command("EVAL", PRUNE.source, 2, ...keys, ...args)) as [number, number, string];
@@ -39,7 +47,16 @@ async function prunePage(store: RedisCheckpointStore, executionId: string, keep:
 /** Runs one page of the clear script by hand; returns `[removed, ceiling]`. */
 async function clearPage(store: RedisCheckpointStore, executionId: string, ceiling: string): Promise<[number, string]> {
   const keys = [store.keys.executionIndex(executionId), store.keys.executions()];
-  return (await ns.command("EVAL", CLEAR.source, 2, ...keys, store.prefix, executionId, ceiling, String(PAGE_BUDGET))) as [number, string];
+  return (await ns.command(
+    "EVAL",
+    CLEAR.source,
+    2,
+    ...keys,
+    store.prefix,
+    executionId,
+    ceiling,
+    String(PAGE_BUDGET),
+  )) as [number, string];
 }
 
 describe("prune in pages", () => {
@@ -86,7 +103,7 @@ describe("prune in pages", () => {
     const [, counted, cursor] = await prunePage(store, executionId, 2, "", 0);
     const newer = createTestCheckpoint({ executionId, version: total + 1 });
     await store.save(newer);
-    for (let page: [number, number, string] = [0, counted, cursor]; page[2] !== ""; ) {
+    for (let page: [number, number, string] = [0, counted, cursor]; page[2] !== "";) {
       page = await prunePage(store, executionId, 2, page[2], page[1]);
     }
     expect(versionsOf(await store.list(executionId))).toEqual([total - 1, total, total + 1]);
@@ -126,8 +143,12 @@ describe("reads in pages", () => {
     expect(await store.list(executionId)).toEqual(chain);
     expect(await store.list(executionId, { order: "desc" })).toEqual([...chain].reverse());
     const limit = LIST_PAGE_SIZE + 5;
-    expect(versionsOf(await store.list(executionId, { order: "desc", limit }))).toEqual(range(total - limit + 1, total).reverse());
-    expect(versionsOf(await store.list(executionId, { afterVersion: 3, beforeVersion: total - 2 }))).toEqual(range(4, total - 3));
+    expect(versionsOf(await store.list(executionId, { order: "desc", limit }))).toEqual(
+      range(total - limit + 1, total).reverse(),
+    );
+    expect(versionsOf(await store.list(executionId, { afterVersion: 3, beforeVersion: total - 2 }))).toEqual(
+      range(4, total - 3),
+    );
     expect(await store.list(executionId, { limit: LIST_PAGE_SIZE })).toEqual(chain.slice(0, LIST_PAGE_SIZE));
   });
 

@@ -39,7 +39,14 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
   try {
     for (let i = 0; i < SLOT_RANGES.length; i++) {
       const busPort = await freePort();
-      const args = ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-port", String(busPort)];
+      const args = [
+        "--cluster-enabled",
+        "yes",
+        "--cluster-config-file",
+        "nodes.conf",
+        "--cluster-port",
+        String(busPort),
+      ];
       nodes.push(await PrivateRedis.start([...args, "--cluster-node-timeout", "3000"]));
       const admin = createClient({ url: (nodes[i] as PrivateRedis).url });
       admin.on("error", () => undefined);
@@ -57,7 +64,9 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
       await onNode(0, "CLUSTER", "MEET", "127.0.0.1", (nodes[i] as PrivateRedis).port, busPort[1] as string);
     }
     for (let i = 0; i < nodes.length; i++) {
-      await waitFor("cluster_state:ok", async () => String(await onNode(i, "CLUSTER", "INFO")).includes("cluster_state:ok"));
+      await waitFor("cluster_state:ok", async () =>
+        String(await onNode(i, "CLUSTER", "INFO")).includes("cluster_state:ok"),
+      );
     }
     const client = createCluster({ rootNodes: [{ url: (nodes[0] as PrivateRedis).url }] });
     client.on("error", () => undefined);

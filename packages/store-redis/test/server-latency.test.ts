@@ -100,7 +100,10 @@ it(`pruning ${CHECKPOINTS.toLocaleString("en")} checkpoints keeps another client
   const stats = String(await admin.sendCommand(["INFO", "commandstats"]));
   const scriptCalls = info("cmdstat_evalsha", "calls", stats) + info("cmdstat_eval", "calls", stats);
   const slow = (await admin.sendCommand(["SLOWLOG", "GET", "1000"])) as [number, number, number, string[]][];
-  const longestScriptMs = Math.max(0, ...slow.filter((entry) => /^EVAL/i.test(String(entry[3][0]))).map((entry) => entry[2] / 1000));
+  const longestScriptMs = Math.max(
+    0,
+    ...slow.filter((entry) => /^EVAL/i.test(String(entry[3][0]))).map((entry) => entry[2] / 1000),
+  );
   console.log(
     `prune of ${CHECKPOINTS.toLocaleString("en")} checkpoints (keepLast 1): ${pruneMs} ms in ${scriptCalls} script calls, ` +
       `longest script ${longestScriptMs.toFixed(1)} ms; another client's PING: ${figures.count} pings, ` +

@@ -49,7 +49,9 @@ describe("a server that accepts connections and never answers", () => {
   it("fails the call with StoreUnavailableError within connectTimeout and leaves no socket open", async () => {
     const baseline = openTcpSockets();
     const store = new RedisCheckpointStore({ addr: `127.0.0.1:${silent.port}`, connectTimeout: 1000 });
-    const { error, ms } = await unavailableAfter(() => store.save(createTestCheckpoint({ executionId: uniqueId("hung") })));
+    const { error, ms } = await unavailableAfter(() =>
+      store.save(createTestCheckpoint({ executionId: uniqueId("hung") })),
+    );
     console.log(`silent server, connectTimeout 1000: save failed after ${ms} ms`);
     expect(ms).toBeGreaterThanOrEqual(900);
     expect(ms).toBeLessThan(1000 + SLACK_MS);
@@ -99,7 +101,11 @@ describe("a server frozen with SIGSTOP", () => {
   });
 
   it("a command fails within commandTimeout, reconnects fail within connectTimeout, and the store recovers after SIGCONT", async () => {
-    const store = new RedisCheckpointStore({ addr: `127.0.0.1:${server.port}`, commandTimeout: 1000, connectTimeout: 1000 });
+    const store = new RedisCheckpointStore({
+      addr: `127.0.0.1:${server.port}`,
+      commandTimeout: 1000,
+      connectTimeout: 1000,
+    });
     const executionId = uniqueId("frozen");
     const first = createTestCheckpoint({ executionId, version: 1 });
     const second = createTestCheckpoint({ executionId, version: 2, parentId: first.id });

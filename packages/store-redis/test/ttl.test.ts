@@ -41,7 +41,10 @@ describe("ttl", () => {
 
   it("each save restarts the index's time to live so it outlives its newest member", async () => {
     const store = ns.store({ ttl: 60_000 });
-    const [v1, v2] = createCheckpointChain(uniqueId("ttl"), 2) as [ReturnType<typeof createTestCheckpoint>, ReturnType<typeof createTestCheckpoint>];
+    const [v1, v2] = createCheckpointChain(uniqueId("ttl"), 2) as [
+      ReturnType<typeof createTestCheckpoint>,
+      ReturnType<typeof createTestCheckpoint>,
+    ];
     await store.save(v1);
     await ns.command("PEXPIRE", store.keys.executionIndex(v1.executionId), 1000); // as if saved long ago
     await store.save(v2);
@@ -90,9 +93,15 @@ describe("ttl", () => {
     const chain = createCheckpointChain(uniqueId("lazy"), 6);
     for (const cp of chain) await store.save(cp);
     for (const gone of [chain[1]!, chain[4]!, chain[5]!]) await expireNow(store.keys.checkpoint(gone.id));
-    expect((await store.list(chain[0]!.executionId, { order: "desc", limit: 2 })).map((cp) => cp.version)).toEqual([4, 3]);
+    expect((await store.list(chain[0]!.executionId, { order: "desc", limit: 2 })).map((cp) => cp.version)).toEqual([
+      4, 3,
+    ]);
     expect((await store.list(chain[0]!.executionId)).map((cp) => cp.version)).toEqual([1, 3, 4]);
-    expect(await indexMembers(store.keys.executionIndex(chain[0]!.executionId))).toEqual([chain[0]!.id, chain[2]!.id, chain[3]!.id]);
+    expect(await indexMembers(store.keys.executionIndex(chain[0]!.executionId))).toEqual([
+      chain[0]!.id,
+      chain[2]!.id,
+      chain[3]!.id,
+    ]);
   });
 
   it("reads that meet more expired members than one script call repairs still answer correctly", async () => {
@@ -128,7 +137,9 @@ describe("ttl", () => {
     const executionId = uniqueId("reuse");
     const first = createTestCheckpoint({ executionId, version: 1, state: { n: 1 } });
     await store.save(first);
-    await expect(store.save(createTestCheckpoint({ executionId, version: 1 }))).rejects.toThrow(/already has version 1/);
+    await expect(store.save(createTestCheckpoint({ executionId, version: 1 }))).rejects.toThrow(
+      /already has version 1/,
+    );
     await expireNow(store.keys.checkpoint(first.id));
     const again = createTestCheckpoint({ executionId, version: 1, state: { n: 2 } });
     await store.save(again);
@@ -179,20 +190,23 @@ describe("ttl", () => {
   });
 
   describe("refreshOnRead", () => {
-    it.each(["load", "latest", "list"] as const)("%s restarts the time to live of what it returns and of the index", async (read) => {
-      const store = ns.store({ ttl: 60_000, refreshOnRead: true });
-      const cp = createTestCheckpoint({ executionId: uniqueId("refresh") });
-      await store.save(cp);
-      const dataKey = store.keys.checkpoint(cp.id);
-      const indexKey = store.keys.executionIndex(cp.executionId);
-      await ns.command("PEXPIRE", dataKey, 2000);
-      await ns.command("PEXPIRE", indexKey, 2000);
-      if (read === "load") expect(await store.load(cp.id)).toEqual(cp);
-      if (read === "latest") expect(await store.latest(cp.executionId)).toEqual(cp);
-      if (read === "list") expect(await store.list(cp.executionId)).toEqual([cp]);
-      expect(await pttl(dataKey)).toBeGreaterThan(55_000);
-      expect(await pttl(indexKey)).toBeGreaterThan(55_000);
-    });
+    it.each(["load", "latest", "list"] as const)(
+      "%s restarts the time to live of what it returns and of the index",
+      async (read) => {
+        const store = ns.store({ ttl: 60_000, refreshOnRead: true });
+        const cp = createTestCheckpoint({ executionId: uniqueId("refresh") });
+        await store.save(cp);
+        const dataKey = store.keys.checkpoint(cp.id);
+        const indexKey = store.keys.executionIndex(cp.executionId);
+        await ns.command("PEXPIRE", dataKey, 2000);
+        await ns.command("PEXPIRE", indexKey, 2000);
+        if (read === "load") expect(await store.load(cp.id)).toEqual(cp);
+        if (read === "latest") expect(await store.latest(cp.executionId)).toEqual(cp);
+        if (read === "list") expect(await store.list(cp.executionId)).toEqual([cp]);
+        expect(await pttl(dataKey)).toBeGreaterThan(55_000);
+        expect(await pttl(indexKey)).toBeGreaterThan(55_000);
+      },
+    );
 
     it("without ttl, refreshOnRead changes nothing (reads never set an expiry)", async () => {
       const store = ns.store({ refreshOnRead: true });

@@ -49,12 +49,15 @@ const messages = (): unknown => ({
  * step paused by `interrupt()` while another node finished, with its task results (a Date among the writes).
  */
 const SHAPES: Record<string, () => Shape> = {
-  "messages": () => ({ state: messages() }),
+  messages: () => ({ state: messages() }),
   "1 KB string": () => ({ state: { payload: "abcdefghijklmnopqrstuvwxyz0123456789".repeat(28) } }),
   "messages + tasks": () => ({
     state: messages(),
     tasks: {
-      nodes: { search: { writes: { hits: ["a", "b", "c"], at: new Date(Date.UTC(2025, 0, 1)) } }, review: { resumes: [] } },
+      nodes: {
+        search: { writes: { hits: ["a", "b", "c"], at: new Date(Date.UTC(2025, 0, 1)) } },
+        review: { resumes: [] },
+      },
       interrupts: [{ node: "review", when: "inside", value: { question: "Send the answer?" } }],
       anchorId: createCheckpointId(),
     },
@@ -189,7 +192,9 @@ async function main(): Promise<void> {
     probe.close();
     console.log(
       `SqliteCheckpointStore floor — node ${process.version}, SQLite ${String(sqliteVersion)}, ` +
-        `${cpus().length} CPUs, load ${loadavg().map((l) => l.toFixed(2)).join(" ")}\n` +
+        `${cpus().length} CPUs, load ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(" ")}\n` +
         `WAL + synchronous=NORMAL, sequential awaits; median of ${ROUNDS} alternating rounds; ` +
         `ratio = store CPU / raw CPU; ${SAVES} saves and ${READS} reads per round\n`,
     );

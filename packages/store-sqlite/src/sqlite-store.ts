@@ -185,7 +185,15 @@ export class SqliteCheckpointStore implements CheckpointStore {
     // Whoever never awaits `ready` still learns of a failed opening from the next call; no unhandled rejection.
     this.ready.catch(() => undefined);
     const persistent = !this.db.memory;
-    this.capabilities = Object.freeze({ nativePrune: true, persistent, multiProcess: persistent, ttl: false, taskResults: true, batchSave: true, serializedList: true });
+    this.capabilities = Object.freeze({
+      nativePrune: true,
+      persistent,
+      multiProcess: persistent,
+      ttl: false,
+      taskResults: true,
+      batchSave: true,
+      serializedList: true,
+    });
   }
 
   /**
@@ -285,7 +293,11 @@ export class SqliteCheckpointStore implements CheckpointStore {
   /** {@inheritDoc CheckpointStore.list} */
   async list(executionId: string, options?: ListOptions): Promise<Checkpoint[]> {
     const statements = await this.statements();
-    const rows = await this.listRows(options?.order === "desc" ? statements.listDesc : statements.listAsc, executionId, options);
+    const rows = await this.listRows(
+      options?.order === "desc" ? statements.listDesc : statements.listAsc,
+      executionId,
+      options,
+    );
     // Array.from, not rows.map: the driver builds `rows` in the realm the native module was loaded in, and map would
     // hand that realm's array to a caller in another one (a jest test), where deep equality checks fail on it.
     return Array.from(rows, (row) => rowToCheckpoint(row));
@@ -299,7 +311,11 @@ export class SqliteCheckpointStore implements CheckpointStore {
   async listSerialized(executionId: string, options?: ListOptions): Promise<SerializedCheckpoint[]> {
     const statements = await this.statements();
     const desc = options?.order === "desc";
-    const rows = await this.listRows(desc ? statements.listDescChecked : statements.listAscChecked, executionId, options);
+    const rows = await this.listRows(
+      desc ? statements.listDescChecked : statements.listAscChecked,
+      executionId,
+      options,
+    );
     return Array.from(rows, (row) => rowToSerialized(row));
   }
 

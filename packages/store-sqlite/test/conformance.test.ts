@@ -50,7 +50,10 @@ runCheckpointStoreSpec<SqliteCheckpointStore>({
   openSameLocation: (store) => openAt(fileOf.get(store) as string),
   raw: rawAccess,
   // A file in a directory that does not exist: the constructor rejects with StoreUnavailableError at once.
-  unavailable: { createStore: () => new SqliteCheckpointStore({ path: join(tempDir().dir, "missing", "x.db") }), withinMs: 2000 },
+  unavailable: {
+    createStore: () => new SqliteCheckpointStore({ path: join(tempDir().dir, "missing", "x.db") }),
+    withinMs: 2000,
+  },
   runner: { describe, it, beforeAll, afterAll },
 });
 

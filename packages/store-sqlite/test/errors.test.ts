@@ -45,7 +45,11 @@ describe("corrupt rows", () => {
     const cp = makeCheckpoint();
     await store.save(cp);
     raw.prepare(`UPDATE checkpoints SET ${column} = ? WHERE id = ?`).run(value, cp.id);
-    for (const read of [() => store.load(cp.id), () => store.latest(cp.executionId), () => store.list(cp.executionId)]) {
+    for (const read of [
+      () => store.load(cp.id),
+      () => store.latest(cp.executionId),
+      () => store.list(cp.executionId),
+    ]) {
       const error = await read().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CheckpointCorruptError);
       expect(error).toMatchObject({ code: "LG_CHECKPOINT_CORRUPT", checkpointId: cp.id });
@@ -107,21 +111,28 @@ describe("lock and file failures", () => {
   it.each([
     ["a dropped column", "ALTER TABLE checkpoints DROP COLUMN tasks", /no such column: tasks/],
     ["a dropped table", "DROP TABLE checkpoints", /no such table: checkpoints/],
-  ])("reports %s underneath an open store as StoreUnavailableError, not a raw SqliteError", async (_label, statement, detail) => {
-    const store = new SqliteCheckpointStore({ path: temp.file() });
-    const cp = makeCheckpoint();
-    await store.save(cp);
-    const db = new Database(temp.file());
-    db.exec(statement);
-    db.close();
-    for (const read of [() => store.load(cp.id), () => store.latest(cp.executionId), () => store.list(cp.executionId)]) {
-      const error = await read().catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(StoreUnavailableError);
-      expect((error as StoreUnavailableError).message).toMatch(detail);
-      expect((error as StoreUnavailableError).message).toMatch(/restore the file from a backup/);
-    }
-    await store.close();
-  });
+  ])(
+    "reports %s underneath an open store as StoreUnavailableError, not a raw SqliteError",
+    async (_label, statement, detail) => {
+      const store = new SqliteCheckpointStore({ path: temp.file() });
+      const cp = makeCheckpoint();
+      await store.save(cp);
+      const db = new Database(temp.file());
+      db.exec(statement);
+      db.close();
+      for (const read of [
+        () => store.load(cp.id),
+        () => store.latest(cp.executionId),
+        () => store.list(cp.executionId),
+      ]) {
+        const error = await read().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StoreUnavailableError);
+        expect((error as StoreUnavailableError).message).toMatch(detail);
+        expect((error as StoreUnavailableError).message).toMatch(/restore the file from a backup/);
+      }
+      await store.close();
+    },
+  );
 
   it("refuses a same-named table it did not create (the seed's layout) instead of adopting it", () => {
     const db = new Database(temp.file());
@@ -129,7 +140,9 @@ describe("lock and file failures", () => {
       state TEXT NOT NULL, metadata TEXT, timestamp DATETIME NOT NULL, version INTEGER NOT NULL);
       CREATE INDEX idx_checkpoints_execution_id ON checkpoints (execution_id);`);
     db.close();
-    expect(() => new SqliteCheckpointStore({ path: temp.file() })).toThrow(/already exists .* not created by @lg\/store-sqlite/);
+    expect(() => new SqliteCheckpointStore({ path: temp.file() })).toThrow(
+      /already exists .* not created by @lg\/store-sqlite/,
+    );
     const other = new SqliteCheckpointStore({ path: temp.file(), tableName: "lg_checkpoints" });
     expect(other.schemaVersion).toBe(MIGRATIONS.length);
     return other.close();

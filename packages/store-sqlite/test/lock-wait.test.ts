@@ -107,7 +107,9 @@ describe("a write lock held by another process", () => {
       holder = holdLock(temp.file(), 20_000);
       await holder.printed("locked");
       const started = Date.now();
-      const { result: error, gapMs } = await longestTimerGap(() => store.save(makeCheckpoint()).catch((e: unknown) => e));
+      const { result: error, gapMs } = await longestTimerGap(() =>
+        store.save(makeCheckpoint()).catch((e: unknown) => e),
+      );
       expect(Date.now() - started).toBeGreaterThanOrEqual(590);
       expect(error).toBeInstanceOf(StoreUnavailableError);
       expect((error as Error).message).toMatch(/locked for longer than busyTimeoutMs \(600 ms; SQLITE_BUSY\)/);

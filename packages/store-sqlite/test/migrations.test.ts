@@ -24,7 +24,9 @@ afterEach(() => {
 function records(file: string, table = "checkpoints"): MigrationRecord[] {
   const db = new Database(file, { readonly: true });
   try {
-    return db.prepare(`SELECT version, name, applied_at FROM "${table}_migrations" ORDER BY version`).all() as MigrationRecord[];
+    return db
+      .prepare(`SELECT version, name, applied_at FROM "${table}_migrations" ORDER BY version`)
+      .all() as MigrationRecord[];
   } finally {
     db.close();
   }
@@ -35,7 +37,9 @@ const addLabelColumn: Migration = {
   version: MIGRATIONS.length + 1,
   name: "add label column",
   up(db, names) {
-    db.exec(`ALTER TABLE ${names.table} ADD COLUMN label TEXT; CREATE INDEX "idx_${names.tableName}_label" ON ${names.table} (label)`);
+    db.exec(
+      `ALTER TABLE ${names.table} ADD COLUMN label TEXT; CREATE INDEX "idx_${names.tableName}_label" ON ${names.table} (label)`,
+    );
   },
 };
 

@@ -21,7 +21,10 @@ interface Writer {
 }
 
 function startWriter(): Writer {
-  const child = fork(WRITER_SCRIPT, [], { execArgv: ["--import", TSX_LOADER], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(WRITER_SCRIPT, [], {
+    execArgv: ["--import", TSX_LOADER],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   return {
     child,
     send: (command) =>
@@ -68,7 +71,9 @@ beforeAll(async () => {
   writers = [startWriter(), startWriter()];
   // Both open the same brand-new file at once: the schema migration must run exactly once.
   const startAt = Date.now() + 1500;
-  const opened = await Promise.all(writers.map((w) => w.send({ kind: "open", file: temp.file(), busyTimeoutMs: 5000, startAt })));
+  const opened = await Promise.all(
+    writers.map((w) => w.send({ kind: "open", file: temp.file(), busyTimeoutMs: 5000, startAt })),
+  );
   expect(opened).toEqual(BOTH_OPENED);
 }, 60_000);
 
@@ -146,7 +151,9 @@ describe("two processes on one SQLite file", () => {
     for (let round = 0; round < 20; round++) {
       const file = temp.file(`fresh-${round}.db`);
       const startAt = Date.now() + 100;
-      const opened = await Promise.all(writers.map((w) => w.send({ kind: "open", file, busyTimeoutMs: 5000, startAt })));
+      const opened = await Promise.all(
+        writers.map((w) => w.send({ kind: "open", file, busyTimeoutMs: 5000, startAt })),
+      );
       expect(opened).toEqual(BOTH_OPENED);
     }
   }, 60_000);
@@ -159,7 +166,9 @@ describe("two processes on one SQLite file", () => {
       const legacy = release01Execution();
       createRelease01File(file, legacy);
       const startAt = Date.now() + 100;
-      const opened = await Promise.all(writers.map((w) => w.send({ kind: "open", file, busyTimeoutMs: 5000, startAt })));
+      const opened = await Promise.all(
+        writers.map((w) => w.send({ kind: "open", file, busyTimeoutMs: 5000, startAt })),
+      );
       expect(opened).toEqual(BOTH_OPENED);
       expect(migrationVersions(file)).toEqual(MIGRATIONS.map((m) => m.version));
       const store = new SqliteCheckpointStore({ path: file });

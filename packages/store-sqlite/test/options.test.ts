@@ -66,7 +66,10 @@ describe("options", () => {
     expect((await b.latest(executionId))?.state).toEqual({ from: "b" });
     await Promise.all([a.close(), b.close()]);
     const db = new Database(temp.file(), { readonly: true });
-    const objects = db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') ORDER BY name").pluck().all();
+    const objects = db
+      .prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') ORDER BY name")
+      .pluck()
+      .all();
     db.close();
     expect(objects).toEqual(
       expect.arrayContaining([

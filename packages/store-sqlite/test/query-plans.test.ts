@@ -29,7 +29,9 @@ afterAll(() => {
 });
 
 function plan(text: string, ...params: unknown[]): string[] {
-  return (db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...params) as Array<{ detail: string }>).map((row) => row.detail);
+  return (db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...params) as Array<{ detail: string }>).map(
+    (row) => row.detail,
+  );
 }
 
 function expectIndexOnly(details: string[], index = "idx_plans_execution_id"): void {

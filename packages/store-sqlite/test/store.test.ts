@@ -29,7 +29,13 @@ async function saveAll(cps: Checkpoint[]): Promise<void> {
 describe("SqliteCheckpointStore on a file", () => {
   it("round-trips a checkpoint with rich values", async () => {
     const cp = makeCheckpoint({
-      state: { when: new Date(5), tags: new Set(["x"]), big: 10n ** 20n, bytes: new Uint8Array([1, 2]), gone: undefined },
+      state: {
+        when: new Date(5),
+        tags: new Set(["x"]),
+        big: 10n ** 20n,
+        bytes: new Uint8Array([1, 2]),
+        gone: undefined,
+      },
       parentId: "parent-id",
     });
     await store.save(cp);
@@ -49,7 +55,11 @@ describe("SqliteCheckpointStore on a file", () => {
     expect(await store.load(paused.id)).toEqual(paused);
     expect(await store.load(plain.id)).not.toHaveProperty("tasks");
     const raw = new Database(temp.file(), { readonly: true });
-    const rows = raw.prepare("SELECT id, tasks, metadata FROM checkpoints").all() as { id: string; tasks: string | null; metadata: string }[];
+    const rows = raw.prepare("SELECT id, tasks, metadata FROM checkpoints").all() as {
+      id: string;
+      tasks: string | null;
+      metadata: string;
+    }[];
     raw.close();
     const byId = new Map(rows.map((row) => [row.id, row]));
     expect(byId.get(plain.id)?.tasks).toBeNull();
@@ -139,7 +149,10 @@ describe("SqliteCheckpointStore on a file", () => {
 
   it("reports exact counts and the bytes of the pages in use, which hold every stored column", async () => {
     expect(await store.stats()).toMatchObject({ checkpoints: 0, executions: 0 });
-    const withTasks = makeCheckpoint({ executionId: "exec-3", tasks: { nodes: { a: { writes: { x: 1 } } }, interrupts: [] } });
+    const withTasks = makeCheckpoint({
+      executionId: "exec-3",
+      tasks: { nodes: { a: { writes: { x: 1 } } }, interrupts: [] },
+    });
     await saveAll([...history("exec-1", 3), ...history("exec-2", 1), withTasks]);
     const stats = await store.stats();
     expect(stats).toMatchObject({ checkpoints: 5, executions: 3 });
@@ -174,7 +187,15 @@ describe("SqliteCheckpointStore on a file", () => {
     await store.close();
     store = new SqliteCheckpointStore({ path: temp.file() });
     expect(await store.load(cp.id)).toEqual(cp);
-    expect(store.capabilities).toEqual({ nativePrune: true, persistent: true, multiProcess: true, ttl: false, taskResults: true, batchSave: true, serializedList: true });
+    expect(store.capabilities).toEqual({
+      nativePrune: true,
+      persistent: true,
+      multiProcess: true,
+      ttl: false,
+      taskResults: true,
+      batchSave: true,
+      serializedList: true,
+    });
   });
 
   it("rejects (never throws synchronously) on bad input", async () => {
@@ -231,7 +252,15 @@ describe("SqliteCheckpointStore in memory and on an injected connection", () => 
       await memory.save(cp);
       expect(await memory.latest(cp.executionId)).toEqual(cp);
       await memory.ping();
-      expect(memory.capabilities).toEqual({ nativePrune: true, persistent: false, multiProcess: false, ttl: false, taskResults: true, batchSave: true, serializedList: true });
+      expect(memory.capabilities).toEqual({
+        nativePrune: true,
+        persistent: false,
+        multiProcess: false,
+        ttl: false,
+        taskResults: true,
+        batchSave: true,
+        serializedList: true,
+      });
       expect(memory.tuning.journalMode).toBe("memory");
     } finally {
       await memory.close();
@@ -269,7 +298,13 @@ describe("decoding stored state", () => {
   });
 
   it("decodes tagged values and strings that merely mention the tag or need escapes", async () => {
-    const state = { when: new Date(7), text: 'a "$lg" in a string', control: "bell\u0007", lone: "\ud800", $lg: "own key" };
+    const state = {
+      when: new Date(7),
+      text: 'a "$lg" in a string',
+      control: "bell\u0007",
+      lone: "\ud800",
+      $lg: "own key",
+    };
     const cp = makeCheckpoint({ state });
     await store.save(cp);
     expect((await store.load(cp.id))?.state).toEqual(state);

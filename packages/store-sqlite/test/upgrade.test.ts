@@ -55,7 +55,10 @@ function open(): SqliteCheckpointStore {
 
 function taskResults(): TaskResults {
   return {
-    nodes: { draft: { writes: { drafts: ["v2"], at: new Date(Date.UTC(2025, 2, 3)) } }, review: { resumes: [true, undefined] } },
+    nodes: {
+      draft: { writes: { drafts: ["v2"], at: new Date(Date.UTC(2025, 2, 3)) } },
+      review: { resumes: [true, undefined] },
+    },
     interrupts: [{ node: "review", when: "inside", value: { question: "Publish?" } }],
     updateKeys: ["k-1"],
     anchorId: createCheckpointId(),
@@ -67,10 +70,14 @@ describe("opening a file written by release 0.1.0 (schema version 1)", () => {
     const before = oldColumns();
     expect(open().schemaVersion).toBe(MIGRATIONS.length);
     const tasksColumn = withFile((db) =>
-      db.prepare("SELECT type, \"notnull\", dflt_value FROM pragma_table_info('checkpoints') WHERE name = 'tasks'").get(),
+      db
+        .prepare("SELECT type, \"notnull\", dflt_value FROM pragma_table_info('checkpoints') WHERE name = 'tasks'")
+        .get(),
     );
     expect(tasksColumn).toEqual({ type: "TEXT", notnull: 0, dflt_value: null });
-    const records = withFile((db) => db.prepare('SELECT version, applied_at FROM "checkpoints_migrations" ORDER BY version').all());
+    const records = withFile((db) =>
+      db.prepare('SELECT version, applied_at FROM "checkpoints_migrations" ORDER BY version').all(),
+    );
     expect(records).toEqual([
       { version: 1, applied_at: RELEASE_0_1_APPLIED_AT },
       { version: 2, applied_at: expect.any(Number) },
@@ -151,6 +158,8 @@ describe("opening a file written by release 0.1.0 (schema version 1)", () => {
     await open().close();
     const records = withFile((db) => db.prepare('SELECT * FROM "checkpoints_migrations" ORDER BY version').all());
     expect(open().schemaVersion).toBe(MIGRATIONS.length);
-    expect(withFile((db) => db.prepare('SELECT * FROM "checkpoints_migrations" ORDER BY version').all())).toEqual(records);
+    expect(withFile((db) => db.prepare('SELECT * FROM "checkpoints_migrations" ORDER BY version').all())).toEqual(
+      records,
+    );
   });
 });

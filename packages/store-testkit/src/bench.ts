@@ -106,10 +106,11 @@ export async function benchmarkStore(store: CheckpointStore, options: BenchmarkO
 
 /** Renders a {@link BenchmarkResult} as an aligned text table, one line per operation, for benchmark scripts. */
 export function formatBenchmark(label: string, result: BenchmarkResult): string {
-  const rows = Object.entries(result).map(([op, f]: [string, BenchmarkFigure]) =>
-    `${label.padEnd(16)} ${op.padEnd(8)} ${String(f.opsPerSec).padStart(9)} ops/s   p50 ${f.p50Us
-      .toFixed(1)
-      .padStart(9)} µs   p95 ${f.p95Us.toFixed(1).padStart(9)} µs`,
+  const rows = Object.entries(result).map(
+    ([op, f]: [string, BenchmarkFigure]) =>
+      `${label.padEnd(16)} ${op.padEnd(8)} ${String(f.opsPerSec).padStart(9)} ops/s   p50 ${f.p50Us
+        .toFixed(1)
+        .padStart(9)} µs   p95 ${f.p95Us.toFixed(1).padStart(9)} µs`,
   );
   return rows.join("\n");
 }

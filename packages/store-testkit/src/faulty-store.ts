@@ -12,17 +12,7 @@ import {
 
 /** The store methods a fault plan can target. */
 export type FaultyMethod =
-  | "save"
-  | "load"
-  | "list"
-  | "latest"
-  | "delete"
-  | "clear"
-  | "listExecutions"
-  | "prune"
-  | "ping"
-  | "stats"
-  | "close";
+  "save" | "load" | "list" | "latest" | "delete" | "clear" | "listExecutions" | "prune" | "ping" | "stats" | "close";
 
 /** One call that went through a {@link FaultyStore}. */
 export interface FaultyCall {
@@ -83,7 +73,7 @@ export interface FaultyStore extends CheckpointStore {
 function selects(faults: MethodFaults, n: number, args: readonly unknown[]): boolean {
   const failOn = faults.failOn;
   const picked =
-    (typeof failOn === "number" ? failOn === n : failOn?.includes(n) ?? false) ||
+    (typeof failOn === "number" ? failOn === n : (failOn?.includes(n) ?? false)) ||
     (faults.failAfter !== undefined && n > faults.failAfter) ||
     (faults.failWhen?.({ n, args }) ?? false);
   const hasSelector = faults.failOn !== undefined || faults.failAfter !== undefined || faults.failWhen !== undefined;

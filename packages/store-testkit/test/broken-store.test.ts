@@ -19,9 +19,23 @@ let results: CollectedResult[];
 
 beforeAll(async () => {
   const collecting = new CollectingRunner();
-  const options: SpecOptions<BrokenStore> = { name: "broken", createStore: () => new BrokenStore(), runner: collecting.runner };
+  const options: SpecOptions<BrokenStore> = {
+    name: "broken",
+    createStore: () => new BrokenStore(),
+    runner: collecting.runner,
+  };
   collecting.runner.describe("broken", () => {
-    for (const spec of [saveSpec, loadSpec, listSpec, latestSpec, deleteSpec, idsSpec, aliasingSpec, concurrencySpec, lifecycleSpec]) {
+    for (const spec of [
+      saveSpec,
+      loadSpec,
+      listSpec,
+      latestSpec,
+      deleteSpec,
+      idsSpec,
+      aliasingSpec,
+      concurrencySpec,
+      lifecycleSpec,
+    ]) {
       spec(options);
     }
   });
@@ -46,11 +60,17 @@ describe("the spec on a broken store", () => {
       "list › list(executionId) → versions [1, 2, 9, 10, 11, 100]",
       "expected versions [1, 2, 9, 10, 11, 100], got [10, 1, 100, 9, 2, 11]",
     );
-    expectFailure('list › list(executionId, {"order":"desc"}) → versions [100, 11, 10, 9, 2, 1]', "got [10, 1, 100, 9, 2, 11]");
+    expectFailure(
+      'list › list(executionId, {"order":"desc"}) → versions [100, 11, 10, 9, 2, 1]',
+      "got [10, 1, 100, 9, 2, 11]",
+    );
   });
 
   it("catches latest returning the first checkpoint", () => {
-    expectFailure("latest › returns the highest version, not the last saved", "latest after saving versions 2, 3, 1 must be version 3");
+    expectFailure(
+      "latest › returns the highest version, not the last saved",
+      "latest after saving versions 2, 3, 1 must be version 3",
+    );
   });
 
   it("catches a read-then-write save that lets concurrent savers all win", () => {
@@ -69,7 +89,10 @@ describe("the spec on a broken store", () => {
   });
 
   it("catches shared references on save and on load", () => {
-    expectFailure("aliasing › mutating the saved object afterwards changes nothing stored", "the store must have copied the checkpoint on save");
+    expectFailure(
+      "aliasing › mutating the saved object afterwards changes nothing stored",
+      "the store must have copied the checkpoint on save",
+    );
     expectFailure("aliasing › mutating what load returned changes nothing stored", "load must return a copy");
     expectFailure("aliasing › two loads return distinct objects", "two loads returned the same object");
   });
@@ -86,7 +109,11 @@ describe("the spec on a broken store", () => {
   });
 
   it("catches a store that keeps working after close", () => {
-    expectFailure("lifecycle › after close every method rejects with StoreClosedError", "save resolved", "ping resolved");
+    expectFailure(
+      "lifecycle › after close every method rejects with StoreClosedError",
+      "save resolved",
+      "ping resolved",
+    );
   });
 
   it("still passes the checks the broken store happens to keep", () => {

@@ -17,7 +17,7 @@ function chain(count: number): Checkpoint[] {
 
 async function outcomes(promises: Promise<unknown>[]): Promise<string[]> {
   const settled = await Promise.allSettled(promises);
-  return settled.map((s) => (s.status === "fulfilled" ? "ok" : (s.reason as { code?: string }).code ?? "error"));
+  return settled.map((s) => (s.status === "fulfilled" ? "ok" : ((s.reason as { code?: string }).code ?? "error")));
 }
 
 describe("faultyStore", () => {
@@ -48,7 +48,12 @@ describe("faultyStore", () => {
 
   it("fails every call after N", async () => {
     const store = faultyStore(new MapStore(), { save: { failAfter: 2 } });
-    expect(await outcomes(chain(4).map((cp) => store.save(cp)))).toEqual(["ok", "ok", "LG_STORE_UNAVAILABLE", "LG_STORE_UNAVAILABLE"]);
+    expect(await outcomes(chain(4).map((cp) => store.save(cp)))).toEqual([
+      "ok",
+      "ok",
+      "LG_STORE_UNAVAILABLE",
+      "LG_STORE_UNAVAILABLE",
+    ]);
   });
 
   it("fails the calls a predicate picks, with a configurable error", async () => {
@@ -57,7 +62,9 @@ describe("faultyStore", () => {
       save: { failWhen: ({ args }) => (args[0] as Checkpoint).executionId === doomed },
       error: ({ method, n }) => new RangeError(`${method} ${n} refused`),
     });
-    await expect(store.save(createTestCheckpoint({ executionId: doomed }))).rejects.toThrow(new RangeError("save 1 refused"));
+    await expect(store.save(createTestCheckpoint({ executionId: doomed }))).rejects.toThrow(
+      new RangeError("save 1 refused"),
+    );
     await expect(store.save(createTestCheckpoint({ executionId: uniqueId("fine") }))).resolves.toBeUndefined();
   });
 
@@ -78,7 +85,11 @@ describe("faultyStore", () => {
     expect(store.calls[0]?.outcome).toBe("dropped");
 
     const collecting = new CollectingRunner();
-    saveSpec({ name: "dropping", createStore: () => faultyStore(new MapStore(), { save: { drop: true } }), runner: collecting.runner });
+    saveSpec({
+      name: "dropping",
+      createStore: () => faultyStore(new MapStore(), { save: { drop: true } }),
+      runner: collecting.runner,
+    });
     const failed = (await collecting.run()).filter((r) => r.status === "failed").map((r) => r.title);
     expect(failed).toContain("save › round-trips every field through load");
   });

@@ -49,7 +49,9 @@ describe("sqlForTests", () => {
     const record = async (statement: string): Promise<void> => {
       statements.push(statement);
     };
-    await expect(sqlForTests({ execute: record, dialect: SQL_DIALECTS.postgres, prefix: 'x"; DROP' })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(
+      sqlForTests({ execute: record, dialect: SQL_DIALECTS.postgres, prefix: 'x"; DROP' }),
+    ).rejects.toBeInstanceOf(InvalidArgumentError);
     expect(statements).toEqual([]);
   });
 

@@ -66,7 +66,9 @@ describe("the task results spec", () => {
   it("on a store that hides task results inside metadata, fails only the stored-record check", async () => {
     const results = await runTasksSpec(() => new TasksInMetadataStore());
     const failed = results.filter((r) => r.status === "failed");
-    expect(failed.map((r) => r.title)).toEqual(["broken › task results › the stored record keeps task results outside the metadata"]);
+    expect(failed.map((r) => r.title)).toEqual([
+      "broken › task results › the stored record keeps task results outside the metadata",
+    ]);
     expect(failed[0]?.error?.message).toContain("the task results are stored inside the metadata");
     expect(results.filter((r) => r.status === "passed")).toHaveLength(5);
   });

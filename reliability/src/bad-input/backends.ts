@@ -67,11 +67,15 @@ function sqliteHarness(): Harness {
     },
     openWith: async (options) => new SqliteCheckpointStore({ path, ...options } as SqliteOptions),
     forget: async ({ executionId }) => {
-      if (executionId !== undefined) withDriver((db) => db.prepare(`DELETE FROM "${TABLE}" WHERE execution_id = ?`).run(executionId));
+      if (executionId !== undefined)
+        withDriver((db) => db.prepare(`DELETE FROM "${TABLE}" WHERE execution_id = ?`).run(executionId));
     },
     dump: async () =>
       withDriver((db) => {
-        const tables = db.prepare("SELECT name, sql FROM sqlite_master ORDER BY type, name").all() as { name: string; sql: string | null }[];
+        const tables = db.prepare("SELECT name, sql FROM sqlite_master ORDER BY type, name").all() as {
+          name: string;
+          sql: string | null;
+        }[];
         const rows = tables
           .filter((t) => t.sql?.startsWith("CREATE TABLE") === true)
           .map((t) => [t.name, db.prepare(`SELECT * FROM "${t.name}" ORDER BY rowid`).all()]);
@@ -105,7 +109,12 @@ async function postgresHarness(): Promise<Harness> {
       },
     },
     openWith: (options) =>
-      PostgresCheckpointStore.connect({ connString: db.url, schema: db.schema, poolSize: 1, ...options } as PostgresOptions),
+      PostgresCheckpointStore.connect({
+        connString: db.url,
+        schema: db.schema,
+        poolSize: 1,
+        ...options,
+      } as PostgresOptions),
     forget: async ({ executionId }) => {
       if (executionId !== undefined) await db.query(`DELETE FROM "${TABLE}" WHERE execution_id = $1`, [executionId]);
     },
@@ -149,7 +158,8 @@ async function redisHarness(): Promise<Harness> {
         await db.command(args.map((arg) => (arg === "$key" ? store.keys.checkpoint(id) : arg)));
       },
     },
-    openWith: async (options) => new RedisCheckpointStore({ url: db.url, prefix: db.prefix, ...options } as RedisOptions),
+    openWith: async (options) =>
+      new RedisCheckpointStore({ url: db.url, prefix: db.prefix, ...options } as RedisOptions),
     forget: async ({ executionId, checkpointIds = [] }) => {
       if (executionId === undefined) return;
       const keys = [...checkpointIds.map((id) => store.keys.checkpoint(id)), store.keys.executionIndex(executionId)];

@@ -71,7 +71,10 @@ function corruptCase(
   };
 }
 
-const bothSql = (statement: string): Partial<Record<BackendName, Damage>> => ({ sqlite: sql(statement), postgres: sql(statement) });
+const bothSql = (statement: string): Partial<Record<BackendName, Damage>> => ({
+  sqlite: sql(statement),
+  postgres: sql(statement),
+});
 
 /** Damage to single checkpoints, on every backend with raw access. */
 export const CORRUPT_CASES: readonly BadInputCase[] = [
@@ -81,9 +84,18 @@ export const CORRUPT_CASES: readonly BadInputCase[] = [
   }),
   corruptCase("truncated value", "latest", {
     sqlite: sql("UPDATE $table SET state = substr(state, 1, length(state) / 2) WHERE id = $id"),
-    redis: redis("EVAL", "local d = redis.call('HGET', KEYS[1], 'data'); return redis.call('HSET', KEYS[1], 'data', string.sub(d, 1, math.floor(#d / 2)))", "1", "$key"),
+    redis: redis(
+      "EVAL",
+      "local d = redis.call('HGET', KEYS[1], 'data'); return redis.call('HSET', KEYS[1], 'data', string.sub(d, 1, math.floor(#d / 2)))",
+      "1",
+      "$key",
+    ),
   }),
-  corruptCase("state with an unknown value tag", "list", bothSql(`UPDATE $table SET state = '{"$lg":"no-such-tag","v":1}' WHERE id = $id`)),
+  corruptCase(
+    "state with an unknown value tag",
+    "list",
+    bothSql(`UPDATE $table SET state = '{"$lg":"no-such-tag","v":1}' WHERE id = $id`),
+  ),
   corruptCase("version stored as text", "load", {
     sqlite: sql("UPDATE $table SET version = 'three' WHERE id = $id"),
     redis: editData("d.version = '3'"),
@@ -92,7 +104,9 @@ export const CORRUPT_CASES: readonly BadInputCase[] = [
     ...bothSql("UPDATE $table SET version = 0 WHERE id = $id"),
     redis: editData("d.version = 0"),
   }),
-  corruptCase("version above 2^53", "list", { postgres: sql("UPDATE $table SET version = 9007199254740993 WHERE id = $id") }),
+  corruptCase("version above 2^53", "list", {
+    postgres: sql("UPDATE $table SET version = 9007199254740993 WHERE id = $id"),
+  }),
   corruptCase("metadata that is an array", "load", {
     ...bothSql("UPDATE $table SET metadata = '[1]' WHERE id = $id"),
     redis: editData("d.metadata = {1}"),
@@ -104,7 +118,9 @@ export const CORRUPT_CASES: readonly BadInputCase[] = [
   }),
   corruptCase("metadata that is a string", "load", bothSql(`UPDATE $table SET metadata = '"text"' WHERE id = $id`)),
   corruptCase("task results that are a number", "latest", bothSql("UPDATE $table SET tasks = '5' WHERE id = $id")),
-  corruptCase("timestamp stored as text", "load", { sqlite: sql("UPDATE $table SET timestamp = 'noon' WHERE id = $id") }),
+  corruptCase("timestamp stored as text", "load", {
+    sqlite: sql("UPDATE $table SET timestamp = 'noon' WHERE id = $id"),
+  }),
   corruptCase("state as binary bytes", "load", { sqlite: sql("UPDATE $table SET state = x'00ff' WHERE id = $id") }),
   corruptCase("data holding another checkpoint's id", "load", {
     redis: editData("d.id = 'someone-else'"),
@@ -126,5 +142,8 @@ export const CORRUPT_CASES: readonly BadInputCase[] = [
  * backend. PostgreSQL names the missing column and says to run setup() (`StoreUnavailableError`).
  */
 export const SCHEMA_CASES: readonly BadInputCase[] = [
-  corruptCase("missing column", "load", bothSql("ALTER TABLE $table DROP COLUMN tasks"), { postgres: UNAVAILABLE, sqlite: UNAVAILABLE }),
+  corruptCase("missing column", "load", bothSql("ALTER TABLE $table DROP COLUMN tasks"), {
+    postgres: UNAVAILABLE,
+    sqlite: UNAVAILABLE,
+  }),
 ];

@@ -7,7 +7,9 @@ import { INVALID } from "./expectations.js";
 import type { BackendName, BadInputCase } from "./types.js";
 
 function optionCase(backend: BackendName, title: string, options: Record<string, unknown>): BadInputCase {
-  const shown = JSON.stringify(options, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v));
+  const shown = JSON.stringify(options, (_k, v: unknown) =>
+    typeof v === "number" && !Number.isFinite(v) ? String(v) : v,
+  );
   return {
     name: `${backend} option: ${title}`,
     area: "store options",

@@ -31,7 +31,10 @@ export function formatTable(outcomes: readonly CaseOutcome[]): string {
   const areas = [...new Set(outcomes.map((o) => o.area))];
   const cell = (list: readonly CaseOutcome[]): string =>
     list.length === 0 ? "-" : `${list.filter((o) => o.typed && o.unchanged).length}/${list.length}`;
-  const rows = areas.map((area) => [area, ...ran.map((b) => cell(outcomes.filter((o) => o.area === area && o.backend === b)))]);
+  const rows = areas.map((area) => [
+    area,
+    ...ran.map((b) => cell(outcomes.filter((o) => o.area === area && o.backend === b))),
+  ]);
   rows.push(["all (typed and unchanged)", ...ran.map((b) => cell(outcomes.filter((o) => o.backend === b)))]);
   const header = ["area", ...ran];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
@@ -43,7 +46,10 @@ export function formatTable(outcomes: readonly CaseOutcome[]): string {
     line(header),
     line(widths.map((w) => "-".repeat(w))),
     ...rows.map(line),
-    ...bad.map((o) => `NOT TYPED OR CHANGED: [${o.backend}] ${o.name}: ${o.got === "accepted" ? "accepted" : `${o.got.type} ${o.got.code ?? ""}`}${o.unchanged ? "" : " (stored data changed)"}`),
+    ...bad.map(
+      (o) =>
+        `NOT TYPED OR CHANGED: [${o.backend}] ${o.name}: ${o.got === "accepted" ? "accepted" : `${o.got.type} ${o.got.code ?? ""}`}${o.unchanged ? "" : " (stored data changed)"}`,
+    ),
   ].join("\n");
 }
 

@@ -1,4 +1,12 @@
-import { END, interrupt, START, StateGraph, type CheckpointStore, type CompileOptions, type CompiledGraph } from "@lg/core";
+import {
+  END,
+  interrupt,
+  START,
+  StateGraph,
+  type CheckpointStore,
+  type CompileOptions,
+  type CompiledGraph,
+} from "@lg/core";
 
 /** State of the seed graph. */
 export interface SeedState {
@@ -14,7 +22,10 @@ export interface SeedState {
  * `draft` then `review`; `review` asks a human (interrupt) only when the input says so, so one graph gives the seed
  * both a finished and a paused execution.
  */
-export function seedGraph(store: CheckpointStore, options: Omit<CompileOptions, "checkpoint"> = {}): CompiledGraph<SeedState> {
+export function seedGraph(
+  store: CheckpointStore,
+  options: Omit<CompileOptions, "checkpoint"> = {},
+): CompiledGraph<SeedState> {
   return new StateGraph<SeedState>({ channels: { count: { default: () => 0 } } })
     .addNode("draft", (s) => ({ count: s.count + 1 }))
     .addNode("review", (s) => {

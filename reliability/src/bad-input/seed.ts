@@ -21,5 +21,10 @@ export async function seedStore(store: CheckpointStore): Promise<Seed> {
   if (done.status !== "done" || paused.status !== "interrupted") {
     throw new Error(`the seed graph ended ${done.status} and ${paused.status}, not done and interrupted`);
   }
-  return { chainExecution: chain[0]?.executionId ?? "", chainIds: chain.map((cp) => cp.id), doneExecution, pausedExecution };
+  return {
+    chainExecution: chain[0]?.executionId ?? "",
+    chainIds: chain.map((cp) => cp.id),
+    doneExecution,
+    pausedExecution,
+  };
 }

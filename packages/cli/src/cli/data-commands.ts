@@ -31,7 +31,8 @@ function seconds(started: number): string {
 /** Size of the backup when it is a regular file (for a progress bar in bytes); `undefined` for a pipe. */
 function inputSize(input: Readable & { fd?: number; path?: unknown }): number | undefined {
   try {
-    const stat = typeof input.path === "string" ? statSync(input.path) : input.fd === undefined ? undefined : fstatSync(input.fd);
+    const stat =
+      typeof input.path === "string" ? statSync(input.path) : input.fd === undefined ? undefined : fstatSync(input.fd);
     return stat?.isFile() === true ? stat.size : undefined;
   } catch {
     return undefined;
@@ -42,11 +43,19 @@ function inputSize(input: Readable & { fd?: number; path?: unknown }): number | 
  * The number of checkpoints a bar counts up to: only asked of the store when a bar is drawn (stderr is a terminal)
  * and the whole store is read, since counting costs a scan of the index (0.2 s per 100,000 checkpoints on SQLite).
  */
-async function progressTotal(ctx: CommandContext, store: CheckpointStore, execution: string | undefined): Promise<number | undefined> {
+async function progressTotal(
+  ctx: CommandContext,
+  store: CheckpointStore,
+  execution: string | undefined,
+): Promise<number | undefined> {
   return execution === undefined && ctx.io.stderr.isTTY === true ? (await store.stats()).checkpoints : undefined;
 }
 
-async function runExport(ctx: CommandContext, url: string | undefined, opts: { execution?: string; output?: string }): Promise<void> {
+async function runExport(
+  ctx: CommandContext,
+  url: string | undefined,
+  opts: { execution?: string; output?: string },
+): Promise<void> {
   const out: OutputStream = opts.output === undefined ? ctx.io.stdout : createWriteStream(opts.output);
   const started = performance.now();
   const totals = await withStore(url, {}, async (store) => {
@@ -64,10 +73,17 @@ async function runExport(ctx: CommandContext, url: string | undefined, opts: { e
     out.end();
     await finished(out);
   }
-  writeLine(ctx.io.stderr, `exported ${totals.checkpoints} checkpoints (${formatBytes(totals.bytes)}) in ${seconds(started)}`);
+  writeLine(
+    ctx.io.stderr,
+    `exported ${totals.checkpoints} checkpoints (${formatBytes(totals.bytes)}) in ${seconds(started)}`,
+  );
 }
 
-async function runImport(ctx: CommandContext, url: string | undefined, opts: { input?: string; check?: boolean; concurrency: number }): Promise<void> {
+async function runImport(
+  ctx: CommandContext,
+  url: string | undefined,
+  opts: { input?: string; check?: boolean; concurrency: number },
+): Promise<void> {
   const input = opts.input === undefined ? ctx.io.stdin : createReadStream(opts.input);
   const started = performance.now();
   const restore = async (store: CheckpointStore | undefined): Promise<ImportProgress> => {
@@ -86,7 +102,10 @@ async function runImport(ctx: CommandContext, url: string | undefined, opts: { i
   };
   if (opts.check === true) {
     const totals = await restore(undefined);
-    writeLine(ctx.io.stderr, `checked ${totals.checkpoints} checkpoints (${formatBytes(totals.bytes)}): every line is intact`);
+    writeLine(
+      ctx.io.stderr,
+      `checked ${totals.checkpoints} checkpoints (${formatBytes(totals.bytes)}): every line is intact`,
+    );
     return;
   }
   const totals = await withStore(url, { write: true }, restore);
@@ -97,7 +116,10 @@ async function runImport(ctx: CommandContext, url: string | undefined, opts: { i
   );
 }
 
-async function runCopy(ctx: CommandContext, opts: { from: string; to: string; execution?: string; concurrency: number }): Promise<void> {
+async function runCopy(
+  ctx: CommandContext,
+  opts: { from: string; to: string; execution?: string; concurrency: number },
+): Promise<void> {
   const started = performance.now();
   const totals = await withStore(opts.from, {}, async (from) => {
     const { store: to } = await openStore(opts.to, { write: true });
@@ -143,14 +165,20 @@ async function runPrune(
   let deleted = 0;
   let executions = 0;
   await withStore(url, {}, async (store) => {
-    const results = executionId === undefined ? pruneAll(store, rules, { dryRun }) : [await pruneExecution(store, executionId, rules, { dryRun })];
+    const results =
+      executionId === undefined
+        ? pruneAll(store, rules, { dryRun })
+        : [await pruneExecution(store, executionId, rules, { dryRun })];
     for await (const result of results) {
       writeLine(ctx.io.stdout, describePrune(result, dryRun));
       deleted += result.deleted;
       if (result.deleted > 0) executions++;
     }
   });
-  writeLine(ctx.io.stderr, `${dryRun ? "dry run: would delete" : "deleted"} ${deleted} checkpoints of ${executions} executions`);
+  writeLine(
+    ctx.io.stderr,
+    `${dryRun ? "dry run: would delete" : "deleted"} ${deleted} checkpoints of ${executions} executions`,
+  );
 }
 
 /** Registers `export`, `import`, `copy` and `prune` on `program`. */
@@ -170,7 +198,9 @@ export function registerDataCommands(program: Command, ctx: CommandContext): voi
     .option("-i, --input <file>", "read this file instead of stdin")
     .option("--check", "only verify every line (JSON, checksum, checkpoint); write nothing")
     .option("-c, --concurrency <n>", "saves in flight at once (stores without batch save)", positiveInteger, 16)
-    .action((opts: { input?: string; check?: boolean; concurrency: number }, command: Command) => runImport(ctx, url(command), opts));
+    .action((opts: { input?: string; check?: boolean; concurrency: number }, command: Command) =>
+      runImport(ctx, url(command), opts),
+    );
 
   program
     .command("copy")
@@ -189,7 +219,11 @@ export function registerDataCommands(program: Command, ctx: CommandContext): voi
     .option("--keep-last <n>", "keep the newest n checkpoints", positiveInteger)
     .option("--older-than <duration>", "delete only checkpoints older than this (30m, 12h, 7d, 2w)", duration)
     .option("--dry-run", "list what would be deleted; delete nothing")
-    .action((executionId: string | undefined, opts: { all?: boolean; keepLast?: number; olderThan?: number; dryRun?: boolean }, command: Command) =>
-      runPrune(ctx, url(command), executionId, opts),
+    .action(
+      (
+        executionId: string | undefined,
+        opts: { all?: boolean; keepLast?: number; olderThan?: number; dryRun?: boolean },
+        command: Command,
+      ) => runPrune(ctx, url(command), executionId, opts),
     );
 }

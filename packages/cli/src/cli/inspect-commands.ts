@@ -39,14 +39,17 @@ function printHistory(ctx: CommandContext, history: History): void {
     formatTime(e.timestamp),
     formatBytes(e.size),
     e.next.length === 0 ? out.dim("(end)") : e.next.join(","),
-    e.parentId === undefined ? "" : `${e.parentVersion === undefined ? e.parentId : `v${e.parentVersion}`}${e.forkStart ? out.yellow(" (fork)") : ""}`,
+    e.parentId === undefined
+      ? ""
+      : `${e.parentVersion === undefined ? e.parentId : `v${e.parentVersion}`}${e.forkStart ? out.yellow(" (fork)") : ""}`,
   ]);
   writeLine(ctx.io.stdout, renderTable(out, ["", "version", "id", "node", "time", "size", "next", "parent"], rows));
 }
 
 function printCheckpoint(ctx: CommandContext, cp: Checkpoint): void {
   const { out, outColor } = ctx;
-  const field = (name: string, value: string): void => writeLine(ctx.io.stdout, `${out.bold(`${name}:`.padEnd(11))}${value}`);
+  const field = (name: string, value: string): void =>
+    writeLine(ctx.io.stdout, `${out.bold(`${name}:`.padEnd(11))}${value}`);
   field("id", cp.id);
   field("execution", cp.executionId);
   field("version", String(cp.version));
@@ -66,7 +69,11 @@ function printChanges(ctx: CommandContext, changes: readonly StateChange[]): voi
   for (const c of changes) {
     if (c.kind === "added") writeLine(ctx.io.stdout, out.green(`+ ${c.path}: ${formatValue(c.after, outColor)}`));
     else if (c.kind === "removed") writeLine(ctx.io.stdout, out.red(`- ${c.path}: ${formatValue(c.before, outColor)}`));
-    else writeLine(ctx.io.stdout, out.yellow(`~ ${c.path}: ${formatValue(c.before, outColor)} → ${formatValue(c.after, outColor)}`));
+    else
+      writeLine(
+        ctx.io.stdout,
+        out.yellow(`~ ${c.path}: ${formatValue(c.before, outColor)} → ${formatValue(c.after, outColor)}`),
+      );
   }
 }
 
@@ -102,14 +109,18 @@ export function registerInspectCommands(program: Command, ctx: CommandContext): 
         listExecutionsNewestFirst(store, { limit: opts.limit, offset: (opts.page - 1) * opts.limit }),
       );
       if (opts.json === true) {
-        for (const e of list.executions) writeLine(ctx.io.stdout, JSON.stringify({ ...e, updatedAt: formatTime(e.updatedAt) }));
+        for (const e of list.executions)
+          writeLine(ctx.io.stdout, JSON.stringify({ ...e, updatedAt: formatTime(e.updatedAt) }));
         return;
       }
       const rows = list.executions.map((e) => [e.executionId, String(e.latestVersion), formatTime(e.updatedAt)]);
       writeLine(ctx.io.stdout, renderTable(ctx.out, ["execution", "latest version", "updated"], rows));
       const first = list.executions.length === 0 ? 0 : list.offset + 1;
       const more = list.offset + list.executions.length < list.total ? `; next: --page ${opts.page + 1}` : "";
-      writeLine(ctx.io.stderr, ctx.err.dim(`${first}–${list.offset + list.executions.length} of ${list.total} executions${more}`));
+      writeLine(
+        ctx.io.stderr,
+        ctx.err.dim(`${first}–${list.offset + list.executions.length} of ${list.total} executions${more}`),
+      );
     });
 
   program
@@ -121,12 +132,21 @@ export function registerInspectCommands(program: Command, ctx: CommandContext): 
     .action(async (executionId: string, opts: { limit: number; before?: number }, command: Command) => {
       const url = storeUrlOf(ctx, globals(command).store);
       const history = await withStore(url, {}, (store) =>
-        readHistory(store, executionId, { limit: opts.limit, ...(opts.before === undefined ? {} : { beforeVersion: opts.before }) }),
+        readHistory(store, executionId, {
+          limit: opts.limit,
+          ...(opts.before === undefined ? {} : { beforeVersion: opts.before }),
+        }),
       );
       printHistory(ctx, history);
       const oldest = history.entries[history.entries.length - 1];
-      const more = oldest !== undefined && oldest.version > 1 && history.entries.length === opts.limit ? `; older: --before ${oldest.version}` : "";
-      writeLine(ctx.io.stderr, ctx.err.dim(`${history.entries.length} of ${history.total} checkpoints, ${history.branches} branch(es)${more}`));
+      const more =
+        oldest !== undefined && oldest.version > 1 && history.entries.length === opts.limit
+          ? `; older: --before ${oldest.version}`
+          : "";
+      writeLine(
+        ctx.io.stderr,
+        ctx.err.dim(`${history.entries.length} of ${history.total} checkpoints, ${history.branches} branch(es)${more}`),
+      );
     });
 
   program
@@ -149,7 +169,9 @@ export function registerInspectCommands(program: Command, ctx: CommandContext): 
     .option("--json", "print one JSON line per change, values in the serializer's lossless form")
     .action(async (idA: string, idB: string, opts: { json?: boolean }, command: Command) => {
       const url = storeUrlOf(ctx, globals(command).store);
-      const [a, b] = await withStore(url, {}, (store) => Promise.all([loadCheckpoint(store, idA), loadCheckpoint(store, idB)]));
+      const [a, b] = await withStore(url, {}, (store) =>
+        Promise.all([loadCheckpoint(store, idA), loadCheckpoint(store, idB)]),
+      );
       const changes = diffStates(a.state, b.state);
       if (opts.json === true) for (const c of changes) writeLine(ctx.io.stdout, JSON.stringify(changeAsJson(c)));
       else printChanges(ctx, changes);
@@ -161,7 +183,10 @@ export function registerInspectCommands(program: Command, ctx: CommandContext): 
     .option("--json", "print JSON")
     .action(async (opts: { json?: boolean }, command: Command) => {
       const url = storeUrlOf(ctx, globals(command).store);
-      const { display, stats } = await withStore(url, {}, async (store, target) => ({ display: target.display, stats: await store.stats() }));
+      const { display, stats } = await withStore(url, {}, async (store, target) => ({
+        display: target.display,
+        stats: await store.stats(),
+      }));
       if (opts.json === true) writeLine(ctx.io.stdout, JSON.stringify({ store: display, ...stats }));
       else printStats(ctx, display, stats);
     });
@@ -176,6 +201,9 @@ export function registerInspectCommands(program: Command, ctx: CommandContext): 
         await store.ping();
         return { display: target.display, ms: performance.now() - started };
       });
-      writeLine(ctx.io.stdout, `${ctx.out.green("ok")} ${display} answered in ${ms < 1 ? ms.toFixed(2) : Math.round(ms)} ms`);
+      writeLine(
+        ctx.io.stdout,
+        `${ctx.out.green("ok")} ${display} answered in ${ms < 1 ? ms.toFixed(2) : Math.round(ms)} ms`,
+      );
     });
 }

@@ -84,7 +84,14 @@ export function formatTime(date: Date): string {
 
 /** A value on one line, as Node prints it (`Map(1) { 'a' => 1 }`, `2025-01-01T00:00:00.000Z`, `12n`). */
 export function formatValue(value: unknown, colors: boolean): string {
-  return inspect(value, { depth: 4, colors, breakLength: Infinity, compact: true, maxArrayLength: 20, maxStringLength: 200 });
+  return inspect(value, {
+    depth: 4,
+    colors,
+    breakLength: Infinity,
+    compact: true,
+    maxArrayLength: 20,
+    maxStringLength: 200,
+  });
 }
 
 /** A value on several lines, fully expanded. */

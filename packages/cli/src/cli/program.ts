@@ -44,7 +44,8 @@ function buildProgram(io: CliIo): Command {
   registerInspectCommands(program, ctx);
   registerDataCommands(program, ctx);
   // Every subcommand reports usage errors the same way as the program.
-  for (const command of program.commands) command.exitOverride().showHelpAfterError("(run lg-checkpoints help " + command.name() + " for usage)");
+  for (const command of program.commands)
+    command.exitOverride().showHelpAfterError("(run lg-checkpoints help " + command.name() + " for usage)");
   return program;
 }
 

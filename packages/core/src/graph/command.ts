@@ -54,7 +54,8 @@ export class Command<S = Record<string, unknown>> {
     this.update = init.update;
     this.idempotencyKey = init.idempotencyKey;
     const goto = init.goto;
-    this.goto = goto === undefined ? [] : Array.isArray(goto) ? [...(goto as readonly Destination[])] : [goto as Destination];
+    this.goto =
+      goto === undefined ? [] : Array.isArray(goto) ? [...(goto as readonly Destination[])] : [goto as Destination];
   }
 }
 

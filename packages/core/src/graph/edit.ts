@@ -51,4 +51,3 @@ export async function editState<S extends object>(
   const gotos = tasks.flatMap((t) => ownValue(progress.gotos, t.id) ?? []);
   return { state, plan: await nextStep(spec, stepNodes(spec, pending), state, gotos) };
 }
-

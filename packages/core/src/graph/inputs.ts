@@ -6,7 +6,18 @@ import type { Checkpoint } from "../checkpoint.js";
 import { InvalidArgumentError, isLgError, NodeError } from "../errors.js";
 
 /** Metadata keys the runtime writes itself; `InvokeOptions.metadata` may not use them. */
-const RESERVED_METADATA = ["source", "step", "execution_id", "interrupts", "resumes", "pendingWrites", "nodes", "asNode", "attempts", "tasks"];
+const RESERVED_METADATA = [
+  "source",
+  "step",
+  "execution_id",
+  "interrupts",
+  "resumes",
+  "pendingWrites",
+  "nodes",
+  "asNode",
+  "attempts",
+  "tasks",
+];
 
 /**
  * Pairs a resume value with the interrupted nodes: with one pending interrupt the value is its answer; with
@@ -28,7 +39,9 @@ export function answersByNode(
   }
   if (nodes.length === 1) return [[nodes[0] as string, resume]];
   const byNode = resume as Record<string, unknown> | null;
-  const missing = nodes.filter((node) => byNode === null || typeof byNode !== "object" || !Object.prototype.hasOwnProperty.call(byNode, node));
+  const missing = nodes.filter(
+    (node) => byNode === null || typeof byNode !== "object" || !Object.prototype.hasOwnProperty.call(byNode, node),
+  );
   if (missing.length > 0) {
     throw new InvalidArgumentError(
       `execution "${executionId}" has ${nodes.length} pending interrupts (${nodes.join(", ")}): resume with an object ` +
@@ -72,14 +85,21 @@ export function userMetadata(metadata: Record<string, unknown> | undefined): Rec
  */
 export function assertOptionsObject(method: string, options: unknown): void {
   if (options === undefined || (options !== null && typeof options === "object" && !Array.isArray(options))) return;
-  const hint = typeof options === "string" ? `; to name the execution pass { executionId: ${JSON.stringify(options.slice(0, 40))} }` : "";
-  throw new InvalidArgumentError(`${method} options must be an object, got ${options === null ? "null" : Array.isArray(options) ? "an array" : typeof options}${hint}`);
+  const hint =
+    typeof options === "string"
+      ? `; to name the execution pass { executionId: ${JSON.stringify(options.slice(0, 40))} }`
+      : "";
+  throw new InvalidArgumentError(
+    `${method} options must be an object, got ${options === null ? "null" : Array.isArray(options) ? "an array" : typeof options}${hint}`,
+  );
 }
 
 /** State updates (`updateState` values, a `Command`'s update) are objects of state keys. */
 export function assertStateUpdate(what: string, value: unknown): void {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new InvalidArgumentError(`${what} must be an object of state keys, got ${value === null ? "null" : typeof value}`);
+    throw new InvalidArgumentError(
+      `${what} must be an object of state keys, got ${value === null ? "null" : typeof value}`,
+    );
   }
 }
 

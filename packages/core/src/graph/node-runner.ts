@@ -16,7 +16,8 @@ export type NodeOutcome<S> = { id: string; node: string; attempts: number } & (
 );
 
 /** Live events raised while nodes run. */
-export type TaskEvent<S> = ({ type: "task" } & TaskStart) | ({ type: "task" } & TaskFinish<S>) | ({ type: "custom" } & CustomValue);
+export type TaskEvent<S> =
+  ({ type: "task" } & TaskStart) | ({ type: "task" } & TaskFinish<S>) | ({ type: "custom" } & CustomValue);
 
 /** What a node run needs from its step. */
 export interface NodeEnv<S> {
@@ -53,7 +54,8 @@ export async function runNode<S>(
   const { id, node } = task;
   const label = task.sent ? { task: id } : {};
   const fn = env.spec.nodes.get(node);
-  if (fn === undefined) return { id, node, kind: "error", error: new InvalidGraphError(`unknown node "${node}"`), attempts: 1 };
+  if (fn === undefined)
+    return { id, node, kind: "error", error: new InvalidGraphError(`unknown node "${node}"`), attempts: 1 };
   const options = env.spec.nodeOptions.get(node);
   const policy = options?.retry ?? NO_RETRY;
   for (let attempt = 1; ; attempt++) {
@@ -73,9 +75,12 @@ export async function runNode<S>(
       return runWithResumes(resumes, () => fn(state, context));
     });
     if (result.kind === "cancelled") return { id, node, kind: "cancelled", attempts: attempt };
-    const unknown = result.kind === "ok" ? result.goto.find((to) => typeof to === "string" && !env.spec.nodes.has(to)) : undefined;
+    const unknown =
+      result.kind === "ok" ? result.goto.find((to) => typeof to === "string" && !env.spec.nodes.has(to)) : undefined;
     if (unknown !== undefined) {
-      const error = new InvalidGraphError(`node "${node}" returned a Command with goto "${unknown}", which is not a node`);
+      const error = new InvalidGraphError(
+        `node "${node}" returned a Command with goto "${unknown}", which is not a node`,
+      );
       return { id, node, kind: "error", error, attempts: attempt };
     }
     const finish = { type: "task", event: "result", step: env.step, node, ...label, attempt } as const;
@@ -96,7 +101,8 @@ export async function runNode<S>(
       return { id, node, kind: "error", error, attempts: attempt };
     }
     if (!retry) return { id, node, kind: "error", error: result.error, attempts: attempt };
-    if (!(await sleep(retryDelayMs(policy, attempt), env.runSignal))) return { id, node, kind: "cancelled", attempts: attempt };
+    if (!(await sleep(retryDelayMs(policy, attempt), env.runSignal)))
+      return { id, node, kind: "cancelled", attempts: attempt };
   }
 }
 
@@ -155,21 +161,37 @@ function toAttempt<S>(node: string, value: unknown): Attempt<S> {
   if (value === undefined || value === null) return { kind: "ok", update: {}, goto: [] };
   if (isCommand<S>(value)) {
     if (value.hasResume) {
-      return { kind: "error", error: new InvalidArgumentError(`node "${node}" returned a Command with resume; resume is only for invoke input`) };
+      return {
+        kind: "error",
+        error: new InvalidArgumentError(
+          `node "${node}" returned a Command with resume; resume is only for invoke input`,
+        ),
+      };
     }
     const update = value.update ?? {};
     if (update === null || typeof update !== "object" || Array.isArray(update)) {
-      return { kind: "error", error: new InvalidArgumentError(`node "${node}" returned a Command whose update is not an object of state keys`) };
+      return {
+        kind: "error",
+        error: new InvalidArgumentError(
+          `node "${node}" returned a Command whose update is not an object of state keys`,
+        ),
+      };
     }
     const goto = [...(value.goto ?? [])];
     if (goto.some((to) => typeof to !== "string" && !isSend(to))) {
-      return { kind: "error", error: new InvalidArgumentError(`node "${node}" returned a Command whose goto is not node names or sends`) };
+      return {
+        kind: "error",
+        error: new InvalidArgumentError(`node "${node}" returned a Command whose goto is not node names or sends`),
+      };
     }
     return { kind: "ok", update, goto: goto.filter((to) => to !== END) };
   }
   if (typeof value !== "object" || Array.isArray(value)) {
     const got = Array.isArray(value) ? "an array" : typeof value;
-    return { kind: "error", error: new InvalidArgumentError(`node "${node}" must return an object of state keys (or nothing), got ${got}`) };
+    return {
+      kind: "error",
+      error: new InvalidArgumentError(`node "${node}" must return an object of state keys (or nothing), got ${got}`),
+    };
   }
   return { kind: "ok", update: value as Partial<S>, goto: [] };
 }

@@ -67,11 +67,14 @@ export function resolveRetryPolicy(policy: RetryPolicy | undefined, where: strin
   const wrong = (field: string, expected: string, value: unknown): never => {
     throw new InvalidGraphError(`${where} retry.${field} must be ${expected}, got ${String(value)}`);
   };
-  if (!Number.isSafeInteger(resolved.maxAttempts) || resolved.maxAttempts < 1) wrong("maxAttempts", "a positive integer", resolved.maxAttempts);
+  if (!Number.isSafeInteger(resolved.maxAttempts) || resolved.maxAttempts < 1)
+    wrong("maxAttempts", "a positive integer", resolved.maxAttempts);
   for (const field of ["initialDelayMs", "maxDelayMs"] as const) {
-    if (!Number.isFinite(resolved[field]) || resolved[field] < 0) wrong(field, "a number of milliseconds >= 0", resolved[field]);
+    if (!Number.isFinite(resolved[field]) || resolved[field] < 0)
+      wrong(field, "a number of milliseconds >= 0", resolved[field]);
   }
-  if (!Number.isFinite(resolved.backoffFactor) || resolved.backoffFactor < 1) wrong("backoffFactor", "a number >= 1", resolved.backoffFactor);
+  if (!Number.isFinite(resolved.backoffFactor) || resolved.backoffFactor < 1)
+    wrong("backoffFactor", "a number >= 1", resolved.backoffFactor);
   if (typeof resolved.jitter !== "boolean") wrong("jitter", "a boolean", resolved.jitter);
   if (typeof resolved.retryOn !== "function") wrong("retryOn", "a function", resolved.retryOn);
   return resolved;

@@ -31,7 +31,9 @@ export function toNextStep<S>(spec: GraphSpec<S>, destinations: Iterable<Destina
   for (const destination of destinations) {
     if (isSend(destination)) {
       if (typeof destination.node !== "string" || !spec.nodes.has(destination.node)) {
-        throw new InvalidGraphError(`a send after "${from}" names ${JSON.stringify(destination.node)}, which is not a node`);
+        throw new InvalidGraphError(
+          `a send after "${from}" names ${JSON.stringify(destination.node)}, which is not a node`,
+        );
       }
       sends.push({ node: destination.node, input: destination.input });
     } else if (destination !== END) {
@@ -94,6 +96,8 @@ export function entryStep<S>(spec: GraphSpec<S>, state: S): Promise<NextStep> {
 /** Static tasks in graph order (the merge order of parallel nodes), then sends in the order they were made. */
 export function orderTasks<S>(spec: GraphSpec<S>, tasks: StepTask[]): StepTask[] {
   const statics = new Map(tasks.filter((t) => !t.sent).map((t) => [t.node, t]));
-  return [...orderByGraph(spec, statics.keys()).map((node) => statics.get(node) as StepTask), ...tasks.filter((t) => t.sent)];
+  return [
+    ...orderByGraph(spec, statics.keys()).map((node) => statics.get(node) as StepTask),
+    ...tasks.filter((t) => t.sent),
+  ];
 }
-

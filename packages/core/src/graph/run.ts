@@ -173,7 +173,13 @@ async function* runSteps<S extends object>(
     }
     stepsRun++;
     const tasks = orderTasks(spec, stepTasks(plan));
-    const where = { executionId: settings.executionId, step: step + 1, stepId: saver.anchorId, live: settings.live, cancellable: settings.signal !== undefined };
+    const where = {
+      executionId: settings.executionId,
+      step: step + 1,
+      stepId: saver.anchorId,
+      live: settings.live,
+      cancellable: settings.signal !== undefined,
+    };
     const outcomes: NodeOutcome<S>[] = yield* runStepLive(spec, where, state, tasks, progress, runSignal);
     if (runSignal.aborted) {
       await flushQuietly(saver); // the steps completed before it are kept; the one under way is not
@@ -186,16 +192,34 @@ async function* runSteps<S extends object>(
       done[o.id] = o.update;
       if (o.goto.length > 0) gotos[o.id] = o.goto;
     }
-    const interrupts = outcomes.filter((o): o is Extract<NodeOutcome<S>, { kind: "interrupt" }> => o.kind === "interrupt");
+    const interrupts = outcomes.filter(
+      (o): o is Extract<NodeOutcome<S>, { kind: "interrupt" }> => o.kind === "interrupt",
+    );
     const infos = interrupts.map((o): InterruptInfo => insidePause(o));
     const failed = outcomes.filter((o): o is Extract<NodeOutcome<S>, { kind: "error" }> => o.kind === "error");
     if (failed.length > 0) {
-      yield* keepFailedStep(saver, { state, nodes, plan, step, outcomes, done, gotos, infos, failed, progress, baseResumes, basePauses });
+      yield* keepFailedStep(saver, {
+        state,
+        nodes,
+        plan,
+        step,
+        outcomes,
+        done,
+        gotos,
+        infos,
+        failed,
+        progress,
+        baseResumes,
+        basePauses,
+      });
       const first = failed[0] as Extract<NodeOutcome<S>, { kind: "error" }>;
       throw new NodeError(first.id, settings.executionId, first.error, first.attempts);
     }
     if (interrupts.length > 0) {
-      yield* record(saver, pauseCheckpoint(state, nodes, plan, step, infos, { writes: done, resumes: progress.resumes, gotos }));
+      yield* record(
+        saver,
+        pauseCheckpoint(state, nodes, plan, step, infos, { writes: done, resumes: progress.resumes, gotos }),
+      );
       return yield* finish(saver, settings, state, nodes, infos);
     }
     const updates = nodeRecord<Partial<S>>();
@@ -206,7 +230,12 @@ async function* runSteps<S extends object>(
         updates[o.id] = o.update;
         state = applyUpdate(spec.channels, state, o.update);
       }
-      plan = await nextStep(spec, nodes, state, outcomes.flatMap((o) => (o.kind === "ok" ? o.goto : [])));
+      plan = await nextStep(
+        spec,
+        nodes,
+        state,
+        outcomes.flatMap((o) => (o.kind === "ok" ? o.goto : [])),
+      );
     } catch (error) {
       await flushQuietly(saver);
       throw isLgError(error) ? error : new NodeError(nodes.join(","), settings.executionId, error);
@@ -258,7 +287,17 @@ function pauseCheckpoint<S>(
   pauses: InterruptInfo[],
   progress: StepProgress<S>,
 ): PendingCheckpoint<S> {
-  return { nodeName: INTERRUPT_NODE, state, next: nodes, plan, source: "loop", step, pauses, progress, completesStep: false };
+  return {
+    nodeName: INTERRUPT_NODE,
+    state,
+    next: nodes,
+    plan,
+    source: "loop",
+    step,
+    pauses,
+    progress,
+    completesStep: false,
+  };
 }
 
 /** A completed step's metadata: the nodes that ran, and the attempts of those a retry policy ran more than once. */
@@ -344,7 +383,9 @@ function pause(node: string, when: "before" | "after"): InterruptInfo {
 
 /** The `interruptBefore` pauses due before `next` runs, leaving out nodes whose pause was already taken. */
 function beforePauses(settings: RunSettings, next: readonly string[], passed: ReadonlySet<string>): InterruptInfo[] {
-  return next.filter((node) => settings.interruptBefore.has(node) && !passed.has(node)).map((node) => pause(node, "before"));
+  return next
+    .filter((node) => settings.interruptBefore.has(node) && !passed.has(node))
+    .map((node) => pause(node, "before"));
 }
 
 async function flushQuietly<S>(saver: RunCheckpointer<S>): Promise<void> {

@@ -93,10 +93,13 @@ export class StateGraph<S extends object> {
     fn: NodeFunction<S> | CompiledGraph<C>,
     options: NodeOptions & SubgraphOptions<S, C> = {},
   ): this {
-    if (typeof name !== "string" || name.length === 0) throw new InvalidGraphError("a node name must be a non-empty string");
+    if (typeof name !== "string" || name.length === 0)
+      throw new InvalidGraphError("a node name must be a non-empty string");
     if (RESERVED.has(name)) throw new InvalidGraphError(`"${name}" is a reserved name; choose another node name`);
     if (name.includes("#")) {
-      throw new InvalidGraphError(`node name "${name}" contains "#", which labels the tasks send() starts (node#index)`);
+      throw new InvalidGraphError(
+        `node name "${name}" contains "#", which labels the tasks send() starts (node#index)`,
+      );
     }
     if (this.nodes.has(name)) throw new InvalidGraphError(`node "${name}" is already defined`);
     // By brand: the subgraph may come from the other build (ESM or CommonJS) of @lg/core in this process.
@@ -104,7 +107,8 @@ export class StateGraph<S extends object> {
     if (subgraph === undefined && typeof fn !== "function") {
       throw new InvalidGraphError(`node "${name}" must be a function or a compiled graph`);
     }
-    if (options === null || typeof options !== "object") throw new InvalidGraphError(`the options of node "${name}" must be an object`);
+    if (options === null || typeof options !== "object")
+      throw new InvalidGraphError(`the options of node "${name}" must be an object`);
     resolveRetryPolicy(options.retry, `node "${name}"`);
     checkTimeout(`node "${name}" timeoutMs`, options.timeoutMs);
     if (subgraph !== undefined) {
@@ -114,12 +118,17 @@ export class StateGraph<S extends object> {
         }
       }
       // The node function needs the store the parent is compiled with: it is made in compile().
-      this.subgraphs.set(name, (store) => subgraphNode<S, C>(name, { run: (s, input, o) => subgraph.runOn(s, input, o) }, store, options));
+      this.subgraphs.set(name, (store) =>
+        subgraphNode<S, C>(name, { run: (s, input, o) => subgraph.runOn(s, input, o) }, store, options),
+      );
       this.nodes.set(name, () => undefined);
     } else {
       this.nodes.set(name, fn as NodeFunction<S>);
     }
-    this.nodeOptions.set(name, { ...(options.retry === undefined ? {} : { retry: options.retry }), ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) });
+    this.nodeOptions.set(name, {
+      ...(options.retry === undefined ? {} : { retry: options.retry }),
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    });
     return this;
   }
 
@@ -135,7 +144,11 @@ export class StateGraph<S extends object> {
    * Adds a conditional edge: after `from` runs (and the super-step's updates are merged), `router(state)` picks the
    * next node(s), optionally through `pathMap` (router answer → node name).
    */
-  addConditionalEdges(from: string, router: Router<S>, pathMap?: Readonly<Record<string, string>> | readonly string[]): this {
+  addConditionalEdges(
+    from: string,
+    router: Router<S>,
+    pathMap?: Readonly<Record<string, string>> | readonly string[],
+  ): this {
     if (typeof router !== "function") throw new InvalidGraphError(`the router of "${from}" must be a function`);
     if (pathMap !== undefined && (pathMap === null || typeof pathMap !== "object")) {
       throw new InvalidGraphError(`the path map of "${from}" must be an object or an array of node names`);
@@ -154,7 +167,9 @@ export class StateGraph<S extends object> {
     this.validate(options);
     const spec: GraphSpec<S> = {
       channels: { ...this.channels },
-      nodes: new Map([...this.nodes].map(([name, fn]) => [name, this.subgraphs.get(name)?.(options.checkpoint?.store) ?? fn])),
+      nodes: new Map(
+        [...this.nodes].map(([name, fn]) => [name, this.subgraphs.get(name)?.(options.checkpoint?.store) ?? fn]),
+      ),
       edges: new Map([...this.edges].map(([k, v]) => [k, [...v]])),
       branches: new Map([...this.branches].map(([k, v]) => [k, [...v]])),
       nodeOptions: this.resolveNodeOptions(options),
@@ -180,14 +195,16 @@ export class StateGraph<S extends object> {
   }
 
   private validate(options: CompileOptions): void {
-    if (options === null || typeof options !== "object") throw new InvalidGraphError("compile(options) takes an object");
+    if (options === null || typeof options !== "object")
+      throw new InvalidGraphError("compile(options) takes an object");
     if (!this.edges.has(START) && !this.branches.has(START)) {
       throw new InvalidGraphError("the graph has no entry point: add an edge from START to the first node");
     }
     const known = (name: string): boolean => this.nodes.has(name) || name === END;
     for (const [from, targets] of this.edges) {
       if (from !== START && !this.nodes.has(from)) throw new InvalidGraphError(`edge from unknown node "${from}"`);
-      for (const to of targets) if (!known(to)) throw new InvalidGraphError(`edge from "${from}" to unknown node "${to}"`);
+      for (const to of targets)
+        if (!known(to)) throw new InvalidGraphError(`edge from "${from}" to unknown node "${to}"`);
     }
     for (const [from, list] of this.branches) {
       if (from !== START && !this.nodes.has(from)) {
@@ -239,7 +256,8 @@ function checkTimeout(what: string, value: number | undefined): void {
 function validateCheckpointConfig(options: CompileOptions): void {
   const config = options.checkpoint;
   if (config === undefined) return;
-  if (config === null || typeof config !== "object") throw new InvalidGraphError("checkpoint must be an object: { store }");
+  if (config === null || typeof config !== "object")
+    throw new InvalidGraphError("checkpoint must be an object: { store }");
   if (config.autoSave !== undefined && typeof config.autoSave !== "boolean") {
     throw new InvalidGraphError(`checkpoint.autoSave must be true or false, got ${String(config.autoSave)}`);
   }
@@ -248,7 +266,9 @@ function validateCheckpointConfig(options: CompileOptions): void {
   }
   const { saveInterval, maxCheckpoints } = config;
   if (saveInterval !== undefined && !(Number.isFinite(saveInterval) && saveInterval >= 0)) {
-    throw new InvalidGraphError(`checkpoint.saveInterval must be a number of milliseconds >= 0, got ${String(saveInterval)}`);
+    throw new InvalidGraphError(
+      `checkpoint.saveInterval must be a number of milliseconds >= 0, got ${String(saveInterval)}`,
+    );
   }
   if (maxCheckpoints !== undefined && !(Number.isSafeInteger(maxCheckpoints) && maxCheckpoints >= 1)) {
     throw new InvalidGraphError(`checkpoint.maxCheckpoints must be a positive integer, got ${String(maxCheckpoints)}`);
@@ -257,14 +277,16 @@ function validateCheckpointConfig(options: CompileOptions): void {
 
 /** Checks what `new StateGraph(options)` was given, as a JavaScript caller (no type checker) may get it wrong. */
 function checkGraphOptions(options: unknown): void {
-  if (options === null || typeof options !== "object") throw new InvalidGraphError("new StateGraph(options) takes an object: { channels }");
+  if (options === null || typeof options !== "object")
+    throw new InvalidGraphError("new StateGraph(options) takes an object: { channels }");
   const channels = (options as { channels?: unknown }).channels;
   if (channels === undefined) return;
   if (channels === null || typeof channels !== "object" || Array.isArray(channels)) {
     throw new InvalidGraphError("channels must be an object of channel specs by state key");
   }
   for (const [key, spec] of Object.entries(channels)) {
-    if (spec === null || typeof spec !== "object") throw new InvalidGraphError(`channel "${key}" must be an object { reducer?, default? }`);
+    if (spec === null || typeof spec !== "object")
+      throw new InvalidGraphError(`channel "${key}" must be an object { reducer?, default? }`);
     for (const member of ["reducer", "default"]) {
       const value = (spec as Record<string, unknown>)[member];
       if (value !== undefined && typeof value !== "function") {

@@ -39,18 +39,23 @@ export async function* runStepLive<S extends object>(
       })
     : undefined;
   const env = { spec, ...where, runSignal, emit, ...(cancelled === undefined ? {} : { cancelled }) };
-  const stepContext = () => ({ executionId: where.executionId, step: where.step, nodes: [...new Set(tasks.map((t) => t.node))] });
-  const runTasks = (): Promise<NodeOutcome<S>[]> => Promise.all(
-    tasks.map((task): Promise<NodeOutcome<S>> | NodeOutcome<S> => {
-      const cached = ownValue(progress.writes, task.id);
-      if (cached !== undefined) {
-        const goto = ownValue(progress.gotos, task.id) ?? [];
-        return { id: task.id, node: task.node, kind: "ok", update: cached, goto, cached: true, attempts: 1 };
-      }
-      const input = task.sent ? (task.input as S) : state;
-      return runNode(env, task, input, ownValue(progress.resumes, task.id) ?? []);
-    }),
-  );
+  const stepContext = () => ({
+    executionId: where.executionId,
+    step: where.step,
+    nodes: [...new Set(tasks.map((t) => t.node))],
+  });
+  const runTasks = (): Promise<NodeOutcome<S>[]> =>
+    Promise.all(
+      tasks.map((task): Promise<NodeOutcome<S>> | NodeOutcome<S> => {
+        const cached = ownValue(progress.writes, task.id);
+        if (cached !== undefined) {
+          const goto = ownValue(progress.gotos, task.id) ?? [];
+          return { id: task.id, node: task.node, kind: "ok", update: cached, goto, cached: true, attempts: 1 };
+        }
+        const input = task.sent ? (task.input as S) : state;
+        return runNode(env, task, input, ownValue(progress.resumes, task.id) ?? []);
+      }),
+    );
   const outcomes = traced("step", stepContext, runTasks);
   if (onCancel !== undefined) {
     const listener = onCancel;
@@ -65,4 +70,3 @@ export async function* runStepLive<S extends object>(
   yield* queue.drain();
   return outcomes;
 }
-

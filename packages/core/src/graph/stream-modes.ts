@@ -9,7 +9,9 @@ const MODES: readonly StreamMode[] = ["values", "updates", "checkpoints", "tasks
 export function parseStreamModes(streamMode: unknown): ReadonlySet<StreamMode> {
   const modes = (typeof streamMode === "string" ? [streamMode] : streamMode) as unknown;
   if (!Array.isArray(modes) || modes.length === 0 || modes.some((m) => !MODES.includes(m as StreamMode))) {
-    throw new InvalidArgumentError(`streamMode must be one of ${MODES.join(", ")} or a non-empty array of them, got ${String(streamMode)}`);
+    throw new InvalidArgumentError(
+      `streamMode must be one of ${MODES.join(", ")} or a non-empty array of them, got ${String(streamMode)}`,
+    );
   }
   return new Set(modes as StreamMode[]);
 }
@@ -19,7 +21,13 @@ export function toStreamEvent<S>(event: RunEvent<S>): StreamEvent<S> | undefined
   switch (event.type) {
     case "checkpoint": {
       const cp = event.checkpoint;
-      const out: StreamEvent<S> = { type: "checkpoint", checkpointId: cp.id, version: cp.version, nodeName: cp.nodeName, next: [...cp.next] };
+      const out: StreamEvent<S> = {
+        type: "checkpoint",
+        checkpointId: cp.id,
+        version: cp.version,
+        nodeName: cp.nodeName,
+        next: [...cp.next],
+      };
       if (cp.parentId !== undefined) out.parentId = cp.parentId;
       return out;
     }
@@ -44,7 +52,9 @@ export function toStreamParts<S>(event: RunEvent<S>, modes: ReadonlySet<StreamMo
       return event.nodes.map((id) => {
         const node = event.sent[id];
         const update = event.updates[id] ?? {};
-        return node === undefined ? { mode: "updates", step: event.step, node: id, update } : { mode: "updates", step: event.step, node, task: id, update };
+        return node === undefined
+          ? { mode: "updates", step: event.step, node: id, update }
+          : { mode: "updates", step: event.step, node, task: id, update };
       });
     case "checkpoint":
       return modes.has("checkpoints") ? [{ mode: "checkpoints", snapshot: toSnapshot<S>(event.checkpoint) }] : [];

@@ -23,7 +23,11 @@ export interface SubgraphOptions<S, C> {
 /** What the parent's node needs of the compiled subgraph. */
 export interface SubgraphRunner<C> {
   /** Runs (or resumes) the subgraph on `store`. */
-  run(store: CheckpointStore, input: Partial<C> | Command<C> | null, options: { executionId: string; signal: AbortSignal; metadata: Record<string, unknown> }): Promise<unknown>;
+  run(
+    store: CheckpointStore,
+    input: Partial<C> | Command<C> | null,
+    options: { executionId: string; signal: AbortSignal; metadata: Record<string, unknown> },
+  ): Promise<unknown>;
 }
 
 /** Metadata key of a subgraph's checkpoints: how many of the parent's answers its runs have been given. */
@@ -53,7 +57,9 @@ export function subgraphNode<S, C>(
 ): NodeFunction<S> {
   return async (state: S, context: NodeContext) => {
     if (store === undefined) {
-      throw new InvalidGraphError(`the subgraph node "${name}" needs a checkpoint store: compile the parent graph with one`);
+      throw new InvalidGraphError(
+        `the subgraph node "${name}" needs a checkpoint store: compile the parent graph with one`,
+      );
     }
     // By task, not node: several sends to one subgraph node are several runs.
     const executionId = subgraphExecutionId(context.executionId, context.task, context.stepId, context.step);

@@ -38,7 +38,10 @@ interface SpanLike {
 /** The part of `@opentelemetry/api` this module uses. */
 export interface OtelApiLike {
   trace: {
-    getTracer(name: string, version?: string): {
+    getTracer(
+      name: string,
+      version?: string,
+    ): {
       startSpan(name: string, options?: { attributes?: Record<string, string | number | string[]> }): SpanLike;
     };
   };
@@ -61,12 +64,17 @@ const TRACED_CHANNELS = [SAVE_CHANNEL, LOAD_CHANNEL, PRUNE_CHANNEL, STEP_CHANNEL
  * `@opentelemetry/api` is loaded on demand: when the application does not have it, this resolves to
  * `{ installed: false, reason }` and subscribes nothing; it never throws. Call it once per process.
  */
-export async function instrumentOpenTelemetry(options: OpenTelemetryOptions = {}): Promise<OpenTelemetryInstrumentation> {
+export async function instrumentOpenTelemetry(
+  options: OpenTelemetryOptions = {},
+): Promise<OpenTelemetryInstrumentation> {
   return instrumentWith(loadOtelApi, options);
 }
 
 /** {@link instrumentOpenTelemetry} with the loader given (tests use it to stand for a missing package). */
-export async function instrumentWith(load: OtelLoader, options: OpenTelemetryOptions = {}): Promise<OpenTelemetryInstrumentation> {
+export async function instrumentWith(
+  load: OtelLoader,
+  options: OpenTelemetryOptions = {},
+): Promise<OpenTelemetryInstrumentation> {
   let api: OtelApiLike;
   try {
     api = await load();
@@ -91,7 +99,10 @@ export async function instrumentWith(load: OtelLoader, options: OpenTelemetryOpt
       const code = errorCode(error);
       if (code !== undefined) span.setAttribute("lg.error.code", code);
       span.recordException(error instanceof Error ? error : String(error));
-      span.setStatus({ code: api.SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      span.setStatus({
+        code: api.SpanStatusCode.ERROR,
+        message: error instanceof Error ? error.message : String(error),
+      });
     },
     // A call that threw before returning its promise ends here; one that settled ends at asyncEnd.
     end: (context: object) => {

@@ -1,7 +1,9 @@
 import { InvalidArgumentError } from "../errors.js";
 
 /** Upper bounds (ms) of the default latency buckets: sub-millisecond SQLite reads up to a 10 s network stall. */
-export const DEFAULT_LATENCY_BUCKETS_MS: readonly number[] = [0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
+export const DEFAULT_LATENCY_BUCKETS_MS: readonly number[] = [
+  0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000,
+];
 
 /** One bucket of a latency histogram: how many calls took at most `le` ms (and more than the previous bound). */
 export interface LatencyBucket {
@@ -34,7 +36,9 @@ export function checkBuckets(bounds: readonly number[]): readonly number[] {
   if (bounds.length === 0) throw new InvalidArgumentError("withMetrics buckets must list at least one bound in ms");
   bounds.forEach((bound, i) => {
     if (!Number.isFinite(bound) || bound <= 0 || (i > 0 && bound <= (bounds[i - 1] as number))) {
-      throw new InvalidArgumentError(`withMetrics buckets must be finite, positive and strictly increasing (got ${String(bound)} at ${i})`);
+      throw new InvalidArgumentError(
+        `withMetrics buckets must be finite, positive and strictly increasing (got ${String(bound)} at ${i})`,
+      );
     }
   });
   return [...bounds];

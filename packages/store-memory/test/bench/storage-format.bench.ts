@@ -22,7 +22,10 @@ function sampleState(): Record<string, unknown> {
   return {
     messages,
     tags: new Set(["a", "b", "c"]),
-    scores: new Map([["x", 1], ["y", 2]]),
+    scores: new Map([
+      ["x", 1],
+      ["y", 2],
+    ]),
     counter: 42n,
     done: false,
   };
@@ -97,7 +100,9 @@ if (typeof (globalThis as { gc?: unknown }).gc === "function") {
   // The heap growth of keeping the stored form once the source checkpoints are garbage (strings the encoded
   // object shares with its source stay alive and are counted).
   console.log(`heap per stored checkpoint, object: ${heapPerCheckpoint((c) => encodeCheckpoint(c))} bytes`);
-  console.log(`heap per stored checkpoint, string: ${heapPerCheckpoint((c) => JSON.stringify(encodeCheckpoint(c)))} bytes`);
+  console.log(
+    `heap per stored checkpoint, string: ${heapPerCheckpoint((c) => JSON.stringify(encodeCheckpoint(c)))} bytes`,
+  );
 } else {
   console.log("(run with node --expose-gc to print heap per stored checkpoint)");
 }

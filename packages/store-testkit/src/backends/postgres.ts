@@ -1,6 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { quoteSqlIdentifier } from "@lg/core/store";
-import { resolveServer, unavailable, type BackendKind, type BackendResolveOptions, type BackendSource } from "./resolve.js";
+import {
+  resolveServer,
+  unavailable,
+  type BackendKind,
+  type BackendResolveOptions,
+  type BackendSource,
+} from "./resolve.js";
 
 /** A fresh schema on a PostgreSQL server, for one test or one test file. */
 export interface PostgresTestDatabase {

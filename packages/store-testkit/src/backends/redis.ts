@@ -1,5 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { resolveServer, unavailable, type BackendKind, type BackendResolveOptions, type BackendSource } from "./resolve.js";
+import {
+  resolveServer,
+  unavailable,
+  type BackendKind,
+  type BackendResolveOptions,
+  type BackendSource,
+} from "./resolve.js";
 
 /** A fresh key prefix on a Redis server, for one test or one test file. */
 export interface RedisTestDatabase {

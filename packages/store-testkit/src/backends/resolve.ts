@@ -165,7 +165,10 @@ export function resolveServer(kind: BackendKind, options: BackendResolveOptions 
 /** Wraps a connection failure to a resolved server in a `StoreUnavailableError` (the URL's password redacted). */
 export function unavailable(kind: BackendKind, server: ResolvedServer, error: unknown): StoreUnavailableError {
   const via = server.source === "env" ? `${kind.envVar}=${server.url}` : `${server.url} (${server.source})`;
-  return new StoreUnavailableError(`the ${kind.label} server for tests at ${redactSecrets(via)} failed: ${messageOf(error)}`, {
-    cause: error,
-  });
+  return new StoreUnavailableError(
+    `the ${kind.label} server for tests at ${redactSecrets(via)} failed: ${messageOf(error)}`,
+    {
+      cause: error,
+    },
+  );
 }

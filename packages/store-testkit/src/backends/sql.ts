@@ -14,9 +14,17 @@ export interface SqlNamespaceDialect {
 /** Dialects for the common servers; pass your own {@link SqlNamespaceDialect} for any other. */
 export const SQL_DIALECTS = {
   /** PostgreSQL (and CockroachDB, YugabyteDB): a schema. */
-  postgres: { quote: (n) => `"${n}"`, create: (q) => `CREATE SCHEMA ${q}`, drop: (q) => `DROP SCHEMA IF EXISTS ${q} CASCADE` },
+  postgres: {
+    quote: (n) => `"${n}"`,
+    create: (q) => `CREATE SCHEMA ${q}`,
+    drop: (q) => `DROP SCHEMA IF EXISTS ${q} CASCADE`,
+  },
   /** MySQL and MariaDB, where a schema is a database. */
-  mysql: { quote: (n) => `\`${n}\``, create: (q) => `CREATE DATABASE ${q}`, drop: (q) => `DROP DATABASE IF EXISTS ${q}` },
+  mysql: {
+    quote: (n) => `\`${n}\``,
+    create: (q) => `CREATE DATABASE ${q}`,
+    drop: (q) => `DROP DATABASE IF EXISTS ${q}`,
+  },
 } as const satisfies Record<string, SqlNamespaceDialect>;
 
 /** Options of {@link sqlForTests}. */
@@ -51,7 +59,10 @@ export interface SqlTestNamespace {
  * ```
  */
 export async function sqlForTests(options: SqlForTestsOptions): Promise<SqlTestNamespace> {
-  const name = validateIdentifier("sqlForTests prefix", `${options.prefix ?? "lg_test_"}${randomBytes(6).toString("hex")}`);
+  const name = validateIdentifier(
+    "sqlForTests prefix",
+    `${options.prefix ?? "lg_test_"}${randomBytes(6).toString("hex")}`,
+  );
   const quoted = options.dialect.quote(name);
   await options.execute(options.dialect.create(quoted));
   let dropped: Promise<void> | undefined;

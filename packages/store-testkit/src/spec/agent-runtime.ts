@@ -1,20 +1,14 @@
-import {
-  appendReducer,
-  Command,
-  END,
-  interrupt,
-  send,
-  START,
-  StateGraph,
-  type CheckpointStore,
-} from "@lg/core";
+import { appendReducer, Command, END, interrupt, send, START, StateGraph, type CheckpointStore } from "@lg/core";
 import { uniqueId } from "../fixtures.js";
 import { contextOf } from "./context.js";
 import { expectEqual, expectTrue } from "./expect.js";
 import type { SpecOptions } from "./options.js";
 
 /** Rejects with the error the promise failed with, or fails the check when it resolved. */
-async function failure(promise: Promise<unknown>, what: string): Promise<{ code?: string; node?: string; attempts?: number }> {
+async function failure(
+  promise: Promise<unknown>,
+  what: string,
+): Promise<{ code?: string; node?: string; attempts?: number }> {
   const outcome = await promise.then(
     () => undefined,
     (error: unknown) => error as { code?: string },
@@ -70,7 +64,10 @@ export function agentRuntimeSpec<S extends CheckpointStore>(options: SpecOptions
     ctx.test("a send failing in a fan-out keeps its finished siblings: a resume re-runs only it", async (store) => {
       const executionId = uniqueId("fan-out");
       const calls: string[] = [];
-      const first = await failure(mapReduce(store, calls, (doc) => doc === "b").invoke({ docs: ["a", "b", "c"] }, { executionId }), "the run");
+      const first = await failure(
+        mapReduce(store, calls, (doc) => doc === "b").invoke({ docs: ["a", "b", "c"] }, { executionId }),
+        "the run",
+      );
       expectEqual(first.node, "summarize#1", "the failing send is named by its label");
       const done = await mapReduce(store, calls, () => false).invoke(null, { executionId });
       expectEqual(done.state.summaries, ["A", "B", "C"], "the summaries merge in send order");
@@ -81,7 +78,11 @@ export function agentRuntimeSpec<S extends CheckpointStore>(options: SpecOptions
       const executionId = uniqueId("subgraph");
       const calls: string[] = [];
       const paused = await withSubgraph(store, calls).invoke({ topic: "pricing" }, { executionId });
-      expectEqual(paused.interrupts, [{ node: "research", when: "inside", value: "keep these notes?" }], "the parent pauses");
+      expectEqual(
+        paused.interrupts,
+        [{ node: "research", when: "inside", value: "keep these notes?" }],
+        "the parent pauses",
+      );
       const done = await withSubgraph(store, calls).invoke(new Command({ resume: "yes" }), { executionId });
       expectEqual(done.state.report, "found pricing (yes)", "the subgraph continues where it paused");
       expectEqual(calls, ["search"], "the subgraph's finished step does not run again");
@@ -108,20 +109,31 @@ export function agentRuntimeSpec<S extends CheckpointStore>(options: SpecOptions
     ctx.test("a node past its timeout fails the run; nothing of that step is stored", async (store) => {
       const executionId = uniqueId("timeout");
       const app = new StateGraph<{ n?: number }>()
-        .addNode("hang", (_s, context) => new Promise<{ n: number }>((resolve) => context.signal.addEventListener("abort", () => resolve({ n: 1 }))), {
-          timeoutMs: 50,
-        })
+        .addNode(
+          "hang",
+          (_s, context) =>
+            new Promise<{ n: number }>((resolve) => context.signal.addEventListener("abort", () => resolve({ n: 1 }))),
+          {
+            timeoutMs: 50,
+          },
+        )
         .addEdge(START, "hang")
         .compile({ checkpoint: { store } });
       const error = await failure(app.invoke({}, { executionId }), "the run");
       expectEqual(error.code, "LG_NODE_FAILED", "the run fails with NodeError");
-      expectEqual((await store.list(executionId)).map((cp) => cp.nodeName), ["__input__"], "only the input is stored");
+      expectEqual(
+        (await store.list(executionId)).map((cp) => cp.nodeName),
+        ["__input__"],
+        "only the input is stored",
+      );
     });
 
     ctx.test("a cancellation between steps stops the run; a resume finishes it", async (store) => {
       const executionId = uniqueId("cancel");
       const controller = new AbortController();
-      const app = new StateGraph<{ log: string[] }>({ channels: { log: { reducer: appendReducer, default: () => [] } } })
+      const app = new StateGraph<{ log: string[] }>({
+        channels: { log: { reducer: appendReducer, default: () => [] } },
+      })
         .addNode("a", () => ({ log: ["a"] }))
         .addNode("b", () => ({ log: ["b"] }))
         .addEdge(START, "a")

@@ -9,7 +9,12 @@ type Rich = { user: { name: string; tags: string[] }; seen: Map<string, number>;
 function richCheckpoint(): Checkpoint<Rich> {
   return createTestCheckpoint<Rich>({
     executionId: uniqueId("alias"),
-    state: { user: { name: "ada", tags: ["x"] }, seen: new Map([["a", 1]]), ids: new Set([1]), bytes: new Uint8Array([1, 2]) },
+    state: {
+      user: { name: "ada", tags: ["x"] },
+      seen: new Map([["a", 1]]),
+      ids: new Set([1]),
+      bytes: new Uint8Array([1, 2]),
+    },
     metadata: { source: "loop", step: 1, extra: { deep: ["keep"] } },
     next: ["b"],
   });
@@ -46,7 +51,10 @@ export function aliasingSpec<S extends CheckpointStore>(options: SpecOptions<S>)
       expectCheckpoint(await store.load(pristine.id), pristine, "the store must have copied the checkpoint on save");
     });
 
-    const readers: { name: string; read: (store: CheckpointStore, cp: Checkpoint) => Promise<Checkpoint | undefined> }[] = [
+    const readers: {
+      name: string;
+      read: (store: CheckpointStore, cp: Checkpoint) => Promise<Checkpoint | undefined>;
+    }[] = [
       { name: "load", read: (store, cp) => store.load(cp.id) },
       { name: "latest", read: (store, cp) => store.latest(cp.executionId) },
       { name: "list", read: async (store, cp) => nth(await store.list(cp.executionId), 0) },

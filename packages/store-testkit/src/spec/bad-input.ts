@@ -34,7 +34,11 @@ const UNSTORABLE: { title: string; path: string; patch: () => Partial<Checkpoint
       return { state: { self } };
     },
   },
-  { title: "a class instance without toJSON", path: "state.items[1]", patch: () => ({ state: { items: [1, new Opaque()] } }) },
+  {
+    title: "a class instance without toJSON",
+    path: "state.items[1]",
+    patch: () => ({ state: { items: [1, new Opaque()] } }),
+  },
 ];
 
 /** Malformed checkpoints; the store must reject each with `InvalidArgumentError` before writing. */
@@ -76,9 +80,16 @@ export function badInputSpec<S extends CheckpointStore>(options: SpecOptions<S>)
     for (const { title, path, patch } of UNSTORABLE) {
       ctx.test(`save rejects ${title} with SerializationError naming ${path}`, async (store) => {
         const cp = { ...createTestCheckpoint({ executionId: uniqueId("bad") }), ...patch() };
-        const error = await expectRejects(call("save", () => store.save(cp)), SERIALIZATION, `save with ${title}`);
+        const error = await expectRejects(
+          call("save", () => store.save(cp)),
+          SERIALIZATION,
+          `save with ${title}`,
+        );
         const named = (error as SerializationError).path;
-        expectTrue(named === path, `SerializationError.path must be ${JSON.stringify(path)}, got ${JSON.stringify(named)}`);
+        expectTrue(
+          named === path,
+          `SerializationError.path must be ${JSON.stringify(path)}, got ${JSON.stringify(named)}`,
+        );
         expectTrue(error.message.includes(path), `the error message must name ${path}: ${error.message}`);
         expectTrue((await store.load(cp.id)) === undefined, "a rejected checkpoint must not be stored");
         expectTrue((await store.latest(cp.executionId)) === undefined, "a rejected save must leave no latest");
@@ -89,7 +100,11 @@ export function badInputSpec<S extends CheckpointStore>(options: SpecOptions<S>)
       ctx.test(`save rejects ${field} with InvalidArgumentError`, async (store) => {
         const valid = createTestCheckpoint({ executionId: uniqueId("bad") });
         const cp = { ...valid, ...patch } as unknown as Checkpoint;
-        await expectRejects(call("save", () => store.save(cp)), INVALID, `save of a checkpoint with ${field}`);
+        await expectRejects(
+          call("save", () => store.save(cp)),
+          INVALID,
+          `save of a checkpoint with ${field}`,
+        );
         expectTrue((await store.load(valid.id)) === undefined, "a rejected checkpoint must not be stored");
         expectVersions(await store.list(valid.executionId), [], "a rejected save must leave the execution empty");
       });

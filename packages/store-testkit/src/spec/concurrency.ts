@@ -58,7 +58,8 @@ export function concurrencySpec<S extends CheckpointStore>(options: SpecOptions<
         versions.map((version) => store.save(createTestCheckpoint({ executionId, version }))),
       );
       const failed = results.flatMap((r, i) => (r.status === "rejected" ? [`${i + 1}: ${String(r.reason)}`] : []));
-      if (failed.length > 0) fail(`concurrent saves of distinct versions must all succeed; failed: ${failed.join("; ")}`);
+      if (failed.length > 0)
+        fail(`concurrent saves of distinct versions must all succeed; failed: ${failed.join("; ")}`);
       expectVersions(await store.list(executionId), versions, "no concurrently saved version may be lost");
       const latest = await store.latest(executionId);
       expectTrue(latest?.version === 20, `latest after 20 concurrent saves must be version 20, got ${latest?.version}`);

@@ -41,7 +41,10 @@ export function corruptionSpec<S extends CheckpointStore>(options: SpecOptions<S
       expectTrue((await raw.read(refOf(nth(chain, 0)))) === undefined, "delete must remove the stored record");
       await store.clear(nth(chain, 0).executionId);
       for (const cp of chain) {
-        expectTrue((await raw.read(refOf(cp))) === undefined, `clear must remove the stored record of version ${cp.version}`);
+        expectTrue(
+          (await raw.read(refOf(cp))) === undefined,
+          `clear must remove the stored record of version ${cp.version}`,
+        );
       }
     });
 
@@ -55,7 +58,11 @@ export function corruptionSpec<S extends CheckpointStore>(options: SpecOptions<S
 
     ctx.testWithRaw("latest rejects with CheckpointCorruptError when the newest is corrupted", async (store, raw) => {
       const chain = await corruptNewest(store, raw);
-      await expectRejects(store.latest(nth(chain, 0).executionId), CORRUPT, "latest over a corrupted newest checkpoint");
+      await expectRejects(
+        store.latest(nth(chain, 0).executionId),
+        CORRUPT,
+        "latest over a corrupted newest checkpoint",
+      );
     });
 
     ctx.testWithRaw("list rejects with CheckpointCorruptError when it meets a corrupted one", async (store, raw) => {

@@ -102,7 +102,8 @@ export function executionsSpec<S extends CheckpointStore>(options: SpecOptions<S
 
     ctx.test("an exactly full last page has no nextCursor", async (store) => {
       const base = uniqueId("full");
-      for (const suffix of ["a", "b", "c"]) await store.save(createTestCheckpoint({ executionId: `${base}-${suffix}` }));
+      for (const suffix of ["a", "b", "c"])
+        await store.save(createTestCheckpoint({ executionId: `${base}-${suffix}` }));
       const total = (await readAllPages(store, undefined)).length;
       const whole = await store.listExecutions({ limit: total });
       expectTrue(
@@ -111,7 +112,10 @@ export function executionsSpec<S extends CheckpointStore>(options: SpecOptions<S
           `(got ${whole.executions.length} and nextCursor ${JSON.stringify(whole.nextCursor)}): a cursor leads to an empty page`,
       );
       const first = await store.listExecutions({ limit: 1 });
-      expectTrue(first.nextCursor !== undefined, `listExecutions({ limit: 1 }) over ${total} executions must return a nextCursor`);
+      expectTrue(
+        first.nextCursor !== undefined,
+        `listExecutions({ limit: 1 }) over ${total} executions must return a nextCursor`,
+      );
       const rest = await store.listExecutions({ limit: total - 1, cursor: first.nextCursor });
       expectTrue(
         rest.executions.length === total - 1 && rest.nextCursor === undefined,

@@ -73,7 +73,10 @@ export function expectErrorIs(error: unknown, expected: ExpectedError, what: str
         : ""),
   );
   const code = (error as { code?: unknown }).code;
-  expectTrue(code === expected.code, `${what} rejected with ${name} whose code is ${String(code)}, not ${expected.code}`);
+  expectTrue(
+    code === expected.code,
+    `${what} rejected with ${name} whose code is ${String(code)}, not ${expected.code}`,
+  );
 }
 
 /** Awaits `promise`, which must reject with `expected`; returns the error for further checks. */
@@ -132,7 +135,11 @@ export function expectCheckpoint(actual: Checkpoint | undefined, expected: Check
 }
 
 /** Fails unless the checkpoints' versions are exactly `expected`, in that order. */
-export function expectVersions(list: readonly Checkpoint[] | undefined, expected: readonly number[], rule: string): void {
+export function expectVersions(
+  list: readonly Checkpoint[] | undefined,
+  expected: readonly number[],
+  rule: string,
+): void {
   expectTrue(Array.isArray(list), `${rule}: expected an array, got ${String(list)}`);
   const got = versionsOf(list);
   expectTrue(

@@ -10,7 +10,10 @@ function ofLength(prefix: string, length: number): string {
 
 /** Id shapes that break naive SQL, LIKE patterns, Redis key schemes, globs and file names. */
 const ID_KINDS: { title: string; make: (random: string) => string }[] = [
-  { title: "Unicode (accents, CJK, emoji, RTL, combining marks)", make: (r) => `exé-漢字-🚀👩‍👧-\u05d0\u05d1-e\u0301-${r}` },
+  {
+    title: "Unicode (accents, CJK, emoji, RTL, combining marks)",
+    make: (r) => `exé-漢字-🚀👩‍👧-\u05d0\u05d1-e\u0301-${r}`,
+  },
   { title: "quotes and SQL fragments", make: (r) => `q'"\`-'); DROP TABLE checkpoints; --${r}` },
   { title: "% and _ (LIKE wildcards)", make: (r) => `%_p%${r}_%` },
   { title: "* ? [ ] { } (glob and SCAN patterns)", make: (r) => `*g?[ab]{c}\\*-${r}*` },
@@ -48,7 +51,12 @@ export function idsSpec<S extends CheckpointStore>(options: SpecOptions<S>): voi
       ctx.test(`ids and execution ids with ${kind.title} round-trip`, async (store) => {
         const executionId = kind.make(uniqueId("exec"));
         const first = createTestCheckpoint({ executionId, version: 1, id: kind.make(uniqueId("cp")) });
-        const second = createTestCheckpoint({ executionId, version: 2, id: kind.make(uniqueId("cp")), parentId: first.id });
+        const second = createTestCheckpoint({
+          executionId,
+          version: 2,
+          id: kind.make(uniqueId("cp")),
+          parentId: first.id,
+        });
         await store.save(first);
         await store.save(second);
         expectCheckpoint(await store.load(first.id), first, `load of id ${JSON.stringify(first.id)}`);
@@ -101,14 +109,31 @@ export function idsSpec<S extends CheckpointStore>(options: SpecOptions<S>): voi
       await store.save(cp);
       const lone = (id: string): string => `${id.slice(0, -1)}\uD800`;
       const loaded = await readWithUnstorableId("load(id with a lone surrogate)", () => store.load(lone(cp.id)));
-      expectTrue(loaded === undefined, `load(${JSON.stringify(lone(cp.id))}) found the checkpoint ${JSON.stringify(cp.id)}; a driver replaced the lone surrogate with U+FFFD (check ids with isStorableId before reading)`);
-      const latest = await readWithUnstorableId("latest(execution id with a lone surrogate)", () => store.latest(lone(executionId)));
-      expectTrue(latest === undefined, `latest(${JSON.stringify(lone(executionId))}) found the execution ${JSON.stringify(executionId)}`);
-      const listed = await readWithUnstorableId("list(execution id with a lone surrogate)", () => store.list(lone(executionId)));
-      expectTrue(listed === undefined || listed.length === 0, `list(${JSON.stringify(lone(executionId))}) listed the execution ${JSON.stringify(executionId)}`);
+      expectTrue(
+        loaded === undefined,
+        `load(${JSON.stringify(lone(cp.id))}) found the checkpoint ${JSON.stringify(cp.id)}; a driver replaced the lone surrogate with U+FFFD (check ids with isStorableId before reading)`,
+      );
+      const latest = await readWithUnstorableId("latest(execution id with a lone surrogate)", () =>
+        store.latest(lone(executionId)),
+      );
+      expectTrue(
+        latest === undefined,
+        `latest(${JSON.stringify(lone(executionId))}) found the execution ${JSON.stringify(executionId)}`,
+      );
+      const listed = await readWithUnstorableId("list(execution id with a lone surrogate)", () =>
+        store.list(lone(executionId)),
+      );
+      expectTrue(
+        listed === undefined || listed.length === 0,
+        `list(${JSON.stringify(lone(executionId))}) listed the execution ${JSON.stringify(executionId)}`,
+      );
       await readWithUnstorableId("delete(id with a lone surrogate)", () => store.delete(lone(cp.id)));
       await readWithUnstorableId("clear(execution id with a lone surrogate)", () => store.clear(lone(executionId)));
-      expectCheckpoint(await store.load(cp.id), cp, "deleting or clearing a lone-surrogate id must leave its U+FFFD twin");
+      expectCheckpoint(
+        await store.load(cp.id),
+        cp,
+        "deleting or clearing a lone-surrogate id must leave its U+FFFD twin",
+      );
     });
   });
 }

@@ -87,7 +87,8 @@ export function lifecycleSpec<S extends CheckpointStore>(options: SpecOptions<S>
           }
         }
       }
-      if (wrong.length > 0) fail(`after close(), every method must reject with StoreClosedError:\n  ${wrong.join("\n  ")}`);
+      if (wrong.length > 0)
+        fail(`after close(), every method must reject with StoreClosedError:\n  ${wrong.join("\n  ")}`);
     });
 
     ctx.test("close twice is harmless", async (store) => {
@@ -107,11 +108,15 @@ export function lifecycleSpec<S extends CheckpointStore>(options: SpecOptions<S>
       );
     });
 
-    ctx.testWithHook("unavailable", "a store pointed at nothing rejects with StoreUnavailableError, in time, without the password", async () => {
-      const hook = options.unavailable;
-      if (hook === undefined) fail("the unreachable-backend check needs the unavailable option");
-      await checkUnavailableStore(hook, (store) => store.close());
-    });
+    ctx.testWithHook(
+      "unavailable",
+      "a store pointed at nothing rejects with StoreUnavailableError, in time, without the password",
+      async () => {
+        const hook = options.unavailable;
+        if (hook === undefined) fail("the unreachable-backend check needs the unavailable option");
+        await checkUnavailableStore(hook, (store) => store.close());
+      },
+    );
 
     ctx.testNeeding("persistent", "data survives close and a new instance", async (store) => {
       const open = options.openSameLocation;
@@ -138,7 +143,10 @@ export function lifecycleSpec<S extends CheckpointStore>(options: SpecOptions<S>
         expectCheckpoint(await store.load(cp.id), cp, "a checkpoint must be readable right after save");
         const deadline = Date.now() + ttl.expiresWithinMs + 1000;
         while ((await store.load(cp.id)) !== undefined && Date.now() < deadline) await sleep(50);
-        expectTrue((await store.load(cp.id)) === undefined, `load must yield undefined after ${ttl.expiresWithinMs} ms`);
+        expectTrue(
+          (await store.load(cp.id)) === undefined,
+          `load must yield undefined after ${ttl.expiresWithinMs} ms`,
+        );
         expectTrue((await store.latest(cp.executionId)) === undefined, "latest must yield undefined once expired");
         expectTrue((await store.list(cp.executionId)).length === 0, "list must be empty once expired");
       } finally {

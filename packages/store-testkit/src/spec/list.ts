@@ -62,7 +62,10 @@ export function listSpec<S extends CheckpointStore>(options: SpecOptions<S>): vo
 
     ctx.test("an unknown execution yields []", async (store) => {
       const result = await store.list(uniqueId("list-missing"));
-      expectTrue(Array.isArray(result) && result.length === 0, `list(unknown) must resolve to [], got ${String(result)}`);
+      expectTrue(
+        Array.isArray(result) && result.length === 0,
+        `list(unknown) must resolve to [], got ${String(result)}`,
+      );
     });
 
     ctx.test("returns full checkpoints equal to what was saved", async (store) => {

@@ -62,11 +62,17 @@ function expectSoundHistory(history: readonly Checkpoint[], what: string): void 
   for (let i = 1; i < history.length; i++) {
     const prev = nth(history, i - 1);
     const cur = nth(history, i);
-    expectTrue(cur.version > prev.version, `${what}: versions must strictly increase, got ${prev.version} then ${cur.version}`);
+    expectTrue(
+      cur.version > prev.version,
+      `${what}: versions must strictly increase, got ${prev.version} then ${cur.version}`,
+    );
   }
   for (const cp of history) {
     if (cp.parentId !== undefined) {
-      expectTrue(ids.has(cp.parentId), `${what}: version ${cp.version} has parentId ${cp.parentId}, which is not stored`);
+      expectTrue(
+        ids.has(cp.parentId),
+        `${what}: version ${cp.version} has parentId ${cp.parentId}, which is not stored`,
+      );
     }
   }
 }
@@ -83,7 +89,9 @@ export function runtimeSpec<S extends CheckpointStore>(options: SpecOptions<S>):
   ctx.suite("runtime end to end", () => {
     ctx.test("a run writes a parent-linked chain with versions 1, 2, 3 …", async (store) => {
       const executionId = uniqueId("run");
-      const app = new StateGraph<{ steps: string[] }>({ channels: { steps: { reducer: appendReducer, default: () => [] } } })
+      const app = new StateGraph<{ steps: string[] }>({
+        channels: { steps: { reducer: appendReducer, default: () => [] } },
+      })
         .addNode("a", () => ({ steps: ["a"] }))
         .addNode("b", () => ({ steps: ["b"] }))
         .addEdge(START, "a")
@@ -100,7 +108,10 @@ export function runtimeSpec<S extends CheckpointStore>(options: SpecOptions<S>):
       );
       history.forEach((cp, i) => {
         const expectedParent = i === 0 ? undefined : nth(history, i - 1).id;
-        expectTrue(cp.parentId === expectedParent, `version ${cp.version} must have the previous checkpoint as parentId`);
+        expectTrue(
+          cp.parentId === expectedParent,
+          `version ${cp.version} must have the previous checkpoint as parentId`,
+        );
       });
       const last = nth(history, history.length - 1);
       expectEqual(last.state, { steps: ["a", "b"] }, "the last checkpoint must hold the final state");
@@ -113,7 +124,11 @@ export function runtimeSpec<S extends CheckpointStore>(options: SpecOptions<S>):
       const app = reviewGraph(store);
       const paused = await app.invoke({}, { executionId });
       expectTrue(paused.status === "interrupted", `the run must pause at interrupt, got ${paused.status}`);
-      expectEqual(paused.interrupts.map((i) => i.value), ["approve?"], "the interrupt must carry the question");
+      expectEqual(
+        paused.interrupts.map((i) => i.value),
+        ["approve?"],
+        "the interrupt must carry the question",
+      );
       expectEqual((await store.latest(executionId))?.next, ["ask"], "the paused checkpoint must resume at ask");
       const done = await app.invoke(new Command({ resume: "yes" }), { executionId });
       expectTrue(done.status === "done", `the resumed run must finish, got ${done.status}`);
@@ -164,7 +179,11 @@ export function runtimeSpec<S extends CheckpointStore>(options: SpecOptions<S>):
       ]);
       const rejected = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
       expectTrue(rejected.length === 1, `exactly one worker must lose the race, ${rejected.length} did`);
-      expectErrorIs(nth(rejected, 0).reason, { type: CheckpointConflictError, code: "LG_CHECKPOINT_CONFLICT" }, "the loser");
+      expectErrorIs(
+        nth(rejected, 0).reason,
+        { type: CheckpointConflictError, code: "LG_CHECKPOINT_CONFLICT" },
+        "the loser",
+      );
       expectSoundHistory(await store.list(executionId), "after the race");
     });
 
@@ -237,26 +256,39 @@ function dyingAfter(store: CheckpointStore, saves: number): CheckpointStore {
  */
 function exactProgressSpec<S extends CheckpointStore>(ctx: SpecContext<S>): void {
   ctx.suite("runtime: exact progress", () => {
-    ctx.test("a failing prune after a committed save is reported, not a failed step: the input is applied once", async (store) => {
-      const executionId = uniqueId("retention");
-      const failingPrune = forwardStore(store, {
-        prune: async () => {
-          throw new Error("prune timed out");
-        },
-      });
-      const app = new StateGraph<{ msgs: string[] }>({ channels: { msgs: { reducer: appendReducer, default: () => [] } } })
-        .addNode("reply", () => ({ msgs: ["ok"] }))
-        .addEdge(START, "reply")
-        .compile({ checkpoint: { store: failingPrune, maxCheckpoints: 1 } });
-      await app.invoke({ msgs: ["hi"] }, { executionId });
-      const result = await app.invoke({ msgs: ["pay $10"] }, { executionId });
-      expectEqual(result.state.msgs, ["hi", "ok", "pay $10", "ok"], "the run must finish with its input applied once");
-      expectTrue(
-        result.retention?.errors[0]?.code === "LG_RETENTION_FAILED",
-        "the failed prune must be reported in result.retention",
-      );
-      expectEqual((await store.latest(executionId))?.state, { msgs: ["hi", "ok", "pay $10", "ok"] }, "the stored state");
-    });
+    ctx.test(
+      "a failing prune after a committed save is reported, not a failed step: the input is applied once",
+      async (store) => {
+        const executionId = uniqueId("retention");
+        const failingPrune = forwardStore(store, {
+          prune: async () => {
+            throw new Error("prune timed out");
+          },
+        });
+        const app = new StateGraph<{ msgs: string[] }>({
+          channels: { msgs: { reducer: appendReducer, default: () => [] } },
+        })
+          .addNode("reply", () => ({ msgs: ["ok"] }))
+          .addEdge(START, "reply")
+          .compile({ checkpoint: { store: failingPrune, maxCheckpoints: 1 } });
+        await app.invoke({ msgs: ["hi"] }, { executionId });
+        const result = await app.invoke({ msgs: ["pay $10"] }, { executionId });
+        expectEqual(
+          result.state.msgs,
+          ["hi", "ok", "pay $10", "ok"],
+          "the run must finish with its input applied once",
+        );
+        expectTrue(
+          result.retention?.errors[0]?.code === "LG_RETENTION_FAILED",
+          "the failed prune must be reported in result.retention",
+        );
+        expectEqual(
+          (await store.latest(executionId))?.state,
+          { msgs: ["hi", "ok", "pay $10", "ok"] },
+          "the stored state",
+        );
+      },
+    );
 
     ctx.test("retrying a Command whose resumed node failed applies its update once", async (store) => {
       const executionId = uniqueId("command-retry");
@@ -275,38 +307,54 @@ function exactProgressSpec<S extends CheckpointStore>(ctx: SpecContext<S>): void
       const command = new Command<{ notes: string[] }>({ update: { notes: ["LGTM"] }, resume: true });
       await app.invoke(command, { executionId }).then(
         () => expectTrue(false, "the first attempt must fail in the node"),
-        (error: unknown) => expectTrue((error as { code?: string }).code === "LG_NODE_FAILED", "the first attempt fails in the node"),
+        (error: unknown) =>
+          expectTrue((error as { code?: string }).code === "LG_NODE_FAILED", "the first attempt fails in the node"),
       );
       const done = await app.invoke(command, { executionId });
       expectEqual(done.state, { notes: ["LGTM"], ok: true }, "the retried command's update must be applied once");
     });
 
-    ctx.test("a node failing in a parallel step keeps its siblings' writes and interrupt: only it runs again", async (store) => {
-      const executionId = uniqueId("fan-out");
-      const calls: Record<string, number> = {};
-      const app = fanOutGraph(store, calls, { left: 1 });
-      await app.invoke({}, { executionId }).then(
-        () => expectTrue(false, "the run must fail in charge"),
-        (error: unknown) => expectTrue((error as { node?: string }).node === "charge", "the run fails in charge"),
-      );
-      // Read through the runtime: a store without the taskResults capability keeps them inside the metadata.
-      const kept = await app.getState(executionId);
-      expectEqual(kept?.tasks?.nodes.mail?.writes, { log: ["mail"] }, "the finished sibling's writes must be stored");
-      expectEqual(kept?.interrupts, [{ node: "ask", when: "inside", value: "which plan?" }], "the pause must be stored");
-      const done = await fanOutGraph(store, calls, { left: 0 }).invoke(new Command({ resume: "pro" }), { executionId });
-      expectEqual(done.state, { log: ["start", "mail", "ask", "charge"], plan: "pro" }, "the resumed run's state");
-      expectEqual(calls, { mail: 1, ask: 2, charge: 2 }, "mail must not run twice; ask and charge run again");
-    });
+    ctx.test(
+      "a node failing in a parallel step keeps its siblings' writes and interrupt: only it runs again",
+      async (store) => {
+        const executionId = uniqueId("fan-out");
+        const calls: Record<string, number> = {};
+        const app = fanOutGraph(store, calls, { left: 1 });
+        await app.invoke({}, { executionId }).then(
+          () => expectTrue(false, "the run must fail in charge"),
+          (error: unknown) => expectTrue((error as { node?: string }).node === "charge", "the run fails in charge"),
+        );
+        // Read through the runtime: a store without the taskResults capability keeps them inside the metadata.
+        const kept = await app.getState(executionId);
+        expectEqual(kept?.tasks?.nodes.mail?.writes, { log: ["mail"] }, "the finished sibling's writes must be stored");
+        expectEqual(
+          kept?.interrupts,
+          [{ node: "ask", when: "inside", value: "which plan?" }],
+          "the pause must be stored",
+        );
+        const done = await fanOutGraph(store, calls, { left: 0 }).invoke(new Command({ resume: "pro" }), {
+          executionId,
+        });
+        expectEqual(done.state, { log: ["start", "mail", "ask", "charge"], plan: "pro" }, "the resumed run's state");
+        expectEqual(calls, { mail: 1, ask: 2, charge: 2 }, "mail must not run twice; ask and charge run again");
+      },
+    );
 
     ctx.test("after a crash, the resumed run leaves exactly maxCheckpoints", async (store) => {
       const executionId = uniqueId("crash-retention");
-      await counterGraph(dyingAfter(store, 4), 10, 3).invoke({}, { executionId }).then(
-        () => expectTrue(false, "the first run must die at its fifth save"),
-        () => undefined,
-      );
+      await counterGraph(dyingAfter(store, 4), 10, 3)
+        .invoke({}, { executionId })
+        .then(
+          () => expectTrue(false, "the first run must die at its fifth save"),
+          () => undefined,
+        );
       const done = await counterGraph(store, 10, 3).invoke(null, { executionId });
       expectEqual(done.state, { n: 10 }, "the resumed run must finish");
-      expectEqual((await store.list(executionId)).map((cp) => cp.version), [9, 10, 11], "exactly the newest 3 versions");
+      expectEqual(
+        (await store.list(executionId)).map((cp) => cp.version),
+        [9, 10, 11],
+        "exactly the newest 3 versions",
+      );
     });
   });
 }

@@ -1,7 +1,15 @@
 import { CheckpointConflictError, SerializationError, type Checkpoint, type CheckpointStore } from "@lg/core";
 import { copyCheckpoint, createCheckpointChain, createTestCheckpoint, uniqueId } from "../fixtures.js";
 import { contextOf } from "./context.js";
-import { expectCheckpoint, expectErrorIs, expectRejects, expectResolves, expectTrue, expectVersions, nth } from "./expect.js";
+import {
+  expectCheckpoint,
+  expectErrorIs,
+  expectRejects,
+  expectResolves,
+  expectTrue,
+  expectVersions,
+  nth,
+} from "./expect.js";
 import type { SpecOptions } from "./options.js";
 
 const CONFLICT = { type: CheckpointConflictError, code: "LG_CHECKPOINT_CONFLICT" } as const;
@@ -17,7 +25,11 @@ function saveManyOf(store: CheckpointStore): (checkpoints: readonly Checkpoint[]
 /** Fails unless the execution holds exactly `versions`, each loading as the matching checkpoint of `expected`. */
 async function expectStored(store: CheckpointStore, expected: readonly Checkpoint[], rule: string): Promise<void> {
   const executionId = nth(expected, 0).executionId;
-  expectVersions(await store.list(executionId), expected.map((cp) => cp.version), rule);
+  expectVersions(
+    await store.list(executionId),
+    expected.map((cp) => cp.version),
+    rule,
+  );
   for (const cp of expected) expectCheckpoint(await store.load(cp.id), cp, rule);
 }
 
@@ -49,14 +61,21 @@ export function saveManySpec<S extends CheckpointStore>(options: SpecOptions<S>)
       expectTrue((await store.load(probe.id)) === undefined, "an empty batch must write nothing");
     });
 
-    ctx.testNeeding("batchSave", "a batch saved again, whole or with new items, is a no-op for stored items", async (store) => {
-      const chain = createCheckpointChain(uniqueId("batch"), 6);
-      const saveMany = saveManyOf(store);
-      await saveMany(chain.slice(0, 3));
-      await expectResolves(saveMany(chain.slice(0, 3).map((cp) => copyCheckpoint(cp))), "saveMany of a stored batch again");
-      await expectResolves(saveMany(chain), "saveMany of a batch whose first half is stored");
-      await expectStored(store, chain, "a re-saved batch must leave one checkpoint per version");
-    });
+    ctx.testNeeding(
+      "batchSave",
+      "a batch saved again, whole or with new items, is a no-op for stored items",
+      async (store) => {
+        const chain = createCheckpointChain(uniqueId("batch"), 6);
+        const saveMany = saveManyOf(store);
+        await saveMany(chain.slice(0, 3));
+        await expectResolves(
+          saveMany(chain.slice(0, 3).map((cp) => copyCheckpoint(cp))),
+          "saveMany of a stored batch again",
+        );
+        await expectResolves(saveMany(chain), "saveMany of a batch whose first half is stored");
+        await expectStored(store, chain, "a re-saved batch must leave one checkpoint per version");
+      },
+    );
 
     ctx.testNeeding("batchSave", "identical items within one batch are saved once", async (store) => {
       const cp = createTestCheckpoint({ executionId: uniqueId("batch"), version: 1 });
@@ -64,21 +83,33 @@ export function saveManySpec<S extends CheckpointStore>(options: SpecOptions<S>)
       await expectStored(store, [cp], "a checkpoint given twice in one batch must be stored once");
     });
 
-    ctx.testNeeding("batchSave", "a conflict with a stored checkpoint rejects and writes nothing of the batch", async (store) => {
-      const chain = createCheckpointChain(uniqueId("batch"), 4);
-      const stored = nth(chain, 2);
-      await store.save(stored);
-      const rival = createTestCheckpoint({ executionId: stored.executionId, version: stored.version, nodeName: "rival" });
-      const batch = [nth(chain, 0), nth(chain, 1), rival, nth(chain, 3)];
-      const error = await expectRejects(saveManyOf(store)(batch), CONFLICT, "saveMany with an item at a taken version");
-      const conflict = error as CheckpointConflictError;
-      expectTrue(
-        conflict.executionId === rival.executionId && conflict.version === rival.version,
-        `the conflict must name the conflicting item (${rival.executionId} v${rival.version}), got ` +
-          `${String(conflict.executionId)} v${String(conflict.version)}`,
-      );
-      await expectStored(store, [stored], "a batch that conflicts must write none of its items");
-    });
+    ctx.testNeeding(
+      "batchSave",
+      "a conflict with a stored checkpoint rejects and writes nothing of the batch",
+      async (store) => {
+        const chain = createCheckpointChain(uniqueId("batch"), 4);
+        const stored = nth(chain, 2);
+        await store.save(stored);
+        const rival = createTestCheckpoint({
+          executionId: stored.executionId,
+          version: stored.version,
+          nodeName: "rival",
+        });
+        const batch = [nth(chain, 0), nth(chain, 1), rival, nth(chain, 3)];
+        const error = await expectRejects(
+          saveManyOf(store)(batch),
+          CONFLICT,
+          "saveMany with an item at a taken version",
+        );
+        const conflict = error as CheckpointConflictError;
+        expectTrue(
+          conflict.executionId === rival.executionId && conflict.version === rival.version,
+          `the conflict must name the conflicting item (${rival.executionId} v${rival.version}), got ` +
+            `${String(conflict.executionId)} v${String(conflict.version)}`,
+        );
+        await expectStored(store, [stored], "a batch that conflicts must write none of its items");
+      },
+    );
 
     ctx.testNeeding("batchSave", "two items at one version with different content conflict", async (store) => {
       const executionId = uniqueId("batch");
@@ -97,7 +128,11 @@ export function saveManySpec<S extends CheckpointStore>(options: SpecOptions<S>)
         rejection = error;
       });
       expectErrorIs(rejection, UNSERIALIZABLE, "saveMany with a function in the state of its last item");
-      expectVersions(await store.list(nth(chain, 0).executionId), [], "a batch with an invalid item must write nothing");
+      expectVersions(
+        await store.list(nth(chain, 0).executionId),
+        [],
+        "a batch with an invalid item must write nothing",
+      );
     });
 
     ctx.testNeeding("batchSave", "keeps no reference to the items", async (store) => {
@@ -106,21 +141,32 @@ export function saveManySpec<S extends CheckpointStore>(options: SpecOptions<S>)
       await saveManyOf(store)([cp]);
       (cp.state as { list: number[] }).list.push(3);
       cp.next.push("mutated");
-      expectCheckpoint(await store.load(cp.id), expected, "mutating an item after saveMany must not change what is stored");
+      expectCheckpoint(
+        await store.load(cp.id),
+        expected,
+        "mutating an item after saveMany must not change what is stored",
+      );
     });
 
-    ctx.testNeeding("batchSave", "of two concurrent batches claiming one version, exactly one is written", async (store) => {
-      const executionId = uniqueId("batch");
-      const batches = ["left", "right"].map((nodeName) =>
-        [1, 2, 3].map((version) => createTestCheckpoint({ executionId, version, nodeName })),
-      );
-      const saveMany = saveManyOf(store);
-      const outcomes = await Promise.allSettled(batches.map((batch) => saveMany(batch)));
-      const won = outcomes.findIndex((outcome) => outcome.status === "fulfilled");
-      const lost = outcomes.filter((outcome) => outcome.status === "rejected");
-      expectTrue(won !== -1 && lost.length === 1, `exactly one of two rival batches must succeed, got ${outcomes.map((o) => o.status).join(", ")}`);
-      expectErrorIs((nth(lost, 0) as PromiseRejectedResult).reason, CONFLICT, "the losing batch");
-      await expectStored(store, nth(batches, won), "the winning batch is stored whole and nothing of the other");
-    });
+    ctx.testNeeding(
+      "batchSave",
+      "of two concurrent batches claiming one version, exactly one is written",
+      async (store) => {
+        const executionId = uniqueId("batch");
+        const batches = ["left", "right"].map((nodeName) =>
+          [1, 2, 3].map((version) => createTestCheckpoint({ executionId, version, nodeName })),
+        );
+        const saveMany = saveManyOf(store);
+        const outcomes = await Promise.allSettled(batches.map((batch) => saveMany(batch)));
+        const won = outcomes.findIndex((outcome) => outcome.status === "fulfilled");
+        const lost = outcomes.filter((outcome) => outcome.status === "rejected");
+        expectTrue(
+          won !== -1 && lost.length === 1,
+          `exactly one of two rival batches must succeed, got ${outcomes.map((o) => o.status).join(", ")}`,
+        );
+        expectErrorIs((nth(lost, 0) as PromiseRejectedResult).reason, CONFLICT, "the losing batch");
+        await expectStored(store, nth(batches, won), "the winning batch is stored whole and nothing of the other");
+      },
+    );
   });
 }

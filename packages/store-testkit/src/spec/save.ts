@@ -69,10 +69,17 @@ export function saveSpec<S extends CheckpointStore>(options: SpecOptions<S>): vo
         state: { list: [1, 2], nested: { y: [{ q: 2, p: 1 }], x: "x" }, a: 1 },
         metadata: { execution_id: executionId, step: 1, source: "loop" },
       };
-      await expectResolves(store.save(reordered), "re-saving a stored checkpoint with its object keys in another order");
+      await expectResolves(
+        store.save(reordered),
+        "re-saving a stored checkpoint with its object keys in another order",
+      );
       const loaded = await store.load(cp.id);
       if (loaded !== undefined) await expectResolves(store.save(loaded), "re-saving a checkpoint as load returned it");
-      expectVersions(await store.list(executionId), [1], "a re-save with keys in another order must not add a checkpoint");
+      expectVersions(
+        await store.list(executionId),
+        [1],
+        "a re-save with keys in another order must not add a checkpoint",
+      );
       expectCheckpoint(await store.load(cp.id), cp, "the re-saved checkpoint must be unchanged");
       await expectRejects(
         store.save({ ...cp, state: { ...cp.state, list: [2, 1] } }),
@@ -160,8 +167,16 @@ export function saveSpec<S extends CheckpointStore>(options: SpecOptions<S>): vo
       const saved = [1, ...LARGE_VERSIONS].map((version) => createTestCheckpoint({ executionId, version }));
       for (const cp of saved) await store.save(cp);
       for (const cp of saved) expectCheckpoint(await store.load(cp.id), cp, `load of version ${cp.version}`);
-      expectVersions(await store.list(executionId), [1, ...LARGE_VERSIONS], "list must order large versions numerically");
-      expectCheckpoint(await store.latest(executionId), saved[saved.length - 1] as Checkpoint, "latest of large versions");
+      expectVersions(
+        await store.list(executionId),
+        [1, ...LARGE_VERSIONS],
+        "list must order large versions numerically",
+      );
+      expectCheckpoint(
+        await store.latest(executionId),
+        saved[saved.length - 1] as Checkpoint,
+        "latest of large versions",
+      );
       const top = LARGE_VERSIONS[LARGE_VERSIONS.length - 1] as number;
       await expectRejects(
         store.save(createTestCheckpoint({ executionId, version: top })),

@@ -70,7 +70,7 @@ const CASES: { title: string; state: () => unknown }[] = [
       quotes: `'single' "double" \`back\` \\ / \\n`,
       controls: "tab\tnewline\nreturn\r\u0001\u001f\u007f",
       empty: "",
-      "key with spaces and \"quotes\"": "ok",
+      'key with spaces and "quotes"': "ok",
     }),
   },
   {

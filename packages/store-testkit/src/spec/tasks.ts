@@ -2,7 +2,15 @@ import { CheckpointConflictError, type Checkpoint, type CheckpointStore, type Ta
 import { decodeCheckpoint, encodeCheckpoint } from "@lg/core/store";
 import { createTestCheckpoint, uniqueId } from "../fixtures.js";
 import { contextOf } from "./context.js";
-import { expectCheckpoint, expectEqual, expectRejects, expectResolves, expectTrue, expectVersions, nth } from "./expect.js";
+import {
+  expectCheckpoint,
+  expectEqual,
+  expectRejects,
+  expectResolves,
+  expectTrue,
+  expectVersions,
+  nth,
+} from "./expect.js";
 import type { SpecOptions } from "./options.js";
 import { objectsHolding, recordMentions } from "./raw-record.js";
 
@@ -51,7 +59,11 @@ function taskResults({ marker, anchorId }: Planted): TaskResults {
 }
 
 function plant(): Planted {
-  return { marker: uniqueId("tasks-marker"), metadataMarker: uniqueId("metadata-marker"), anchorId: uniqueId("anchor") };
+  return {
+    marker: uniqueId("tasks-marker"),
+    metadataMarker: uniqueId("metadata-marker"),
+    anchorId: uniqueId("anchor"),
+  };
 }
 
 function pausedCheckpoint(planted: Planted): Checkpoint {
@@ -119,19 +131,26 @@ export function tasksSpec<S extends CheckpointStore>(options: SpecOptions<S>): v
       expectTasksKept(nth(listed, 0), cp, planted, "list(executionId)[0]");
     });
 
-    ctx.testNeeding("taskResults", "come back as fresh objects: changing what was saved or loaded changes nothing stored", async (store) => {
-      const planted = plant();
-      const cp = pausedCheckpoint(planted);
-      const expected = freshCopy(cp);
-      await store.save(cp);
-      const first = await store.load(cp.id);
-      expectTrue(first?.tasks !== undefined && first.tasks !== cp.tasks, "load(id).tasks must be a copy, not the saved object");
-      (cp.tasks?.nodes.research?.writes as Record<string, unknown>).note = "changed after save";
-      (first.tasks.nodes.review?.resumes as unknown[]).push("added after load");
-      first.tasks.interrupts.length = 0;
-      const again = await store.load(cp.id);
-      expectTasksKept(again, expected, planted, "load(id) after the saved and the loaded task results were changed");
-    });
+    ctx.testNeeding(
+      "taskResults",
+      "come back as fresh objects: changing what was saved or loaded changes nothing stored",
+      async (store) => {
+        const planted = plant();
+        const cp = pausedCheckpoint(planted);
+        const expected = freshCopy(cp);
+        await store.save(cp);
+        const first = await store.load(cp.id);
+        expectTrue(
+          first?.tasks !== undefined && first.tasks !== cp.tasks,
+          "load(id).tasks must be a copy, not the saved object",
+        );
+        (cp.tasks?.nodes.research?.writes as Record<string, unknown>).note = "changed after save";
+        (first.tasks.nodes.review?.resumes as unknown[]).push("added after load");
+        first.tasks.interrupts.length = 0;
+        const again = await store.load(cp.id);
+        expectTasksKept(again, expected, planted, "load(id) after the saved and the loaded task results were changed");
+      },
+    );
 
     ctx.testNeeding("taskResults", "a checkpoint without task results comes back without the field", async (store) => {
       const cp = createTestCheckpoint({ executionId: uniqueId("no-tasks") });
@@ -150,70 +169,89 @@ export function tasksSpec<S extends CheckpointStore>(options: SpecOptions<S>): v
       }
     });
 
-    ctx.testNeeding("taskResults", "an identical re-save with task results is a no-op, also with keys in another order", async (store) => {
-      const planted = plant();
-      const cp = pausedCheckpoint(planted);
-      await store.save(cp);
-      await expectResolves(store.save(cp), "re-saving the same checkpoint with task results");
-      await expectResolves(store.save(freshCopy(cp)), "re-saving an identical copy of a checkpoint with task results");
-      const reordered = withTasks(cp, reverseKeys(taskResults(planted)) as TaskResults);
-      await expectResolves(store.save(reordered), "re-saving it with the task results' object keys in another order");
-      expectVersions(await store.list(cp.executionId), [cp.version], "an idempotent re-save must not add a checkpoint");
-      expectTasksKept(await store.load(cp.id), cp, planted, "load(id) after the re-saves");
-    });
+    ctx.testNeeding(
+      "taskResults",
+      "an identical re-save with task results is a no-op, also with keys in another order",
+      async (store) => {
+        const planted = plant();
+        const cp = pausedCheckpoint(planted);
+        await store.save(cp);
+        await expectResolves(store.save(cp), "re-saving the same checkpoint with task results");
+        await expectResolves(
+          store.save(freshCopy(cp)),
+          "re-saving an identical copy of a checkpoint with task results",
+        );
+        const reordered = withTasks(cp, reverseKeys(taskResults(planted)) as TaskResults);
+        await expectResolves(store.save(reordered), "re-saving it with the task results' object keys in another order");
+        expectVersions(
+          await store.list(cp.executionId),
+          [cp.version],
+          "an idempotent re-save must not add a checkpoint",
+        );
+        expectTasksKept(await store.load(cp.id), cp, planted, "load(id) after the re-saves");
+      },
+    );
 
-    ctx.testNeeding("taskResults", "a re-save with different task results is a conflict and changes nothing", async (store) => {
-      const planted = plant();
-      const cp = pausedCheckpoint(planted);
-      await store.save(cp);
-      const base = taskResults(planted);
-      const variants: [string, TaskResults | undefined][] = [
-        ["another write of a finished node", { ...base, nodes: { ...base.nodes, draft: { writes: { text: "bye" } } } }],
-        ["other resume answers", { ...base, nodes: { ...base.nodes, review: { resumes: ["approve"] } } }],
-        ["no pauses", { ...base, interrupts: [] }],
-        ["another anchorId", { ...base, anchorId: "elsewhere" }],
-        ["no task results at all", undefined],
-      ];
-      for (const [change, tasks] of variants) {
-        const what = `re-saving a stored id whose task results differ (${change})`;
-        await expectRejects(store.save(withTasks(cp, tasks)), CONFLICT, what);
-      }
-      expectTasksKept(await store.load(cp.id), cp, planted, "load(id) after the refused re-saves");
+    ctx.testNeeding(
+      "taskResults",
+      "a re-save with different task results is a conflict and changes nothing",
+      async (store) => {
+        const planted = plant();
+        const cp = pausedCheckpoint(planted);
+        await store.save(cp);
+        const base = taskResults(planted);
+        const variants: [string, TaskResults | undefined][] = [
+          [
+            "another write of a finished node",
+            { ...base, nodes: { ...base.nodes, draft: { writes: { text: "bye" } } } },
+          ],
+          ["other resume answers", { ...base, nodes: { ...base.nodes, review: { resumes: ["approve"] } } }],
+          ["no pauses", { ...base, interrupts: [] }],
+          ["another anchorId", { ...base, anchorId: "elsewhere" }],
+          ["no task results at all", undefined],
+        ];
+        for (const [change, tasks] of variants) {
+          const what = `re-saving a stored id whose task results differ (${change})`;
+          await expectRejects(store.save(withTasks(cp, tasks)), CONFLICT, what);
+        }
+        expectTasksKept(await store.load(cp.id), cp, planted, "load(id) after the refused re-saves");
 
-      const plain = createTestCheckpoint({ executionId: uniqueId("no-tasks") });
-      await store.save(plain);
-      await expectRejects(
-        store.save(withTasks(plain, taskResults(planted))),
-        CONFLICT,
-        "re-saving a checkpoint stored without task results with task results added",
-      );
-    });
+        const plain = createTestCheckpoint({ executionId: uniqueId("no-tasks") });
+        await store.save(plain);
+        await expectRejects(
+          store.save(withTasks(plain, taskResults(planted))),
+          CONFLICT,
+          "re-saving a checkpoint stored without task results with task results added",
+        );
+      },
+    );
 
     // Without the capability the runtime keeps task results inside the metadata itself: nothing to check here.
     const rawTitle = "the stored record keeps task results outside the metadata";
     if (ctx.capabilities().taskResults !== true) ctx.testNeeding("taskResults", rawTitle, async () => undefined);
-    else ctx.testWithRaw(rawTitle, async (store, raw) => {
-      const planted = plant();
-      const cp = pausedCheckpoint(planted);
-      await store.save(cp);
-      const record = await raw.read({ id: cp.id, executionId: cp.executionId, version: cp.version });
-      expectTrue(
-        recordMentions(record, planted.marker),
-        `raw.read's record does not hold the task results (the string ${JSON.stringify(planted.marker)} written in ` +
-          "tasks.nodes.research.writes.note is nowhere in it): the store drops Checkpoint.tasks on save",
-      );
-      const metadata = objectsHolding(record, METADATA_MARKER_KEY, planted.metadataMarker);
-      expectTrue(
-        metadata.length > 0,
-        `raw.read's record shows no metadata object (looked for { ${METADATA_MARKER_KEY}: ` +
-          `${JSON.stringify(planted.metadataMarker)} } in its objects and JSON text): the check needs the stored ` +
-          "metadata readable",
-      );
-      expectTrue(
-        !metadata.some((stored) => recordMentions(stored, planted.marker)),
-        "the task results are stored inside the metadata: a store keeps Checkpoint.tasks in a field of its own " +
-          "(a column, a field beside metadata), never among the user's metadata keys",
-      );
-    });
+    else
+      ctx.testWithRaw(rawTitle, async (store, raw) => {
+        const planted = plant();
+        const cp = pausedCheckpoint(planted);
+        await store.save(cp);
+        const record = await raw.read({ id: cp.id, executionId: cp.executionId, version: cp.version });
+        expectTrue(
+          recordMentions(record, planted.marker),
+          `raw.read's record does not hold the task results (the string ${JSON.stringify(planted.marker)} written in ` +
+            "tasks.nodes.research.writes.note is nowhere in it): the store drops Checkpoint.tasks on save",
+        );
+        const metadata = objectsHolding(record, METADATA_MARKER_KEY, planted.metadataMarker);
+        expectTrue(
+          metadata.length > 0,
+          `raw.read's record shows no metadata object (looked for { ${METADATA_MARKER_KEY}: ` +
+            `${JSON.stringify(planted.metadataMarker)} } in its objects and JSON text): the check needs the stored ` +
+            "metadata readable",
+        );
+        expectTrue(
+          !metadata.some((stored) => recordMentions(stored, planted.marker)),
+          "the task results are stored inside the metadata: a store keeps Checkpoint.tasks in a field of its own " +
+            "(a column, a field beside metadata), never among the user's metadata keys",
+        );
+      });
   });
 }

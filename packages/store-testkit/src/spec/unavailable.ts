@@ -40,7 +40,11 @@ function checkError(error: unknown, what: string, secret: string | undefined): v
 }
 
 /** Awaits `call` within `withinMs`; returns its value, or `undefined` after a rejection checked by {@link checkError}. */
-async function settle<T>(what: string, call: () => Promise<T>, hook: UnavailableSpecOptions<CheckpointStore>): Promise<{ value: T } | undefined> {
+async function settle<T>(
+  what: string,
+  call: () => Promise<T>,
+  hook: UnavailableSpecOptions<CheckpointStore>,
+): Promise<{ value: T } | undefined> {
   const withinMs = hook.withinMs ?? DEFAULT_WITHIN_MS;
   const started = Date.now();
   let outcome: { value: T } | undefined;
@@ -50,7 +54,10 @@ async function settle<T>(what: string, call: () => Promise<T>, hook: Unavailable
     checkError(error, what, hook.secret);
   }
   const elapsed = Date.now() - started;
-  expectTrue(elapsed <= withinMs, `${what} on a store pointed at nothing took ${elapsed} ms; it must fail within ${withinMs} ms`);
+  expectTrue(
+    elapsed <= withinMs,
+    `${what} on a store pointed at nothing took ${elapsed} ms; it must fail within ${withinMs} ms`,
+  );
   return outcome;
 }
 
@@ -69,7 +76,8 @@ export async function checkUnavailableStore<S extends CheckpointStore>(
   try {
     for (const { name, run } of CALLS) {
       const resolved = await settle(`${name}()`, () => run(store), anyHook);
-      if (resolved !== undefined) fail(`${name}() on a store pointed at nothing must reject with StoreUnavailableError, but it resolved`);
+      if (resolved !== undefined)
+        fail(`${name}() on a store pointed at nothing must reject with StoreUnavailableError, but it resolved`);
     }
   } finally {
     await destroy(store).catch(() => undefined); // closing a store that never connected may fail too

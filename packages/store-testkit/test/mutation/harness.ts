@@ -18,7 +18,10 @@ function rawOf(store: MutantStore): RawStoreAccess {
 }
 
 /** The spec options for the store with `mutant` planted (none: the correct store). */
-export function mutantSpecOptions(mutant: MutantName | undefined, runner: SpecOptions["runner"]): SpecOptions<MutantStore> {
+export function mutantSpecOptions(
+  mutant: MutantName | undefined,
+  runner: SpecOptions["runner"],
+): SpecOptions<MutantStore> {
   return {
     name: mutant ?? "correct mutant store",
     createStore: () => new MutantStore({ mutant }),
@@ -42,7 +45,10 @@ export interface MutantOutcome {
 }
 
 /** Runs the spec on the store with `mutant` planted (none: the correct store), in this process. */
-export async function runSpecOn(mutant: MutantName | undefined, stopAtFirstFailure: boolean): Promise<CollectedResult[]> {
+export async function runSpecOn(
+  mutant: MutantName | undefined,
+  stopAtFirstFailure: boolean,
+): Promise<CollectedResult[]> {
   const collecting = new CollectingRunner();
   runCheckpointStoreSpec(mutantSpecOptions(mutant, collecting.runner));
   return collecting.run({ stopAtFirstFailure });

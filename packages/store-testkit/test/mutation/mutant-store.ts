@@ -65,7 +65,12 @@ let sequence = 0;
  * mutation harness runs the spec once per bug.
  */
 export class MutantStore implements CheckpointStore {
-  readonly capabilities: StoreCapabilities = { nativePrune: true, taskResults: true, persistent: true, multiProcess: true };
+  readonly capabilities: StoreCapabilities = {
+    nativePrune: true,
+    taskResults: true,
+    persistent: true,
+    multiProcess: true,
+  };
   /** The table: rows by the id as the driver sent it. */
   readonly rows: Map<string, Row>;
   private readonly mutant: MutantName | undefined;
@@ -93,7 +98,8 @@ export class MutantStore implements CheckpointStore {
     if (url === undefined) return;
     const refused = new Error(`connect ECONNREFUSED ${url}`);
     if (this.is("unavailable-plain-error")) throw refused;
-    if (this.is("unavailable-secret-in-cause")) throw new StoreUnavailableError(`cannot reach ${url}`, { cause: refused });
+    if (this.is("unavailable-secret-in-cause"))
+      throw new StoreUnavailableError(`cannot reach ${url}`, { cause: refused });
     const error = new StoreUnavailableError(`cannot reach ${url}; is the server running?`);
     if (this.is("unavailable-secret-in-property")) throw Object.assign(error, { url });
     throw error;
@@ -112,7 +118,8 @@ export class MutantStore implements CheckpointStore {
 
   private ofExecution(executionId: string): Row[] {
     const key = throughDriver(executionId);
-    const match = (row: Row): boolean => (this.is("execution-prefix-match") ? row.executionId.startsWith(key) : row.executionId === key);
+    const match = (row: Row): boolean =>
+      this.is("execution-prefix-match") ? row.executionId.startsWith(key) : row.executionId === key;
     const rows = [...this.rows.values()].filter(match);
     if (this.is("list-insertion-order")) return rows.sort((a, b) => a.seq - b.seq);
     if (this.is("list-string-versions")) return rows.sort((a, b) => String(a.version).localeCompare(String(b.version)));
@@ -141,7 +148,9 @@ export class MutantStore implements CheckpointStore {
       return serializeCheckpoint(rest);
     }
     if (this.is("state-plain-json")) serializeCheckpoint(cp); // still validates, as the correct store does
-    return serializeCheckpoint(this.is("state-plain-json") ? { ...cp, state: JSON.parse(JSON.stringify(cp.state ?? null)) } : cp);
+    return serializeCheckpoint(
+      this.is("state-plain-json") ? { ...cp, state: JSON.parse(JSON.stringify(cp.state ?? null)) } : cp,
+    );
   }
 
   /** Whether a stored row holds the same checkpoint as `cp` (the idempotent re-save). */
@@ -173,7 +182,9 @@ export class MutantStore implements CheckpointStore {
     const version = writeVersion(cp.version, this.mutant);
     const taken = this.is("version-unique-globally")
       ? [...this.rows.values()].find((r) => r.version === version && r.id !== key)
-      : this.ofExecution(cp.executionId).find((r) => r.version === version && r.executionId === throughDriver(cp.executionId) && r.id !== key);
+      : this.ofExecution(cp.executionId).find(
+          (r) => r.version === version && r.executionId === throughDriver(cp.executionId) && r.id !== key,
+        );
     if (taken !== undefined) {
       if (!this.is("version-overwrites")) throw this.conflict(cp);
       this.rows.delete(taken.id);
@@ -227,7 +238,8 @@ export class MutantStore implements CheckpointStore {
     if (!this.readable(executionId) || this.is("clear-noop")) return;
     const key = throughDriver(executionId);
     for (const row of [...this.rows.values()]) {
-      if (row.executionId === key || (this.is("clear-prefix") && row.executionId.startsWith(key))) this.rows.delete(row.id);
+      if (row.executionId === key || (this.is("clear-prefix") && row.executionId.startsWith(key)))
+        this.rows.delete(row.id);
     }
   }
 
@@ -262,7 +274,9 @@ export class MutantStore implements CheckpointStore {
       latestTime.set(row.executionId, Math.max(latestTime.get(row.executionId) ?? -Infinity, row.timestamp));
     }
     const cursor = options?.cursor;
-    const order = this.is("executions-code-unit-order") ? (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0) : compareCodePoints;
+    const order = this.is("executions-code-unit-order")
+      ? (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+      : compareCodePoints;
     const after = (id: string): boolean =>
       cursor === undefined || (this.is("executions-cursor-inclusive") ? order(id, cursor) >= 0 : order(id, cursor) > 0);
     const ids = [...chosen.keys()].sort(order).filter(after);
@@ -270,7 +284,9 @@ export class MutantStore implements CheckpointStore {
     const page = ids.slice(0, limit);
     const executions = page.map((executionId) => {
       const row = chosen.get(executionId) as Row;
-      const stored = this.is("executions-updatedAt-max-timestamp") ? (latestTime.get(executionId) as number) : row.timestamp;
+      const stored = this.is("executions-updatedAt-max-timestamp")
+        ? (latestTime.get(executionId) as number)
+        : row.timestamp;
       return { executionId, latestVersion: row.version, updatedAt: new Date(readTimestamp(stored, this.mutant)) };
     });
     const more = this.is("executions-cursor-on-full-page") ? ids.length >= limit : ids.length > limit;
@@ -292,7 +308,11 @@ export class MutantStore implements CheckpointStore {
     const executions = new Set([...this.rows.values()].map((r) => r.executionId));
     const bytes = [...this.rows.values()].reduce((sum, row) => sum + row.text.length, 0);
     const checkpoints = this.rows.size;
-    return { checkpoints, executions: this.is("stats-executions-as-checkpoints") ? checkpoints : executions.size, bytes };
+    return {
+      checkpoints,
+      executions: this.is("stats-executions-as-checkpoints") ? checkpoints : executions.size,
+      bytes,
+    };
   }
 
   async close(): Promise<void> {
