@@ -26,7 +26,11 @@ function buildCase(name: string, call: string, build: (ctx: CaseContext) => unkn
 }
 
 function compileCase(name: string, call: string, options: (ctx: CaseContext) => Record<string, unknown>): BadInputCase {
-  return buildCase(name, call, (ctx) => builder().addEdge(START, "a").compile(options(ctx) as CompileOptions));
+  return buildCase(name, call, (ctx) =>
+    builder()
+      .addEdge(START, "a")
+      .compile(options(ctx) as CompileOptions),
+  );
 }
 
 function invokeCase(name: string, call: string, options: (ctx: CaseContext) => Record<string, unknown>): BadInputCase {
@@ -57,22 +61,42 @@ export const BUILD_CASES: readonly BadInputCase[] = [
   buildCase("node name given as a number", "addNode(42, fn)", () => loose(builder()).addNode?.(42, () => ({}))),
   buildCase("duplicate node name", 'addNode("a", fn) twice', () => builder().addNode("a", () => ({}))),
   buildCase("node that is not a function", 'addNode("c", "run")', () => loose(builder()).addNode?.("c", "run")),
-  buildCase("router that is not a function", 'addConditionalEdges("a", "b")', () => loose(builder()).addConditionalEdges?.("a", "b")),
+  buildCase("router that is not a function", 'addConditionalEdges("a", "b")', () =>
+    loose(builder()).addConditionalEdges?.("a", "b"),
+  ),
   buildCase("graph options null", "new StateGraph(null)", () => new StateGraph(null as never)),
-  buildCase("channels given as a number", "new StateGraph({ channels: 5 })", () => new StateGraph({ channels: 5 as never })),
-  buildCase("reducer that is not a function", "new StateGraph({ channels: { count: { reducer: 5 } } })", () =>
-    new StateGraph({ channels: { count: { reducer: 5 as never } } }),
+  buildCase(
+    "channels given as a number",
+    "new StateGraph({ channels: 5 })",
+    () => new StateGraph({ channels: 5 as never }),
   ),
-  buildCase("channel default that is not a function", "new StateGraph({ channels: { count: { default: 0 } } })", () =>
-    new StateGraph({ channels: { count: { default: 0 as never } } }),
+  buildCase(
+    "reducer that is not a function",
+    "new StateGraph({ channels: { count: { reducer: 5 } } })",
+    () => new StateGraph({ channels: { count: { reducer: 5 as never } } }),
   ),
-  buildCase("path map given as a number", 'addConditionalEdges("a", r, 5)', () => loose(builder()).addConditionalEdges?.("a", () => "b", 5)),
+  buildCase(
+    "channel default that is not a function",
+    "new StateGraph({ channels: { count: { default: 0 } } })",
+    () => new StateGraph({ channels: { count: { default: 0 as never } } }),
+  ),
+  buildCase("path map given as a number", 'addConditionalEdges("a", r, 5)', () =>
+    loose(builder()).addConditionalEdges?.("a", () => "b", 5),
+  ),
   buildCase("retry with maxAttempts 0", 'addNode("c", fn, { retry: { maxAttempts: 0 } })', () =>
     builder().addNode("c", () => ({}), { retry: { maxAttempts: 0 } }),
   ),
-  buildCase("node timeoutMs negative", 'addNode("c", fn, { timeoutMs: -1 })', () => builder().addNode("c", () => ({}), { timeoutMs: -1 })),
-  buildCase("node options given as a string", 'addNode("c", fn, "fast")', () => loose(builder()).addNode?.("c", () => ({}), "fast")),
-  buildCase("compile(null)", "compile(null)", () => builder().addEdge(START, "a").compile(null as never)),
+  buildCase("node timeoutMs negative", 'addNode("c", fn, { timeoutMs: -1 })', () =>
+    builder().addNode("c", () => ({}), { timeoutMs: -1 }),
+  ),
+  buildCase("node options given as a string", 'addNode("c", fn, "fast")', () =>
+    loose(builder()).addNode?.("c", () => ({}), "fast"),
+  ),
+  buildCase("compile(null)", "compile(null)", () =>
+    builder()
+      .addEdge(START, "a")
+      .compile(null as never),
+  ),
   buildCase("edge to an unknown node", 'addEdge("a", "ghost").compile()', () =>
     builder().addEdge(START, "a").addEdge("a", "ghost").compile(),
   ),
@@ -80,10 +104,15 @@ export const BUILD_CASES: readonly BadInputCase[] = [
     builder().addEdge(START, "a").addEdge("ghost", "a").compile(),
   ),
   buildCase("conditional path to an unknown node", 'addConditionalEdges("a", r, ["ghost"]).compile()', () =>
-    builder().addEdge(START, "a").addConditionalEdges("a", () => "ghost", ["ghost"]).compile(),
+    builder()
+      .addEdge(START, "a")
+      .addConditionalEdges("a", () => "ghost", ["ghost"])
+      .compile(),
   ),
   buildCase("no entry point", "compile() without an edge from START", () => builder().compile()),
-  compileCase("interruptBefore an unknown node", 'compile({ interruptBefore: ["ghost"] })', () => ({ interruptBefore: ["ghost"] })),
+  compileCase("interruptBefore an unknown node", 'compile({ interruptBefore: ["ghost"] })', () => ({
+    interruptBefore: ["ghost"],
+  })),
   compileCase("recursionLimit 0 at compile", "compile({ recursionLimit: 0 })", () => ({ recursionLimit: 0 })),
   compileCase("maxCheckpoints 0", "compile({ checkpoint: { store, maxCheckpoints: 0 } })", (ctx) => ({
     checkpoint: { store: ctx.store, maxCheckpoints: 0 },
@@ -104,7 +133,9 @@ export const BUILD_CASES: readonly BadInputCase[] = [
   compileCase("autoSave given as a string", 'compile({ checkpoint: { store, autoSave: "no" } })', (ctx) => ({
     checkpoint: { store: ctx.store, autoSave: "no" },
   })),
-  compileCase("a store that is not a store", "compile({ checkpoint: { store: {} } })", () => ({ checkpoint: { store: {} } })),
+  compileCase("a store that is not a store", "compile({ checkpoint: { store: {} } })", () => ({
+    checkpoint: { store: {} },
+  })),
   compileCase("nodeTimeoutMs negative", "compile({ nodeTimeoutMs: -5 })", () => ({ nodeTimeoutMs: -5 })),
   compileCase("nodeTimeoutMs given as a string", 'compile({ nodeTimeoutMs: "100" })', () => ({ nodeTimeoutMs: "100" })),
   compileCase("maxFanOut 0", "compile({ maxFanOut: 0 })", () => ({ maxFanOut: 0 })),
@@ -115,14 +146,22 @@ export const INVOKE_CASES: readonly BadInputCase[] = [
   invokeCase("recursionLimit 0", "app.invoke({}, { recursionLimit: 0 })", () => ({ recursionLimit: 0 })),
   invokeCase("recursionLimit NaN", "app.invoke({}, { recursionLimit: NaN })", () => ({ recursionLimit: Number.NaN })),
   invokeCase("recursionLimit 2.5", "app.invoke({}, { recursionLimit: 2.5 })", () => ({ recursionLimit: 2.5 })),
-  invokeCase("recursionLimit given as a BigInt", "app.invoke({}, { recursionLimit: 10n })", () => ({ recursionLimit: 10n })),
-  invokeCase('idempotencyKey starting with "auto:"', 'app.invoke({}, { idempotencyKey: "auto:x" })', () => ({ idempotencyKey: "auto:x" })),
+  invokeCase("recursionLimit given as a BigInt", "app.invoke({}, { recursionLimit: 10n })", () => ({
+    recursionLimit: 10n,
+  })),
+  invokeCase('idempotencyKey starting with "auto:"', 'app.invoke({}, { idempotencyKey: "auto:x" })', () => ({
+    idempotencyKey: "auto:x",
+  })),
   invokeCase("empty idempotencyKey", 'app.invoke({}, { idempotencyKey: "" })', () => ({ idempotencyKey: "" })),
   invokeCase("empty executionId", 'app.invoke({}, { executionId: "" })', () => ({ executionId: "" })),
   invokeCase("executionId given as a number", "app.invoke({}, { executionId: 42 })", () => ({ executionId: 42 })),
-  invokeCase("executionId with a lone surrogate", 'app.invoke({}, { executionId: "run\\uD800" })', () => ({ executionId: "run\ud800" })),
+  invokeCase("executionId with a lone surrogate", 'app.invoke({}, { executionId: "run\\uD800" })', () => ({
+    executionId: "run\ud800",
+  })),
   invokeCase("empty checkpointId", 'app.invoke({}, { checkpointId: "" })', () => ({ checkpointId: "" })),
-  invokeCase("metadata with a reserved key", "app.invoke({}, { metadata: { step: 99 } })", () => ({ metadata: { step: 99 } })),
+  invokeCase("metadata with a reserved key", "app.invoke({}, { metadata: { step: 99 } })", () => ({
+    metadata: { step: 99 },
+  })),
   invokeCase("metadata given as an array", "app.invoke({}, { metadata: [] })", () => ({ metadata: [] })),
   invokeCase("signal that is not an AbortSignal", "app.invoke({}, { signal: {} })", () => ({ signal: {} })),
   {
@@ -176,7 +215,10 @@ export const INVOKE_CASES: readonly BadInputCase[] = [
     call: "app.invoke({}, { executionId: done, checkpointId: chain[0] })",
     expected: NOT_FOUND,
     run: (ctx) =>
-      seedGraph(ctx.store).invoke({}, { executionId: ctx.seed.doneExecution, checkpointId: ctx.seed.chainIds[0] as string }),
+      seedGraph(ctx.store).invoke(
+        {},
+        { executionId: ctx.seed.doneExecution, checkpointId: ctx.seed.chainIds[0] as string },
+      ),
   },
 ];
 
@@ -223,7 +265,11 @@ export const UPDATE_CASES: readonly BadInputCase[] = [
     call: "app.updateState(done, { count: 9 }, { checkpointId: chain[0] })",
     expected: NOT_FOUND,
     run: (ctx) =>
-      seedGraph(ctx.store).updateState(ctx.seed.doneExecution, { count: 9 }, { checkpointId: ctx.seed.chainIds[0] as string }),
+      seedGraph(ctx.store).updateState(
+        ctx.seed.doneExecution,
+        { count: 9 },
+        { checkpointId: ctx.seed.chainIds[0] as string },
+      ),
   },
   {
     name: "updateState with a function value",
@@ -265,7 +311,8 @@ export const UPDATE_CASES: readonly BadInputCase[] = [
     area: "updateState and Command",
     call: 'app.invoke(new Command({ goto: "draft" }), { executionId: paused })',
     expected: INVALID,
-    run: (ctx) => seedGraph(ctx.store).invoke(new Command({ goto: "draft" }), { executionId: ctx.seed.pausedExecution }),
+    run: (ctx) =>
+      seedGraph(ctx.store).invoke(new Command({ goto: "draft" }), { executionId: ctx.seed.pausedExecution }),
   },
   {
     name: "Command update given as a string",
@@ -273,7 +320,9 @@ export const UPDATE_CASES: readonly BadInputCase[] = [
     call: 'app.invoke(new Command({ update: "x" }), { executionId: paused })',
     expected: INVALID,
     run: (ctx) =>
-      seedGraph(ctx.store).invoke(new Command({ update: "x" as unknown as SeedState }), { executionId: ctx.seed.pausedExecution }),
+      seedGraph(ctx.store).invoke(new Command({ update: "x" as unknown as SeedState }), {
+        executionId: ctx.seed.pausedExecution,
+      }),
   },
   {
     name: 'Command idempotencyKey starting with "auto:"',
@@ -305,7 +354,11 @@ export const RUN_STATE_CASES: readonly BadInputCase[] = [
     loop.loop = loop;
     return loop;
   }),
-  inputCase("an unregistered class instance", () => new (class Money {
-    constructor(readonly cents = 5) {}
-  })()),
+  inputCase(
+    "an unregistered class instance",
+    () =>
+      new (class Money {
+        constructor(readonly cents = 5) {}
+      })(),
+  ),
 ];
