@@ -61,10 +61,10 @@ interface Statements {
   insert: Statement<InsertParams>;
   load: Statement<[id: string], CheckpointRow>;
   latest: Statement<[executionId: string], CheckpointRow>;
-  listAsc: Statement<[executionId: string, after: number, before: number, limit: number], CheckpointRow>;
-  listDesc: Statement<[executionId: string, after: number, before: number, limit: number], CheckpointRow>;
-  listAscChecked: Statement<[executionId: string, after: number, before: number, limit: number], CheckedRow>;
-  listDescChecked: Statement<[executionId: string, after: number, before: number, limit: number], CheckedRow>;
+  listAsc: Statement<[executionId: string, after: ListBound, before: ListBound, limit: number], CheckpointRow>;
+  listDesc: Statement<[executionId: string, after: ListBound, before: ListBound, limit: number], CheckpointRow>;
+  listAscChecked: Statement<[executionId: string, after: ListBound, before: ListBound, limit: number], CheckedRow>;
+  listDescChecked: Statement<[executionId: string, after: ListBound, before: ListBound, limit: number], CheckedRow>;
   deleteById: Statement<[id: string]>;
   clear: Statement<[executionId: string]>;
   prune: Statement<[PruneParams]>;
@@ -79,6 +79,14 @@ interface Opened {
   schemaVersion: number;
   statements: Statements;
 }
+
+/** A bound of a list statement's version range: a version, or one of the open ends below. */
+type ListBound = number | bigint | Buffer;
+// Open ends reach every stored value, so that a version written underneath as text or beyond 2^53 is met and
+// refused as corrupt rather than silently left out: SQLite orders integers and reals before text and text before
+// blobs, so the lowest 64-bit integer is below every number and an empty blob above every number and text.
+const BELOW_ALL = -(2n ** 63n);
+const ABOVE_ALL = Buffer.alloc(0);
 
 const STORE_NAME = "SqliteCheckpointStore";
 const DEFAULT_PAGE_SIZE = 100;
@@ -96,8 +104,8 @@ function prepareAll(db: SqliteDatabase, sql: StoreSql): Statements {
     latest: prepareRows(sql.latest),
     listAsc: prepareRows(sql.listAsc),
     listDesc: prepareRows(sql.listDesc),
-    listAscChecked: prepare<[string, number, number, number], CheckedRow>(sql.listAscChecked).raw(true),
-    listDescChecked: prepare<[string, number, number, number], CheckedRow>(sql.listDescChecked).raw(true),
+    listAscChecked: prepare<[string, ListBound, ListBound, number], CheckedRow>(sql.listAscChecked).raw(true),
+    listDescChecked: prepare<[string, ListBound, ListBound, number], CheckedRow>(sql.listDescChecked).raw(true),
     deleteById: prepare(sql.deleteById),
     clear: prepare(sql.clear),
     prune: prepare(sql.prune),
@@ -321,7 +329,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
 
   /** Runs a list statement with the execution id and options, validated. */
   private async listRows<Row>(
-    statement: Statement<[executionId: string, after: number, before: number, limit: number], Row>,
+    statement: Statement<[executionId: string, after: ListBound, before: ListBound, limit: number], Row>,
     executionId: string,
     options: ListOptions | undefined,
   ): Promise<Row[]> {
@@ -330,8 +338,8 @@ export class SqliteCheckpointStore implements CheckpointStore {
     return this.run(() =>
       statement.all(
         executionId,
-        options?.afterVersion ?? Number.MIN_SAFE_INTEGER,
-        options?.beforeVersion ?? Number.MAX_SAFE_INTEGER,
+        options?.afterVersion ?? BELOW_ALL,
+        options?.beforeVersion ?? ABOVE_ALL,
         options?.limit ?? -1, // LIMIT -1: no limit
       ),
     );
