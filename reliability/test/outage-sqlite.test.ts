@@ -1,0 +1,17 @@
+import { sqliteLockedMidRun } from "../src/outage/sqlite-scenarios.js";
+import { FigureRecorder } from "../src/outage/recorder.js";
+
+/**
+ * SQLite outages with the runtime on top. A file has no server to stop: what happens to it instead is another
+ * connection keeping its write lock.
+ */
+
+const figures = new FigureRecorder();
+
+afterAll(async () => {
+  await figures.flush();
+}, 30_000);
+
+it("the file locked by another connection mid-run: typed error after busyTimeoutMs, resume after the lock is released", async () => {
+  expect(figures.record(await sqliteLockedMidRun())).toEqual([]);
+}, 60_000);
