@@ -104,8 +104,9 @@ export const CORRUPT_CASES: readonly BadInputCase[] = [
     ...bothSql("UPDATE $table SET version = 0 WHERE id = $id"),
     redis: editData("d.version = 0"),
   }),
-  corruptCase("version above 2^53", "list", {
-    postgres: sql("UPDATE $table SET version = 9007199254740993 WHERE id = $id"),
+  corruptCase("version above 2^53", "list", bothSql("UPDATE $table SET version = 9007199254740993 WHERE id = $id")),
+  corruptCase("version stored as text, read by list", "list", {
+    sqlite: sql("UPDATE $table SET version = 'three' WHERE id = $id"),
   }),
   corruptCase("metadata that is an array", "load", {
     ...bothSql("UPDATE $table SET metadata = '[1]' WHERE id = $id"),
