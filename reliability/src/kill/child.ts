@@ -1,7 +1,8 @@
 /**
- * A child process of the kill suite (plain Node through tsx, not the test runner). It opens the store named by its
- * order, starts the execution (or resumes it with `invoke(null)` when it has checkpoints) and runs the 50-step graph
- * to the end, unless it reaches the point it is armed with: there it kills itself with SIGKILL.
+ * A child process of the kill suite (plain Node, compiled once per run by build-child.ts; not the test runner). It
+ * opens the store named by its order, starts the execution (or resumes it with `invoke(null)` when it has
+ * checkpoints) and runs the 50-step graph to the end, unless it reaches the point it is armed with: there it kills
+ * itself with SIGKILL (or, at a `wall-clock` point, waits for the driver's).
  */
 import { performance } from "node:perf_hooks";
 import { buildCountingGraph } from "./graph.js";

@@ -70,7 +70,11 @@ export function runChild(launcher: ChildLauncher, order: ChildOrder, options: Ru
   let killTimer: NodeJS.Timeout | undefined;
   let killedByDriver = false;
   let readyAt: number | undefined;
-  const hang = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 90_000);
+  let hung = false;
+  const hang = setTimeout(() => {
+    hung = true;
+    child.kill("SIGKILL");
+  }, options.timeoutMs ?? 90_000);
   child.on("message", (message: ChildMessage) => {
     if (message.kind === "ready") {
       latestVersion = message.latestVersion;
@@ -109,12 +113,15 @@ export function runChild(launcher: ChildLauncher, order: ChildOrder, options: Ru
         };
         return resolve({ end, wallMs, ...seen });
       }
-      if (signal === "SIGKILL" && hit !== undefined)
+      if (signal === "SIGKILL" && hit !== undefined && !hung) {
         return resolve({ end: { kind: "killed-itself", hit }, wallMs, ...seen });
+      }
       if (code === 0 && runMs !== undefined) return resolve({ end: { kind: "finished", runMs }, wallMs, ...seen });
       reject(
         new ChildFailedError(
-          `kill-suite child for ${order.executionId} ended with code ${String(code)}, signal ${String(signal)} after ${wallMs} ms`,
+          hung
+            ? `kill-suite child for ${order.executionId} was still running after ${wallMs} ms and was killed`
+            : `kill-suite child for ${order.executionId} ended with code ${String(code)}, signal ${String(signal)} after ${wallMs} ms`,
         ),
       );
     });
