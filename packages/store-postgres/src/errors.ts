@@ -213,6 +213,17 @@ export function toStoreError(error: unknown, target: ServerTarget, table: string
       { cause: redactedCause(error, target) },
     );
   }
+  // 42883: no operator for a column's type (a column retyped underneath the store, e.g. version to text).
+  if (code === "42883") {
+    return new StoreUnavailableError(
+      redact(
+        `checkpoint table ${table} at ${target.label} has a column of another type than this release writes ` +
+          `(${messageOf(error)}): it was changed outside the store; restore the table from a backup`,
+        target,
+      ),
+      { cause: redactedCause(error, target) },
+    );
+  }
   return refusedData(error, code, saving) ?? error;
 }
 

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { CheckpointCorruptError } from "@lg/core";
+import { CheckpointCorruptError, StoreUnavailableError } from "@lg/core";
 import { createCheckpointChain } from "@lg/store-testkit";
 import type postgres from "postgres";
-import { adminClient, useTestStore } from "./helpers.js";
+import { adminClient, createTestStore, useTestStore } from "./helpers.js";
 
 /**
  * Versions written underneath the store that no save writes (core keeps versions to safe integers from 1 up): every
@@ -46,6 +46,24 @@ describe("versions written underneath the store", () => {
       );
       expect(error).toBeInstanceOf(CheckpointCorruptError);
       expect(error).toMatchObject({ checkpointId: damaged.id });
+    }
+  });
+
+  it("a version column retyped underneath the store is StoreUnavailableError naming it, not a raw PostgresError", async () => {
+    // A table of its own: the change breaks every later read of it.
+    const own = await createTestStore();
+    try {
+      const chain = createCheckpointChain(`v-${randomBytes(4).toString("hex")}`, 2);
+      for (const cp of chain) await own.store.save(cp);
+      await own.db.query("ALTER TABLE checkpoints ALTER COLUMN version TYPE text");
+      const error = await own.store.list(chain[0]?.executionId ?? "").then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect((error as Error).message).toMatch(/has a column of another type than this release writes/);
+    } finally {
+      await own.cleanup();
     }
   });
 });
