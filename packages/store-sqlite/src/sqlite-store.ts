@@ -22,6 +22,7 @@ import {
 import Database from "better-sqlite3";
 import { batchWriter } from "./batch.js";
 import { retryWhileBusy } from "./busy.js";
+import { FileWatch } from "./file-watch.js";
 import { migrate } from "./migrations.js";
 import {
   MEMORY_PATH,
@@ -168,6 +169,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
   private readonly opening: Promise<Opened>;
   private opened: Opened | undefined;
   private readonly errorContext: ErrorContext;
+  private readonly fileWatch: FileWatch | undefined;
   private closed = false;
 
   /**
@@ -181,6 +183,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
     this.errorContext = { location, busyTimeoutMs: resolved.busyTimeoutMs };
     this.ownsDatabase = resolved.database === undefined;
     this.db = resolved.database ?? openDatabase(resolved.path ?? MEMORY_PATH, this.errorContext);
+    this.fileWatch = FileWatch.of(this.db.name, this.db.memory);
     this.tableName = resolved.tableName;
     try {
       this.opened = openSchema(this.db, resolved);
@@ -261,6 +264,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
       if (!isUniqueViolation(error)) throw toStoreError(error, this.errorContext);
       await this.resolveDuplicate(statements, params, error);
     }
+    this.fileWatch?.assertInPlace();
   }
 
   /**
@@ -281,6 +285,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
       if (isLgError(error, "LG_CHECKPOINT_CONFLICT")) throw error;
       throw toStoreError(error, this.errorContext);
     }
+    this.fileWatch?.assertInPlace();
   }
 
   /** A re-save of identical content is a no-op; anything else holding the id or the version is a conflict. */
