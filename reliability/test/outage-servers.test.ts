@@ -1,10 +1,8 @@
 import { PrivatePostgres } from "../../packages/store-postgres/test/private-postgres.js";
 import { PrivateRedis } from "../../packages/store-redis/test/private-redis.js";
-import type { OutageBackend } from "../src/outage/backend.js";
 import { connectionsKilledMidRun } from "../src/outage/kills.js";
-import { PostgresOutageBackend } from "../src/outage/postgres-backend.js";
 import { FigureRecorder } from "../src/outage/recorder.js";
-import { RedisOutageBackend } from "../src/outage/redis-backend.js";
+import { OutageServers } from "../src/outage/servers.js";
 import {
   httpServerOnPort,
   SCENARIOS,
@@ -21,23 +19,15 @@ import {
  * bound (or finishes), keeps a whole history and resumes to the state of an uninterrupted run.
  */
 
-let postgres: PostgresOutageBackend | undefined;
-let redis: RedisOutageBackend | undefined;
+const servers = new OutageServers();
 const figures = new FigureRecorder();
 
-beforeAll(async () => {
-  [postgres, redis] = await Promise.all([PostgresOutageBackend.start(), RedisOutageBackend.start()]);
-}, 90_000);
+beforeAll(() => servers.start(), 90_000);
 
 afterAll(async () => {
-  await Promise.all([postgres?.dispose(), redis?.dispose()]);
+  await servers.dispose();
   await figures.flush();
 }, 30_000);
-
-function started(backend: OutageBackend | undefined): OutageBackend {
-  if (backend === undefined) throw new Error("a private server did not start");
-  return backend;
-}
 
 /** The other kind of database, on a port of its own: where a store pointed at the wrong port would land. */
 interface OtherDatabase {
@@ -48,14 +38,14 @@ interface OtherDatabase {
 describe.each([
   {
     name: "postgres",
-    backend: () => started(postgres),
+    backend: () => servers.postgres,
     otherDatabase: async (): Promise<OtherDatabase> => PrivateRedis.start(),
     stop: "pg_ctl stop -m immediate",
     kill: "pg_terminate_backend",
   },
   {
     name: "redis",
-    backend: () => started(redis),
+    backend: () => servers.redis,
     otherDatabase: async (): Promise<OtherDatabase> => PrivatePostgres.start(),
     stop: "SIGKILL",
     kill: "CLIENT KILL",
