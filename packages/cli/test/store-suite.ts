@@ -150,6 +150,20 @@ export function describeCliOnStore(name: string, open: () => Promise<StoreUnderT
       expect((await subject.store.list(chain[0]?.executionId as string)).map((cp) => cp.version)).toEqual([1]);
     });
 
+    it("reports a conflicting line with exit code 8 after restoring the lines before it (batch writes included)", async () => {
+      const chain = await seedExecution(subject.store, 3);
+      const executionId = chain[0]?.executionId as string;
+      const exported = await runBin(["export", "--execution", executionId, "-s", subject.url]);
+      await subject.store.clear(executionId);
+      const rival = { ...(chain[1] as Checkpoint), id: `${(chain[1] as Checkpoint).id}-rival`, nodeName: "rival" };
+      await subject.store.save(rival);
+      const result = await runBin(["import", "-s", subject.url], { input: exported.stdout });
+      expect(result.code).toBe(EXIT_CODES.conflict);
+      expect(result.stderr).toContain(`backup line 2: the target already holds another checkpoint at version 2 of execution "${executionId}"`);
+      const stored = await subject.store.list(executionId, { limit: 2 });
+      expect(stored.map((cp) => [cp.version, cp.nodeName])).toEqual([[1, (chain[0] as Checkpoint).nodeName], [2, "rival"]]);
+    });
+
     it("prunes with a dry run first, keeping the newest and a pending pause", async () => {
       const chain = await seedExecution(subject.store, 6);
       const executionId = chain[0]?.executionId as string;
