@@ -32,6 +32,11 @@ const BIN = process.env.LG_CLI_BIN ?? fileURLToPath(new URL("../dist/bin.js", im
 const PG_URL = process.env.LG_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const dir = mkdtempSync(join(tmpdir(), "lg-cli-bench-"));
 
+/** The prefix of the keys the raw driver writes in round `round`: rounds sort in order, so writes append. */
+function roundKey(round: number): string {
+  return `r${String(round).padStart(6, "0")}-`;
+}
+
 interface Timed {
   seconds: number;
   /** User plus system CPU time of the process. */
@@ -108,9 +113,10 @@ async function rawSqlite(path: string): Promise<{ read: Rates; write: Rates }> {
   const width = (rows[0] ?? []).length;
   const insert = copy.prepare(`INSERT INTO checkpoints VALUES (${Array(width).fill("?").join(",")})`);
   const batch = copy.transaction((batchRows: unknown[][], round: number) => {
-    // Column 0 is the id, column 1 the execution id: each round writes new keys, as a restore does.
-    for (const row of batchRows)
-      insert.run(`${row[0] as string}-${round}`, `${row[1] as string}-${round}`, ...row.slice(2));
+    // Column 0 is the id, column 1 the execution id: each round writes new keys, as a restore does, prefixed by the
+    // round so that they append to the indexes as a restore's time-ordered ids do (suffixed, they landed all over).
+    const key = roundKey(round);
+    for (const row of batchRows) insert.run(`${key}${row[0] as string}`, `${key}${row[1] as string}`, ...row.slice(2));
   });
   // The same 10,000 rows written count/10,000 times under new keys: the write rate of rows of this size.
   const write = await measure(() => {
@@ -132,10 +138,11 @@ async function rawPostgres(schema: string): Promise<{ read: Rates; write: Rates 
     await sql.unsafe(`CREATE TABLE "${schema}".raw_copy (LIKE "${schema}".checkpoints INCLUDING ALL)`);
     const write = await measure(async () => {
       for (let i = 0; i < count / sample.length; i++) {
+        const key = roundKey(i);
         const rows = sample.map((r) => ({
           ...r,
-          id: `${r.id as string}-${i}`,
-          execution_id: `${r.execution_id as string}-${i}`,
+          id: `${key}${r.id as string}`,
+          execution_id: `${key}${r.execution_id as string}`,
         }));
         await sql`INSERT INTO ${sql(schema)}.raw_copy ${sql(rows)}`;
       }
