@@ -92,3 +92,25 @@ describe("retention reads headers, not states", () => {
     expect((await inner.list("e")).map((cp) => cp.version)).toEqual([6, 7]);
   });
 });
+
+describe("a run on a store whose saves complete at once", () => {
+  it("lets timers run between steps instead of holding the event loop to the end", async () => {
+    const store = new MapStore(); // resolves every call in a microtask, as a synchronous SQLite store does
+    let firedAtStep: number | undefined;
+    let stepNow = 0;
+    const app = new StateGraph<{ n: number }>({})
+      .addNode("work", (s) => {
+        stepNow = s.n + 1;
+        if (s.n === 1) setTimeout(() => (firedAtStep = stepNow), 0);
+        const until = performance.now() + 1; // 1 ms of work a step: 60 steps hold the loop for 60 ms or more
+        while (performance.now() < until);
+        return { n: s.n + 1 };
+      })
+      .addConditionalEdges("work", (s) => (s.n >= 60 ? END : "work"))
+      .addEdge(START, "work")
+      .compile({ checkpoint: { store } });
+    await app.invoke({ n: 0 }, { executionId: "busy", recursionLimit: 100 });
+    expect(firedAtStep).toBeDefined();
+    expect(firedAtStep).toBeLessThan(60);
+  });
+});

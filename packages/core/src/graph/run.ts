@@ -9,6 +9,7 @@ import type { GraphSpec } from "./state-graph.js";
 import type { Destination } from "./send.js";
 import { noProgress, nodeRecord, ownValue, stepTasks, type StepProgress } from "./tasks.js";
 import { runStepLive, type LiveEvents } from "./step-runner.js";
+import { LoopTurns } from "./loop-turns.js";
 import type { InterruptInfo, RunResult } from "./types.js";
 
 /**
@@ -123,6 +124,7 @@ async function* runSteps<S extends object>(
   runSignal: AbortSignal,
 ): AsyncGenerator<RunEvent<S>, RunResult<S>> {
   let { state, plan, step, progress } = start;
+  const turns = new LoopTurns();
   // What the base left pending applies to the first step only.
   let baseResumes = start.baseResumes;
   let basePauses = start.basePauses;
@@ -163,6 +165,7 @@ async function* runSteps<S extends object>(
       return yield* finish(saver, settings, state, nodes, paused);
     }
     passed = new Set();
+    await turns.between();
     if (runSignal.aborted) {
       await saver.flush(); // completed steps only: a cancelled run commits no partial step
       throw cancelled(settings, saver, runSignal);
