@@ -159,9 +159,14 @@ export function describeCliOnStore(name: string, open: () => Promise<StoreUnderT
       await subject.store.save(rival);
       const result = await runBin(["import", "-s", subject.url], { input: exported.stdout });
       expect(result.code).toBe(EXIT_CODES.conflict);
-      expect(result.stderr).toContain(`backup line 2: the target already holds another checkpoint at version 2 of execution "${executionId}"`);
+      expect(result.stderr).toContain(
+        `backup line 2: the target already holds another checkpoint at version 2 of execution "${executionId}"`,
+      );
       const stored = await subject.store.list(executionId, { limit: 2 });
-      expect(stored.map((cp) => [cp.version, cp.nodeName])).toEqual([[1, (chain[0] as Checkpoint).nodeName], [2, "rival"]]);
+      expect(stored.map((cp) => [cp.version, cp.nodeName])).toEqual([
+        [1, (chain[0] as Checkpoint).nodeName],
+        [2, "rival"],
+      ]);
     });
 
     it("prunes with a dry run first, keeping the newest and a pending pause", async () => {

@@ -1,5 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { createCheckpointId, withEncryption, withMetrics, type Checkpoint, type ListOptions, type SerializedCheckpoint, type StoreCapabilities } from "../src/index.js";
+import {
+  createCheckpointId,
+  withEncryption,
+  withMetrics,
+  type Checkpoint,
+  type ListOptions,
+  type SerializedCheckpoint,
+  type StoreCapabilities,
+} from "../src/index.js";
 import { deserializeCheckpoint, forwardStore, saveCheckpoints, serializeCheckpoint } from "../src/store-entry.js";
 import { MapStore } from "./support/map-store.js";
 
@@ -16,7 +24,11 @@ class BulkMapStore extends MapStore {
 
   async listSerialized(executionId: string, options?: ListOptions): Promise<SerializedCheckpoint[]> {
     this.listSerializedCalls++;
-    return (await this.list(executionId, options)).map((cp) => ({ id: cp.id, version: cp.version, text: serializeCheckpoint(cp) }));
+    return (await this.list(executionId, options)).map((cp) => ({
+      id: cp.id,
+      version: cp.version,
+      text: serializeCheckpoint(cp),
+    }));
   }
 }
 
