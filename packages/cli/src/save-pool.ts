@@ -42,7 +42,9 @@ const ITEM_ERRORS = new Set(["LG_CHECKPOINT_CONFLICT", "LG_INVALID_ARGUMENT", "L
 /** Saves checkpoints with a bounded number of calls in flight. */
 export class SavePool {
   private readonly inFlight = new Set<Promise<void>>();
-  private failure: { error: unknown } | undefined;
+  /** The failure of the earliest work (in the order the checkpoints were added) among those that failed. */
+  private failure: { error: unknown; seq: number } | undefined;
+  private started = 0;
   private readonly batchSize: number;
   private readonly mapError: SaveErrorMapper;
   private batch: { checkpoint: Checkpoint; origin: SaveOrigin }[] = [];
@@ -60,7 +62,7 @@ export class SavePool {
 
   /** Queues `checkpoint`; waits while the pool is full. Rethrows the first failure of an earlier save. */
   async add(checkpoint: Checkpoint, origin: SaveOrigin): Promise<void> {
-    this.throwIfFailed();
+    await this.throwIfFailed();
     if (this.batchSize === 0) {
       await this.start(() => this.saveOne(checkpoint, origin), this.options.concurrency);
       return;
@@ -73,7 +75,7 @@ export class SavePool {
   async drain(): Promise<void> {
     if (this.failure === undefined) await this.flush();
     while (this.inFlight.size > 0) await Promise.race(this.inFlight);
-    this.throwIfFailed();
+    await this.throwIfFailed();
   }
 
   private async flush(): Promise<void> {
@@ -87,12 +89,13 @@ export class SavePool {
   private async start(work: () => Promise<void>, limit: number): Promise<void> {
     while (this.inFlight.size >= limit) {
       await Promise.race(this.inFlight);
-      this.throwIfFailed();
+      await this.throwIfFailed();
     }
+    const seq = this.started++;
     const running: Promise<void> = work().then(
       () => void this.inFlight.delete(running),
       (error: unknown) => {
-        this.failure ??= { error };
+        if (this.failure === undefined || seq < this.failure.seq) this.failure = { error, seq };
         this.inFlight.delete(running);
       },
     );
@@ -124,7 +127,13 @@ export class SavePool {
     this.saved += items.length;
   }
 
-  private throwIfFailed(): void {
-    if (this.failure !== undefined) throw this.failure.error;
+  /**
+   * Rethrows a failure once every call in flight has settled, so that the error reported is the earliest checkpoint's
+   * (the order they were added in), whichever call failed first in time: what comes before it is then all saved.
+   */
+  private async throwIfFailed(): Promise<void> {
+    if (this.failure === undefined) return;
+    while (this.inFlight.size > 0) await Promise.race(this.inFlight);
+    throw this.failure.error;
   }
 }

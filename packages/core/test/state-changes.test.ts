@@ -68,3 +68,21 @@ describe("stateChanges", () => {
     expect(stateChanges(channels, parent, next, "p")?.whole).toEqual(["__proto__"]);
   });
 });
+
+describe("stateChanges with the lengths stored", () => {
+  it("catches a list pushed onto in place, same object or not", () => {
+    const parent: Chat = { messages: ["a"], log: [], topic: "t", count: 1 };
+    const stored = new Map([
+      ["messages", 1],
+      ["log", 0],
+    ]);
+    parent.messages.push("pushed"); // a node changed the state it was given
+    expect(stateChanges(channels, parent, parent, "p", stored)?.appended).toEqual({ messages: 1 });
+    const next = applyUpdate(channels, parent, { messages: ["b"] });
+    expect(stateChanges(channels, parent, next, "p", stored)?.appended).toEqual({ messages: 2 });
+    const other = { ...parent, topic: "u" };
+    (other as { tags?: string[] }).tags = [];
+    const plain = new Map([["tags", 3]]);
+    expect(stateChanges(channels, other, other, "p", plain)?.whole).toEqual(["tags"]);
+  });
+});

@@ -88,8 +88,10 @@ export class MemoryCheckpointStore implements CheckpointStore {
     // atomic, the in-memory equivalent of a unique index.
     const existing = this.rows.row(id);
     if (existing !== undefined) {
-      if (!existing.hidden && this.sameAsStored(existing, encoded, checkpoint)) return;
-      throw new CheckpointConflictError(executionId, version);
+      if (!this.sameAsStored(existing, encoded, checkpoint)) throw new CheckpointConflictError(executionId, version);
+      // A deleted checkpoint later rows still read through is hidden, not gone: saved again (a restore), it is back.
+      if (existing.hidden) this.rows.unhide(existing);
+      return;
     }
     if (this.rows.versionTaken(executionId, version)) throw new CheckpointConflictError(executionId, version);
     const parent = changes === undefined ? undefined : this.rows.row(changes.parentId);

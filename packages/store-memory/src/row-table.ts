@@ -125,6 +125,22 @@ export class RowTable {
     }
   }
 
+  /** Makes a hidden row a checkpoint again (it was saved again with the content it holds). */
+  unhide(entry: StoredEntry): void {
+    if (!entry.hidden) return;
+    const set = this.hidden.get(entry.executionId);
+    if (set?.delete(entry) === true) this.hiddenCount--;
+    if (set?.size === 0) this.hidden.delete(entry.executionId);
+    entry.hidden = false;
+    let entries = this.visible.get(entry.executionId);
+    if (entries === undefined) {
+      entries = [];
+      this.visible.set(entry.executionId, entries);
+      this.executionIds.add(entry.executionId);
+    }
+    insertByVersion(entries, entry);
+  }
+
   /** Deletes every row of one execution. */
   clear(executionId: string): void {
     for (const entry of [...(this.visible.get(executionId) ?? []), ...(this.hidden.get(executionId) ?? [])])

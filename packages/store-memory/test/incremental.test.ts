@@ -61,4 +61,42 @@ describe("incremental saves", () => {
     const history = await app.getStateHistory("long");
     expect(history.map((s) => s.values.log.length)).toEqual([200, 199, 198, 197, 196]);
   });
+
+  it("stores what a node pushed onto a list in place (which nodes should not do), not the list as it was", async () => {
+    const store = new MemoryCheckpointStore();
+    const app = new StateGraph<{ log: string[]; n: number }>({
+      channels: { log: { reducer: appendReducer, default: () => [] } },
+    })
+      .addNode("tick", (s) => {
+        s.log.push(`pushed ${s.n}`);
+        return { log: [`returned ${s.n}`], n: s.n + 1 };
+      })
+      .addConditionalEdges("tick", (s) => (s.n >= 3 ? END : "tick"))
+      .addEdge(START, "tick")
+      .compile({ checkpoint: { store } });
+    const result = await app.invoke({ n: 0 }, { executionId: "pushy" });
+    const stored = await app.getState("pushy");
+    expect(stored?.values.log).toEqual(result.state.log);
+    expect(stored?.values.log).toHaveLength(6);
+  });
+
+  it("brings back a deleted checkpoint that later rows read through when it is saved again", async () => {
+    const store = new MemoryCheckpointStore();
+    const first = checkpoint(1, { log: ["a"] });
+    const second = checkpoint(2, { log: ["a", "b"] }, "cp-1");
+    const third = checkpoint(3, { log: ["a", "b", "c"] }, "cp-2");
+    await store.save(first);
+    await store.save(second, { changes: { parentId: "cp-1", whole: [], appended: { log: 1 } } });
+    await store.save(third, { changes: { parentId: "cp-2", whole: [], appended: { log: 1 } } });
+    await store.delete("cp-2");
+    expect(await store.load("cp-2")).toBeUndefined();
+    expect((await store.stats()).checkpoints).toBe(2);
+    await store.save(second); // a restore of the deleted checkpoint
+    expect((await store.load("cp-2"))?.state).toEqual({ log: ["a", "b"] });
+    expect((await store.list("e")).map((cp) => cp.version)).toEqual([1, 2, 3]);
+    await store.delete("cp-2");
+    await expect(store.save({ ...second, state: { log: ["other"] } })).rejects.toMatchObject({
+      code: "LG_CHECKPOINT_CONFLICT",
+    });
+  });
 });

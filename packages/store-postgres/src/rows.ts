@@ -158,15 +158,21 @@ function jsonText(text: unknown, id: string, column: string): string {
 export function rowToSerialized(row: readonly unknown[]): SerializedCheckpoint {
   const id = String(row[Col.Id]);
   const version = Number(row[Col.Version]);
+  // What list refuses, listSerialized refuses too: a version BIGINT above 2^53 (Number rounds it) or below 1.
+  if (!Number.isSafeInteger(version) || version < 1)
+    throw new CheckpointCorruptError(id, "version is not an integer from 1 to 2^53 - 1");
   const metadata = row[Col.Metadata];
   const parentId = row[Col.ParentId];
   const tasks = row[Col.Tasks];
+  const metadataText = metadata === null ? null : jsonText(metadata, id, "metadata");
+  if (metadataText !== null && metadataText.trimStart().startsWith("["))
+    throw new CheckpointCorruptError(id, "metadata is not an object");
   const text = serializedCheckpointText({
     id,
     executionId: String(row[Col.ExecutionId]),
     nodeName: String(row[Col.NodeName]),
     state: jsonText(row[Col.State], id, "state"),
-    metadata: metadata === null ? null : jsonText(metadata, id, "metadata"),
+    metadata: metadataText,
     timestamp: Number(row[Col.TimestampMs]),
     version,
     parentId: typeof parentId === "string" ? parentId : null,

@@ -101,7 +101,9 @@ export function rowToCheckpoint(row: CheckpointRow): Checkpoint {
  */
 export function rowToSerialized(checked: CheckedRow): SerializedCheckpoint {
   const [id, executionId, nodeName, state, metadata, timestamp, version, parentId, next, tasks, valid] = checked;
-  if (valid !== 1 || !Number.isFinite(timestamp) || !Number.isSafeInteger(version)) {
+  // Anything list would refuse is decoded, which throws the error list gives: also a version below 1 and array metadata.
+  const arrayMetadata = metadata !== null && metadata.trimStart().startsWith("[");
+  if (valid !== 1 || !Number.isFinite(timestamp) || !Number.isSafeInteger(version) || version < 1 || arrayMetadata) {
     rowToCheckpoint([id, executionId, nodeName, state, metadata, timestamp, version, parentId, next, tasks]);
   }
   const row = { id, executionId, nodeName, state, metadata, timestamp, version, parentId, next, tasks };

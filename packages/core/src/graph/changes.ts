@@ -11,6 +11,10 @@ import { appendReducer, type Channels } from "./channels.js";
  *   (the same objects) records only how many items it added;
  * - any other channel that changed is written whole.
  *
+ * Nodes must not change the state they are given in place. The common slip — pushing onto a list channel — is still
+ * caught: `storedLengths` holds the length each list channel had when the parent was stored, and a list whose length
+ * moved since is written from that length (or whole), whatever its identity says.
+ *
  * Returns `undefined` when the state lost a key (no update does that): the caller then writes the state whole.
  */
 export function stateChanges<S extends object>(
@@ -18,6 +22,7 @@ export function stateChanges<S extends object>(
   parent: S,
   next: S,
   parentId: string,
+  storedLengths: ReadonlyMap<string, number> = new Map(),
 ): StateChanges | undefined {
   const before = parent as Record<string, unknown>;
   const after = next as Record<string, unknown>;
@@ -29,8 +34,10 @@ export function stateChanges<S extends object>(
   for (const key of Object.keys(after)) {
     const was = Object.prototype.hasOwnProperty.call(before, key) ? before[key] : undefined;
     const now = after[key];
-    if (was === now && Object.prototype.hasOwnProperty.call(before, key)) continue;
-    const added = isAppending(channels, key) ? itemsAdded(was, now) : undefined;
+    const storedLength = storedLengths.get(key);
+    const unmoved = !Array.isArray(now) || storedLength === undefined || storedLength === now.length;
+    if (was === now && unmoved && Object.prototype.hasOwnProperty.call(before, key)) continue;
+    const added = isAppending(channels, key) ? itemsAdded(was, now, storedLength) : undefined;
     if (added === undefined) whole.push(key);
     else if (added > 0) appended[key] = added;
   }
@@ -45,15 +52,25 @@ function isAppending<S extends object>(channels: Channels<S>, key: string): bool
 }
 
 /**
- * How many items `now` added at the end of `was` (absent counts as empty), or `undefined` when `now` does not
- * begin with exactly `was`'s items.
+ * How many items `now` added after the first `storedLength` items (the parent's length when it was stored; `was`'s
+ * length when unknown; absent counts as empty), or `undefined` when `now` does not begin with exactly those items.
  */
-function itemsAdded(was: unknown, now: unknown): number | undefined {
+function itemsAdded(was: unknown, now: unknown, storedLength: number | undefined): number | undefined {
   if (!Array.isArray(now)) return undefined;
-  if (was === undefined) return now.length;
-  if (!Array.isArray(was) || now.length < was.length) return undefined;
-  for (let i = 0; i < was.length; i++) {
+  if (was === undefined) return storedLength === undefined || storedLength === 0 ? now.length : undefined;
+  if (!Array.isArray(was)) return undefined;
+  const kept = storedLength ?? was.length;
+  if (now.length < kept || was.length < kept) return undefined;
+  for (let i = 0; i < kept; i++) {
     if (now[i] !== was[i]) return undefined;
   }
-  return now.length - was.length;
+  return now.length - kept;
+}
+
+/** The length of every list channel of `state`: what {@link stateChanges} compares with when the next save comes. */
+export function listLengths(state: unknown): Map<string, number> {
+  const lengths = new Map<string, number>();
+  if (state === null || typeof state !== "object") return lengths;
+  for (const [key, value] of Object.entries(state)) if (Array.isArray(value)) lengths.set(key, value.length);
+  return lengths;
 }

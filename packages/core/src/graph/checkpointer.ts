@@ -15,7 +15,7 @@ import {
   type StepRecord,
 } from "./tasks.js";
 import type { CheckpointConfig } from "./types.js";
-import { stateChanges } from "./changes.js";
+import { listLengths, stateChanges } from "./changes.js";
 import type { Channels } from "./channels.js";
 import type { StateChanges } from "../state-changes.js";
 
@@ -49,6 +49,8 @@ export class RunCheckpointer<S> {
   private latestVersion = 0;
   /** The checkpoint the next one continues from. */
   private parent: Checkpoint | undefined;
+  /** The length of each list channel of `parent` as it was stored: catches a list a node pushed onto in place. */
+  private parentLengths = new Map<string, number>();
   private pending: PendingCheckpoint<S> | undefined;
   private lastSaveAt: number;
   private readonly protect: string[] = [];
@@ -106,6 +108,7 @@ export class RunCheckpointer<S> {
    */
   startFrom(base: Checkpoint | undefined, latest: Checkpoint | undefined): void {
     this.parent = base;
+    this.parentLengths = listLengths(base?.state);
     this.latestVersion = latest?.version ?? 0;
     this.updateKeys = updateKeysOf(base);
     const forked = base !== undefined && latest !== undefined && base.id !== latest.id;
@@ -213,6 +216,7 @@ export class RunCheckpointer<S> {
       throw new CheckpointSaveError(this.executionId, error);
     }
     this.parent = cp;
+    this.parentLengths = listLengths(cp.state);
     this.latestVersion = cp.version;
     this.lastSaveAt = Date.now();
     this.saved = true;
@@ -231,7 +235,7 @@ export class RunCheckpointer<S> {
     const before = parent.state as S;
     const after = cp.state;
     if (!isObject(before) || !isObject(after)) return undefined;
-    return stateChanges(this.channels, before, after, parent.id);
+    return stateChanges(this.channels, before, after, parent.id, this.parentLengths);
   }
 
   private async retainQuietly(

@@ -81,7 +81,7 @@ const TIMED: readonly StoreOperation[] = [
   "close",
 ];
 // Methods whose first argument is an execution id (`save` takes a checkpoint that names it).
-const BY_EXECUTION = new Set<StoreOperation>(["list", "listSerialized", "latest", "clear", "prune"]);
+const BY_EXECUTION = new Set<StoreOperation>(["list", "listSerialized", "listHeaders", "latest", "clear", "prune"]);
 
 /** Counters of one method. */
 class OperationCounters {
