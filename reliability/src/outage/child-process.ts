@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
@@ -10,6 +10,13 @@ const CHILD_TSCONFIG = join(__dirname, "child-tsconfig.json");
 const TSX_LOADER = pathToFileURL(require.resolve("tsx")).href;
 /** How long a child may live in all before it is killed and reported as one that did not exit. */
 const HARD_LIMIT_MS = 60_000;
+
+// Children still running: a test that times out or throws before its child ended must not leave it connected to
+// servers that the file's afterAll is tearing down, so whatever is left is killed when the test process exits.
+const live = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of live) child.kill("SIGKILL");
+});
 
 /** One JSON line the child printed. */
 export interface ChildEvent {
@@ -53,6 +60,8 @@ export function runChild(spec: ChildSpec, hooks: ChildHooks = {}): Promise<Child
     stdio: ["pipe", "pipe", "pipe"],
     env: { ...process.env, TSX_TSCONFIG_PATH: CHILD_TSCONFIG },
   });
+  live.add(child);
+  child.once("close", () => live.delete(child));
   if (!spec.faultPoint) child.stdin.end();
   const events: ChildEvent[] = [];
   let lastEventAt = performance.now();
