@@ -18,7 +18,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -114,6 +114,32 @@ function pack(pkg, dest) {
   const created = readdirSync(dest).filter((file) => file.endsWith(".tgz") && !before.has(file));
   if (created.length !== 1) throw new Error(`pnpm pack of ${pkg.manifest.name} left ${created.length} tarballs`);
   return join(dest, created[0]);
+}
+
+/**
+ * `npm install` of tarballs into an empty project. better-sqlite3 is a native addon, and compiling it in every
+ * project took 2-3 minutes each on a busy CI machine: its install script is skipped and the build `pnpm install` made
+ * once for the workspace is copied in when it is the same version (the consumers below then load it for real);
+ * another version is compiled with `npm rebuild`.
+ */
+function npmInstall(projectDir, tarballs) {
+  const args = ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", "--ignore-scripts"];
+  run("npm", [...args, ...tarballs], projectDir);
+  const addon = join(projectDir, "node_modules", "better-sqlite3");
+  if (!existsSync(addon)) return;
+  const { version } = JSON.parse(readFileSync(join(addon, "package.json"), "utf8"));
+  const built = join(
+    root,
+    "node_modules",
+    ".pnpm",
+    `better-sqlite3@${version}`,
+    "node_modules",
+    "better-sqlite3",
+    "build",
+  );
+  if (existsSync(join(built, "Release", "better_sqlite3.node")))
+    cpSync(built, join(addon, "build"), { recursive: true });
+  else run("npm", ["rebuild", "better-sqlite3", "--loglevel=error"], projectDir);
 }
 
 /** Names of the packages installed in a project's node_modules (scoped ones included). */
@@ -278,11 +304,7 @@ function checkStore(store, packages, coreTarball, workDir) {
   );
   try {
     const installed = step(`npm install @lg/core + ${store.package} (tarballs only)`, () => {
-      run(
-        "npm",
-        ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", coreTarball, tarball],
-        projectDir,
-      );
+      npmInstall(projectDir, [coreTarball, tarball]);
       return installedPackages(projectDir);
     });
     if (!installed) return failures;
@@ -406,20 +428,7 @@ function checkCli(store, packages, tarballs, workDir) {
   const suffix = randomBytes(6).toString("hex");
   try {
     const installed = step(`npm install @lg/core + @lg/cli + ${store.package} (tarballs only)`, () => {
-      run(
-        "npm",
-        [
-          "install",
-          "--no-audit",
-          "--no-fund",
-          "--prefer-offline",
-          "--loglevel=error",
-          tarballs.core,
-          tarballs.cli,
-          storeTarball,
-        ],
-        projectDir,
-      );
+      npmInstall(projectDir, [tarballs.core, tarballs.cli, storeTarball]);
       return installedPackages(projectDir);
     });
     if (!installed) return failures;
