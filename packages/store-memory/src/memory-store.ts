@@ -122,22 +122,12 @@ export class MemoryCheckpointStore implements CheckpointStore {
 
   /** Fresh copies of the execution's checkpoints ordered by version; `[]` for an unknown execution. */
   async list(executionId: string, options?: ListOptions): Promise<Checkpoint[]> {
-    this.assertOpen();
-    assertNonEmptyString("executionId", executionId);
-    validateListOptions(options);
-    const entries = this.rows.checkpointsOf(executionId);
-    if (entries === undefined) return [];
-    return applyListOptions(entries, options).map((entry) => this.rows.read(entry));
+    return this.listed(executionId, options).map((entry) => this.rows.read(entry));
   }
 
   /** What `list` returns with the same options, without the states (which are neither folded nor decoded). */
   async listHeaders(executionId: string, options?: ListOptions): Promise<CheckpointHeader[]> {
-    this.assertOpen();
-    assertNonEmptyString("executionId", executionId);
-    validateListOptions(options);
-    const entries = this.rows.checkpointsOf(executionId);
-    if (entries === undefined) return [];
-    return applyListOptions(entries, options).map((entry) => this.rows.header(entry));
+    return this.listed(executionId, options).map((entry) => this.rows.header(entry));
   }
 
   /** A fresh copy of the execution's newest checkpoint (the last of its sorted array), or `undefined`. */
@@ -236,6 +226,15 @@ export class MemoryCheckpointStore implements CheckpointStore {
     )
       return true;
     return sameEncodedCheckpoint(encodeCheckpoint(this.rows.read(existing)), encodeCheckpoint(checkpoint));
+  }
+
+  /** The rows `list` and `listHeaders` hand out for these arguments (validated here). */
+  private listed(executionId: string, options: ListOptions | undefined): readonly StoredEntry[] {
+    this.assertOpen();
+    assertNonEmptyString("executionId", executionId);
+    validateListOptions(options);
+    const entries = this.rows.checkpointsOf(executionId);
+    return entries === undefined ? [] : applyListOptions(entries, options);
   }
 
   private newestOf(executionId: string): StoredEntry | undefined {

@@ -48,13 +48,7 @@ export class RowTable {
 
   /** Adds a new checkpoint row (the caller checked its id and version are free). */
   insert(entry: StoredEntry): void {
-    let entries = this.visible.get(entry.executionId);
-    if (entries === undefined) {
-      entries = [];
-      this.visible.set(entry.executionId, entries);
-      this.executionIds.add(entry.executionId);
-    }
-    insertByVersion(entries, entry);
+    this.list(entry);
     this.byId.set(entry.id, entry);
     this.bytes.add(entry);
   }
@@ -91,7 +85,7 @@ export class RowTable {
    * that change-only rows still need is hidden, and hidden rows are merged into their hidden parents.
    */
   remove(executionId: string, victims: ReadonlySet<string>): void {
-    const all = [...(this.visible.get(executionId) ?? []), ...(this.hidden.get(executionId) ?? [])];
+    const all = this.rowsOf(executionId);
     const headers: RowHeader[] = all.map((e) => ({
       id: e.id,
       parentId: e.chainParent,
@@ -113,11 +107,7 @@ export class RowTable {
       const entry = this.byId.get(id);
       if (entry === undefined || entry.hidden) continue;
       this.unlist(entry);
-      entry.hidden = true;
-      let set = this.hidden.get(executionId);
-      if (set === undefined) this.hidden.set(executionId, (set = new Set()));
-      set.add(entry);
-      this.hiddenCount++;
+      this.shelve(entry);
     }
     for (const id of plan.remove) {
       const entry = this.byId.get(id);
@@ -128,23 +118,13 @@ export class RowTable {
   /** Makes a hidden row a checkpoint again (it was saved again with the content it holds). */
   unhide(entry: StoredEntry): void {
     if (!entry.hidden) return;
-    const set = this.hidden.get(entry.executionId);
-    if (set?.delete(entry) === true) this.hiddenCount--;
-    if (set?.size === 0) this.hidden.delete(entry.executionId);
-    entry.hidden = false;
-    let entries = this.visible.get(entry.executionId);
-    if (entries === undefined) {
-      entries = [];
-      this.visible.set(entry.executionId, entries);
-      this.executionIds.add(entry.executionId);
-    }
-    insertByVersion(entries, entry);
+    this.unshelve(entry);
+    this.list(entry);
   }
 
   /** Deletes every row of one execution. */
   clear(executionId: string): void {
-    for (const entry of [...(this.visible.get(executionId) ?? []), ...(this.hidden.get(executionId) ?? [])])
-      this.drop(entry);
+    for (const entry of this.rowsOf(executionId)) this.drop(entry);
   }
 
   /** Number of checkpoints (visible rows). */
@@ -170,13 +150,41 @@ export class RowTable {
   private drop(entry: StoredEntry): void {
     this.byId.delete(entry.id);
     this.bytes.remove(entry);
-    if (entry.hidden) {
-      const set = this.hidden.get(entry.executionId);
-      if (set?.delete(entry) === true) this.hiddenCount--;
-      if (set?.size === 0) this.hidden.delete(entry.executionId);
-    } else {
-      this.unlist(entry);
+    if (entry.hidden) this.unshelve(entry);
+    else this.unlist(entry);
+  }
+
+  /** Every row of one execution: its checkpoints, then its hidden rows. */
+  private rowsOf(executionId: string): StoredEntry[] {
+    return [...(this.visible.get(executionId) ?? []), ...(this.hidden.get(executionId) ?? [])];
+  }
+
+  /** Lists a row among its execution's checkpoints (the execution's id too, for its first). */
+  private list(entry: StoredEntry): void {
+    let entries = this.visible.get(entry.executionId);
+    if (entries === undefined) {
+      entries = [];
+      this.visible.set(entry.executionId, entries);
+      this.executionIds.add(entry.executionId);
     }
+    insertByVersion(entries, entry);
+  }
+
+  /** Keeps an unlisted row as hidden: no longer a checkpoint, still read through. */
+  private shelve(entry: StoredEntry): void {
+    entry.hidden = true;
+    let set = this.hidden.get(entry.executionId);
+    if (set === undefined) this.hidden.set(entry.executionId, (set = new Set()));
+    set.add(entry);
+    this.hiddenCount++;
+  }
+
+  /** Takes a row out of its execution's hidden rows. */
+  private unshelve(entry: StoredEntry): void {
+    entry.hidden = false;
+    const set = this.hidden.get(entry.executionId);
+    if (set?.delete(entry) === true) this.hiddenCount--;
+    if (set?.size === 0) this.hidden.delete(entry.executionId);
   }
 
   private unlist(entry: StoredEntry): void {
