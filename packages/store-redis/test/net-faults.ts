@@ -6,7 +6,8 @@ import { createServer, connect, type Server, type Socket } from "node:net";
  * is how a command that was applied but whose answer was lost looks to the client.
  */
 
-function listen(server: Server): Promise<number> {
+/** Starts `server` on a free port of 127.0.0.1 and resolves with the port. */
+export function listen(server: Server): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
@@ -17,7 +18,8 @@ function listen(server: Server): Promise<number> {
   });
 }
 
-function closeServer(server: Server, sockets: Set<Socket>): Promise<void> {
+/** Destroys `sockets` (the server's open connections) and closes `server`. */
+export function closeServer(server: Server, sockets: Set<Socket>): Promise<void> {
   for (const socket of sockets) socket.destroy();
   return new Promise((resolve) => server.close(() => resolve()));
 }

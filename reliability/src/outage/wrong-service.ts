@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { Socket } from "node:net";
+import { closeServer, listen } from "../../../packages/store-redis/test/net-faults.js";
 
 /**
  * A plain HTTP server on a free port: a wrong service where a database was expected (a port mix-up, a load
@@ -22,20 +23,11 @@ export class WrongServiceServer {
   /** Starts listening on 127.0.0.1. */
   static async start(): Promise<WrongServiceServer> {
     const server = createServer((_request, response) => response.writeHead(404).end("not a database\n"));
-    const port = await new Promise<number>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", () => {
-        const address = server.address();
-        if (typeof address === "object" && address !== null) resolve(address.port);
-        else reject(new Error("no port"));
-      });
-    });
-    return new WrongServiceServer(server, port);
+    return new WrongServiceServer(server, await listen(server));
   }
 
   /** Closes the listener and every connection. */
   close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closeServer(this.server, this.sockets);
   }
 }
