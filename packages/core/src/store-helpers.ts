@@ -85,6 +85,13 @@ export async function pruneCheckpoints(
   return victims.length;
 }
 
+/** A copy of `cp` without its state: what `listHeaders` hands out for it. */
+export function checkpointHeader(cp: Checkpoint): CheckpointHeader {
+  const header: Partial<Checkpoint> = { ...cp };
+  delete header.state;
+  return header as CheckpointHeader;
+}
+
 /**
  * An execution's checkpoints without their states, as `list` orders them: from `listHeaders` when the store has it
  * (the states are not read), otherwise from `list` with the states dropped.
@@ -95,11 +102,7 @@ export async function listCheckpointHeaders(
   options?: ListOptions,
 ): Promise<CheckpointHeader[]> {
   if (typeof store.listHeaders === "function") return store.listHeaders(executionId, options);
-  return (await store.list(executionId, options)).map((cp) => {
-    const header: Partial<Checkpoint> = { ...cp };
-    delete header.state;
-    return header as CheckpointHeader;
-  });
+  return (await store.list(executionId, options)).map(checkpointHeader);
 }
 
 /**

@@ -1,4 +1,5 @@
 import {
+  checkpointHeader,
   decodeCheckpoint,
   foldChain,
   mergeRows,
@@ -75,9 +76,7 @@ export class RowTable {
 
   /** The checkpoint a row holds without its state: no chain is walked, no state decoded. */
   header(entry: StoredEntry): CheckpointHeader {
-    const cp: Partial<Checkpoint> = decodeCheckpoint(entry.header);
-    delete cp.state;
-    return cp as CheckpointHeader;
+    return checkpointHeader(decodeCheckpoint(entry.header));
   }
 
   /**

@@ -1,4 +1,5 @@
-import { type Checkpoint, type CheckpointHeader, type CheckpointStore, type ListOptions } from "@lg/core";
+import { type CheckpointHeader, type CheckpointStore, type ListOptions } from "@lg/core";
+import { checkpointHeader } from "@lg/core/store";
 import { createCheckpointChain, uniqueId } from "../fixtures.js";
 import { contextOf } from "./context.js";
 import { expectEqual, expectTrue, nth } from "./expect.js";
@@ -11,12 +12,6 @@ function listHeadersOf(
   const listHeaders = store.listHeaders;
   expectTrue(typeof listHeaders === "function", "a store that declares headerList must have a listHeaders method");
   return (executionId, options) => listHeaders.call(store, executionId, options);
-}
-
-function withoutState(cp: Checkpoint): CheckpointHeader {
-  const header: Partial<Checkpoint> = { ...cp };
-  delete header.state;
-  return header as CheckpointHeader;
 }
 
 const OPTION_CASES: readonly ListOptions[] = [
@@ -53,7 +48,11 @@ export function listHeadersSpec<S extends CheckpointStore>(options: SpecOptions<
           headers.every((h) => !("state" in h)),
           `${what} must leave the states out`,
         );
-        expectEqual(headers, listed.map(withoutState), `${what} must hand out list's checkpoints without their states`);
+        expectEqual(
+          headers,
+          listed.map(checkpointHeader),
+          `${what} must hand out list's checkpoints without their states`,
+        );
       }
     });
 
