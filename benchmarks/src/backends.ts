@@ -28,7 +28,7 @@ export interface BackendEnv {
  * those warms up (removed before the measured run starts, so its rows count nowhere).
  */
 export type SystemKey =
-  "lg" | "langgraph" | "raw" | "growing_lg" | "growing_langgraph" | "growing_delta" | "growing_warmup";
+  "lg" | "langgraph" | "raw" | "growing_lg" | "growing_langgraph" | "growing_delta" | "growing_warmup" | "growing_raw";
 
 /** Reads the server addresses from the environment and creates this run's private names and scratch directory. */
 export function backendEnv(): BackendEnv {

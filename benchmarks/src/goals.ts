@@ -82,7 +82,8 @@ export function checkGoals(backend: BackendName, rows: readonly ResultRow[]): Go
  * - @lg's per-step overhead at the last steps within 1.5x of that near step 10 (flat in state size);
  * - on SQLite and PostgreSQL, @lg's per-step overhead at the last steps at most 0.33x LangGraph's DeltaChannel's
  *   and at most 0.33x LangGraph's standard channel's;
- * - the bytes @lg stores for the execution at most 2x the bytes of the messages.
+ * - the bytes @lg stores for the execution at most 2x the bytes of the messages;
+ * - @lg's latest of the finished execution within 1.5x of the raw floor reading one row with the same bytes.
  */
 export function checkGrowingGoals(backend: BackendName, rows: readonly GrowingRow[]): GoalCheck[] {
   const row = (system: GrowingSystem): GrowingRow | undefined =>
@@ -116,6 +117,13 @@ export function checkGrowingGoals(backend: BackendName, rows: readonly GrowingRo
   }
   goals.push(
     check("growing: @lg bytes stored / message bytes", backend, ratio(lg.storedBytes, lg.messageBytes), 2, "<= 2"),
+    check(
+      `growing: @lg latest of the ${lg.steps}-step execution / raw read of the same bytes (p50)`,
+      backend,
+      ratio(lg.latest?.p50, lg.rawLatest?.p50),
+      1.5,
+      "<= 1.5",
+    ),
   );
   return goals;
 }

@@ -107,8 +107,9 @@ export function formatMegabytes(bytes: number | undefined): string {
  */
 export function growingTable(rows: readonly GrowingRow[]): string {
   const header =
-    "| backend | system | steps | overhead early ms | overhead late ms | late / early | stored | stored / messages |";
-  const rule = "|---|---|--:|--:|--:|--:|--:|--:|";
+    "| backend | system | steps | overhead early ms | overhead late ms | late / early | stored | stored / messages " +
+    "| latest ms | raw read ms |";
+  const rule = "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|";
   const lines = rows.map((r) => {
     const cells = [
       r.backend,
@@ -119,6 +120,8 @@ export function growingTable(rows: readonly GrowingRow[]): string {
       r.overheadLate > 0 && r.overheadEarly > 0 ? formatRatio(r.overheadLate, r.overheadEarly) : "—",
       formatMegabytes(r.storedBytes),
       formatRatio(r.storedBytes, r.messageBytes),
+      r.latest === undefined ? "—" : formatMs(r.latest.p50),
+      r.rawLatest === undefined ? "—" : formatMs(r.rawLatest.p50),
     ];
     return `| ${cells.join(" | ")} |`;
   });
@@ -128,6 +131,7 @@ export function growingTable(rows: readonly GrowingRow[]): string {
       ? ""
       : `\n\nEarly = median of steps ${first.earlyWindow.join("–")}, late = median of steps ${first.lateWindow.join("–")}; ` +
         `messages = ${first.steps.toLocaleString("en-US")} x ${(first.messageBytes / first.steps).toFixed(0)} bytes ` +
-        `(${formatMegabytes(first.messageBytes)}).`;
+        `(${formatMegabytes(first.messageBytes)}); latest = p50 of \`latest\` of the finished execution, raw read = ` +
+        `p50 of the driver alone reading one row that holds the same checkpoint whole and parsing it.`;
   return [header, rule, ...lines].join("\n") + legend;
 }

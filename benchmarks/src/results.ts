@@ -79,4 +79,10 @@ export interface GrowingRow {
   messageBytes: number;
   /** Every step's time (ms, 3 decimals), for plotting how a step's cost grows with the state. */
   stepTimes: number[];
+  /** `latest` of the finished execution (@lg only). */
+  latest?: Summary;
+  /** The raw floor reading one row holding the same checkpoint whole, parsed (@lg only). */
+  rawLatest?: Summary;
+  /** Bytes of the final state's JSON text, as that raw row holds it. */
+  latestStateBytes?: number;
 }

@@ -4,6 +4,7 @@ import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import type { CheckpointStore } from "@lg/core";
 import type { BackendEnv, BackendName, SystemKey } from "../backends.js";
 import { removeSystemData } from "../cleanup.js";
+import { latestAgainstRaw, type LatestAgainstRaw } from "./growing-latest.js";
 import { collectGarbage } from "../harness.js";
 import { MESSAGE_BYTES } from "../payload.js";
 import type { GrowingRow, GrowingSystem, Unavailable } from "../results.js";
@@ -28,14 +29,22 @@ export interface GrowingOutput {
   unavailable: Unavailable[];
 }
 
+/** A system's checkpointer, open. */
+interface OpenedSubject {
+  /** Builds the chat graph on it. */
+  runner: (hook: NodeStartHook, steps: number) => ChatRunner;
+  /** Times the latest read of the execution just written against a raw read of the same bytes (@lg only). */
+  latest?: (executionId: string) => Promise<LatestAgainstRaw>;
+  /** Closes it. */
+  close(): Promise<void>;
+}
+
 /** One system's way to open its checkpointer on a private name and build its chat graph on it (or on none). */
 interface GrowingSubject {
   system: GrowingSystem;
   key: SystemKey;
   /** Opens the checkpointer under `key`; a string says why it cannot run here. */
-  open(
-    key: SystemKey,
-  ): Promise<{ runner: (hook: NodeStartHook, steps: number) => ChatRunner; close(): Promise<void> } | string>;
+  open(key: SystemKey): Promise<OpenedSubject | string>;
   /** The same graph without any checkpointer: the step's own work, subtracted from the step time. */
   bare(hook: NodeStartHook, steps: number): ChatRunner;
 }
@@ -47,7 +56,11 @@ function lgSubject(backend: BackendName, env: BackendEnv): GrowingSubject {
     open: async (key) => {
       const opened = await openLgStore(backend, env, key);
       const store: CheckpointStore = opened.store;
-      return { runner: (hook, steps) => lgChatRunner(steps, store, hook), close: () => opened.dispose() };
+      return {
+        runner: (hook, steps) => lgChatRunner(steps, store, hook),
+        latest: (executionId) => latestAgainstRaw(store, executionId, backend, env),
+        close: () => opened.dispose(),
+      };
     },
     bare: (hook, steps) => lgChatRunner(steps, undefined, hook),
   };
@@ -67,12 +80,18 @@ function langGraphSubject(backend: BackendName, env: BackendEnv, kind: LangGraph
   };
 }
 
-/** Runs one conversation and returns each step's time: from one node start to the next (so it covers the save). */
-async function stepTimes(make: (hook: NodeStartHook) => ChatRunner): Promise<number[]> {
+/**
+ * Runs one conversation (on `executionId`, a fresh one by default) and returns each step's time: from one node start
+ * to the next (so it covers the save).
+ */
+async function stepTimes(
+  make: (hook: NodeStartHook) => ChatRunner,
+  executionId = `bench-growing-${randomUUID()}`,
+): Promise<number[]> {
   const marks: number[] = [];
   const runner = make(() => marks.push(performance.now()));
   collectGarbage();
-  await runner.run(`bench-growing-${randomUUID()}`);
+  await runner.run(executionId);
   return marks.slice(1).map((mark, i) => mark - (marks[i] ?? mark));
 }
 
@@ -125,10 +144,13 @@ async function measure(
   if (typeof opened === "string") return opened;
   let times: number[];
   let runMs: number;
+  let latest: LatestAgainstRaw | undefined;
   try {
+    const executionId = `bench-growing-${randomUUID()}`;
     const start = performance.now();
-    times = await stepTimes((hook) => opened.runner(hook, steps));
+    times = await stepTimes((hook) => opened.runner(hook, steps), executionId);
     runMs = performance.now() - start;
+    latest = await opened.latest?.(executionId);
   } finally {
     await opened.close();
   }
@@ -158,6 +180,9 @@ async function measure(
       storedBytes: bytes,
       messageBytes: steps * MESSAGE_BYTES,
       stepTimes: times.map((t) => Math.round(t * 1000) / 1000),
+      ...(latest === undefined
+        ? {}
+        : { latest: latest.latest, rawLatest: latest.raw, latestStateBytes: latest.stateBytes }),
     };
   } finally {
     await removeSystemData(backend, env, subject.key);
