@@ -1,0 +1,44 @@
+import type { CheckpointStore, ExecutionSummary } from "@lg/core";
+import type { ExecutionList, ExecutionListOptions } from "../executions.js";
+import { walkExecutions } from "../walk.js";
+
+/**
+ * Execution search for the inspector: the store contract pages executions by id and has no text search, so the
+ * inspector walks the ids and keeps the matches, newest first — bounded memory (the page asked for), one pass.
+ *
+ * @packageDocumentation
+ */
+
+/** Newest first, ties by id (the order of `listExecutionsNewestFirst`). */
+function newerFirst(a: ExecutionSummary, b: ExecutionSummary): number {
+  const byTime = b.updatedAt.getTime() - a.updatedAt.getTime();
+  return byTime !== 0 ? byTime : a.executionId < b.executionId ? -1 : a.executionId > b.executionId ? 1 : 0;
+}
+
+/**
+ * The executions whose id contains `text` (case-insensitive), most recently updated first, `limit` from `offset`;
+ * `total` counts every match.
+ */
+export async function searchExecutions(
+  store: CheckpointStore,
+  text: string,
+  options: ExecutionListOptions = {},
+): Promise<ExecutionList> {
+  const limit = options.limit ?? 20;
+  const offset = options.offset ?? 0;
+  const needle = text.toLowerCase();
+  const kept: ExecutionSummary[] = [];
+  let total = 0;
+  for await (const execution of walkExecutions(store)) {
+    if (!execution.executionId.toLowerCase().includes(needle)) continue;
+    total++;
+    kept.push(execution);
+    // Keep the window bounded: sort and cut once it doubles, so the cost stays linear in the executions walked.
+    if (kept.length >= 2 * (offset + limit)) {
+      kept.sort(newerFirst);
+      kept.length = offset + limit;
+    }
+  }
+  kept.sort(newerFirst);
+  return { executions: kept.slice(offset, offset + limit), total, offset };
+}
