@@ -65,12 +65,17 @@ export default defineConfig(
     },
   },
   {
-    files: ["**/*.ts", "**/*.mts", "**/*.cts"],
+    files: ["**/*.ts", "**/*.mts", "**/*.cts", "**/*.tsx"],
     extends: [tseslint.configs.recommended],
     rules: {
       "@typescript-eslint/no-explicit-any": "error",
       "@typescript-eslint/no-unused-vars": ["error", UNUSED_VARS],
     },
+  },
+  {
+    // The inspector's front end runs in the browser.
+    files: ["packages/cli/ui/src/**"],
+    languageOptions: { globals: { ...globals.browser } },
   },
   {
     files: ["**/*.cjs"],

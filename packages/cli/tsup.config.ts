@@ -7,5 +7,8 @@ export default defineConfig(
   libraryConfig({
     entry: { index: "src/index.ts", bin: "src/bin.ts" },
     dts: { entry: { index: "src/index.ts" } },
+    // The inspector finds its front end (dist/ui) next to the bundle: __dirname, which the ESM bundle gets from
+    // tsup's shim.
+    shims: true,
   }),
 );

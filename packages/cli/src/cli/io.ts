@@ -20,6 +20,8 @@ export interface CliIo {
   stdin: Readable & { fd?: number };
   /** Environment variables (`LG_STORE_URL`, `NO_COLOR`, `FORCE_COLOR`, `TERM`). */
   env: Readonly<Record<string, string | undefined>>;
+  /** Ends a command that runs until stopped (`ui`) when an in-process run aborts it; the binary uses SIGINT/SIGTERM. */
+  stop?: AbortSignal;
 }
 
 /** The process's own streams and environment. */

@@ -5,6 +5,7 @@ import { createContext } from "./context.js";
 import { registerDataCommands } from "./data-commands.js";
 import { registerInspectCommands } from "./inspect-commands.js";
 import { processIo, type CliIo } from "./io.js";
+import { registerUiCommand } from "./ui-command.js";
 
 /**
  * The `lg-checkpoints` program: commander wiring only; the work is done by the library functions the commands call.
@@ -43,6 +44,7 @@ function buildProgram(io: CliIo): Command {
     .exitOverride();
   registerInspectCommands(program, ctx);
   registerDataCommands(program, ctx);
+  registerUiCommand(program, ctx);
   // Every subcommand reports usage errors the same way as the program.
   for (const command of program.commands)
     command.exitOverride().showHelpAfterError("(run lg-checkpoints help " + command.name() + " for usage)");

@@ -1,0 +1,86 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium, type Browser } from "playwright-core";
+import { BIN } from "../helpers.js";
+
+/** Debian's Chromium, which `.ci/run` installs when it is missing. */
+export const CHROMIUM = process.env.LG_CHROMIUM ?? "/usr/bin/chromium";
+
+/** Where the page screenshots go: kept as test artifacts, and copied into the README's images by hand. */
+export const SCREENSHOTS = join(__dirname, "..", "..", "..", "..", ".test-results", "inspector");
+
+/**
+ * Starts headless Chromium with the flags this machine needs (no sandbox as root; no background networking, which
+ * a closed network refuses); Playwright gives it a fresh profile of its own. Fails with advice when the browser is not installed.
+ */
+export async function launchBrowser(): Promise<{ browser: Browser; close(): Promise<void> }> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set LG_CHROMIUM)`);
+  }
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+    timeout: 60_000,
+  });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return {
+    browser,
+    close: () => browser.close(),
+  };
+}
+
+/** A running `lg-checkpoints ui` and the URL it printed. */
+export interface RunningUi {
+  url: string;
+  origin: string;
+  child: ChildProcess;
+  /** Stops it with SIGTERM and resolves with its exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Runs the built binary's `ui` command on `storeUrl` and waits for the URL it prints (60 s at most). */
+export function startUi(storeUrl: string): Promise<RunningUi> {
+  const child = spawn(process.execPath, [BIN, "ui", "--store", storeUrl], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  let output = "";
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`lg-checkpoints ui printed no URL within 60 s: ${output}`));
+    }, 60_000);
+    const read = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const url = /Inspector running at (http:\/\/\S+)/.exec(output)?.[1];
+      if (url === undefined) return;
+      clearTimeout(timer);
+      child.stdout?.off("data", read);
+      resolve({
+        url,
+        origin: new URL(url).origin,
+        child,
+        stop: async () => {
+          child.kill("SIGTERM");
+          return exited;
+        },
+      });
+    };
+    child.stdout?.on("data", read);
+    child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`lg-checkpoints ui exited with ${String(code)} before printing its URL: ${output}`));
+    });
+  });
+}
