@@ -15,12 +15,16 @@ function rawFiles(store: JsonFileCheckpointStore): RawStoreAccess {
     }
   }
   return {
-    read: async ({ id, executionId }) => (await readFileOf(executionId))?.entries.find((e) => e.id === id)?.data,
+    // The whole entry: keys, encoded header (metadata, task results), row state, chain link, hidden flag.
+    read: async ({ id, executionId }) => (await readFileOf(executionId))?.entries.find((e) => e.id === id),
     corrupt: async ({ id, executionId }) => {
       const file = await readFileOf(executionId);
       const entry = file?.entries.find((e) => e.id === id);
       if (file === undefined || entry === undefined) throw new Error(`nothing stored for ${id}`);
-      entry.data = "{not json";
+      // Text where the row state (or, in the first format, the serialized checkpoint) should be: every read of the
+      // entry, or of a checkpoint whose chain passes through it, must reject with CheckpointCorruptError.
+      if ("row" in entry) (entry as { row: unknown }).row = "{not json";
+      else entry.data = "{not json";
       await writeFile(store.executionPath(executionId), JSON.stringify(file));
     },
   };
