@@ -16,4 +16,4 @@ export {
 } from "./options.js";
 export type { RedisOptions, RedisClientLike, RedisClusterLike } from "./options.js";
 export type { RedisStoreStats } from "./paged-calls.js";
-export { RedisKeys, hashTagOf, FIELD } from "./keys.js";
+export { RedisKeys, hashTagOf, FIELD, ROW_KIND } from "./keys.js";

@@ -1,9 +1,11 @@
 import { createHash } from "node:crypto";
 import { CHECKPOINT_KEY_PART, EXECUTION_INDEX_SUFFIX, EXECUTION_KEY_PART, FIELD } from "./keys.js";
+import { ROW_LIB } from "./row-lua.js";
 
 /**
  * How the store's Lua scripts are defined: the shared prelude (key builders made from the same constants as the
- * TypeScript ones, the owner check, the index time-to-live rule) and the SHA1 each is sent by.
+ * TypeScript ones, the owner check, the index time-to-live rule, the row functions of `row-lua.ts`) and the SHA1
+ * each is sent by.
  *
  * Conventions: `ARGV[1]` is always the key prefix. Keys named in `KEYS` are the ones the caller knows; data keys
  * found in an index are built inside the script with the same prefix, which Redis Cluster allows only because a
@@ -85,6 +87,6 @@ end
 
 /** Defines a script: the prelude followed by `body`, with its SHA1 computed once. */
 export function defineLua(name: string, keyCount: number, body: string): LuaScript {
-  const source = PRELUDE + body;
+  const source = PRELUDE + ROW_LIB + body;
   return { name, keyCount, source, sha: createHash("sha1").update(source).digest("hex") };
 }

@@ -13,6 +13,7 @@ import {
   STATS_PAGE,
 } from "./paged-scripts.js";
 import { REPAIR_BUDGET, REPAIR_BUDGET_SPENT } from "./scripts.js";
+import { parseRow, type StoredRow } from "./rows.js";
 
 /**
  * {@link RedisCheckpointStore.stats}: core's `StoreStats`, whose `estimated` flag this store always sets. It says
@@ -24,14 +25,14 @@ export interface RedisStoreStats extends StoreStats {
   estimated: boolean;
 }
 
-/** One stored checkpoint as a `list` page returns it. */
-export interface StoredCheckpoint {
-  /** Checkpoint id. */
-  id: string;
-  /** The `data` field (JSON). */
-  text: string;
-  /** Its score in the execution index: the version the list is ordered by. */
-  version: number;
+/** What a `list` returns: the listed rows, in order, with what the reader checks them by. */
+export interface ListedRows {
+  /** The rows, each with its data (and its state parts unless headers only were asked for). */
+  rows: StoredRow[];
+  /** Each row's score in the execution index: the version the list is ordered by. */
+  versions: number[];
+  /** Per row, the merged count of the row its link named when it was listed (-1: no link). */
+  linkMerged: number[];
 }
 
 /** What `list` asks for, in the script's terms. */
@@ -44,6 +45,8 @@ export interface ListRange {
   order: "asc" | "desc";
   /** At most this many checkpoints; all when undefined. */
   limit: number | undefined;
+  /** Only the rows' ids, links and data, not their state parts (`listHeaders`). */
+  headersOnly: boolean;
 }
 
 /** What `prune` keeps, in the script's terms. */
@@ -74,12 +77,12 @@ export class PagedCalls {
   ) {}
 
   /** An execution's checkpoints in the range, at most {@link LIST_PAGE_SIZE} per call. */
-  async list(executionId: string, range: ListRange): Promise<StoredCheckpoint[]> {
+  async list(executionId: string, range: ListRange): Promise<ListedRows> {
     const index = this.keys.executionIndex(executionId);
     let { low, high } = range;
-    const found: StoredCheckpoint[] = [];
+    const found: ListedRows = { rows: [], versions: [], linkMerged: [] };
     for (;;) {
-      const wanted = Math.min(LIST_PAGE_SIZE, (range.limit ?? Number.POSITIVE_INFINITY) - found.length);
+      const wanted = Math.min(LIST_PAGE_SIZE, (range.limit ?? Number.POSITIVE_INFINITY) - found.rows.length);
       const args = [
         this.keys.prefix,
         executionId,
@@ -89,22 +92,24 @@ export class PagedCalls {
         String(wanted),
         this.refreshTtl,
         REPAIR_BUDGET,
+        range.headersOnly ? "1" : "0",
       ];
       const items = arrayReply(LIST.name, await this.scripts.run(LIST, [index], args));
       for (let i = 2; i + 2 < items.length; i += 3) {
-        const version = Number(stringAt(LIST.name, items, i + 2));
-        found.push({ id: stringAt(LIST.name, items, i), text: stringAt(LIST.name, items, i + 1), version });
+        found.rows.push(parseRow(LIST.name, items[i]));
+        found.versions.push(Number(stringAt(LIST.name, items, i + 1)));
+        found.linkMerged.push(integerReply(LIST.name, items[i + 2]));
       }
-      if (items[0] !== 1 || found.length === range.limit) return found;
+      if (items[0] !== 1 || found.rows.length === range.limit) return found;
       const cursor = `(${stringAt(LIST.name, items, 1)}`;
       if (range.order === "desc") high = cursor;
       else low = cursor;
     }
   }
 
-  /** Deletes an execution's checkpoints, {@link PAGE_BUDGET} per call, up to the newest version at the start. */
+  /** Deletes an execution's checkpoints, {@link PAGE_BUDGET} per call, newest first, up to the newest version at the start. */
   async clear(executionId: string): Promise<void> {
-    const keys = [this.keys.executionIndex(executionId), this.keys.executions()];
+    const keys = [this.keys.executionIndex(executionId), this.keys.executions(), this.keys.hiddenIndex(executionId)];
     let ceiling = "";
     do {
       const reply = arrayReply(

@@ -25,10 +25,13 @@ export const EXECUTIONS_PAGE_SIZE = 1000;
 
 /**
  * KEYS: execution index. ARGV: prefix, executionId, lowest score, highest score (ZRANGEBYSCORE syntax),
- * "asc"|"desc", wanted (1..{@link LIST_PAGE_SIZE}), refresh ttl (ms, 0 = none), repair budget.
- * Returns `{more, cursor, id, json, score, id, json, score, ...}` in the requested order: `more` is 1 when members may follow,
- * to be read from after the score `cursor` (exclusive), the last one this call examined. It stops after `wanted`
- * live checkpoints or after removing `repair budget` dead members.
+ * "asc"|"desc", wanted (1..{@link LIST_PAGE_SIZE}), refresh ttl (ms, 0 = none), repair budget, "1" for headers only.
+ * Returns `{more, cursor, row, score, linkMerged, row, score, linkMerged, ...}` in the requested order: `more` is 1
+ * when members may follow, to be read from after the score `cursor` (exclusive), the last one this call examined.
+ * Each row is a `row_reply` with its data (headers only: `{id, kind, link, hidden, data}`), and `linkMerged` the
+ * merged count of the row its link names now (-1 when none), which tells the reader whether a row it read by an
+ * earlier call is still the one this row reads through. It stops after `wanted` live checkpoints or after removing
+ * `repair budget` dead members.
  */
 export const LIST = defineLua(
   "list",
@@ -37,7 +40,7 @@ export const LIST = defineLua(
 local index = KEYS[1]
 local execution_id, low, high = ARGV[2], ARGV[3], ARGV[4]
 local descending, want = ARGV[5] == "desc", tonumber(ARGV[6])
-local refresh, budget = tonumber(ARGV[7]), tonumber(ARGV[8])
+local refresh, budget, headers = tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9] == "1"
 local out = {1, ""}
 local found, exhausted = 0, false
 while found < want and budget > 0 and not exhausted do
@@ -52,15 +55,26 @@ while found < want and budget > 0 and not exhausted do
   for i = 1, #batch, 2 do
     local id, score = batch[i], batch[i + 1]
     local key = checkpoint_key(id)
-    local stored = redis.call("HMGET", key, ${lua(FIELD.data)}, ${lua(FIELD.executionId)})
-    local damaged = damaged_hash(id, stored[1], stored[2])
-    if damaged then return damaged end
-    if stored[1] and stored[2] == execution_id then
-      out[#out + 1] = id
-      out[#out + 1] = stored[1]
+    local row, owner, err
+    if headers then
+      local f = redis.call("HMGET", key, F_DATA, F_OWNER, F_KIND, F_LINK, F_HIDDEN)
+      err = damaged_hash(id, f[1], f[2])
+      if f[1] then row, owner = {id, f[3] or "", f[4] or "", f[5] or "", f[1]}, f[2] end
+    else
+      row, owner, err = row_reply(id, true)
+    end
+    if err then return err end
+    if row and owner == execution_id then
+      local link_merged = -1
+      if row[3] ~= "" then link_merged = tonumber(redis.call("HGET", checkpoint_key(row[3]), F_MERGED) or "0") end
+      out[#out + 1] = row
       out[#out + 1] = score
+      out[#out + 1] = link_merged
       found = found + 1
-      if refresh > 0 then redis.call("PEXPIRE", key, refresh) end
+      if refresh > 0 then
+        redis.call("PEXPIRE", key, refresh)
+        if row[3] ~= "" then extend_chain(row[3], execution_id, refresh) end
+      end
     else
       redis.call("ZREM", index, id)
       budget = budget - 1
@@ -81,47 +95,57 @@ return out
 );
 
 /**
- * KEYS: execution index, executions index. ARGV: prefix, executionId, ceiling (highest score to clear; "" on the
- * first call, which fixes it at the current newest version), budget.
- * Returns `{removed, ceiling}`: hashes deleted by this call, and the ceiling to pass to the next call, or "" when
- * the clear is done. A save that lands between calls with a version above the ceiling survives, with its index
- * entries, as if it had come after the clear.
+ * KEYS: execution index, executions index, hidden index. ARGV: prefix, executionId, ceiling (highest score to
+ * clear; "" on the first call, which fixes it at the current newest version), budget.
+ * Returns `{removed, ceiling}`: checkpoints removed by this call, and the ceiling to pass to the next call, or ""
+ * when the clear is done. It goes newest first, so every chain stays whole between calls: the rows a checkpoint
+ * reads through go after it, with it once nothing else reads through them. A save that lands between calls with a
+ * version above the ceiling survives, with its index entries and the rows it reads through (hidden), as if it had
+ * come after the clear. Once the index is empty, hidden rows left over (their readers expired) go too.
  */
 export const CLEAR = defineLua(
   "clear",
-  2,
+  3,
   `
-local index, executions, execution_id = KEYS[1], KEYS[2], ARGV[2]
+local index, executions, hidden, execution_id = KEYS[1], KEYS[2], KEYS[3], ARGV[2]
 local ceiling, budget = ARGV[3], tonumber(ARGV[4])
 if ceiling == "" then
   local newest = redis.call("ZREVRANGE", index, 0, 0, "WITHSCORES")
-  if not newest[1] then
-    redis.call("ZREM", executions, execution_id)
-    return {0, ""}
-  end
-  ceiling = newest[2]
+  ceiling = newest[2] or "-inf"
 end
 local removed = 0
-local batch = redis.call("ZRANGEBYSCORE", index, "-inf", ceiling, "LIMIT", 0, budget)
+local batch = redis.call("ZREVRANGEBYSCORE", index, ceiling, "-inf", "LIMIT", 0, budget)
 for _, id in ipairs(batch) do
-  local key = checkpoint_key(id)
-  local owner = redis.pcall("HGET", key, ${lua(FIELD.executionId)})
-  -- a hash naming another execution reused the id after ours expired: not ours to delete
-  if type(owner) ~= "string" or owner == execution_id then removed = removed + redis.call("DEL", key) end
-  redis.call("ZREM", index, id)
+  local owner = redis.pcall("HGET", checkpoint_key(id), F_OWNER)
+  if owner == execution_id then
+    remove_checkpoint(id, execution_id)
+    removed = removed + 1
+  else
+    -- a hash naming another execution reused the id after ours expired: not ours to delete
+    if type(owner) ~= "string" then redis.call("DEL", checkpoint_key(id)) end
+    redis.call("ZREM", index, id)
+  end
 end
-if #batch < budget then
-  if redis.call("EXISTS", index) == 0 then redis.call("ZREM", executions, execution_id) end
-  return {removed, ""}
+if #batch == budget then return {removed, ceiling} end
+if redis.call("EXISTS", index) == 0 then
+  local leftover = redis.call("ZRANGE", hidden, 0, budget - 1)
+  for _, id in ipairs(leftover) do
+    local owner = redis.pcall("HGET", checkpoint_key(id), F_OWNER)
+    if type(owner) ~= "string" or owner == execution_id then redis.call("DEL", checkpoint_key(id)) end
+    redis.call("ZREM", hidden, id)
+  end
+  if #leftover == budget then return {removed, ceiling} end
+  redis.call("ZREM", executions, execution_id)
 end
-return {removed, ceiling}
+return {removed, ""}
 `,
 );
 
 /**
  * KEYS: execution index, executions index. ARGV: prefix, executionId, keepLast (>= 1), olderThan (ms or ""),
  * cursor ("" on the first call, else the score the previous call examined last), live members counted by earlier
- * calls, budget, protected ids... Same rules as `selectPruneVictims` of core, applied newest first.
+ * calls, budget, protected ids... Same rules as `selectPruneVictims` of core, applied newest first; each victim goes
+ * by `remove_checkpoint` (hidden instead while later rows read through it).
  * Returns `{deleted, counted, cursor}`: checkpoints deleted by this call, live members counted so far, and the
  * cursor for the next call, or "" when the prune is done.
  */
@@ -152,24 +176,25 @@ if cursor ~= "" then
   end
   if not above then return {0, live, ""} end
 end
-local deleted = 0
+local victims = {}
 local batch = redis.call("ZREVRANGEBYSCORE", index, high, "-inf", "WITHSCORES", "LIMIT", 0, budget)
 for i = 1, #batch, 2 do
   local id = batch[i]
-  local key = checkpoint_key(id)
-  local stored = redis.call("HMGET", key, ${lua(FIELD.executionId)}, ${lua(FIELD.timestamp)})
+  local stored = redis.call("HMGET", checkpoint_key(id), F_OWNER, ${lua(FIELD.timestamp)})
   if stored[1] ~= execution_id then
     redis.call("ZREM", index, id)
   else
     live = live + 1
     local timestamp = tonumber(stored[2])
     if live > keep and not protected[id] and (cutoff == nil or (timestamp ~= nil and timestamp < cutoff)) then
-      redis.call("DEL", key)
-      redis.call("ZREM", index, id)
-      deleted = deleted + 1
+      victims[#victims + 1] = id
     end
   end
 end
+-- Oldest first: each hidden victim then folds into the one hidden before it, one row's parts at a time (newest
+-- first would carry the parts gathered so far down the chain at every step).
+for i = #victims, 1, -1 do remove_checkpoint(victims[i], execution_id) end
+local deleted = #victims
 if #batch == budget * 2 then return {deleted, live, batch[#batch]} end
 if redis.call("EXISTS", index) == 0 then redis.call("ZREM", executions, execution_id) end
 return {deleted, live, ""}

@@ -4,30 +4,35 @@ import {
   InvalidArgumentError,
   StoreClosedError,
   type Checkpoint,
+  type CheckpointHeader,
   type CheckpointStore,
   type ExecutionPage,
   type ListExecutionsOptions,
   type ListOptions,
   type PruneOptions,
+  type SaveOptions,
   type StoreCapabilities,
 } from "@lg/core";
 import {
   assertNonEmptyString,
-  deserializeCheckpoint,
-  encodeCheckpoint,
-  jsonTextEqual,
+  checkpointHeader,
+  encodeIncremental,
+  sameCheckpoint,
   validateListExecutionsOptions,
   validateListOptions,
   validatePruneOptions,
 } from "@lg/core/store";
+import { ChainReader, decodeHeader, foldCheckpoint } from "./chain-reader.js";
 import { RedisConnection } from "./connection.js";
-import { FIELD, RedisKeys } from "./keys.js";
+import { RedisKeys } from "./keys.js";
 import { LatestReader } from "./latest-reader.js";
 import { resolveRedisOptions, type RedisOptions } from "./options.js";
-import { PagedCalls, type RedisStoreStats } from "./paged-calls.js";
-import { integerReply, wholeHashData } from "./replies.js";
+import { PagedCalls, type ListRange, type RedisStoreStats } from "./paged-calls.js";
+import { integerReply } from "./replies.js";
+import type { StoredRow } from "./rows.js";
 import { ScriptRunner } from "./script-runner.js";
-import { DELETE, LOAD_AND_REFRESH, SAVE, SaveResult } from "./scripts.js";
+import { DELETE, SAVE, SaveResult, UNHIDE } from "./scripts.js";
+import { saveArgs } from "./save-args.js";
 
 const STORE_NAME = "RedisCheckpointStore";
 /** Executions per `listExecutions` page when no limit is given. */
@@ -40,6 +45,16 @@ const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
 function fitsInKey(value: string): boolean {
   return !LONE_SURROGATE.test(value);
+}
+
+/** The list is ordered by the index's score: a row holding another version would be listed out of order. */
+function checkVersion(checkpoint: Checkpoint, version: number | undefined): void {
+  if (checkpoint.version !== version) {
+    throw new CheckpointCorruptError(
+      checkpoint.id,
+      `its data holds version ${checkpoint.version}, its execution index ${String(version)}`,
+    );
+  }
 }
 
 function assertFitsInKey(name: string, value: string): void {
@@ -61,14 +76,21 @@ function assertFitsInKey(name: string, value: string): void {
  * ```
  */
 export class RedisCheckpointStore implements CheckpointStore {
-  /** Expiry, native prune, data kept by the server, safe to share between processes. */
-  readonly capabilities: StoreCapabilities = Object.freeze({
+  /**
+   * Expiry, native prune, data kept by the server, safe to share between processes, incremental rows (a save given
+   * `changes` writes only them), `listHeaders`: the same for every instance.
+   */
+  static readonly CAPABILITIES: StoreCapabilities = Object.freeze({
     ttl: true,
     nativePrune: true,
     persistent: true,
     multiProcess: true,
     taskResults: true,
+    incremental: true,
+    headerList: true,
   });
+  /** {@link RedisCheckpointStore.CAPABILITIES}. */
+  readonly capabilities: StoreCapabilities = RedisCheckpointStore.CAPABILITIES;
   /** The key names this store reads and writes. */
   readonly keys: RedisKeys;
   /** Time to live of each checkpoint in milliseconds; 0 when checkpoints do not expire. */
@@ -79,6 +101,7 @@ export class RedisCheckpointStore implements CheckpointStore {
   private readonly connection: RedisConnection;
   private readonly scripts: ScriptRunner;
   private readonly latestReader: LatestReader;
+  private readonly chains: ChainReader;
   private readonly paged: PagedCalls;
   /** The ttl reads pass to the scripts: `ttl` with `refreshOnRead`, else 0 (no refresh). */
   private readonly readRefreshTtl: string;
@@ -96,7 +119,8 @@ export class RedisCheckpointStore implements CheckpointStore {
     this.readRefreshTtl = String(resolved.refreshOnRead ? resolved.ttl : 0);
     this.connection = new RedisConnection(resolved);
     this.scripts = new ScriptRunner(this.connection);
-    this.latestReader = new LatestReader(this.connection, this.scripts, this.keys, this.readRefreshTtl);
+    this.chains = new ChainReader(this.scripts, this.keys, this.readRefreshTtl);
+    this.latestReader = new LatestReader(this.connection, this.scripts, this.chains, this.keys, this.readRefreshTtl);
     this.paged = new PagedCalls(this.scripts, this.keys, this.readRefreshTtl, resolved.ttl > 0);
   }
 
@@ -118,96 +142,101 @@ export class RedisCheckpointStore implements CheckpointStore {
   }
 
   /**
-   * Inserts a checkpoint atomically with one script; see {@link CheckpointStore.save}. When the id is stored with
-   * other text, one `HGET` tells a re-save of the same content with object keys in another order (a no-op, as on
-   * every store) from a conflict.
+   * Inserts a checkpoint atomically with one script; see {@link CheckpointStore.save}. With `options.changes` only
+   * what changed since the parent is written (a delta row), provided the parent's row is still there when the script
+   * runs; otherwise, and without `changes`, the whole state (a full row). When the id is stored otherwise (another
+   * way, or with object keys in another order), the stored checkpoint is read back and compared: the same
+   * checkpoint is a no-op (and a hidden row is a checkpoint again), another one a `CheckpointConflictError`.
    */
-  async save(checkpoint: Checkpoint): Promise<void> {
+  async save(checkpoint: Checkpoint, options?: SaveOptions): Promise<void> {
     this.assertOpen();
-    const encoded = encodeCheckpoint(checkpoint);
-    const { id, executionId, version } = encoded;
+    let encoded = encodeIncremental(checkpoint, options?.changes);
+    const { id, executionId } = encoded.header;
     assertFitsInKey("checkpoint.id", id);
     assertFitsInKey("checkpoint.executionId", executionId);
-    const body = JSON.stringify(encoded);
     const dataKey = this.keys.checkpoint(id);
-    const keys = [dataKey, this.keys.executionIndex(executionId), this.keys.executions()];
-    const args = [this.prefix, id, executionId, String(version), body, String(encoded.timestamp), String(this.ttl)];
+    const keys = [
+      dataKey,
+      this.keys.executionIndex(executionId),
+      this.keys.executions(),
+      this.keys.hiddenIndex(executionId),
+    ];
     for (let attempt = 1; attempt <= SAVE_ATTEMPTS; attempt++) {
+      const args = saveArgs(this.prefix, encoded, options?.changes, this.ttl);
       const result = integerReply(SAVE.name, await this.scripts.run(SAVE, keys, args));
       if (result === SaveResult.saved || result === SaveResult.unchanged) return;
+      if (result === SaveResult.needFull) {
+        // The parent's row went (deleted, expired): this checkpoint cannot read through it, so it is stored whole.
+        encoded = encodeIncremental(checkpoint);
+        options = undefined;
+        attempt--;
+        continue;
+      }
       if (result !== SaveResult.idTaken) break;
-      const stored = await this.connection.send(["HGET", dataKey, FIELD.data], dataKey);
-      if (typeof stored === "string") {
-        if (jsonTextEqual(stored, body)) return;
-        break;
+      const stored = await this.chains.consistent(() => this.chains.readFrom(id, false));
+      if (stored !== undefined) {
+        if (!sameCheckpoint(foldCheckpoint(stored), checkpoint)) break;
+        if (stored[0]?.hidden === true)
+          await this.scripts.run(UNHIDE, [dataKey, keys[2] as string], [this.prefix, id, executionId]);
+        return;
       }
       // The stored checkpoint was deleted or expired in between: its id is free again, so save anew.
     }
-    throw new CheckpointConflictError(executionId, version);
+    throw new CheckpointConflictError(executionId, encoded.header.version);
   }
 
   /**
-   * Returns the checkpoint with this id, or `undefined`; one `HMGET` of its data and owner (a script with
-   * `refreshOnRead`). A hash holding only one of them is `CheckpointCorruptError`, not "not found".
+   * Returns the checkpoint with this id, or `undefined`: one script call that reads its row and the rows its state is
+   * read through (one more call per 2,000 rows of a longer chain). A hash holding only one of its data and owner is
+   * `CheckpointCorruptError`, not "not found"; so is a chain that does not reach a full row.
    */
   async load(id: string): Promise<Checkpoint | undefined> {
     this.assertOpen();
     assertNonEmptyString("id", id);
     if (!fitsInKey(id)) return undefined;
-    const key = this.keys.checkpoint(id);
-    let reply: unknown;
-    try {
-      reply =
-        this.readRefreshTtl !== "0"
-          ? await this.scripts.run(LOAD_AND_REFRESH, [key], [this.prefix, this.readRefreshTtl, id])
-          : wholeHashData(id, await this.connection.send(["HMGET", key, FIELD.data, FIELD.executionId], key, true));
-    } catch (error) {
-      if (error instanceof CheckpointCorruptError) throw new CheckpointCorruptError(id, error.detail, { cause: error });
-      throw error;
-    }
-    if (reply === null) return undefined;
-    if (typeof reply !== "string") throw new CheckpointCorruptError(id, "the stored data field is not a string");
-    return this.decode(id, reply);
+    const rows = await this.named(id, () => this.chains.consistent(() => this.chains.readFrom(id, true)));
+    return rows === undefined ? undefined : this.named(id, () => foldCheckpoint(rows));
   }
 
   /**
-   * The newest checkpoint by version, or `undefined`: one `SORT … BY nosort LIMIT 0 1 DESC GET …` round trip,
-   * O(log n) whatever the history length (see `LatestReader`); a second round trip only to repair an expired newest.
+   * The newest checkpoint by version, or `undefined`: one round trip, O(log n) whatever the history length (see
+   * `LatestReader`): a native `SORT … GET` for a checkpoint stored whole, the `latest` script (which returns the
+   * chain) for one stored as changes; a second round trip only to repair an expired newest.
    */
   async latest(executionId: string): Promise<Checkpoint | undefined> {
     this.assertOpen();
     assertNonEmptyString("executionId", executionId);
     if (!fitsInKey(executionId)) return undefined;
-    const stored = await this.latestReader.read(executionId);
-    return stored === undefined ? undefined : this.decode(stored.id, stored.text);
+    const rows = await this.chains.consistent(() => this.latestReader.read(executionId));
+    return rows === undefined ? undefined : foldCheckpoint(rows);
   }
 
   /**
    * Lists an execution's checkpoints by version from its sorted-set index: one script call per
-   * `LIST_PAGE_SIZE` (200) checkpoints, each reading from where the previous one stopped.
+   * `LIST_PAGE_SIZE` (200) checkpoints, each reading from where the previous one stopped, with each listed row's
+   * state parts. The states are folded from rows read once: a chain that leaves the listed rows is read on once
+   * (a `desc` page of the newest checkpoints reads the rows below them in one more call).
    */
   async list(executionId: string, options: ListOptions = {}): Promise<Checkpoint[]> {
-    this.assertOpen();
-    assertNonEmptyString("executionId", executionId);
-    validateListOptions(options);
-    if (!fitsInKey(executionId)) return [];
-    const { afterVersion, beforeVersion, limit, order = "asc" } = options;
-    const stored = await this.paged.list(executionId, {
-      low: afterVersion === undefined ? "-inf" : `(${afterVersion}`,
-      high: beforeVersion === undefined ? "+inf" : `(${beforeVersion}`,
-      order,
-      limit,
+    const range = this.listRange(executionId, options, false);
+    if (range === undefined) return [];
+    return this.chains.consistent(async () => {
+      const listed = await this.paged.list(executionId, range);
+      const checkpoints = await this.chains.foldListed(listed.rows, listed.linkMerged);
+      checkpoints.forEach((checkpoint, i) => checkVersion(checkpoint, listed.versions[i]));
+      return checkpoints;
     });
-    return stored.map(({ id, text, version }) => {
-      const checkpoint = this.decode(id, text);
-      // The list is ordered by the index's score: a text holding another version would be listed out of order.
-      if (checkpoint.version !== version) {
-        throw new CheckpointCorruptError(
-          id,
-          `its data holds version ${checkpoint.version}, its execution index ${version}`,
-        );
-      }
-      return checkpoint;
+  }
+
+  /** What `list` returns with the same options, without the states: no state part is read, none decoded. */
+  async listHeaders(executionId: string, options: ListOptions = {}): Promise<CheckpointHeader[]> {
+    const range = this.listRange(executionId, options, true);
+    if (range === undefined) return [];
+    const listed = await this.paged.list(executionId, range);
+    return listed.rows.map((row: StoredRow, i) => {
+      const checkpoint = decodeHeader(row);
+      checkVersion(checkpoint, listed.versions[i]);
+      return checkpointHeader(checkpoint);
     });
   }
 
@@ -290,14 +319,30 @@ export class RedisCheckpointStore implements CheckpointStore {
     if (this.closed) throw new StoreClosedError(STORE_NAME);
   }
 
-  private decode(id: string, text: string): Checkpoint {
-    const checkpoint = deserializeCheckpoint(text, id);
-    if (checkpoint.id !== id) {
-      throw new CheckpointCorruptError(
-        id,
-        `the stored checkpoint carries another id (${JSON.stringify(checkpoint.id)})`,
-      );
+  /** The checks and range of `list` and `listHeaders`; `undefined` when the execution id cannot be stored. */
+  private listRange(executionId: string, options: ListOptions, headersOnly: boolean): ListRange | undefined {
+    this.assertOpen();
+    assertNonEmptyString("executionId", executionId);
+    validateListOptions(options);
+    if (!fitsInKey(executionId)) return undefined;
+    const { afterVersion, beforeVersion, limit, order = "asc" } = options;
+    return {
+      low: afterVersion === undefined ? "-inf" : `(${afterVersion}`,
+      high: beforeVersion === undefined ? "+inf" : `(${beforeVersion}`,
+      order,
+      limit,
+      headersOnly,
+    };
+  }
+
+  /** Runs `read`, naming checkpoint `id` in any `CheckpointCorruptError` it throws. */
+  private async named<T>(id: string, read: () => T | Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (error) {
+      if (error instanceof CheckpointCorruptError && error.checkpointId !== id)
+        throw new CheckpointCorruptError(id, error.detail, { cause: error });
+      throw error;
     }
-    return checkpoint;
   }
 }

@@ -163,7 +163,7 @@ runCheckpointStoreSpec<RedisCheckpointStore>({
     await store.close();
     await dropPrefix(store.prefix);
   },
-  capabilities: { ttl: true, nativePrune: true, persistent: true, multiProcess: true, taskResults: true },
+  capabilities: RedisCheckpointStore.CAPABILITIES,
   raw: (store) => ({
     async read(ref) {
       const key = store.keys.checkpoint(ref.id);
@@ -171,8 +171,12 @@ runCheckpointStoreSpec<RedisCheckpointStore>({
       return fields.length === 0 ? undefined : fields;
     },
     async corrupt(ref) {
+      // The checkpoint's data, and the state it holds (a full row's state, a delta row's channels written whole).
       const key = store.keys.checkpoint(ref.id);
-      await (await cluster()).client.sendCommand(key, false, ["HSET", key, FIELD.data, "{not json"]);
+      const { client } = await cluster();
+      await client.sendCommand(key, false, ["HSET", key, FIELD.data, "{not json"]);
+      if (((await client.sendCommand(key, false, ["HEXISTS", key, FIELD.state])) as unknown) === 1)
+        await client.sendCommand(key, false, ["HSET", key, FIELD.state, "{not json"]);
     },
   }),
   openSameLocation: async (store) =>

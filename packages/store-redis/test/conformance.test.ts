@@ -44,7 +44,11 @@ function rawAccess(store: RedisCheckpointStore): RawStoreAccess {
       return fields.length === 0 ? undefined : fields;
     },
     async corrupt(ref) {
-      await (await db()).command(["HSET", store.keys.checkpoint(ref.id), FIELD.data, "{not json"]);
+      // The checkpoint's data, and the state it holds (a full row's state, a delta row's channels written whole).
+      const { command } = await db();
+      const key = store.keys.checkpoint(ref.id);
+      await command(["HSET", key, FIELD.data, "{not json"]);
+      if ((await command(["HEXISTS", key, FIELD.state])) === 1) await command(["HSET", key, FIELD.state, "{not json"]);
     },
   };
 }
@@ -56,7 +60,7 @@ runCheckpointStoreSpec<RedisCheckpointStore>({
     await store.close();
     await dropKeys(store.prefix);
   },
-  capabilities: { ttl: true, nativePrune: true, persistent: true, multiProcess: true, taskResults: true },
+  capabilities: RedisCheckpointStore.CAPABILITIES,
   raw: rawAccess,
   openSameLocation: async (store) => new RedisCheckpointStore({ url: (await db()).url, prefix: store.prefix }),
   // Long enough that a save followed by a read is never slower than the expiry on a loaded machine.

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from "@lg/core";
-import { serializeCheckpoint } from "@lg/core/store";
+import { encodeCheckpoint } from "@lg/core/store";
 import { createCheckpointChain, createTestCheckpoint, uniqueId } from "@lg/store-testkit";
 import { openNamespace, pairs, type Namespace } from "./helpers.js";
 
@@ -29,9 +29,11 @@ describe("key layout", () => {
     expect((await ns.db.keys()).sort()).toEqual([dataKey, indexKey, `${prefix}executions`].sort());
     expect(await ns.command("TYPE", dataKey)).toBe("hash");
     expect(await hashOf(dataKey)).toEqual({
-      data: serializeCheckpoint(cp),
+      data: JSON.stringify(encodeCheckpoint({ ...cp, state: null })),
       executionId: cp.executionId,
       timestamp: String(cp.timestamp.getTime()),
+      kind: "full",
+      state: JSON.stringify(encodeCheckpoint(cp).state),
     });
     expect(pairs(await ns.command("ZRANGE", indexKey, 0, -1, "WITHSCORES"))).toEqual([[cp.id, 7]]);
     expect(pairs(await ns.command("ZRANGE", `${prefix}executions`, 0, -1, "WITHSCORES"))).toEqual([

@@ -46,11 +46,11 @@ async function prunePage(
 
 /** Runs one page of the clear script by hand; returns `[removed, ceiling]`. */
 async function clearPage(store: RedisCheckpointStore, executionId: string, ceiling: string): Promise<[number, string]> {
-  const keys = [store.keys.executionIndex(executionId), store.keys.executions()];
+  const keys = [store.keys.executionIndex(executionId), store.keys.executions(), store.keys.hiddenIndex(executionId)];
   return (await ns.command(
     "EVAL",
     CLEAR.source,
-    2,
+    3,
     ...keys,
     store.prefix,
     executionId,
@@ -114,11 +114,11 @@ describe("prune in pages", () => {
 describe("clear in pages", () => {
   const total = PAGE_BUDGET * 2 + 30;
 
-  it("stopped after one call, leaves a consistent execution without the oldest page; clear completes it", async () => {
+  it("stopped after one call, leaves a consistent execution without the newest page; clear completes it", async () => {
     const { store, executionId } = await history(total);
     const [removed, ceiling] = await clearPage(store, executionId, "");
     expect([removed, ceiling]).toEqual([PAGE_BUDGET, String(total)]);
-    expect(versionsOf(await store.list(executionId))).toEqual(range(PAGE_BUDGET + 1, total));
+    expect(versionsOf(await store.list(executionId))).toEqual(range(1, total - PAGE_BUDGET));
     await expectConsistent(ns, store);
     await store.clear(executionId);
     expect(await ns.db.keys()).toEqual([]);
