@@ -32,6 +32,7 @@ import {
   updateLanded,
   withUpdateKey,
 } from "./tasks.js";
+import { shapeOf, type GraphShape } from "./shape.js";
 import type { GraphSpec } from "./state-graph.js";
 import type {
   CompileOptions,
@@ -177,6 +178,11 @@ export class CompiledGraph<S extends object> {
   async runOn(store: CheckpointStore, input: GraphInput<S>, options: InvokeOptions = {}): Promise<RunResult<S>> {
     const checkpoint = { ...this.options.checkpoint, store };
     return new CompiledGraph(this.spec, { ...this.options, checkpoint }).invoke(input, options);
+  }
+
+  /** The graph's nodes and edges, for drawing it (nothing runs). */
+  getGraph(): GraphShape {
+    return shapeOf(this.spec);
   }
 
   /** The execution's latest checkpoint (or `checkpointId`) as a snapshot; `undefined` when it has none. */

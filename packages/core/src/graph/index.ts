@@ -6,5 +6,7 @@ export { interrupt, type NodeContext } from "./interrupt.js";
 export { StateGraph, type StateGraphOptions, type GraphSpec, type ConditionalEdge } from "./state-graph.js";
 export { CompiledGraph, isCompiledGraph, type GraphInput } from "./compiled-graph.js";
 export type { SubgraphOptions } from "./subgraph.js";
+export type { GraphShape, GraphShapeEdge, GraphShapeNode } from "./shape.js";
+export { saveStateEdit, type StateEditOptions } from "./state-edit.js";
 export type * from "./types.js";
 export type { RetryPolicy } from "./retry.js";
