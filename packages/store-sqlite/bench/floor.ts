@@ -17,7 +17,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { SqliteCheckpointStore } from "../src/index.js";
 import { migrate } from "../src/migrations.js";
-import { sqlNames, storeSql } from "../src/sql.js";
+import { CHECKPOINT_COLUMNS, sqlNames, storeSql } from "../src/sql.js";
 import { applyTuning } from "../src/tuning.js";
 import { formatComparisons, median, ratioOf, timeLoop, type Comparison, type Sample } from "./measure.js";
 
@@ -110,9 +110,11 @@ async function benchShape(dir: string, shape: string, makeShape: () => Shape): P
   migrate(raw, names);
   const sql = storeSql(names);
   const insert = raw.prepare(sql.insert);
-  const latest = raw.prepare(sql.latest);
-  const load = raw.prepare(sql.load);
-  const latestArrays = raw.prepare(sql.latest).raw(true);
+  // The floor reads one row as the store did before incremental rows: by id, or the execution's newest.
+  const latestSql = `SELECT ${CHECKPOINT_COLUMNS} FROM ${names.table} WHERE execution_id = ? ORDER BY version DESC LIMIT 1`;
+  const latest = raw.prepare(latestSql);
+  const load = raw.prepare(`SELECT ${CHECKPOINT_COLUMNS} FROM ${names.table} WHERE id = ?`);
+  const latestArrays = raw.prepare(latestSql).raw(true);
   const store = new SqliteCheckpointStore({ path: join(dir, `store-${slug}.db`) });
   const sample = makeShape();
 

@@ -1,6 +1,6 @@
 import { StoreUnavailableError } from "@lg/core";
 import type { SqliteDatabase } from "./options.js";
-import { addTasksColumnSql, createSchemaSql, type SqlNames } from "./sql.js";
+import { addIncrementalSql, addTasksColumnSql, createSchemaSql, type SqlNames } from "./sql.js";
 
 /** One schema change. Versions start at 1 and increase by one; a released migration is never edited. */
 export interface Migration {
@@ -27,6 +27,13 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "add tasks column (task results)",
     up(db, names) {
       db.exec(addTasksColumnSql(names));
+    },
+  },
+  {
+    version: 3,
+    name: "incremental rows: kind, hidden, chain_parent, item_counts columns and the items table",
+    up(db, names) {
+      db.exec(addIncrementalSql(names));
     },
   },
 ];

@@ -6,8 +6,13 @@ import {
   jsonTextEqual,
   parseJsonColumn,
   serializedCheckpointText,
+  type EncodedCheckpoint,
+  type JsonValue,
 } from "@lg/core/store";
-import type { CheckedRow, CheckpointRow } from "./sql.js";
+import type { CheckpointRow } from "./sql.js";
+
+/** A row that starts with the columns of a {@link CheckpointRow} (a chain read's rows carry more after them). */
+export type CheckpointColumns = readonly [...CheckpointRow, ...unknown[]];
 
 /** The INSERT parameters of one checkpoint: exactly the row that will be stored, in `CHECKPOINT_COLUMNS` order. */
 export type InsertParams = CheckpointRow;
@@ -18,11 +23,16 @@ export type InsertParams = CheckpointRow;
  */
 export function checkpointToParams(cp: Checkpoint): InsertParams {
   const enc = encodeCheckpoint(cp);
+  return encodedToParams(enc, JSON.stringify(enc.state));
+}
+
+/** An encoded checkpoint as INSERT parameters, with `stateText` in the state column. */
+export function encodedToParams(enc: EncodedCheckpoint, stateText: string): InsertParams {
   return [
     enc.id,
     enc.executionId,
     enc.nodeName,
-    JSON.stringify(enc.state),
+    stateText,
     JSON.stringify(enc.metadata),
     enc.timestamp,
     enc.version,
@@ -72,17 +82,32 @@ function isTagFree(text: string): boolean {
  * written by this store) reads as `{}`; a NULL `tasks` (a checkpoint without task results, or any row written
  * before schema version 2) leaves `tasks` absent.
  */
-export function rowToCheckpoint(row: CheckpointRow): Checkpoint {
-  const [id, executionId, nodeName, stateText, metadataText, timestamp, version, parentId, nextText, tasksText] = row;
+export function rowToCheckpoint(row: CheckpointColumns): Checkpoint {
+  const [id, , , stateText] = row;
   const state = parseJsonColumn(stateText, id, "state");
   // Tag-free state skips the codec's copying walk (measured: about 40% of decoding a 1 KB structured state);
   // every other field, and any state with tags, still goes through decodeCheckpoint.
   const plainState = typeof stateText === "string" && isTagFree(stateText);
-  const cp = decodeCheckpoint({
+  const cp = decodeRow(row, plainState ? null : state);
+  if (plainState) cp.state = state;
+  return cp;
+}
+
+/**
+ * Decodes every column of a stored row but the state, which is left `null`: for a checkpoint whose state is folded
+ * from its chain, and for `listHeaders`. Throws as {@link rowToCheckpoint} does.
+ */
+export function rowToHeader(row: CheckpointColumns): Checkpoint {
+  return decodeRow(row, null);
+}
+
+function decodeRow(row: CheckpointColumns, state: JsonValue): Checkpoint {
+  const [id, executionId, nodeName, , metadataText, timestamp, version, parentId, nextText, tasksText] = row;
+  return decodeCheckpoint({
     id,
     executionId,
     nodeName,
-    state: plainState ? null : state,
+    state,
     metadata: metadataText === null ? {} : parseJsonColumn(metadataText, id, "metadata"),
     timestamp,
     version,
@@ -90,8 +115,6 @@ export function rowToCheckpoint(row: CheckpointRow): Checkpoint {
     next: parseJsonColumn(nextText, id, "next") as string[],
     tasks: tasksText === null ? null : parseJsonColumn(tasksText, id, "tasks"),
   });
-  if (plainState) cp.state = state;
-  return cp;
 }
 
 /**
@@ -99,13 +122,13 @@ export function rowToCheckpoint(row: CheckpointRow): Checkpoint {
  * row whose JSON columns are not all valid, or whose numbers are not numbers, is decoded instead, which throws the
  * `CheckpointCorruptError` naming it that `list` would.
  */
-export function rowToSerialized(checked: CheckedRow): SerializedCheckpoint {
-  const [id, executionId, nodeName, state, metadata, timestamp, version, parentId, next, tasks, valid] = checked;
+export function rowToSerialized(row: CheckpointColumns, valid: number | undefined): SerializedCheckpoint {
+  const [id, executionId, nodeName, state, metadata, timestamp, version, parentId, next, tasks] = row;
   // Anything list would refuse is decoded, which throws the error list gives: also a version below 1 and array metadata.
   const arrayMetadata = metadata !== null && metadata.trimStart().startsWith("[");
   if (valid !== 1 || !Number.isFinite(timestamp) || !Number.isSafeInteger(version) || version < 1 || arrayMetadata) {
-    rowToCheckpoint([id, executionId, nodeName, state, metadata, timestamp, version, parentId, next, tasks]);
+    rowToCheckpoint(row);
   }
-  const row = { id, executionId, nodeName, state, metadata, timestamp, version, parentId, next, tasks };
-  return { id, version, text: serializedCheckpointText(row) };
+  const text = { id, executionId, nodeName, state, metadata, timestamp, version, parentId, next, tasks };
+  return { id, version, text: serializedCheckpointText(text) };
 }

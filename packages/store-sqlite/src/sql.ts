@@ -13,6 +13,10 @@ export interface SqlNames {
   executionIndex: string;
   /** `"<table>_migrations"`: the schema version of this table, so two stores in one file never clash. */
   migrations: string;
+  /** `"<table>_items"`: the items incremental rows appended (schema version 3), named after the table for the same reason. */
+  items: string;
+  /** `"idx_<table>_hidden"`: partial index of the hidden rows, which `stats` subtracts without reading the table. */
+  hiddenIndex: string;
 }
 
 /** Derives the quoted object names from a validated table name (letters, digits, `_`). */
@@ -22,12 +26,17 @@ export function sqlNames(tableName: string): SqlNames {
     table: `"${tableName}"`,
     executionIndex: `"idx_${tableName}_execution_id"`,
     migrations: `"${tableName}_migrations"`,
+    items: `"${tableName}_items"`,
+    hiddenIndex: `"idx_${tableName}_hidden"`,
   };
 }
 
 /** The columns every read selects, in this order. */
 export const CHECKPOINT_COLUMNS =
   "id, execution_id, node_name, state, metadata, timestamp, version, parent_id, next, tasks";
+
+/** `CHECKPOINT_COLUMNS` with NULL for the state: what `listHeaders` reads, in the same order. */
+export const HEADER_COLUMNS = "id, execution_id, node_name, NULL, metadata, timestamp, version, parent_id, next, tasks";
 
 /**
  * One stored row in `CHECKPOINT_COLUMNS` order, as better-sqlite3 returns it in array mode (`statement.raw()`),
@@ -51,8 +60,8 @@ export type CheckpointRow = [
   tasks: string | null,
 ];
 
-/** A {@link CheckpointRow} followed by 1 when its JSON columns are valid JSON, 0 otherwise. */
-export type CheckedRow = [...CheckpointRow, valid: number];
+/** A {@link CheckpointRow} followed by how the row is kept: `storedRow`'s result. */
+export type StoredRow = [...CheckpointRow, kind: string, itemCounts: string | null, hidden: number];
 
 /**
  * Migration 1: the seed's table plus `parent_id` and `next`. `timestamp` holds epoch milliseconds as an INTEGER
@@ -86,71 +95,87 @@ export function addTasksColumnSql(names: SqlNames): string {
   return `ALTER TABLE ${names.table} ADD COLUMN tasks TEXT`;
 }
 
+/**
+ * Migration 3: incremental rows (docs/incremental-checkpoints.md). `kind` is `full` (state holds the whole state, as
+ * every row before) or `delta` (state holds the channels the step wrote whole, as a JSON object); `hidden` marks a
+ * deleted checkpoint kept because later rows read through it; `chain_parent` is the row a delta row continues (a
+ * column of its own: merges re-point it, `parent_id` stays the lineage); `item_counts` records how many items the row
+ * owns per channel, as `[[channel, count], ...]`, so a missing or extra item row is detected. Adding columns with
+ * constant defaults only rewrites the schema, so existing rows become full rows at once, whatever the table's size.
+ * The items table is a rowid table: items of ~1 kB fit its leaf pages, where a WITHOUT ROWID table (whose cells
+ * are capped at about a quarter page) would spill each into an overflow page of its own.
+ */
+export function addIncrementalSql(names: SqlNames): string {
+  const { table, items, hiddenIndex } = names;
+  return `
+    ALTER TABLE ${table} ADD COLUMN kind TEXT NOT NULL DEFAULT 'full';
+    ALTER TABLE ${table} ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE ${table} ADD COLUMN chain_parent TEXT;
+    ALTER TABLE ${table} ADD COLUMN item_counts TEXT;
+    CREATE INDEX ${hiddenIndex} ON ${table} (execution_id) WHERE hidden = 1;
+    CREATE TABLE ${items} (
+      execution_id TEXT NOT NULL,
+      owner_id TEXT NOT NULL,
+      version INTEGER NOT NULL,
+      channel TEXT NOT NULL,
+      idx INTEGER NOT NULL,
+      value TEXT NOT NULL,
+      PRIMARY KEY (owner_id, channel, version, idx)
+    );`;
+}
+
 /** The statements the store prepares once and reuses. */
 export interface StoreSql {
-  /** Positional: id, execution_id, node_name, state, metadata, timestamp, version, parent_id, next, tasks. */
+  /** A full row. Positional: id, execution_id, node_name, state, metadata, timestamp, version, parent_id, next, tasks. */
   insert: string;
+  /** A delta row: the columns of `insert`, then chain_parent and item_counts. */
+  insertDelta: string;
+  /** One item. Positional: execution_id, owner_id, version, channel, idx, value. */
+  insertItem: string;
+  /** By id, hidden rows included: its execution id (plucked), to tell whether a delta row may continue it. */
+  executionOf: string;
+  /** By id, hidden rows included: the row as stored (`CheckpointRow`), then kind, item_counts and hidden. */
+  storedRow: string;
+  /** Positional: execution id, afterVersion (exclusive), beforeVersion (exclusive), limit (-1 = none); no state. */
+  listHeadersAsc: string;
+  /** As `listHeadersAsc`, newest first. */
+  listHeadersDesc: string;
   /** By id. */
-  load: string;
-  /** By execution id: the row with the highest version. */
-  latest: string;
-  /** Positional: execution id, afterVersion (exclusive), beforeVersion (exclusive), limit (-1 = none). */
-  listAsc: string;
-  /** As `listAsc`, newest first. */
-  listDesc: string;
-  /**
-   * As `listAsc`, each row followed by a column that is 1 when its JSON columns are valid JSON (checked by SQLite's
-   * `json_valid`, without building any value): `listSerialized` pastes them into its text as they are.
-   */
-  listAscChecked: string;
-  /** As `listAscChecked`, newest first. */
-  listDescChecked: string;
-  /** By id. */
-  deleteById: string;
+  unhide: string;
+  /** By execution id: the items of its rows, then its rows. */
+  clearItems: string;
   /** By execution id. */
   clear: string;
-  /**
-   * Named: `$executionId`, `$keepOffset` (keepLast - 1), `$cutoff` (epoch ms, exclusive), `$protect` (JSON array).
-   * One DELETE with the rules of core's `selectPruneVictims`: rows older than the `keepLast`-th newest version
-   * (the newest always stays, since keepLast is at least 1), before the cutoff, and not protected. When the
-   * execution has fewer than keepLast rows the subquery is NULL and nothing matches.
-   */
-  prune: string;
   /** Positional: cursor (exclusive; "" for the first page), limit. Keyset paging over the unique index. */
   listExecutions: string;
-  /** Counts (from the index) and the bytes of the file's pages in use. */
+  /** Counts (from the indexes) and the bytes of the file's pages in use. */
   stats: string;
 }
 
 /** Builds the statements of {@link StoreSql} for one table. */
 export function storeSql(names: SqlNames): StoreSql {
-  const { table } = names;
-  const select = `SELECT ${CHECKPOINT_COLUMNS} FROM ${table}`;
-  const range = "WHERE execution_id = ? AND version > ? AND version < ?";
-  const checked =
-    `SELECT ${CHECKPOINT_COLUMNS}, json_valid(state) AND json_valid(coalesce(metadata, '{}')) AND json_valid(next) ` +
-    `AND json_valid(coalesce(tasks, 'null')) FROM ${table}`;
+  const { table, items } = names;
+  const range = "WHERE execution_id = ? AND hidden = 0 AND version > ? AND version < ?";
+  const headers = HEADER_COLUMNS;
   return {
     insert: `INSERT INTO ${table} (${CHECKPOINT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    load: `${select} WHERE id = ?`,
-    latest: `${select} WHERE execution_id = ? ORDER BY version DESC LIMIT 1`,
-    listAsc: `${select} ${range} ORDER BY version ASC LIMIT ?`,
-    listDesc: `${select} ${range} ORDER BY version DESC LIMIT ?`,
-    listAscChecked: `${checked} ${range} ORDER BY version ASC LIMIT ?`,
-    listDescChecked: `${checked} ${range} ORDER BY version DESC LIMIT ?`,
-    deleteById: `DELETE FROM ${table} WHERE id = ?`,
+    insertDelta: `INSERT INTO ${table} (${CHECKPOINT_COLUMNS}, kind, chain_parent, item_counts)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'delta', ?, ?)`,
+    insertItem: `INSERT INTO ${items} (execution_id, owner_id, version, channel, idx, value) VALUES (?, ?, ?, ?, ?, ?)`,
+    executionOf: `SELECT execution_id FROM ${table} WHERE id = ?`,
+    storedRow: `SELECT ${CHECKPOINT_COLUMNS}, kind, item_counts, hidden FROM ${table} WHERE id = ?`,
+    listHeadersAsc: `SELECT ${headers} FROM ${table} ${range} ORDER BY version ASC LIMIT ?`,
+    listHeadersDesc: `SELECT ${headers} FROM ${table} ${range} ORDER BY version DESC LIMIT ?`,
+    unhide: `UPDATE ${table} SET hidden = 0 WHERE id = ?`,
+    clearItems: `DELETE FROM ${items} WHERE owner_id IN (SELECT id FROM ${table} WHERE execution_id = ?)`,
     clear: `DELETE FROM ${table} WHERE execution_id = ?`,
-    prune: `DELETE FROM ${table}
-      WHERE execution_id = $executionId
-        AND version < (SELECT version FROM ${table} WHERE execution_id = $executionId
-                       ORDER BY version DESC LIMIT 1 OFFSET $keepOffset)
-        AND timestamp < $cutoff
-        AND id NOT IN (SELECT value FROM json_each($protect))`,
     // A loose index scan: each step jumps to the next execution id through the index (min() over `> previous`),
-    // and each execution's newest row is one index probe. A GROUP BY with MAX() read every row of the table to
-    // carry the bare `timestamp` along (100,000 checkpoints: 0.58 s for a page of 100 executions, now 0.06 s).
-    // CROSS JOIN keeps `ids` the outer loop in SQLite; the final ORDER BY states the order paging relies on rather
-    // than trusting the join order (it sorts one page of rows at most).
+    // and each execution's newest checkpoint is one index probe (hidden rows are old ones, so the probe meets a
+    // visible row first). A GROUP BY with MAX() read every row of the table to carry the bare `timestamp` along
+    // (100,000 checkpoints: 0.58 s for a page of 100 executions, now 0.06 s). CROSS JOIN keeps `ids` the outer loop
+    // in SQLite; the final ORDER BY states the order paging relies on rather than trusting the join order (it sorts
+    // one page of rows at most). An execution always has a visible row while it has hidden ones (a hidden row is
+    // kept only for a checkpoint that reads through it).
     listExecutions: `WITH RECURSIVE ids(execution_id) AS (
         SELECT (SELECT min(execution_id) FROM ${table} WHERE execution_id > ?)
         UNION ALL
@@ -158,11 +183,13 @@ export function storeSql(names: SqlNames): StoreSql {
         FROM ids WHERE ids.execution_id IS NOT NULL LIMIT ?)
       SELECT ids.execution_id, newest.version AS latest_version, newest.timestamp
       FROM ids CROSS JOIN ${table} newest ON newest.rowid = (
-        SELECT rowid FROM ${table} WHERE execution_id = ids.execution_id ORDER BY version DESC LIMIT 1)
+        SELECT rowid FROM ${table} WHERE execution_id = ids.execution_id AND hidden = 0 ORDER BY version DESC LIMIT 1)
       ORDER BY ids.execution_id`,
-    // Both counts read only the (execution_id, version) index, never the rows (200,000 checkpoints: ~10 ms, where
-    // summing the columns' sizes took ~320 ms on the event loop). bytes comes from the page counters in the header.
-    stats: `SELECT (SELECT COUNT(*) FROM ${table}) AS checkpoints,
+    // Both counts read only indexes, never the rows (200,000 checkpoints: ~10 ms, where summing the columns' sizes
+    // took ~320 ms on the event loop): all rows from the (execution_id, version) index less the hidden ones from the
+    // partial index that holds only them. Executions need no correction: one with hidden rows has a visible one.
+    // bytes comes from the page counters in the header, hidden rows and items included.
+    stats: `SELECT (SELECT COUNT(*) FROM ${table}) - (SELECT COUNT(*) FROM ${table} WHERE hidden = 1) AS checkpoints,
       (SELECT COUNT(DISTINCT execution_id) FROM ${table}) AS executions,
       (SELECT (page_count - freelist_count) * page_size
         FROM pragma_page_count(), pragma_freelist_count(), pragma_page_size()) AS bytes`,

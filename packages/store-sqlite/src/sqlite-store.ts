@@ -1,6 +1,4 @@
 import {
-  CheckpointConflictError,
-  isLgError,
   StoreClosedError,
   StoreUnavailableError,
   type Checkpoint,
@@ -8,22 +6,26 @@ import {
   type ExecutionPage,
   type ListExecutionsOptions,
   type ListOptions,
+  type CheckpointHeader,
   type PruneOptions,
+  type SaveOptions,
   type SerializedCheckpoint,
   type StoreCapabilities,
   type StoreStats,
 } from "@lg/core";
 import {
   assertNonEmptyString,
+  checkpointHeader,
+  encodeIncremental,
+  encodeValue,
+  selectPruneVictims,
   validateListExecutionsOptions,
   validateListOptions,
   validatePruneOptions,
 } from "@lg/core/store";
-import Database from "better-sqlite3";
-import { batchWriter } from "./batch.js";
+import { readMany, readOne, type ReadCheckpoint } from "./chain-read.js";
 import { retryWhileBusy } from "./busy.js";
 import { FileWatch } from "./file-watch.js";
-import { migrate } from "./migrations.js";
 import {
   MEMORY_PATH,
   resolveSqliteOptions,
@@ -31,106 +33,15 @@ import {
   type SqliteDatabase,
   type SqliteOptions,
 } from "./options.js";
-import { checkpointToParams, rowMatchesParams, rowToCheckpoint, rowToSerialized, type InsertParams } from "./rows.js";
-import { sqlNames, storeSql, type CheckedRow, type CheckpointRow, type StoreSql } from "./sql.js";
-import { isBusy, isUniqueViolation, toStoreError, type ErrorContext } from "./sqlite-errors.js";
-import { applyTuning, type AppliedTuning } from "./tuning.js";
-
-type Statement<Params extends unknown[], Row = unknown> = Database.Statement<Params, Row>;
-
-interface ExecutionRow {
-  execution_id: string;
-  latest_version: number;
-  timestamp: number;
-}
-
-interface StatsRow {
-  checkpoints: number;
-  executions: number;
-  bytes: number;
-}
-
-interface PruneParams {
-  executionId: string;
-  keepOffset: number;
-  cutoff: number;
-  protect: string;
-}
-
-/** Every statement the store runs, prepared once per store. */
-interface Statements {
-  insert: Statement<InsertParams>;
-  load: Statement<[id: string], CheckpointRow>;
-  latest: Statement<[executionId: string], CheckpointRow>;
-  listAsc: Statement<[executionId: string, after: ListBound, before: ListBound, limit: number], CheckpointRow>;
-  listDesc: Statement<[executionId: string, after: ListBound, before: ListBound, limit: number], CheckpointRow>;
-  listAscChecked: Statement<[executionId: string, after: ListBound, before: ListBound, limit: number], CheckedRow>;
-  listDescChecked: Statement<[executionId: string, after: ListBound, before: ListBound, limit: number], CheckedRow>;
-  deleteById: Statement<[id: string]>;
-  clear: Statement<[executionId: string]>;
-  prune: Statement<[PruneParams]>;
-  listExecutions: Statement<[cursor: string, limit: number], ExecutionRow>;
-  stats: Statement<[], StatsRow>;
-  ping: Statement<[]>;
-}
-
-/** What opening a connection produces: its tuning, the schema version and the prepared statements. */
-interface Opened {
-  tuning: AppliedTuning;
-  schemaVersion: number;
-  statements: Statements;
-}
-
-/** A bound of a list statement's version range: a version, or one of the open ends below. */
-type ListBound = number | bigint | Buffer;
-// Open ends reach every stored value, so that a version written underneath as text or beyond 2^53 is met and
-// refused as corrupt rather than silently left out: SQLite orders integers and reals before text and text before
-// blobs, so the lowest 64-bit integer is below every number and an empty blob above every number and text.
-const BELOW_ALL = -(2n ** 63n);
-const ABOVE_ALL = Buffer.alloc(0);
+import { checkpointToParams, rowToHeader, rowToSerialized } from "./rows.js";
+import { openDatabase, openSchema, type Opened } from "./opening.js";
+import type { CheckpointRow } from "./sql.js";
+import { isBusy, toStoreError, type ErrorContext } from "./sqlite-errors.js";
+import { listParams, listRead, type ListParams, type Statement, type Statements } from "./statements.js";
+import type { AppliedTuning } from "./tuning.js";
 
 const STORE_NAME = "SqliteCheckpointStore";
 const DEFAULT_PAGE_SIZE = 100;
-
-function prepareAll(db: SqliteDatabase, sql: StoreSql): Statements {
-  // safeIntegers(false): numbers come back as numbers even on an injected connection that defaults to BigInt.
-  const prepare = <P extends unknown[], R>(text: string): Statement<P, R> =>
-    (db.prepare(text) as unknown as Statement<P, R>).safeIntegers(false);
-  // Checkpoint reads return rows as arrays in column order (see CheckpointRow).
-  const prepareRows = <P extends unknown[]>(text: string): Statement<P, CheckpointRow> =>
-    prepare<P, CheckpointRow>(text).raw(true);
-  return {
-    insert: prepare(sql.insert),
-    load: prepareRows(sql.load),
-    latest: prepareRows(sql.latest),
-    listAsc: prepareRows(sql.listAsc),
-    listDesc: prepareRows(sql.listDesc),
-    listAscChecked: prepare<[string, ListBound, ListBound, number], CheckedRow>(sql.listAscChecked).raw(true),
-    listDescChecked: prepare<[string, ListBound, ListBound, number], CheckedRow>(sql.listDescChecked).raw(true),
-    deleteById: prepare(sql.deleteById),
-    clear: prepare(sql.clear),
-    prune: prepare(sql.prune),
-    listExecutions: prepare(sql.listExecutions),
-    stats: prepare(sql.stats),
-    ping: prepare("SELECT 1"),
-  };
-}
-
-/** Tunes the connection, migrates the table and prepares the statements; throws SQLITE_BUSY when locked out. */
-function openSchema(db: SqliteDatabase, resolved: ResolvedSqliteOptions): Opened {
-  const tuning = applyTuning(db, resolved);
-  const names = sqlNames(resolved.tableName);
-  const schemaVersion = migrate(db, names);
-  return { tuning, schemaVersion, statements: prepareAll(db, storeSql(names)) };
-}
-
-function openDatabase(path: string, context: ErrorContext): SqliteDatabase {
-  try {
-    return new Database(path);
-  } catch (error) {
-    throw toStoreError(error, context);
-  }
-}
 
 /**
  * A {@link CheckpointStore} in one SQLite file (or `:memory:`), on better-sqlite3.
@@ -153,7 +64,10 @@ function openDatabase(path: string, context: ErrorContext): SqliteDatabase {
  * ```
  */
 export class SqliteCheckpointStore implements CheckpointStore {
-  /** Native prune and batch save; persistent and shareable between processes unless the database is in memory. */
+  /**
+   * Native prune, batch save, incremental rows and header lists; persistent and shareable between processes unless
+   * the database is in memory.
+   */
   readonly capabilities: StoreCapabilities;
   /** The (unquoted) table holding the checkpoints. */
   readonly tableName: string;
@@ -204,6 +118,8 @@ export class SqliteCheckpointStore implements CheckpointStore {
       taskResults: true,
       batchSave: true,
       serializedList: true,
+      incremental: true,
+      headerList: true,
     });
   }
 
@@ -254,15 +170,23 @@ export class SqliteCheckpointStore implements CheckpointStore {
     throw toStoreError(error, this.errorContext);
   }
 
-  /** {@inheritDoc CheckpointStore.save} */
-  async save(checkpoint: Checkpoint): Promise<void> {
-    const statements = await this.statements();
-    const params = checkpointToParams(checkpoint);
-    try {
-      await retryWhileBusy(() => statements.insert.run(...params), this.errorContext.busyTimeoutMs);
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw toStoreError(error, this.errorContext);
-      await this.resolveDuplicate(statements, params, error);
+  /**
+   * {@inheritDoc CheckpointStore.save}
+   *
+   * With `options.changes` (and the parent still stored in the same execution) the row holds only the channels
+   * written whole, and each appended item is a row of `<table>_items`: one `BEGIN IMMEDIATE` transaction checks
+   * the parent and writes both, so a concurrent delete or prune of the parent either comes first (the row is then
+   * written whole) or waits. Without `changes` the row holds the whole state, one INSERT.
+   */
+  async save(checkpoint: Checkpoint, options?: SaveOptions): Promise<void> {
+    const { writer } = await this.statements();
+    const changes = options?.changes;
+    if (changes === undefined) {
+      const params = checkpointToParams(checkpoint);
+      await this.run(() => writer.insertFull(checkpoint, params));
+    } else {
+      const encoded = encodeIncremental(checkpoint, changes);
+      await this.run(() => writer.saveDelta.immediate(checkpoint, encoded, changes.parentId));
     }
     this.fileWatch?.assertInPlace();
   }
@@ -270,124 +194,125 @@ export class SqliteCheckpointStore implements CheckpointStore {
   /**
    * {@inheritDoc CheckpointStore.saveMany}
    *
-   * Every item is encoded first; then one `BEGIN IMMEDIATE` transaction runs the prepared insert per item (a
-   * duplicate is resolved inside it as `save` resolves it) and a conflict rolls the whole batch back. The
-   * transaction runs on the event loop's thread: 1,000 checkpoints of 1 kB take a few milliseconds.
+   * Every item is encoded first (as full rows); then one `BEGIN IMMEDIATE` transaction inserts them (a duplicate
+   * is resolved inside it as `save` resolves it) and a conflict rolls the whole batch back. The transaction runs on
+   * the event loop's thread: 1,000 checkpoints of 1 kB take a few milliseconds.
    */
   async saveMany(checkpoints: readonly Checkpoint[]): Promise<void> {
-    const statements = await this.statements();
+    const { writer } = await this.statements();
     const rows = checkpoints.map((checkpoint) => checkpointToParams(checkpoint));
     if (rows.length === 0) return;
-    const write = batchWriter(this.db, statements.insert, statements.load);
-    try {
-      await retryWhileBusy(() => write.immediate(rows), this.errorContext.busyTimeoutMs);
-    } catch (error) {
-      if (isLgError(error, "LG_CHECKPOINT_CONFLICT")) throw error;
-      throw toStoreError(error, this.errorContext);
-    }
+    await this.run(() => writer.saveFull.immediate(checkpoints, rows));
     this.fileWatch?.assertInPlace();
-  }
-
-  /** A re-save of identical content is a no-op; anything else holding the id or the version is a conflict. */
-  private async resolveDuplicate(statements: Statements, params: InsertParams, cause: unknown): Promise<void> {
-    const existing = await this.run(() => statements.load.get(params[0]));
-    if (existing !== undefined && rowMatchesParams(existing, params)) return;
-    throw new CheckpointConflictError(params[1], params[6], { cause });
   }
 
   /** {@inheritDoc CheckpointStore.load} */
   async load(id: string): Promise<Checkpoint | undefined> {
     const statements = await this.statements();
     assertNonEmptyString("checkpoint id", id);
-    const row = await this.run(() => statements.load.get(id));
-    return row === undefined ? undefined : rowToCheckpoint(row);
+    return (await this.run(() => readOne(statements.readById.all(id))))?.checkpoint;
   }
 
-  /** {@inheritDoc CheckpointStore.list} */
+  /**
+   * {@inheritDoc CheckpointStore.list}
+   *
+   * One statement reads the listed checkpoints and every row their states are folded from; each row is parsed
+   * once, and each checkpoint is folded from the nearest earlier one its chain passes through.
+   */
   async list(executionId: string, options?: ListOptions): Promise<Checkpoint[]> {
+    const read = await this.readList(executionId, options, false);
+    // Array.from, not map on the driver's array: the driver builds its rows in the realm the native module was
+    // loaded in, and a caller in another one (a jest test) fails deep equality checks on that realm's arrays.
+    return Array.from(read, (each) => each.checkpoint);
+  }
+
+  /** {@inheritDoc CheckpointStore.listHeaders} Neither the state column nor any item is read. */
+  async listHeaders(executionId: string, options?: ListOptions): Promise<CheckpointHeader[]> {
     const statements = await this.statements();
+    const desc = options?.order === "desc";
     const rows = await this.listRows(
-      options?.order === "desc" ? statements.listDesc : statements.listAsc,
+      desc ? statements.listHeadersDesc : statements.listHeadersAsc,
       executionId,
       options,
     );
-    // Array.from, not rows.map: the driver builds `rows` in the realm the native module was loaded in, and map would
-    // hand that realm's array to a caller in another one (a jest test), where deep equality checks fail on it.
-    return Array.from(rows, (row) => rowToCheckpoint(row));
+    return Array.from(rows, (row) => checkpointHeader(rowToHeader(row)));
   }
 
   /**
    * {@inheritDoc CheckpointStore.listSerialized}
    *
-   * The stored JSON text is handed out as it is, once SQLite's `json_valid` has vouched for it.
+   * A row holding the whole state hands out its stored JSON text as it is, once SQLite's `json_valid` has vouched
+   * for it; a delta row's state is folded from its chain and encoded again.
    */
   async listSerialized(executionId: string, options?: ListOptions): Promise<SerializedCheckpoint[]> {
-    const statements = await this.statements();
+    const read = await this.readList(executionId, options, true);
+    return Array.from(read, ({ row, checkpoint, plain }) => {
+      if (plain) return rowToSerialized(row, row[17]);
+      // The header columns were decoded while reading, so they are valid JSON to paste; the state is folded.
+      const state = JSON.stringify(encodeValue(checkpoint.state, "state"));
+      return rowToSerialized([...row.slice(0, 3), state, ...row.slice(4, 10)] as CheckpointRow, 1);
+    });
+  }
+
+  private async readList(
+    executionId: string,
+    options: ListOptions | undefined,
+    checked: boolean,
+  ): Promise<ReadCheckpoint[]> {
     const desc = options?.order === "desc";
-    const rows = await this.listRows(
-      desc ? statements.listDescChecked : statements.listAscChecked,
-      executionId,
-      options,
-    );
-    return Array.from(rows, (row) => rowToSerialized(row));
+    const rows = await this.listRows(listRead(await this.statements(), desc, checked), executionId, options);
+    return readMany(rows, desc ? "desc" : "asc");
   }
 
   /** Runs a list statement with the execution id and options, validated. */
   private async listRows<Row>(
-    statement: Statement<[executionId: string, after: ListBound, before: ListBound, limit: number], Row>,
+    statement: Statement<ListParams, Row>,
     executionId: string,
     options: ListOptions | undefined,
   ): Promise<Row[]> {
     assertNonEmptyString("executionId", executionId);
     validateListOptions(options);
-    return this.run(() =>
-      statement.all(
-        executionId,
-        options?.afterVersion ?? BELOW_ALL,
-        options?.beforeVersion ?? ABOVE_ALL,
-        options?.limit ?? -1, // LIMIT -1: no limit
-      ),
-    );
+    return this.run(() => statement.all(...listParams(executionId, options)));
   }
 
   /** {@inheritDoc CheckpointStore.latest} */
   async latest(executionId: string): Promise<Checkpoint | undefined> {
     const statements = await this.statements();
     assertNonEmptyString("executionId", executionId);
-    const row = await this.run(() => statements.latest.get(executionId));
-    return row === undefined ? undefined : rowToCheckpoint(row);
+    return (await this.run(() => readOne(statements.readLatest.all(executionId))))?.checkpoint;
   }
 
-  /** {@inheritDoc CheckpointStore.delete} */
+  /**
+   * {@inheritDoc CheckpointStore.delete}
+   *
+   * A checkpoint later rows still read through stays as a hidden row (invisible to every read) until they go.
+   */
   async delete(id: string): Promise<void> {
-    const statements = await this.statements();
+    const { remover } = await this.statements();
     assertNonEmptyString("checkpoint id", id);
-    await this.run(() => statements.deleteById.run(id));
+    await this.run(() => remover.removeById.immediate(id));
   }
 
-  /** {@inheritDoc CheckpointStore.clear} */
+  /** {@inheritDoc CheckpointStore.clear} Hidden rows and items included. */
   async clear(executionId: string): Promise<void> {
-    const statements = await this.statements();
+    const { remover } = await this.statements();
     assertNonEmptyString("executionId", executionId);
-    await this.run(() => statements.clear.run(executionId));
+    await this.run(() => remover.clear.immediate(executionId));
   }
 
   /**
    * {@inheritDoc CheckpointStore.prune}
    *
-   * One DELETE statement (atomic on its own) applying core's prune rules.
+   * One transaction reads the execution's row headers, chooses the victims with core's `selectPruneVictims` and
+   * removes them as `delete` does.
    */
   async prune(executionId: string, options: PruneOptions): Promise<number> {
-    const statements = await this.statements();
+    const { remover } = await this.statements();
     assertNonEmptyString("executionId", executionId);
     validatePruneOptions(options);
-    const params: PruneParams = {
-      executionId,
-      keepOffset: Math.max(1, options.keepLast ?? 1) - 1,
-      cutoff: options.olderThan?.getTime() ?? Number.MAX_SAFE_INTEGER,
-      protect: JSON.stringify(options.protect ?? []),
-    };
-    return await this.run(() => statements.prune.run(params).changes);
+    return await this.run(() =>
+      remover.removeIn.immediate(executionId, (visible) => selectPruneVictims(visible, options)),
+    );
   }
 
   /** {@inheritDoc CheckpointStore.listExecutions} */

@@ -1,7 +1,8 @@
 import Database from "better-sqlite3";
 import { SqliteCheckpointStore } from "@lg/store-sqlite";
+import { chainSql, removalSql, type ChainSql, type RemovalSql } from "../src/chain-sql.js";
 import { sqlNames, storeSql, type StoreSql } from "../src/sql.js";
-import { history, makeTempDir, type TempDir } from "./helpers.js";
+import { history, makeCheckpoint, makeTempDir, type TempDir } from "./helpers.js";
 
 /**
  * The plans SQLite chooses for the store's own statements. "SEARCH … USING INDEX idx_…" means the index narrows
@@ -11,16 +12,36 @@ import { history, makeTempDir, type TempDir } from "./helpers.js";
 let temp: TempDir;
 let db: Database.Database;
 let sql: StoreSql;
+let chain: ChainSql;
+let removal: RemovalSql;
 
 beforeAll(async () => {
   temp = makeTempDir();
   const store = new SqliteCheckpointStore({ path: temp.file(), tableName: "plans" });
   // Enough rows across executions that a bad plan could not hide behind a tiny table.
   for (let e = 0; e < 20; e++) for (const cp of history(`exec-${e}`, 10)) await store.save(cp);
+  // And executions kept incrementally: delta rows continuing a full row, each appending an item.
+  for (let e = 0; e < 20; e++) {
+    let parent = makeCheckpoint({ executionId: `chat-${e}`, state: { log: [], n: 0 } });
+    await store.save(parent);
+    for (let version = 2; version <= 10; version++) {
+      const state = parent.state as { log: string[]; n: number };
+      const cp = makeCheckpoint({
+        executionId: parent.executionId,
+        version,
+        parentId: parent.id,
+        state: { log: [...state.log, `line ${version}`], n: version },
+      });
+      await store.save(cp, { changes: { parentId: parent.id, whole: ["n"], appended: { log: 1 } } });
+      parent = cp;
+    }
+  }
   await store.close();
   db = new Database(temp.file());
   db.exec("ANALYZE");
   sql = storeSql(sqlNames("plans"));
+  chain = chainSql(sqlNames("plans"));
+  removal = removalSql(sqlNames("plans"));
 });
 
 afterAll(() => {
@@ -39,17 +60,43 @@ function expectIndexOnly(details: string[], index = "idx_plans_execution_id"): v
   expect(details.filter((d) => /^SCAN plans\b/.test(d) || d.includes("TEMP B-TREE"))).toEqual([]);
 }
 
+/**
+ * A chain read: the checkpoints asked for come from `index`, every row of the chain by primary key, each row's
+ * items by the items' primary key; the only sorts are the per-row aggregates' (the items of one row).
+ */
+function expectChainRead(details: string[], index: string, range: RegExp): void {
+  expect(details.some((d) => d.startsWith("SEARCH plans USING") && d.includes(index) && range.test(d))).toBe(true);
+  expect(details).toContain("SEARCH r USING INDEX sqlite_autoindex_plans_1 (id=?)");
+  expect(details).toContain("SEARCH i USING INDEX sqlite_autoindex_plans_items_1 (owner_id=?)");
+  expect(details.filter((d) => /^SCAN (plans|r|i)\b/.test(d))).toEqual([]);
+  const sorts = details.filter((d) => d.includes("TEMP B-TREE"));
+  expect(sorts.every((d) => /^USE TEMP B-TREE FOR (json_group_array|group_concat)\(ORDER BY\)$/.test(d))).toBe(true);
+}
+
 describe("query plans", () => {
-  it("latest searches the unique (execution_id, version) index, no sort", () => {
-    const details = plan(sql.latest, "exec-1");
-    expectIndexOnly(details);
-    expect(details.join()).toMatch(/idx_plans_execution_id \(execution_id=\?\)/);
+  it("latest reads the newest checkpoint from the unique (execution_id, version) index, its chain by key", () => {
+    expectChainRead(plan(chain.readLatest, "exec-1"), "idx_plans_execution_id", /\(execution_id=\?\)/);
+  });
+
+  it("load reads the checkpoint and its chain by primary key", () => {
+    expectChainRead(plan(chain.readById, "some-id"), "sqlite_autoindex_plans_1", /\(id=\?\)/);
+    expectChainRead(plan(chain.readAnyById, "some-id"), "sqlite_autoindex_plans_1", /\(id=\?\)/);
   });
 
   it.each([
-    ["asc", () => sql.listAsc],
-    ["desc", () => sql.listDesc],
-  ])("list %s with bounds and a limit searches the index by range, no sort", (_order, text) => {
+    ["asc", () => chain.readListAsc],
+    ["desc", () => chain.readListDesc],
+    ["asc, checked", () => chain.readListAscChecked],
+    ["desc, checked", () => chain.readListDescChecked],
+  ])("list %s with bounds and a limit searches the index by range; chains by key", (_order, text) => {
+    const range = /\(execution_id=\? AND version>\? AND version<\?\)/;
+    expectChainRead(plan(text(), "exec-1", 2, 9, 3), "idx_plans_execution_id", range);
+  });
+
+  it.each([
+    ["asc", () => sql.listHeadersAsc],
+    ["desc", () => sql.listHeadersDesc],
+  ])("listHeaders %s with bounds and a limit searches the index by range, no sort", (_order, text) => {
     const details = plan(text(), "exec-1", 2, 9, 3);
     expectIndexOnly(details);
     expect(details.join()).toMatch(/\(execution_id=\? AND version>\? AND version<\?\)/);
@@ -64,15 +111,24 @@ describe("query plans", () => {
     expect(details.join()).toMatch(/\(execution_id>\?\)/);
   });
 
-  it("load and delete use the primary key", () => {
-    expectIndexOnly(plan(sql.load, "some-id"), "sqlite_autoindex_plans_1");
-    expectIndexOnly(plan(sql.deleteById, "some-id"), "sqlite_autoindex_plans_1");
+  it("stats counts from indexes only: all rows, the hidden ones from their partial index", () => {
+    const details = plan(sql.stats);
+    expect(details.filter((d) => /^SCAN plans\b/.test(d) && !d.includes("COVERING INDEX"))).toEqual([]);
+    expect(details).toContain("SCAN plans USING COVERING INDEX idx_plans_hidden");
   });
 
-  it("clear and prune search the execution index", () => {
+  it("removal reads an execution's rows by the execution index and rewrites rows and items by key", () => {
+    expectIndexOnly(plan(removal.rowHeaders, "exec-1"));
+    expectIndexOnly(plan(removal.repoint, "a", "exec-1", "b"));
     expectIndexOnly(plan(sql.clear, "exec-1"));
-    const prune = plan(sql.prune, { executionId: "exec-1", keepOffset: 2, cutoff: 0, protect: "[]" });
-    expectIndexOnly(prune);
-    expect(prune.join()).toMatch(/\(execution_id=\? AND version<\?\)/);
+    for (const text of [removal.mergeSource, removal.deleteRow, removal.hide, sql.executionOf]) {
+      expectIndexOnly(plan(text, "some-id"), "sqlite_autoindex_plans_1");
+    }
+    for (const text of [removal.deleteItems, removal.reownItems, removal.dropChannelItems, sql.clearItems]) {
+      const params = (text.match(/\?/g) ?? []).map(() => "x");
+      expect(plan(text, ...params).join()).toMatch(
+        /SEARCH plans_items USING (COVERING )?INDEX sqlite_autoindex_plans_items_1 \(owner_id=\?/,
+      );
+    }
   });
 });

@@ -194,6 +194,8 @@ describe("SqliteCheckpointStore on a file", () => {
       ttl: false,
       taskResults: true,
       batchSave: true,
+      incremental: true,
+      headerList: true,
       serializedList: true,
     });
   });
@@ -259,6 +261,8 @@ describe("SqliteCheckpointStore in memory and on an injected connection", () => 
         ttl: false,
         taskResults: true,
         batchSave: true,
+        incremental: true,
+        headerList: true,
         serializedList: true,
       });
       expect(memory.tuning.journalMode).toBe("memory");

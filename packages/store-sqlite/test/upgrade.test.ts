@@ -9,8 +9,6 @@ import {
   type Checkpoint,
   type TaskResults,
 } from "@lg/core";
-import Database from "better-sqlite3";
-import { SqliteCheckpointStore } from "@lg/store-sqlite";
 import { MIGRATIONS } from "../src/migrations.js";
 import {
   RELEASE_0_1_APPLIED_AT,
@@ -18,40 +16,18 @@ import {
   createRelease01File,
   release01Execution,
 } from "./fixtures/release-0.1.js";
-import { makeTempDir, type TempDir } from "./helpers.js";
+import { useFixtureFile } from "./fixture-file.js";
 
-let temp: TempDir;
 let legacy: Checkpoint[];
-let store: SqliteCheckpointStore | undefined;
-
-beforeEach(() => {
-  temp = makeTempDir();
+const file = useFixtureFile((path) => {
   legacy = release01Execution();
-  createRelease01File(temp.file(), legacy);
+  createRelease01File(path, legacy);
 });
-
-afterEach(async () => {
-  await store?.close();
-  store = undefined;
-  temp.remove();
-});
-
-function withFile<T>(use: (db: Database.Database) => T): T {
-  const db = new Database(temp.file(), { readonly: true });
-  try {
-    return use(db);
-  } finally {
-    db.close();
-  }
-}
+const withFile = file.read;
+const open = file.open;
 
 const oldColumns = (): unknown[] =>
   withFile((db) => db.prepare(`SELECT ${RELEASE_0_1_COLUMNS} FROM checkpoints ORDER BY version`).raw(true).all());
-
-function open(): SqliteCheckpointStore {
-  store = new SqliteCheckpointStore({ path: temp.file() });
-  return store;
-}
 
 function taskResults(): TaskResults {
   return {
@@ -66,7 +42,7 @@ function taskResults(): TaskResults {
 }
 
 describe("opening a file written by release 0.1.0 (schema version 1)", () => {
-  it("adds a nullable tasks column, records migration 2 and leaves every old row as it was", () => {
+  it("adds a nullable tasks column, records migrations 2 and 3 and leaves every old row as it was", () => {
     const before = oldColumns();
     expect(open().schemaVersion).toBe(MIGRATIONS.length);
     const tasksColumn = withFile((db) =>
@@ -81,6 +57,7 @@ describe("opening a file written by release 0.1.0 (schema version 1)", () => {
     expect(records).toEqual([
       { version: 1, applied_at: RELEASE_0_1_APPLIED_AT },
       { version: 2, applied_at: expect.any(Number) },
+      { version: 3, applied_at: expect.any(Number) },
     ]);
     expect(oldColumns()).toEqual(before);
     expect(withFile((db) => db.prepare("SELECT tasks FROM checkpoints").pluck().all())).toEqual([null, null, null]);
@@ -151,7 +128,7 @@ describe("opening a file written by release 0.1.0 (schema version 1)", () => {
     expect(done.status).toBe("done");
     expect(done.state).toEqual({ ...(paused.state as S), drafts: ["v1"], approved: "yes" });
     expect(draftRuns).toBe(0);
-    expect(await store?.load(paused.id)).toEqual(paused);
+    expect(await file.store()?.load(paused.id)).toEqual(paused);
   });
 
   it("opens the upgraded file again without applying anything twice", async () => {

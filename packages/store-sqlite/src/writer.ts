@@ -1,0 +1,153 @@
+/**
+ * The store's writes of checkpoints: a full row, or — given the runtime's `changes` and a parent still stored in
+ * the same execution — a delta row with its items, each in one `BEGIN IMMEDIATE` transaction; and what a second
+ * save of a stored id means (an identical re-save is a no-op and brings a hidden row back, anything else is a
+ * conflict).
+ *
+ * @packageDocumentation
+ */
+import { CheckpointConflictError, isLgError, type Checkpoint } from "@lg/core";
+import {
+  encodeCheckpoint,
+  sameEncodedCheckpoint,
+  type EncodedIncrementalCheckpoint,
+  type JsonValue,
+} from "@lg/core/store";
+import type Database from "better-sqlite3";
+import { readOne } from "./chain-read.js";
+import type { ChainRow } from "./chain-sql.js";
+import type { SqliteDatabase } from "./options.js";
+import { checkpointToParams, encodedToParams, rowMatchesParams, type InsertParams } from "./rows.js";
+import type { CheckpointRow, StoredRow } from "./sql.js";
+import { isUniqueViolation } from "./sqlite-errors.js";
+
+type Statement<Params extends unknown[], Row = unknown> = Database.Statement<Params, Row>;
+
+/** INSERT parameters of a delta row: a {@link CheckpointRow} whose state holds the channels written whole, then the link and the item counts. */
+export type DeltaParams = [...CheckpointRow, link: string, itemCounts: string | null];
+
+/** INSERT parameters of one item: execution id, owner id, version, channel, index, value (JSON text). */
+export type ItemParams = [
+  executionId: string,
+  ownerId: string,
+  version: number,
+  channel: string,
+  idx: number,
+  value: string,
+];
+
+/** The statements writing needs. */
+export interface WriterStatements {
+  insert: Statement<InsertParams>;
+  insertDelta: Statement<DeltaParams>;
+  insertItem: Statement<ItemParams>;
+  executionOf: Statement<[id: string], string>;
+  storedRow: Statement<[id: string], StoredRow>;
+  readAnyById: Statement<[id: string], ChainRow>;
+  unhide: Statement<[id: string]>;
+}
+
+/** JSON text of an object with these entries; built by hand so that a `"__proto__"` key stays an ordinary key. */
+function objectText(entries: readonly [string, JsonValue][]): string {
+  return `{${entries.map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`).join(",")}}`;
+}
+
+/** A delta row and its items as INSERT parameters, continuing the row `link`. */
+export function deltaToParams(
+  encoded: EncodedIncrementalCheckpoint,
+  link: string,
+): { row: DeltaParams; items: ItemParams[] } {
+  const { header, row } = encoded;
+  const counts: [string, number][] = [];
+  const items: ItemParams[] = [];
+  for (const [channel, list] of row.items) {
+    if (list.length === 0) continue;
+    counts.push([channel, list.length]);
+    list.forEach((item, idx) => {
+      items.push([header.executionId, header.id, header.version, channel, idx, JSON.stringify(item)]);
+    });
+  }
+  const itemCounts = counts.length === 0 ? null : JSON.stringify(counts);
+  return {
+    row: [...encodedToParams(header, objectText(row.whole)), link, itemCounts],
+    items,
+  };
+}
+
+/** Saves checkpoints on one connection; every method runs synchronously inside the caller's transaction or its own. */
+export class Writer {
+  /** Saves a delta row when its parent is stored in the same execution, else a full row; one transaction. */
+  readonly saveDelta: Database.Transaction<
+    (checkpoint: Checkpoint, encoded: EncodedIncrementalCheckpoint, link: string) => void
+  >;
+  /** Saves full rows, all or nothing; one transaction. */
+  readonly saveFull: Database.Transaction<
+    (checkpoints: readonly Checkpoint[], params: readonly InsertParams[]) => void
+  >;
+
+  constructor(
+    db: SqliteDatabase,
+    private readonly statements: WriterStatements,
+  ) {
+    this.saveDelta = db.transaction((checkpoint, encoded, link) => {
+      const parentExecution = statements.executionOf.get(link);
+      if (parentExecution !== encoded.header.executionId) {
+        // The parent went (deleted meanwhile) or belongs elsewhere: nothing to read through, so the row is whole.
+        this.insertFull(checkpoint, checkpointToParams(checkpoint));
+        return;
+      }
+      const delta = deltaToParams(encoded, link);
+      try {
+        statements.insertDelta.run(...delta.row);
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        this.resolveDuplicate(checkpoint, undefined, error);
+        return;
+      }
+      for (const item of delta.items) statements.insertItem.run(...item);
+    });
+    this.saveFull = db.transaction((checkpoints, params) => {
+      params.forEach((row, i) => this.insertFull(checkpoints[i] as Checkpoint, row));
+    });
+  }
+
+  /** Inserts a full row; a duplicate is resolved by {@link resolveDuplicate}. */
+  insertFull(checkpoint: Checkpoint, params: InsertParams): void {
+    try {
+      this.statements.insert.run(...params);
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      this.resolveDuplicate(checkpoint, params, error);
+    }
+  }
+
+  /**
+   * After a unique violation: a checkpoint stored with the same content (compared as full checkpoints, however
+   * each was stored) is a no-op and a hidden one comes back; anything else holding the id or the version is a
+   * `CheckpointConflictError`. `params` are the full row's INSERT parameters when the save wrote one.
+   */
+  resolveDuplicate(checkpoint: Checkpoint, params: InsertParams | undefined, cause: unknown): void {
+    const stored = this.statements.storedRow.get(checkpoint.id);
+    if (stored === undefined || !this.holdsSame(stored, checkpoint, params)) {
+      throw new CheckpointConflictError(checkpoint.executionId, checkpoint.version, { cause });
+    }
+    if (stored[12] === 1) this.statements.unhide.run(checkpoint.id);
+  }
+
+  private holdsSame(stored: StoredRow, checkpoint: Checkpoint, params: InsertParams | undefined): boolean {
+    const [kind, itemCounts] = [stored[10], stored[11]];
+    if (kind === "full" && itemCounts === null) {
+      return rowMatchesParams(stored.slice(0, 10) as CheckpointRow, params ?? checkpointToParams(checkpoint));
+    }
+    try {
+      const existing = readOne(this.statements.readAnyById.all(checkpoint.id));
+      return (
+        existing !== undefined &&
+        sameEncodedCheckpoint(encodeCheckpoint(existing.checkpoint), encodeCheckpoint(checkpoint))
+      );
+    } catch (error) {
+      if (isLgError(error, "LG_CHECKPOINT_CORRUPT")) return false; // a damaged row matches nothing: a conflict
+      throw error;
+    }
+  }
+}
