@@ -57,30 +57,40 @@ export function pairs(reply: unknown): [string, number][] {
 
 /**
  * Checks the store's invariants on what Redis really holds (bounded SCAN of the test prefix): every checkpoint hash
- * is in its execution's index with its version as score, every index member has its hash, every non-empty index is
- * in the executions index and every listed execution has an index.
+ * is in its execution's index (a hidden row: in its hidden rows) with its version as score, every delta row's link
+ * names a row of its execution, every index member has its hash, every non-empty index is in the executions index
+ * and every listed execution has an index.
  */
 export async function expectConsistent(ns: Namespace, store: RedisCheckpointStore): Promise<{ checkpoints: number }> {
   const keys = await ns.db.keys();
   const dataKeys = keys.filter((key) => key.startsWith(store.keys.checkpoint("")));
-  const indexKeys = keys.filter((key) =>
-    key.startsWith(store.keys.executionIndex("").slice(0, -":checkpoints".length)),
-  );
+  const indexPrefix = store.keys.executionIndex("").slice(0, -":checkpoints".length);
+  const indexKeys = keys.filter((key) => key.startsWith(indexPrefix) && key.endsWith(":checkpoints"));
+  const hiddenKeys = keys.filter((key) => key.startsWith(indexPrefix) && key.endsWith(":hidden"));
   const problems: string[] = [];
   for (const key of dataKeys) {
     const id = key.slice(store.keys.checkpoint("").length);
-    const [executionId, data] = (await ns.command("HMGET", key, "executionId", "data")) as [string, string];
+    const [executionId, data, hidden, link] = (await ns.command(
+      "HMGET",
+      key,
+      "executionId",
+      "data",
+      "hidden",
+      "link",
+    )) as [string, string, string | null, string | null];
     const version = (JSON.parse(data) as { version: number }).version;
-    const score = await ns.command("ZSCORE", store.keys.executionIndex(executionId), id);
+    const index = hidden === null ? store.keys.executionIndex(executionId) : store.keys.hiddenIndex(executionId);
+    const score = await ns.command("ZSCORE", index, id);
     if (score !== String(version)) problems.push(`orphan data key ${key} (index score ${String(score)})`);
+    if (link !== null && (await ns.command("HGET", store.keys.checkpoint(link), "executionId")) !== executionId)
+      problems.push(`delta row ${key} links to missing row ${link}`);
   }
   const listed = new Set((await ns.command("ZRANGE", store.keys.executions(), 0, -1)) as string[]);
   for (const indexKey of indexKeys) {
-    const executionId = indexKey.slice(
-      store.keys.executionIndex("").length - ":checkpoints".length,
-      -":checkpoints".length,
-    );
+    const executionId = indexKey.slice(indexPrefix.length, -":checkpoints".length);
     if (!listed.delete(executionId)) problems.push(`index ${indexKey} missing from the executions index`);
+  }
+  for (const indexKey of [...indexKeys, ...hiddenKeys]) {
     for (const [id] of pairs(await ns.command("ZRANGE", indexKey, 0, -1, "WITHSCORES"))) {
       if ((await ns.command("EXISTS", store.keys.checkpoint(id))) !== 1)
         problems.push(`dangling member ${id} of ${indexKey}`);

@@ -1,0 +1,80 @@
+import { createTestCheckpoint, uniqueId } from "@lg/store-testkit";
+import type { Checkpoint } from "@lg/core";
+import { ChatWriter, type Chat } from "./chat.js";
+import { writeRelease01 } from "./fixtures/layout-0.1.js";
+import { expectConsistent, openNamespace, type Namespace } from "./helpers.js";
+
+/**
+ * Data written by release 0.1.0 (hashes without `kind`, the state inside `data`) needs no migration: it reads as
+ * full rows, and an execution goes on incrementally from it — its retention merging new rows into old ones.
+ */
+
+let ns: Namespace;
+beforeEach(async () => {
+  ns = await openNamespace();
+});
+afterEach(async () => {
+  await ns.cleanup();
+});
+
+/** A chat execution of `count` checkpoints as release 0.1.0 received them (whole states). */
+function oldExecution(executionId: string, count: number): Checkpoint<Chat>[] {
+  const out: Checkpoint<Chat>[] = [];
+  for (let version = 1; version <= count; version++) {
+    const messages = Array.from({ length: version }, (_, i) => ({ n: i, at: new Date(Date.UTC(2025, 0, 1, 0, i)) }));
+    const cp = createTestCheckpoint<Chat>({ executionId, version, state: { messages, turn: version } });
+    const parent = out[out.length - 1];
+    if (parent !== undefined) cp.parentId = parent.id;
+    out.push(cp);
+  }
+  return out;
+}
+
+describe("data written by release 0.1.0", () => {
+  it("reads back whole through load, latest, list and listHeaders", async () => {
+    const executionId = uniqueId("old");
+    const old = oldExecution(executionId, 6);
+    await writeRelease01(ns.db.command, ns.db.prefix, old);
+    const store = ns.store();
+    expect(await store.load(old[2]!.id)).toEqual(old[2]);
+    expect(await store.latest(executionId)).toEqual(old[5]);
+    expect(await store.list(executionId)).toEqual(old);
+    expect(await store.list(executionId, { order: "desc", limit: 2 })).toEqual([old[5], old[4]]);
+    expect(await store.listHeaders(executionId)).toEqual(old.map(({ state: _state, ...header }) => header));
+    expect(await store.stats()).toEqual({ checkpoints: 6, executions: 1, estimated: false });
+  });
+
+  it("goes on incrementally from the old rows, with retention and deletes, and clears whole", async () => {
+    const executionId = uniqueId("old");
+    const old = oldExecution(executionId, 4);
+    await writeRelease01(ns.db.command, ns.db.prefix, old);
+    const store = ns.store();
+    const w = new ChatWriter(store, executionId, old.length);
+    let cp = (await store.latest(executionId)) as Checkpoint<Chat>;
+    const saved = [...old];
+    for (let i = 0; i < 6; i++) {
+      cp = await w.step(cp, [{ n: 100 + i }]);
+      saved.push(cp);
+    }
+    expect(await store.load(cp.id)).toEqual(cp);
+    expect(await store.list(executionId)).toEqual(saved);
+    await store.prune(executionId, { keepLast: 3 });
+    expect(await store.list(executionId)).toEqual(saved.slice(-3));
+    for (const each of saved.slice(-3)) expect(await store.load(each.id)).toEqual(each);
+    await store.delete(saved[saved.length - 2]!.id);
+    expect(await store.load(cp.id)).toEqual(cp);
+    await expectConsistent(ns, store);
+    await store.clear(executionId);
+    expect(await ns.db.keys()).toEqual([]);
+  });
+
+  it("an old checkpoint saved again is a no-op, and other content at its id a conflict", async () => {
+    const executionId = uniqueId("old");
+    const old = oldExecution(executionId, 2);
+    await writeRelease01(ns.db.command, ns.db.prefix, old);
+    const store = ns.store();
+    await store.save(old[1]!);
+    await expect(store.save({ ...old[1]!, state: { messages: [], turn: 0 } })).rejects.toThrow(/conflict/i);
+    expect(await store.load(old[1]!.id)).toEqual(old[1]);
+  });
+});
