@@ -5,7 +5,7 @@ import type { ResolvedPostgresOptions } from "./options.js";
 
 /**
  * The check `setup()` runs before the first migration of a table: what the migrations would create only
- * `IF NOT EXISTS` (the table, its indexes, the `tasks` column) must either be missing or already be what they
+ * `IF NOT EXISTS` (the table, its indexes, the `tasks` column and migration 5's columns) must either be missing or already be what they
  * would have created.
  *
  * A table that is there before any migration was recorded was made by someone else. It is adopted only when it
@@ -36,7 +36,14 @@ const COLUMNS: readonly (readonly [string, string, string, boolean])[] = [
 ];
 
 /** Columns later migrations add `IF NOT EXISTS`: a table may lack them, but one it has must be of this kind. */
-const LATER_COLUMNS: readonly (readonly [string, string, string, boolean])[] = [["tasks", "jsonb", "", false]];
+const LATER_COLUMNS: readonly (readonly [string, string, string, boolean])[] = [
+  ["tasks", "jsonb", "", false],
+  // Migration 5's (incremental checkpoints).
+  ["kind", "text", "", true],
+  ["hidden", "boolean", "", true],
+  ["chain_id", "text", "", false],
+  ["item_counts", "jsonb", "", false],
+];
 
 type Conn = postgres.ReservedSql;
 

@@ -1,4 +1,5 @@
-import { CheckpointConflictError } from "@lg/core";
+import { CheckpointConflictError, type Checkpoint } from "@lg/core";
+import { sameCheckpoint } from "@lg/core/store";
 import type { TransactionSql } from "postgres";
 import type { SaveParams } from "./rows.js";
 import { BatchCol, type CheckpointStatements } from "./sql.js";
@@ -41,24 +42,45 @@ export function batchConflict(items: readonly SaveParams[], position: number): C
   return new CheckpointConflictError(item[1], item[6]);
 }
 
+/** Reads a stored row back whole (hidden or not) inside the batch's transaction. */
+export type ReadStored = (tx: TransactionSql, id: string) => Promise<Checkpoint | undefined>;
+
 /**
  * Writes a batch inside `tx`: one INSERT of every item; when it inserted fewer rows than there are items, one
- * statement classifies them all, and the first conflicting item rejects (rolling the transaction back). An item held
- * by no row lost its blocking row to a delete after the insert: the transaction is rolled back with a marker that
- * {@link unlessRetry} turns into `false`, so the caller runs the batch again.
+ * statement classifies them all, and the first conflicting item rejects (rolling the transaction back). An item whose
+ * row is stored incrementally is compared with that row read back whole (`readStored`); an identical item whose row
+ * is hidden shows it again. An item held by no row lost its blocking row to a delete after the insert: the transaction
+ * is rolled back with a marker that {@link unlessRetry} turns into `false`, so the caller runs the batch again.
  */
 export async function writeBatch(
   tx: TransactionSql,
   statements: CheckpointStatements,
   columns: BatchParam[],
   items: readonly SaveParams[],
+  checkpoints: readonly Checkpoint[],
+  readStored: ReadStored,
 ): Promise<boolean> {
   const inserted = (await tx.unsafe(statements.saveBatch, columns, { prepare: true })).count;
   if (inserted === items.length) return true;
   const outcomes = (await tx.unsafe(statements.classifyBatch, columns, { prepare: true }).values()) as unknown[][];
-  const conflict = outcomes.find((row) => Number(row[BatchCol.Holders]) > 0 && row[BatchCol.Same] !== true);
+  const holders = (row: unknown[]): number => Number(row[BatchCol.Holders]);
+  const conflict = outcomes.find(
+    (row) => holders(row) > 0 && row[BatchCol.Same] !== true && (row[BatchCol.Compare] !== true || holders(row) !== 1),
+  );
   if (conflict !== undefined) throw batchConflict(items, Number(conflict[BatchCol.Position]));
-  if (outcomes.some((row) => Number(row[BatchCol.Holders]) === 0)) throw new RetryBatch();
+  if (outcomes.some((row) => holders(row) === 0)) throw new RetryBatch();
+  for (const row of outcomes) {
+    const position = Number(row[BatchCol.Position]);
+    const checkpoint = checkpoints[position - 1] as Checkpoint;
+    if (row[BatchCol.Compare] === true) {
+      const stored = await readStored(tx, checkpoint.id);
+      if (stored === undefined) throw new RetryBatch();
+      if (!sameCheckpoint(stored, checkpoint)) throw batchConflict(items, position);
+    }
+    if (row[BatchCol.Hidden] === true && holders(row) > 0) {
+      await tx.unsafe(statements.unhide, [checkpoint.id], { prepare: true });
+    }
+  }
   return true;
 }
 

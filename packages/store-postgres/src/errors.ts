@@ -165,7 +165,7 @@ function refusedData(error: unknown, code: string, saving: SaveTarget | undefine
  * - a statement the server canceled (57014: `statement_timeout`, or `pg_cancel_backend`) becomes
  *   `StoreUnavailableError`;
  * - a missing table or schema, or a table without a column the store needs, becomes `StoreUnavailableError`
- *   telling the caller to run `setup()`;
+ *   telling the caller to run `setup()`; so does a relation that takes the name of the items table (42P07);
  * - data the server refuses (SQLSTATE classes 22, 23 and 54) becomes `InvalidArgumentError`, or
  *   `CheckpointConflictError` for a unique or exclusion violation while `saving`;
  * - anything else (permissions …) is returned unchanged.
@@ -208,6 +208,18 @@ export function toStoreError(error: unknown, target: ServerTarget, table: string
       redact(
         `checkpoint table ${table} at ${target.label} lacks a column of this release (${messageOf(error)}): ` +
           "run `await store.setup()` to apply the pending migrations",
+        target,
+      ),
+      { cause: redactedCause(error, target) },
+    );
+  }
+  // 42P07: setup() creates the items table of incremental checkpoints (`<table>_items`) and its index; a relation of
+  // that name made by someone else is not written into.
+  if (code === "42P07") {
+    return new StoreUnavailableError(
+      redact(
+        `setup() cannot create what checkpoint table ${table} needs at ${target.label}: ${messageOf(error)} (42P07). ` +
+          "Rename that relation (the store's items table is named after its table, with the suffix _items).",
         target,
       ),
       { cause: redactedCause(error, target) },

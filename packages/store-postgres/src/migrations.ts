@@ -1,6 +1,7 @@
 import { StoreUnavailableError } from "@lg/core";
 import type postgres from "postgres";
 import { assertAdoptable } from "./adopt.js";
+import { incrementalStatements } from "./incremental-migration.js";
 import { replaceKeysStatement } from "./key-migration.js";
 import type { PostgresClient, ResolvedPostgresOptions } from "./options.js";
 
@@ -77,6 +78,11 @@ export const MIGRATIONS: readonly Migration[] = [
     // Versions go past 2^31 - 1 in a long-lived execution (or one that was copied in with high versions). The type
     // change rewrites the table and its indexes once, holding a lock that blocks writes while it runs.
     statements: (o) => [`ALTER TABLE ${o.qualifiedTable} ALTER COLUMN version TYPE BIGINT`],
+  },
+  {
+    version: 5,
+    name: "incremental checkpoints",
+    statements: incrementalStatements,
   },
 ];
 

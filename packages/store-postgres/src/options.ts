@@ -58,6 +58,8 @@ export interface ResolvedPostgresOptions {
   qualifiedTable: string;
   /** `"schema"."table_migrations"`. */
   qualifiedMigrationsTable: string;
+  /** `"schema"."table_items"`: the items appended by incremental rows, from migration 5 on. */
+  qualifiedItemsTable: string;
   /** `"schema"`. */
   quotedSchema: string;
   /** `"idx_table_execution_id"`: the unique index on `(execution_id, version)`. */
@@ -68,6 +70,8 @@ export interface ResolvedPostgresOptions {
   quotedIdKeyIndex: string;
   /** `"idx_table_exec_key"`: the unique index on the key of `execution_id` and `version`, from migration 3 on. */
   quotedExecutionKeyIndex: string;
+  /** `"idx_table_items_owner"`: the unique index of the items table (owner key, channel, version, idx). */
+  quotedItemsOwnerIndex: string;
   /** Pool size for a client the store creates. */
   poolSize: number;
   /** `application_name` for a client the store creates. */
@@ -91,7 +95,8 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 /** Default bound of one statement. */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
 
-// Postgres truncates identifiers to 63 bytes; the longest derived name, `idx_<table>_execution_id`, adds 17.
+// Postgres truncates identifiers to 63 bytes; the longest derived name, `idx_<table>_items_owner`, adds 16 (and
+// `idx_<table>_execution_id` 17).
 const MAX_TABLE_NAME_LENGTH = 46;
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
@@ -129,11 +134,13 @@ export function resolveOptions(options: PostgresOptions): ResolvedPostgresOption
     schema,
     qualifiedTable: `${quotedSchema}.${quotedTable}`,
     qualifiedMigrationsTable: `${quotedSchema}."${tableName}_migrations"`,
+    qualifiedItemsTable: `${quotedSchema}."${tableName}_items"`,
     quotedSchema,
     quotedExecutionIndex: `"idx_${tableName}_execution_id"`,
     quotedTimestampIndex: `"idx_${tableName}_timestamp"`,
     quotedIdKeyIndex: `"idx_${tableName}_id_key"`,
     quotedExecutionKeyIndex: `"idx_${tableName}_exec_key"`,
+    quotedItemsOwnerIndex: `"idx_${tableName}_items_owner"`,
     poolSize: positiveInteger("poolSize", options.poolSize, DEFAULT_POOL_SIZE),
     applicationName,
     migrationLockTimeoutMs: positiveInteger("migrationLockTimeoutMs", options.migrationLockTimeoutMs, 120_000),

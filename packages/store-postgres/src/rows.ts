@@ -11,6 +11,7 @@ import {
   encodeCheckpoint,
   parseJsonColumn,
   serializedCheckpointText,
+  type EncodedCheckpoint,
 } from "@lg/core/store";
 import { Col } from "./sql.js";
 import { isStorableText } from "./text.js";
@@ -84,6 +85,14 @@ function assertStorableText(field: string, value: string): void {
 /** Validates and encodes a checkpoint (through core's `encodeCheckpoint`) into save statement parameters. */
 export function toSaveParams(cp: Checkpoint): SaveParams {
   const enc = encodeCheckpoint(cp);
+  return encodedSaveParams(enc, toJsonbText(enc.state));
+}
+
+/**
+ * The save statement parameters of an encoded checkpoint, with `state` (JSON text for the JSONB column) in place of
+ * its state. Throws `InvalidArgumentError` for ids, node names or `next` entries PostgreSQL text cannot hold.
+ */
+export function encodedSaveParams(enc: EncodedCheckpoint, state: string): SaveParams {
   assertStorableText("checkpoint.id", enc.id);
   assertStorableText("checkpoint.executionId", enc.executionId);
   assertStorableText("checkpoint.nodeName", enc.nodeName);
@@ -94,7 +103,7 @@ export function toSaveParams(cp: Checkpoint): SaveParams {
     enc.id,
     enc.executionId,
     enc.nodeName,
-    toJsonbText(enc.state),
+    state,
     toJsonbText(enc.metadata),
     toTimestampText(enc.timestamp),
     enc.version,
@@ -105,13 +114,15 @@ export function toSaveParams(cp: Checkpoint): SaveParams {
   ];
 }
 
-function unwrap(value: JsonValue, id: string, column: string): JsonValue {
+/** A JSONB value as it was written: itself, or what the wrapper of {@link toJsonbText} holds. */
+export function unwrap(value: JsonValue, id: string, column: string): JsonValue {
   if (value === null || typeof value !== "object" || Array.isArray(value) || value.$lg !== PG_JSON_TAG) return value;
   if (typeof value.v !== "string") throw new CheckpointCorruptError(id, `column ${column} has a malformed wrapper`);
   return parseJsonColumn(Buffer.from(value.v, "base64").toString("utf8"), id, column);
 }
 
-function jsonColumn(text: unknown, id: string, column: string): JsonValue {
+/** A JSONB column read as text, parsed and unwrapped; `CheckpointCorruptError` when missing or malformed. */
+export function jsonColumn(text: unknown, id: string, column: string): JsonValue {
   if (typeof text !== "string") throw new CheckpointCorruptError(id, `column ${column} is missing`);
   return unwrap(parseJsonColumn(text, id, column), id, column);
 }
@@ -121,15 +132,23 @@ function jsonColumn(text: unknown, id: string, column: string): JsonValue {
  * (naming the id) when a column cannot be decoded.
  */
 export function rowToCheckpoint(row: readonly unknown[]): Checkpoint {
+  return decodeCheckpoint({ ...rowHeader(row), state: jsonColumn(row[Col.State], String(row[Col.Id]), "state") });
+}
+
+/**
+ * Every column of a row but its state, encoded (`state` is `null`): the header of a checkpoint whose state is read
+ * elsewhere (folded from its chain) or not at all (`listHeaders`).
+ */
+export function rowHeader(row: readonly unknown[]): EncodedCheckpoint {
   const id = String(row[Col.Id]);
   const metadataText = row[Col.Metadata];
   const parentId = row[Col.ParentId];
   const tasksText = row[Col.Tasks];
-  return decodeCheckpoint({
+  return {
     id,
     executionId: String(row[Col.ExecutionId]),
     nodeName: String(row[Col.NodeName]),
-    state: jsonColumn(row[Col.State], id, "state"),
+    state: null,
     // The seed's table allows a NULL metadata column; read it as empty metadata.
     metadata: metadataText === null ? {} : jsonColumn(metadataText, id, "metadata"),
     timestamp: Number(row[Col.TimestampMs]),
@@ -138,7 +157,7 @@ export function rowToCheckpoint(row: readonly unknown[]): Checkpoint {
     next: row[Col.Next] === null ? [] : (jsonColumn(row[Col.Next], id, "next") as string[]),
     // NULL: no task results (and every row written before the column existed).
     tasks: tasksText === null ? null : jsonColumn(tasksText, id, "tasks"),
-  });
+  };
 }
 
 // How JSONB prints the wrapper (its keys in JSONB's order: shorter first); base64 holds no quote.

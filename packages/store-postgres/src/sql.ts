@@ -1,5 +1,7 @@
+import { chainStatements, type ChainStatements } from "./chain-sql.js";
 import { KEY_PREFIX_CHARS, keyMatch, keyOrder, keyPrefix, shortKeyMatch } from "./keys.js";
 import type { ResolvedPostgresOptions } from "./options.js";
+import { removalStatements, type RemovalStatements } from "./removal-sql.js";
 
 /**
  * The SQL text of every statement the store runs, built once per store from validated, quoted identifiers.
@@ -40,24 +42,27 @@ export const SaveOutcome = {
   Identical: 2,
   /** Another row holds the id or `(execution_id, version)` with different content. */
   Conflict: 3,
+  /**
+   * The row with this id is stored incrementally (a delta row, or a full row other rows were merged into): only its
+   * state read back whole tells an identical re-save from a conflict.
+   */
+  Compare: 4,
 } as const;
 
-/** The statements that find rows by one id or execution id ($1), in the two forms of `keys.ts`. */
-export interface KeyedStatements {
-  /** One row by id; param: id. */
-  load: string;
-  /** Newest row of an execution; param: execution_id. */
-  latest: string;
-  /** Rows ascending; params: execution_id, after, before, limit (NULL = all). */
-  listAsc: string;
-  /** Rows descending; same params. */
-  listDesc: string;
-  /** Delete by id; param: id. */
-  deleteOne: string;
-  /** Delete an execution; param: execution_id. */
-  clear: string;
-  /** Native prune; params: execution_id, keep, older-than timestamp text (NULL = any age), protected ids as a JSON array. */
-  prune: string;
+/**
+ * The statements that find rows by one id or execution id ($1), in the two forms of `keys.ts`: the chain reads, the
+ * removal transaction's statements, and the two below.
+ */
+export interface KeyedStatements extends ChainStatements, RemovalStatements {
+  /** The execution of a visible checkpoint; param: id. */
+  executionOf: string;
+  /**
+   * Saves a checkpoint as the changes from its parent `$11` (found by this form): the row (`kind` delta, `$12` its
+   * item counts) and its items (`$13`, JSON `[[channel, idx, value], …]`), in one statement, only while the parent
+   * row exists (locked `FOR KEY SHARE`, so that a removal cannot take it away underneath). Returns one row: whether
+   * the parent was there, whether the row was inserted. Params `$1`-`$10` are the save's.
+   */
+  saveDelta: string;
 }
 
 /** Statement texts of one store instance. */
@@ -71,8 +76,12 @@ export interface CheckpointStatements {
    * metadata, timestamp text, version, parent_id, next, tasks.
    */
   save: string;
-  /** Classifies a save that inserted nothing (identical re-save or conflict); same params. */
+  /** Classifies a save that inserted nothing (identical re-save or conflict; see `SaveOutcome`) and tells whether the row is hidden; same params. */
   classify: string;
+  /** The same for a save without its full state; params: id, execution_id, version. */
+  classifyKey: string;
+  /** Shows a hidden row again (an identical re-save of a deleted checkpoint later rows read through); param: id. */
+  unhide: string;
   /**
    * `saveMany`'s insert: the save's columns as ten arrays (one element per checkpoint, in the save's parameter
    * order), inserted by one statement through `unnest`; the row count says how many rows were new.
@@ -80,8 +89,8 @@ export interface CheckpointStatements {
   saveBatch: string;
   /**
    * After `saveBatch` inserted fewer rows than it was given: per batch item (same params), in batch order, its
-   * 1-based position, the number of rows holding its id or `(execution_id, version)`, and whether they all hold its
-   * exact content (see `BatchCol`).
+   * 1-based position, the number of rows holding its id or `(execution_id, version)`, whether they all hold its
+   * exact content, whether the row with its id is stored incrementally, and whether it is hidden (see `BatchCol`).
    */
   classifyBatch: string;
   /** Page of executions after a bound (exclusive); params: cursor ('' = start), limit. */
@@ -108,36 +117,28 @@ function executionsPage(t: string, op: ">" | ">="): string {
     `CROSS JOIN LATERAL (SELECT g.k AS execution_id WHERE char_length(g.k) < ${KEY_PREFIX_CHARS} AND g.k ${op} $1::text ` +
     `UNION ALL SELECT * FROM (SELECT DISTINCT x.execution_id FROM ${t} x WHERE char_length(g.k) = ${KEY_PREFIX_CHARS} ` +
     `AND ${prefix("x")} = g.k AND x.execution_id ${op} $1::text ORDER BY 1 LIMIT $2::bigint) ids) e ` +
-    `CROSS JOIN LATERAL (SELECT version, "timestamp" FROM ${t} v WHERE ${keyMatch("v.execution_id", "e.execution_id")} ` +
+    `CROSS JOIN LATERAL (SELECT version, "timestamp" FROM ${t} v WHERE ${keyMatch("v.execution_id", "e.execution_id")} AND NOT v.hidden ` +
     `ORDER BY ${keyOrder("v.execution_id", "DESC")}, v.version DESC LIMIT 1) l WHERE g.k IS NOT NULL LIMIT $2::bigint`
   );
 }
 
 type Match = (column: string, value: string) => string;
 
-/** The keyed statements of table `t`, finding rows with `match` (`keyMatch` or `shortKeyMatch`). */
-function keyedStatements(t: string, columns: string, match: Match): KeyedStatements {
-  const ofExecution = match("execution_id", "$1::text");
-  const byVersion = (direction: "ASC" | "DESC"): string =>
-    `ORDER BY ${keyOrder("execution_id", direction)}, version ${direction}`;
+/** The keyed statements of table `t` (items in `items`), finding rows with `match` (`keyMatch` or `shortKeyMatch`). */
+function keyedStatements(t: string, items: string, match: Match): KeyedStatements {
   return {
-    load: `SELECT ${columns} FROM ${t} WHERE ${match("id", "$1::text")}`,
-    latest: `SELECT ${columns} FROM ${t} WHERE ${ofExecution} ${byVersion("DESC")} LIMIT 1`,
-    listAsc:
-      `SELECT ${columns} FROM ${t} WHERE ${ofExecution} AND version > $2::bigint AND version < $3::bigint ` +
-      `${byVersion("ASC")} LIMIT $4::bigint`,
-    listDesc:
-      `SELECT ${columns} FROM ${t} WHERE ${ofExecution} AND version > $2::bigint AND version < $3::bigint ` +
-      `${byVersion("DESC")} LIMIT $4::bigint`,
-    deleteOne: `DELETE FROM ${t} WHERE ${match("id", "$1::text")}`,
-    clear: `DELETE FROM ${t} WHERE ${ofExecution}`,
-    // One DELETE: everything below the lowest of the newest `keep` versions, older than the cutoff when one is
-    // given, and not protected. The newest checkpoint is always among the kept ones (keep >= 1).
-    prune:
-      `DELETE FROM ${t} WHERE ${ofExecution} AND version < (SELECT min(k.version) FROM ` +
-      `(SELECT version FROM ${t} WHERE ${ofExecution} ${byVersion("DESC")} LIMIT $2::bigint) k) ` +
-      'AND ($3::text IS NULL OR "timestamp" < $3::text::timestamptz) ' +
-      "AND NOT ($4::text::jsonb ? id)",
+    ...chainStatements(t, items, match),
+    ...removalStatements(t, items, match("execution_id", "$1::text")),
+    executionOf: `SELECT execution_id FROM ${t} WHERE ${match("id", "$1::text")} AND NOT hidden`,
+    saveDelta:
+      `WITH p AS (SELECT 1 FROM ${t} pr WHERE ${match("pr.id", "$11::text")} AND pr.execution_id = $2::text ` +
+      "FOR KEY SHARE OF pr), " +
+      `ins AS (INSERT INTO ${t} AS c ${INSERT_COLUMNS.slice(0, -1)}, kind, chain_id, item_counts) ` +
+      `SELECT ${valueList(SAVE_PARAMS)}, 'delta', $11::text, $12::text::jsonb FROM p ON CONFLICT DO NOTHING RETURNING 1), ` +
+      `its AS (INSERT INTO ${items} (owner_id, version, channel, idx, value) ` +
+      "SELECT $1::text, $7::bigint, e->>0, (e->>1)::int, e->2 FROM jsonb_array_elements($13::text::jsonb) e " +
+      "WHERE EXISTS (SELECT 1 FROM ins)) " +
+      "SELECT (SELECT count(*) FROM p)::int, (SELECT count(*) FROM ins)::int",
   };
 }
 
@@ -147,8 +148,12 @@ export const BatchCol = {
   Position: 0,
   /** Rows holding the item's id or `(execution_id, version)`. */
   Holders: 1,
-  /** Whether every holder has the item's exact content. */
+  /** Whether every holder has the item's exact content (and is a full row without merged items). */
   Same: 2,
+  /** Whether the row with the item's id is stored incrementally: compare it read back whole. */
+  Compare: 3,
+  /** Whether a holder is hidden. */
+  Hidden: 4,
 } as const;
 
 /** The SQL expressions of one checkpoint's values being saved, typed as the table's columns. */
@@ -225,20 +230,30 @@ function sameContent(v: SavedValues): string {
 }
 
 // Row `c` holds the id or the (execution_id, version) of `v`, found through the key indexes.
-function holders(v: SavedValues): string {
+function holders(v: Pick<SavedValues, "id" | "executionId" | "version">): string {
   return `((${keyMatch("c.id", v.id)}) OR (${keyMatch("c.execution_id", v.executionId)} AND c.version = ${v.version}))`;
+}
+
+// Row `c` is stored incrementally: a delta row, or a full row later rows were merged into.
+const INCREMENTAL_ROW = "(c.kind <> 'full' OR c.item_counts IS NOT NULL)";
+
+// Row `c` is the row of `v` (same id, execution and version); whether its content is the same is another question.
+function sameKey(v: Pick<SavedValues, "id" | "executionId" | "version">): string {
+  return `c.id = ${v.id} AND c.execution_id = ${v.executionId} AND c.version = ${v.version}`;
 }
 
 /** Builds the statement texts for a table. */
 export function buildStatements(o: ResolvedPostgresOptions): CheckpointStatements {
   const t = o.qualifiedTable;
-  const columns =
-    'id, execution_id, node_name, state::text, metadata::text, round(extract(epoch from "timestamp") * 1000)::float8, ' +
-    "version, parent_id, next::text, tasks::text";
-  const classifyRow = `CASE WHEN ${sameContent(SAVE_PARAMS)} THEN ${SaveOutcome.Identical} ELSE ${SaveOutcome.Conflict} END`;
+  const classifyRow =
+    `CASE WHEN NOT (${sameKey(SAVE_PARAMS)}) THEN ${SaveOutcome.Conflict} ` +
+    `WHEN ${INCREMENTAL_ROW} THEN ${SaveOutcome.Compare} ` +
+    `WHEN ${sameContent(SAVE_PARAMS)} THEN ${SaveOutcome.Identical} ELSE ${SaveOutcome.Conflict} END`;
+  const keyParams = { id: "$1::text", executionId: "$2::text", version: "$3::bigint" };
+  const items = o.qualifiedItemsTable;
   return {
-    short: keyedStatements(t, columns, shortKeyMatch),
-    any: keyedStatements(t, columns, keyMatch),
+    short: keyedStatements(t, items, shortKeyMatch),
+    any: keyedStatements(t, items, keyMatch),
     // ON CONFLICT DO NOTHING (no target) covers every unique index (the id key and the execution key), so the
     // unique indexes decide, atomically. A plain insert is the cheapest statement the server can run, so it is
     // the whole common path (one round trip). Only when it inserts nothing (a conflict or an identical re-save,
@@ -247,13 +262,18 @@ export function buildStatements(o: ResolvedPostgresOptions): CheckpointStatement
     // RETURNING makes the server project the inserted tuple, which costs ~0.09 ms per save at 20 KB of state
     // (measured with one client, same parameters), a seventh of a whole save on a local server.
     save: `INSERT INTO ${t} AS c ${INSERT_COLUMNS} VALUES (${valueList(SAVE_PARAMS)}) ON CONFLICT DO NOTHING`,
-    classify: `SELECT ${classifyRow} FROM ${t} c WHERE ${holders(SAVE_PARAMS)}`,
+    classify: `SELECT ${classifyRow}, c.hidden FROM ${t} c WHERE ${holders(SAVE_PARAMS)}`,
+    classifyKey:
+      `SELECT CASE WHEN ${sameKey(keyParams)} THEN ${SaveOutcome.Compare} ELSE ${SaveOutcome.Conflict} END, c.hidden ` +
+      `FROM ${t} c WHERE ${holders(keyParams)}`,
+    unhide: `UPDATE ${t} SET hidden = false WHERE ${keyMatch("id", "$1::text")} AND hidden`,
     // ON CONFLICT DO NOTHING also skips a row that an earlier row of the same statement inserted.
     saveBatch:
       `INSERT INTO ${t} AS c ${INSERT_COLUMNS} SELECT ${valueList(BATCH_VALUES)} ` +
       `FROM ${BATCH_ROWS} AS b(${BATCH_COLUMNS}) ON CONFLICT DO NOTHING`,
     classifyBatch:
-      `SELECT b.ord, count(c.id), coalesce(bool_and(${sameContent(BATCH_VALUES)}), false) ` +
+      `SELECT b.ord, count(c.id), coalesce(bool_and(${sameContent(BATCH_VALUES)} AND NOT ${INCREMENTAL_ROW}), false), ` +
+      `coalesce(bool_or(c.id = b.id AND ${INCREMENTAL_ROW}), false), coalesce(bool_or(c.hidden), false) ` +
       `FROM ${BATCH_ROWS} WITH ORDINALITY AS b(${BATCH_COLUMNS}, ord) ` +
       `LEFT JOIN ${t} c ON ${holders(BATCH_VALUES)} GROUP BY b.ord ORDER BY b.ord`,
     listExecutions: executionsPage(t, ">"),

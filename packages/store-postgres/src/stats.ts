@@ -17,23 +17,31 @@ export const EXACT_STATS_MAX_PAGES = 1024;
 /**
  * One row from the catalog: `reltuples` and `relpages` as of the last ANALYZE or VACUUM (-1 and 0 before either),
  * the main fork's current size in pages, `n_distinct` of `execution_id` (NULL before ANALYZE; negative: a fraction
- * of the rows) and the total size with indexes and TOAST. Params: the qualified table name, its schema, its name.
+ * of the rows) and the total size with indexes and TOAST, the items table's included. Params: the qualified table
+ * name, its schema, its name, the qualified items table name.
  */
 export function catalogStatsSql(): string {
   return (
     "SELECT c.reltuples::float8, c.relpages::float8, " +
     "(pg_relation_size(c.oid) / current_setting('block_size')::int)::float8, " +
     "(SELECT s.n_distinct::float8 FROM pg_stats s WHERE s.schemaname = $2::text AND s.tablename = $3::text " +
-    "AND s.attname = 'execution_id' LIMIT 1), pg_total_relation_size(c.oid)::float8 " +
+    "AND s.attname = 'execution_id' LIMIT 1), " +
+    "(pg_total_relation_size(c.oid) + coalesce(pg_total_relation_size(to_regclass($4::text)), 0))::float8 " +
     "FROM pg_class c WHERE c.oid = to_regclass($1::text)"
   );
 }
 
-/** The exact counts: two aggregates over the whole table, and its total size. */
-export function exactStatsSql(table: string): string {
+/**
+ * The exact counts: two aggregates over the whole table (hidden rows, kept only for the rows that read through them,
+ * are no checkpoints), and the total size of the table and of its items table.
+ */
+export function exactStatsSql(table: string, items: string): string {
+  const size = (name: string): string =>
+    `coalesce(pg_total_relation_size(to_regclass('${name.replace(/'/g, "''")}')), 0)`;
   return (
-    `SELECT count(*)::float8, count(DISTINCT execution_id)::float8, ` +
-    `pg_total_relation_size('${table.replace(/'/g, "''")}'::regclass)::float8 FROM ${table}`
+    "SELECT (count(*) FILTER (WHERE NOT hidden))::float8, " +
+    "(count(DISTINCT execution_id) FILTER (WHERE NOT hidden))::float8, " +
+    `(${size(table)} + ${size(items)})::float8 FROM ${table}`
   );
 }
 

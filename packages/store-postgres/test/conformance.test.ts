@@ -38,6 +38,8 @@ function specOptions(name: string, connect: Connect): SpecOptions<PostgresCheckp
     name,
     runner: { describe, it, beforeAll, afterAll },
     capabilities: {
+      incremental: true,
+      headerList: true,
       nativePrune: true,
       persistent: true,
       multiProcess: true,

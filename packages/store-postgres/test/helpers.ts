@@ -27,6 +27,23 @@ export async function adminClient(): Promise<postgres.Sql> {
   return postgres(await serverUrl(), { max: 3, onnotice: () => undefined });
 }
 
+/** For files that inspect rows themselves: an {@link adminClient} open while the file's tests run. */
+export function useAdminClient(): { readonly sql: postgres.Sql } {
+  let sql: postgres.Sql | undefined;
+  beforeAll(async () => {
+    sql = await adminClient();
+  });
+  afterAll(async () => {
+    await sql?.end();
+  });
+  return {
+    get sql(): postgres.Sql {
+      if (sql === undefined) throw new Error("the admin client is open only while the file's tests run");
+      return sql;
+    },
+  };
+}
+
 /** Drops a schema and everything in it. */
 export async function dropSchema(schema: string): Promise<void> {
   const admin = await adminClient();
@@ -181,7 +198,10 @@ export function useServer(label: string): ServerScope {
 }
 
 /** A store on `t`'s schema whose every statement text is pushed to `statements` (close it after use). */
-export function statementLoggingStore(t: TestStore, statements: string[]): PostgresCheckpointStore {
+export function statementLoggingStore(
+  t: Pick<TestStore, "url" | "schema">,
+  statements: string[],
+): PostgresCheckpointStore {
   return new PostgresCheckpointStore({
     connString: t.url,
     schema: t.schema,

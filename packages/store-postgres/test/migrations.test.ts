@@ -16,13 +16,16 @@ describe("setup() and migrations", () => {
     const schema = freshSchema();
     const store = new PostgresCheckpointStore({ connString: server.url, schema, tableName: "runs" });
     try {
-      expect(await store.setup()).toEqual({ applied: [1, 2, 3, 4] });
-      const columns = await server.admin.unsafe(
-        `SELECT column_name, data_type, is_nullable FROM information_schema.columns
-         WHERE table_schema = $1 AND table_name = 'runs' ORDER BY ordinal_position`,
-        [schema],
-      );
-      expect(columns.map((c) => [c.column_name, c.data_type, c.is_nullable])).toEqual([
+      expect(await store.setup()).toEqual({ applied: [1, 2, 3, 4, 5] });
+      const columnsOf = async (table: string): Promise<unknown[][]> =>
+        (
+          await server.admin.unsafe(
+            `SELECT column_name, data_type, is_nullable FROM information_schema.columns
+             WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
+            [schema, table],
+          )
+        ).map((c) => [c.column_name, c.data_type, c.is_nullable]);
+      expect(await columnsOf("runs")).toEqual([
         ["id", "text", "NO"],
         ["execution_id", "text", "NO"],
         ["node_name", "text", "NO"],
@@ -33,7 +36,26 @@ describe("setup() and migrations", () => {
         ["parent_id", "text", "YES"],
         ["next", "jsonb", "NO"],
         ["tasks", "jsonb", "YES"],
+        ["kind", "text", "NO"],
+        ["hidden", "boolean", "NO"],
+        ["chain_id", "text", "YES"],
+        ["item_counts", "jsonb", "YES"],
       ]);
+      // Migration 5: the items of incremental rows, keyed by their owner's id key, channel, version and index.
+      expect(await columnsOf("runs_items")).toEqual([
+        ["owner_id", "text", "NO"],
+        ["version", "bigint", "NO"],
+        ["channel", "text", "NO"],
+        ["idx", "integer", "NO"],
+        ["value", "jsonb", "NO"],
+      ]);
+      const [itemsIndex] = await server.admin.unsafe(
+        "SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = 'runs_items'",
+        [schema],
+      );
+      expect(itemsIndex?.indexdef).toMatch(
+        /UNIQUE INDEX idx_runs_items_owner [^]*md5\(owner_id\)[^]*, channel, version, idx\)$/,
+      );
       const indexes = await server.admin.unsafe(
         "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = 'runs' ORDER BY indexname",
         [schema],

@@ -143,27 +143,36 @@ describe("query plans", () => {
     }
   });
 
-  it("prune finds its victims through the execution key index", async () => {
-    // EXPLAIN without ANALYZE plans the DELETE without running it.
+  it("prune and delete lock and read an execution's rows through the execution key index", async () => {
     for (const executionId of ["exec-00007", LONG_EXECUTION]) {
       for (const form of formsFor(executionId)) {
-        for (const nodes of await bothPlans(form.prune, [executionId, 5, null, "[]"])) {
-          expectIndexOnly(nodes, "idx_checkpoints_exec_key");
+        for (const text of [form.lock, form.rowHeaders]) {
+          for (const nodes of await bothPlans(text, [executionId])) expectIndexOnly(nodes, "idx_checkpoints_exec_key");
         }
       }
     }
   });
 
+  it("listHeaders walks the execution key index without a sort", async () => {
+    for (const form of formsFor("exec-00007")) {
+      for (const text of [form.headersAsc, form.headersDesc]) {
+        for (const nodes of await bothPlans(text, ["exec-00007", 3, 20, 5])) expectOrderedByIndex(nodes);
+      }
+    }
+  });
+
   it("clear, delete and the save's classifying read find their rows through the key indexes", async () => {
+    // EXPLAIN without ANALYZE plans a DELETE without running it.
     for (const form of [statements.short, statements.any]) {
       for (const nodes of await bothPlans(form.clear, ["exec-00007"]))
         expectIndexOnly(nodes, "idx_checkpoints_exec_key");
-      for (const nodes of await bothPlans(form.deleteOne, ["cp-7-3"])) expectIndexOnly(nodes, "idx_checkpoints_id_key");
+      for (const nodes of await bothPlans(form.executionOf, ["cp-7-3"]))
+        expectIndexOnly(nodes, "idx_checkpoints_id_key");
     }
     for (const nodes of await bothPlans(statements.any.clear, [LONG_EXECUTION])) {
       expectIndexOnly(nodes, "idx_checkpoints_exec_key");
     }
-    for (const nodes of await bothPlans(statements.any.deleteOne, [LONG_ID])) {
+    for (const nodes of await bothPlans(statements.any.executionOf, [LONG_ID])) {
       expectIndexOnly(nodes, "idx_checkpoints_id_key");
     }
     const save = [LONG_ID, LONG_EXECUTION, "n", "{}", "{}", "2025-01-01T00:00:00Z", 3, null, "[]", null];

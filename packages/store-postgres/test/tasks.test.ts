@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { CheckpointConflictError, CheckpointCorruptError, type Checkpoint, type TaskResults } from "@lg/core";
 import { createTestCheckpoint } from "@lg/store-testkit";
-import type postgres from "postgres";
 import { PG_JSON_TAG } from "../src/index.js";
-import { adminClient, useTestStore } from "./helpers.js";
+import { useAdminClient, useTestStore } from "./helpers.js";
 
 const exec = (label: string): string => `${label}-${randomBytes(4).toString("hex")}`;
 
@@ -13,18 +12,10 @@ function withTasks(executionId: string, tasks: TaskResults, version = 1): Checkp
 
 describe("the tasks column", () => {
   const t = useTestStore();
-  let admin: postgres.Sql;
-
-  beforeAll(async () => {
-    admin = await adminClient();
-  });
-
-  afterAll(async () => {
-    await admin?.end();
-  });
+  const admin = useAdminClient();
 
   const rawTasks = async (id: string): Promise<unknown> => {
-    const [row] = await admin.unsafe(`SELECT tasks FROM "${t.schema}".checkpoints WHERE id = $1`, [id]);
+    const [row] = await admin.sql.unsafe(`SELECT tasks FROM "${t.schema}".checkpoints WHERE id = $1`, [id]);
     return row?.tasks;
   };
 
@@ -37,7 +28,7 @@ describe("the tasks column", () => {
     const plain = createTestCheckpoint({ executionId, version: 2 });
     await t.store.save(paused);
     await t.store.save(plain);
-    const [row] = await admin.unsafe(
+    const [row] = await admin.sql.unsafe(
       `SELECT tasks->'interrupts'->0->>'node' AS node, tasks->'nodes'->'draft'->'writes'->>'text' AS text,
               metadata ? 'interrupts' AS in_metadata FROM "${t.schema}".checkpoints WHERE id = $1`,
       [paused.id],
@@ -77,7 +68,7 @@ describe("the tasks column", () => {
   ])("reports a tasks value %s as CheckpointCorruptError naming the checkpoint", async (_label, value) => {
     const cp = withTasks(exec("corrupt"), { nodes: {}, interrupts: [] });
     await t.store.save(cp);
-    await admin.unsafe(`UPDATE "${t.schema}".checkpoints SET tasks = ${value}::jsonb WHERE id = $1`, [cp.id]);
+    await admin.sql.unsafe(`UPDATE "${t.schema}".checkpoints SET tasks = ${value}::jsonb WHERE id = $1`, [cp.id]);
     for (const read of [
       () => t.store.load(cp.id),
       () => t.store.latest(cp.executionId),

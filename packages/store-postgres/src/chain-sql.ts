@@ -1,0 +1,109 @@
+import { keyMatch, keyOrder } from "./keys.js";
+
+/**
+ * The statements that read checkpoints whole from an incremental table (docs/incremental-checkpoints.md): each one
+ * returns, in ONE statement, the rows asked for and every row their state is read through, each with the items it
+ * owns, whatever the length of the chains.
+ *
+ * - A chain is walked with `WITH RECURSIVE` over `chain_id`, from a delta row up to the nearest full row. Each step
+ *   must go to a lower version of the same execution, so a damaged link can neither loop nor leave the execution;
+ *   a chain that stops before a full row is reported by the decoder (`foldChain`) as corrupt.
+ * - The items of a row come with it, as one JSON array of `[channel, value]` pairs in (channel, version, idx) order
+ *   (`json_agg` of the rows of `<table>_items` it owns); rows without `item_counts` own none and skip the lookup.
+ * - One checkpoint (load, latest): the walk carries the rows themselves (`UNION ALL`: a chain visits each row once).
+ * - Many (list): the listed rows are read once; the walk then collects their ancestors as ids (`UNION` drops the rows
+ *   already found, so a linear history costs one lookup per row, not one chain per row) and reads only the ancestors
+ *   that are not listed themselves.
+ *
+ * Rows come back unordered with a flag telling which were asked for (see {@link ChainCol}); the store orders them.
+ *
+ * @packageDocumentation
+ */
+
+/** Positions of the columns of chain rows (the first ten are those of `Col` in `sql.ts`). */
+export const ChainCol = {
+  /** `'full'` or `'delta'`. */
+  Kind: 10,
+  /** The row's item counts per channel, JSON text, or NULL. */
+  Counts: 11,
+  /** The row's items as JSON text of `[channel, value]` pairs, or NULL. */
+  Items: 12,
+  /** Whether the row was asked for (rather than read through). */
+  Listed: 13,
+  /** The row the delta row continues. */
+  ChainId: 14,
+  /** Whether the row is hidden. */
+  Hidden: 15,
+} as const;
+
+type Match = (column: string, value: string) => string;
+
+/** The read statements of one table, finding rows by `$1` with `match` (`keyMatch` or `shortKeyMatch`). */
+export interface ChainStatements {
+  /** One visible checkpoint with its chain; param: id. */
+  load: string;
+  /** One row with its chain, hidden or not (a re-save compares with it); param: id. */
+  loadAny: string;
+  /** The newest visible checkpoint with its chain; param: execution_id. */
+  latest: string;
+  /** Visible checkpoints with their chains; params: execution_id, after, before, limit (NULL = all). */
+  listAsc: string;
+  /** The same, the newest first (for `limit`). */
+  listDesc: string;
+  /** Visible checkpoints without state or items, ascending; same params as `listAsc`. */
+  headersAsc: string;
+  /** The same, descending. */
+  headersDesc: string;
+}
+
+const TIMESTAMP_MS = (alias: string): string => `round(extract(epoch from ${alias}."timestamp") * 1000)::float8`;
+
+/** The ten columns of `Col` for rows aliased `x`, with `state` as `state` (text or NULL). */
+function headColumns(x: string, state: string): string {
+  return (
+    `${x}.id, ${x}.execution_id, ${x}.node_name, ${state}, ${x}.metadata::text, ${TIMESTAMP_MS(x)}, ${x}.version, ` +
+    `${x}.parent_id, ${x}.next::text, ${x}.tasks::text`
+  );
+}
+
+/** Builds the chain statements of table `t` with items table `items`. */
+export function chainStatements(t: string, items: string, match: Match): ChainStatements {
+  const itemsOf = (x: string): string =>
+    `(SELECT json_agg(json_build_array(i.channel, i.value) ORDER BY i.channel, i.version, i.idx)::text ` +
+    `FROM ${items} i WHERE ${x}.item_counts IS NOT NULL AND ${keyMatch("i.owner_id", `${x}.id`)})`;
+  const out = (x: string, listed: string): string =>
+    `${headColumns(x, `${x}.state::text`)}, ${x}.kind, ${x}.item_counts::text, ${itemsOf(x)}, ${listed}, ` +
+    `${x}.chain_id, ${x}.hidden`;
+  // The parent `p` of chain row `chain`: a lower version of the same execution.
+  const parentOfChain =
+    `JOIN ${t} p ON ${keyMatch("p.id", "chain.chain_id")} AND p.execution_id = chain.execution_id ` +
+    "AND p.version < chain.version WHERE chain.kind = 'delta'";
+  const one = (anchor: string): string =>
+    `WITH RECURSIVE chain AS (${anchor} UNION ALL SELECT p.*, chain.depth + 1 FROM chain ${parentOfChain}) ` +
+    `SELECT ${out("chain", "chain.depth = 0")} FROM chain`;
+  const ofExecution = match("c.execution_id", "$1::text");
+  const byVersion = (direction: "ASC" | "DESC"): string =>
+    `ORDER BY ${keyOrder("c.execution_id", direction)}, c.version ${direction}`;
+  const inRange = `${ofExecution} AND NOT c.hidden AND c.version > $2::bigint AND c.version < $3::bigint`;
+  const many = (direction: "ASC" | "DESC"): string =>
+    `WITH RECURSIVE listed AS (SELECT c.* FROM ${t} c WHERE ${inRange} ${byVersion(direction)} LIMIT $4::bigint), ` +
+    "chain(id, chain_id, kind, version, execution_id) AS (" +
+    "SELECT id, chain_id, kind, version, execution_id FROM listed UNION " +
+    `SELECT p.id, p.chain_id, p.kind, p.version, p.execution_id FROM chain ${parentOfChain}) ` +
+    `SELECT ${out("l", "true")} FROM listed l UNION ALL ` +
+    `SELECT ${out("r", "false")} FROM chain JOIN ${t} r ON ${keyMatch("r.id", "chain.id")} ` +
+    "WHERE NOT EXISTS (SELECT 1 FROM listed l WHERE l.id = chain.id)";
+  const headers = (direction: "ASC" | "DESC"): string =>
+    `SELECT ${headColumns("c", "NULL::text")} FROM ${t} c WHERE ${inRange} ${byVersion(direction)} LIMIT $4::bigint`;
+  return {
+    load: one(`SELECT c.*, 0 AS depth FROM ${t} c WHERE ${match("c.id", "$1::text")} AND NOT c.hidden`),
+    loadAny: one(`SELECT c.*, 0 AS depth FROM ${t} c WHERE ${match("c.id", "$1::text")}`),
+    latest: one(
+      `(SELECT c.*, 0 AS depth FROM ${t} c WHERE ${ofExecution} AND NOT c.hidden ${byVersion("DESC")} LIMIT 1)`,
+    ),
+    listAsc: many("ASC"),
+    listDesc: many("DESC"),
+    headersAsc: headers("ASC"),
+    headersDesc: headers("DESC"),
+  };
+}
