@@ -64,6 +64,8 @@ export const FIELD = {
    * `items.1`, `counts.1`, `state.2`, … in the order they fold.
    */
   merged: "merged",
+  /** Bytes of the merged rows' parts: once they outweigh the row's own, the store compacts the row (see README). */
+  mergedBytes: "mergedBytes",
 } as const;
 
 /** The values of {@link FIELD.kind}. */

@@ -120,12 +120,16 @@ export class PagedCalls {
     } while (ceiling !== "");
   }
 
-  /** Prunes an execution newest first, examining {@link PAGE_BUDGET} members per call; returns how many went. */
-  async prune(executionId: string, rule: PruneRule): Promise<number> {
+  /**
+   * Prunes an execution newest first, examining {@link PAGE_BUDGET} members per call; returns how many went and the
+   * rows its merges left to compact.
+   */
+  async prune(executionId: string, rule: PruneRule): Promise<{ deleted: number; compact: string[] }> {
     const keys = [this.keys.executionIndex(executionId), this.keys.executions()];
     let cursor = "";
     let live = 0;
     let deleted = 0;
+    const compact: string[] = [];
     do {
       const args = [
         this.keys.prefix,
@@ -141,8 +145,9 @@ export class PagedCalls {
       deleted += integerReply(PRUNE.name, reply[0]);
       live = integerReply(PRUNE.name, reply[1]);
       cursor = stringAt(PRUNE.name, reply, 2);
+      for (let i = 3; i < reply.length; i++) compact.push(stringAt(PRUNE.name, reply, i));
     } while (cursor !== "");
-    return deleted;
+    return { deleted, compact };
   }
 
   /**

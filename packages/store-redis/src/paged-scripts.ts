@@ -146,8 +146,8 @@ return {removed, ""}
  * cursor ("" on the first call, else the score the previous call examined last), live members counted by earlier
  * calls, budget, protected ids... Same rules as `selectPruneVictims` of core, applied newest first; each victim goes
  * by `remove_checkpoint` (hidden instead while later rows read through it).
- * Returns `{deleted, counted, cursor}`: checkpoints deleted by this call, live members counted so far, and the
- * cursor for the next call, or "" when the prune is done.
+ * Returns `{deleted, counted, cursor, ids…}`: checkpoints deleted by this call, live members counted so far, the
+ * cursor for the next call ("" when the prune is done), and the ids of rows to compact.
  */
 export const PRUNE = defineLua(
   "prune",
@@ -195,9 +195,9 @@ end
 -- first would carry the parts gathered so far down the chain at every step).
 for i = #victims, 1, -1 do remove_checkpoint(victims[i], execution_id) end
 local deleted = #victims
-if #batch == budget * 2 then return {deleted, live, batch[#batch]} end
+if #batch == budget * 2 then return {deleted, live, batch[#batch], unpack(COMPACT)} end
 if redis.call("EXISTS", index) == 0 then redis.call("ZREM", executions, execution_id) end
-return {deleted, live, ""}
+return {deleted, live, "", unpack(COMPACT)}
 `,
 );
 

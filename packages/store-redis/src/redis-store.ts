@@ -23,12 +23,13 @@ import {
   validatePruneOptions,
 } from "@lg/core/store";
 import { ChainReader, decodeHeader, foldCheckpoint } from "./chain-reader.js";
+import { Compactor } from "./compaction.js";
 import { RedisConnection } from "./connection.js";
 import { RedisKeys } from "./keys.js";
 import { LatestReader } from "./latest-reader.js";
 import { resolveRedisOptions, type RedisOptions } from "./options.js";
 import { PagedCalls, type ListRange, type RedisStoreStats } from "./paged-calls.js";
-import { integerReply } from "./replies.js";
+import { arrayReply, integerReply, stringAt } from "./replies.js";
 import type { StoredRow } from "./rows.js";
 import { ScriptRunner } from "./script-runner.js";
 import { DELETE, SAVE, SaveResult, UNHIDE } from "./scripts.js";
@@ -102,6 +103,7 @@ export class RedisCheckpointStore implements CheckpointStore {
   private readonly scripts: ScriptRunner;
   private readonly latestReader: LatestReader;
   private readonly chains: ChainReader;
+  private readonly compactor: Compactor;
   private readonly paged: PagedCalls;
   /** The ttl reads pass to the scripts: `ttl` with `refreshOnRead`, else 0 (no refresh). */
   private readonly readRefreshTtl: string;
@@ -120,6 +122,7 @@ export class RedisCheckpointStore implements CheckpointStore {
     this.connection = new RedisConnection(resolved);
     this.scripts = new ScriptRunner(this.connection);
     this.chains = new ChainReader(this.scripts, this.keys, this.readRefreshTtl);
+    this.compactor = new Compactor(this.scripts, this.keys);
     this.latestReader = new LatestReader(this.connection, this.scripts, this.chains, this.keys, this.readRefreshTtl);
     this.paged = new PagedCalls(this.scripts, this.keys, this.readRefreshTtl, resolved.ttl > 0);
   }
@@ -240,12 +243,20 @@ export class RedisCheckpointStore implements CheckpointStore {
     });
   }
 
-  /** Deletes one checkpoint and its index entry atomically; no error when it does not exist. */
+  /**
+   * Deletes one checkpoint atomically with one script; no error when it does not exist. A checkpoint later rows read
+   * through is hidden instead (and merged into a hidden parent by the rules of core's `planRowRemoval`); a row its
+   * merges left large is compacted by one more script call.
+   */
   async delete(id: string): Promise<void> {
     this.assertOpen();
     assertNonEmptyString("id", id);
     if (!fitsInKey(id)) return;
-    await this.scripts.run(DELETE, [this.keys.checkpoint(id), this.keys.executions()], [this.prefix, id]);
+    const reply = arrayReply(
+      DELETE.name,
+      await this.scripts.run(DELETE, [this.keys.checkpoint(id), this.keys.executions()], [this.prefix, id]),
+    );
+    await this.compactor.compact(reply.slice(1).map((_, i) => stringAt(DELETE.name, reply, i + 1)));
   }
 
   /**
@@ -284,11 +295,13 @@ export class RedisCheckpointStore implements CheckpointStore {
     assertNonEmptyString("executionId", executionId);
     validatePruneOptions(options);
     if (!fitsInKey(executionId)) return 0;
-    return this.paged.prune(executionId, {
+    const { deleted, compact } = await this.paged.prune(executionId, {
       keep: Math.max(1, options.keepLast ?? 1),
       cutoff: options.olderThan === undefined ? "" : String(options.olderThan.getTime()),
       protect: (options.protect ?? []).filter((id): id is string => typeof id === "string"),
     });
+    await this.compactor.compact(compact);
+    return deleted;
   }
 
   /** Resolves when Redis answers `PING`; rejects with `StoreUnavailableError` otherwise. */

@@ -27,14 +27,20 @@ export const CHAIN_CHANGED = -2;
 /** Status of a chain read: a row the chain reads through is missing; the id of the row naming it follows. */
 export const CHAIN_BROKEN = -3;
 
+/** Merged parts a row holds at least before it is compacted (see `COMPACT` in the Lua source). */
+export const COMPACT_MIN_PARTS = 64;
+
 /** Lua source of the row functions. */
 export const ROW_LIB = `
 local F_DATA, F_OWNER, F_KIND, F_LINK = ${q(FIELD.data)}, ${q(FIELD.executionId)}, ${q(FIELD.kind)}, ${q(FIELD.link)}
 local F_HIDDEN, F_STATE, F_ITEMS, F_COUNTS = ${q(FIELD.hidden)}, ${q(FIELD.state)}, ${q(FIELD.items)}, ${q(FIELD.counts)}
-local F_KIDS, F_MERGED = ${q(FIELD.kids)}, ${q(FIELD.merged)}
+local F_KIDS, F_MERGED, F_MERGED_BYTES = ${q(FIELD.kids)}, ${q(FIELD.merged)}, ${q(FIELD.mergedBytes)}
 local DELTA = ${q(ROW_KIND.delta)}
 -- A bound on every walk: a chain or a merge loop longer than this can only come from links damaged by hand.
 local MAX_WALK = 10000000
+-- Rows whose merged parts outgrew their own (at least ${COMPACT_MIN_PARTS} parts, at least as many bytes): delete and prune
+-- return them, and the store compacts them (folds the parts, dropping overwritten values) in a later call.
+local COMPACT = {}
 local function hidden_key(execution_id) return PREFIX .. ${q("execution:")} .. execution_id .. ${q(HIDDEN_INDEX_SUFFIX)} end
 
 local function set_kids(key, kids)
@@ -132,9 +138,11 @@ end
 local function merge_into(from, into, execution_id)
   local from_key, into_key = checkpoint_key(from), checkpoint_key(into)
   local n = tonumber(redis.call("HGET", into_key, F_MERGED) or "0")
+  local bytes = tonumber(redis.call("HGET", into_key, F_MERGED_BYTES) or "0")
   local fields = {}
   local function add(state, items, counts)
     n = n + 1
+    bytes = bytes + #(state or "") + #(items or "")
     fields[#fields + 1] = F_STATE .. "." .. n
     fields[#fields + 1] = state or "[]"
     fields[#fields + 1] = F_ITEMS .. "." .. n
@@ -154,7 +162,14 @@ local function merge_into(from, into, execution_id)
   end
   fields[#fields + 1] = F_MERGED
   fields[#fields + 1] = tostring(n)
+  fields[#fields + 1] = F_MERGED_BYTES
+  fields[#fields + 1] = tostring(bytes)
   redis.call("HSET", into_key, unpack(fields))
+  if n >= ${COMPACT_MIN_PARTS} then
+    local own = 0
+    for _, field in ipairs({F_DATA, F_STATE, F_ITEMS}) do own = own + redis.call("HSTRLEN", into_key, field) end
+    if bytes >= own then COMPACT[#COMPACT + 1] = into end
+  end
   local kids = live_kids(from, execution_id)
   for _, kid in ipairs(kids) do redis.call("HSET", checkpoint_key(kid), F_LINK, into) end
   set_kids(into_key, kids)

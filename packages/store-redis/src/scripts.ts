@@ -160,7 +160,7 @@ return out
 
 /**
  * KEYS: checkpoint hash, executions index. ARGV: prefix, id. Deletes checkpoint id (`remove_checkpoint`: hidden
- * instead when later rows read through it). Returns 1 when a checkpoint was deleted.
+ * instead when later rows read through it). Returns `{deleted (1 or 0), ids of rows to compact…}`.
  */
 export const DELETE = defineLua(
   "delete",
@@ -170,11 +170,41 @@ local data_key, executions, id = KEYS[1], KEYS[2], ARGV[2]
 local s = redis.call("HMGET", data_key, F_OWNER, F_HIDDEN)
 local execution_id = s[1]
 if not execution_id then
-  return redis.call("DEL", data_key)
+  return {redis.call("DEL", data_key)}
 end
-if s[2] then return 0 end
+if s[2] then return {0} end
 remove_checkpoint(id, execution_id)
 if redis.call("EXISTS", index_key(execution_id)) == 0 then redis.call("ZREM", executions, execution_id) end
+return {1, unpack(COMPACT)}
+`,
+);
+
+/**
+ * KEYS: checkpoint hash. ARGV: prefix, id, merged count expected, kind, state, items, counts, data ("": keep).
+ * Replaces a row's own parts and merged parts by their fold (a full row: one new whole state), unless its merged
+ * count changed since it was read (another merge, another compaction): returns 1 when it did, 0 otherwise.
+ */
+export const COMPACT = defineLua(
+  "compact",
+  1,
+  `
+local key, expected = KEYS[1], ARGV[3]
+local n = redis.call("HGET", key, F_MERGED)
+if n ~= expected then return 0 end
+local fields = {F_MERGED, F_MERGED_BYTES}
+for i = 1, tonumber(n) do
+  fields[#fields + 1] = F_STATE .. "." .. i
+  fields[#fields + 1] = F_ITEMS .. "." .. i
+  fields[#fields + 1] = F_COUNTS .. "." .. i
+  if #fields >= 300 then
+    redis.call("HDEL", key, unpack(fields))
+    fields = {}
+  end
+end
+if #fields > 0 then redis.call("HDEL", key, unpack(fields)) end
+redis.call("HSET", key, F_KIND, ARGV[4], F_STATE, ARGV[5])
+if ARGV[6] ~= "" then redis.call("HSET", key, F_ITEMS, ARGV[6], F_COUNTS, ARGV[7]) else redis.call("HDEL", key, F_ITEMS, F_COUNTS) end
+if ARGV[8] ~= "" then redis.call("HSET", key, F_DATA, ARGV[8]) end
 return 1
 `,
 );

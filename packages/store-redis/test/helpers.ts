@@ -47,6 +47,14 @@ export async function eventually(condition: () => Promise<boolean>, timeoutMs = 
   }
 }
 
+/** The fields of a hash as an object. */
+export async function hashOf(ns: Namespace, key: string): Promise<Record<string, string>> {
+  const flat = (await ns.command("HGETALL", key)) as string[];
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i] as string] = flat[i + 1] as string;
+  return out;
+}
+
 /** Reads a flat `[member, score, …]` reply into `[member, score]` pairs. */
 export function pairs(reply: unknown): [string, number][] {
   const flat = reply as string[];

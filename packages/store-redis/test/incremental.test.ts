@@ -1,9 +1,9 @@
 import { CheckpointCorruptError } from "@lg/core";
 import { FIELD } from "@lg/store-redis";
 import { ChatWriter } from "./chat.js";
-import { expectConsistent, openNamespace, sleep, type Namespace } from "./helpers.js";
+import { hashOf, expectConsistent, openNamespace, sleep, type Namespace } from "./helpers.js";
 import { CHAIN_PAGE_ROWS } from "../src/chain-reader.js";
-import { CHAIN_CHANGED } from "../src/row-lua.js";
+import { CHAIN_CHANGED, COMPACT_MIN_PARTS } from "../src/row-lua.js";
 import { CHAIN } from "../src/scripts.js";
 
 /**
@@ -20,20 +20,13 @@ afterEach(async () => {
   await ns.cleanup();
 });
 
-async function hashOf(key: string): Promise<Record<string, string>> {
-  const flat = (await ns.command("HGETALL", key)) as string[];
-  const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i] as string] = flat[i + 1] as string;
-  return out;
-}
-
 describe("delta rows", () => {
   it("a step stores its changes, their counts and its link, and its parent records it among its kids", async () => {
     const store = ns.store();
     const w = new ChatWriter(store);
     const first = await w.start({ messages: [{ n: 0 }], turn: 0 });
     const second = await w.step(first, [{ n: 1 }, { n: 2 }]);
-    const row = await hashOf(store.keys.checkpoint(second.id));
+    const row = await hashOf(ns, store.keys.checkpoint(second.id));
     expect(row).toEqual({
       data: expect.stringContaining('"state":null') as string,
       executionId: w.executionId,
@@ -44,7 +37,7 @@ describe("delta rows", () => {
       counts: JSON.stringify([["messages", 2]]),
       link: first.id,
     });
-    expect((await hashOf(store.keys.checkpoint(first.id))).kids).toBe(JSON.stringify([second.id]));
+    expect((await hashOf(ns, store.keys.checkpoint(first.id))).kids).toBe(JSON.stringify([second.id]));
     expect(await store.load(second.id)).toEqual(second);
   });
 
@@ -102,7 +95,7 @@ describe("saves racing deletes", () => {
     const first = await w.start({ messages: [{ n: 0 }], turn: 0 });
     await store.delete(first.id);
     const second = await w.step(first);
-    expect((await hashOf(store.keys.checkpoint(second.id))).kind).toBe("full");
+    expect((await hashOf(ns, store.keys.checkpoint(second.id))).kind).toBe("full");
     expect(await store.load(second.id)).toEqual(second);
   });
 
@@ -144,6 +137,28 @@ describe("retention", () => {
     await store.clear(w.executionId);
     expect(await ns.db.keys()).toEqual([]);
   });
+
+  it("compacts the hidden base: values written whole at every step do not pile up in it", async () => {
+    const store = ns.store();
+    const w = new ChatWriter(store);
+    let cp = await w.start();
+    const steps = COMPACT_MIN_PARTS * 3;
+    for (let i = 1; i <= steps; i++) {
+      const next = w.next(cp, [{ n: i }]);
+      next.state = { ...next.state, doc: `${i}`.padEnd(2000, ".") } as typeof next.state;
+      await store.save(next, { changes: { parentId: cp.id, whole: ["turn", "doc"], appended: { messages: 1 } } });
+      cp = next;
+      await store.prune(w.executionId, { keepLast: 3 });
+    }
+    expect(await store.load(cp.id)).toEqual(cp);
+    const [base] = (await ns.command("ZRANGE", store.keys.hiddenIndex(w.executionId), 0, -1)) as string[];
+    const fields = await hashOf(ns, store.keys.checkpoint(base!));
+    expect(Number(fields.merged ?? 0)).toBeLessThan(COMPACT_MIN_PARTS);
+    // Every doc kept would be steps x 2 kB; the base holds the docs of fewer than COMPACT_MIN_PARTS steps.
+    const bytes = Object.values(fields).reduce((sum, value) => sum + value.length, 0);
+    expect(bytes).toBeLessThan((COMPACT_MIN_PARTS + 2) * 2100);
+    await expectConsistent(ns, store);
+  }, 60_000);
 
   it("a deleted checkpoint later rows read through is hidden, and saved again it is a checkpoint again", async () => {
     const store = ns.store();

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from "@lg/core";
 import { encodeCheckpoint } from "@lg/core/store";
 import { createCheckpointChain, createTestCheckpoint, uniqueId } from "@lg/store-testkit";
-import { openNamespace, pairs, type Namespace } from "./helpers.js";
+import { hashOf, openNamespace, pairs, type Namespace } from "./helpers.js";
 
 let ns: Namespace;
 beforeEach(async () => {
@@ -10,13 +10,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await ns.cleanup();
 });
-
-async function hashOf(key: string): Promise<Record<string, string>> {
-  const flat = (await ns.command("HGETALL", key)) as string[];
-  const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i] as string] = flat[i + 1] as string;
-  return out;
-}
 
 describe("key layout", () => {
   it("a save writes exactly the seed's data key, the version-scored index and the executions entry", async () => {
@@ -28,7 +21,7 @@ describe("key layout", () => {
     const indexKey = `${prefix}execution:${cp.executionId}:checkpoints`;
     expect((await ns.db.keys()).sort()).toEqual([dataKey, indexKey, `${prefix}executions`].sort());
     expect(await ns.command("TYPE", dataKey)).toBe("hash");
-    expect(await hashOf(dataKey)).toEqual({
+    expect(await hashOf(ns, dataKey)).toEqual({
       data: JSON.stringify(encodeCheckpoint({ ...cp, state: null })),
       executionId: cp.executionId,
       timestamp: String(cp.timestamp.getTime()),

@@ -2,7 +2,8 @@ import { createTestCheckpoint, uniqueId } from "@lg/store-testkit";
 import type { Checkpoint } from "@lg/core";
 import { ChatWriter, type Chat } from "./chat.js";
 import { writeRelease01 } from "./fixtures/layout-0.1.js";
-import { expectConsistent, openNamespace, type Namespace } from "./helpers.js";
+import { expectConsistent, hashOf, openNamespace, type Namespace } from "./helpers.js";
+import { COMPACT_MIN_PARTS } from "../src/row-lua.js";
 
 /**
  * Data written by release 0.1.0 (hashes without `kind`, the state inside `data`) needs no migration: it reads as
@@ -63,6 +64,17 @@ describe("data written by release 0.1.0", () => {
     for (const each of saved.slice(-3)) expect(await store.load(each.id)).toEqual(each);
     await store.delete(saved[saved.length - 2]!.id);
     expect(await store.load(cp.id)).toEqual(cp);
+    // Enough pruned steps that the old row they merge into is compacted: it becomes a full row of the new layout.
+    for (let i = 0; i < COMPACT_MIN_PARTS + 5; i++) {
+      cp = await w.step(cp, [{ n: 200 + i }]);
+      await store.prune(executionId, { keepLast: 3 });
+    }
+    expect(await store.load(cp.id)).toEqual(cp);
+    const [base] = (await ns.command("ZRANGE", store.keys.hiddenIndex(executionId), 0, -1)) as string[];
+    expect(base).toBe(old[3]!.id);
+    const fields = await hashOf(ns, store.keys.checkpoint(base!));
+    expect(fields.kind).toBe("full");
+    expect(JSON.parse(fields.data!)).toMatchObject({ id: base, state: null });
     await expectConsistent(ns, store);
     await store.clear(executionId);
     expect(await ns.db.keys()).toEqual([]);
