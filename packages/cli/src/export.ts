@@ -1,7 +1,9 @@
+import { WriteStream } from "node:fs";
+import { Socket } from "node:net";
 import type { Writable } from "node:stream";
 import type { CheckpointStore } from "@lg/core";
-import { backupLineOf } from "./backup-format.js";
-import { walkSerializedCheckpoints, DEFAULT_PAGE_SIZE } from "./walk.js";
+import { BackupChunks } from "./backup-chunks.js";
+import { walkSerializedPages, DEFAULT_PAGE_SIZE } from "./walk.js";
 
 /**
  * `export`: streams a store's checkpoints to a writable as backup lines (see `backup-format.ts`), in constant
@@ -46,6 +48,15 @@ function drained(out: Writable): Promise<void> {
 }
 
 /**
+ * Whether `out` is done with a chunk when it calls a write back, so the chunk can be filled again: a file or a
+ * socket (a pipe or terminal stdout), or stdout redirected to a file (Node's internal `SyncWriteStream`, which writes
+ * synchronously). Any other stream (a `PassThrough`, say) may keep the chunk itself.
+ */
+function copiesBeforeCallback(out: Writable): boolean {
+  return out instanceof WriteStream || out instanceof Socket || out.constructor.name === "SyncWriteStream";
+}
+
+/**
  * Writes every checkpoint (or those of `options.executionId`) to `out` as JSON Lines and returns the totals.
  * Does not end `out`. Rejects with `ExecutionNotFoundError` for an unknown execution.
  */
@@ -55,24 +66,30 @@ export async function exportCheckpoints(
   options: ExportOptions = {},
 ): Promise<ExportProgress> {
   const progress: ExportProgress = { checkpoints: 0, bytes: 0 };
-  let chunk = "";
+  const chunks = new BackupChunks(CHUNK_BYTES);
+  const recycle = copiesBeforeCallback(out);
   const flush = async (): Promise<void> => {
-    if (chunk.length === 0) return;
-    const text = chunk;
-    chunk = "";
-    progress.bytes += Buffer.byteLength(text);
-    if (!out.write(text)) await drained(out);
+    const chunk = chunks.take();
+    if (chunk === undefined) return;
+    progress.bytes += chunk.length;
+    const written = recycle
+      ? out.write(chunk, (error) => (error === undefined || error === null ? chunks.recycle(chunk) : undefined))
+      : out.write(chunk);
+    if (!written) await drained(out);
     options.onProgress?.(progress);
   };
   // Serialized text: a store with listSerialized hands it out without decoding any state, the fastest export there is.
-  const walk = walkSerializedCheckpoints(store, {
+  const pages = walkSerializedPages(store, {
     ...(options.executionId === undefined ? {} : { executionId: options.executionId }),
     pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
   });
-  for await (const { text } of walk) {
-    chunk += `${backupLineOf(text)}\n`;
-    progress.checkpoints++;
-    if (chunk.length >= CHUNK_BYTES) await flush();
+  for await (const page of pages) {
+    for (const { text } of page) {
+      if (chunks.needsRoom(text)) await flush();
+      chunks.append(text);
+      progress.checkpoints++;
+      if (chunks.full) await flush();
+    }
   }
   await flush();
   return progress;

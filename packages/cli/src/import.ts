@@ -1,7 +1,7 @@
-import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { messageOf, type CheckpointConflictError, type Checkpoint, type CheckpointStore } from "@lg/core";
-import { decodeBackupLine } from "./backup-format.js";
+import { decodeBackupBytes } from "./backup-format.js";
+import { readLineRanges } from "./backup-lines.js";
 import { BackupLineError, errorCode, RestoreConflictError } from "./errors.js";
 import { SavePool, type SaveOrigin } from "./save-pool.js";
 
@@ -38,24 +38,41 @@ interface BackupEntry {
   line: number;
 }
 
-/** Decodes the backup lines of `input` one at a time, skipping blank lines and updating `progress`. */
+/** Whether `bytes[start, end)` is a blank line (whitespace only), which a backup may hold and which is skipped. */
+function isBlank(bytes: Buffer, start: number, end: number): boolean {
+  // A record starts with `{`: only other lines are decoded to be trimmed.
+  return bytes[start] !== 0x7b && bytes.toString("utf8", start, end).trim().length === 0;
+}
+
+/**
+ * Decodes the backup lines of `input` one at a time, skipping blank lines and updating `progress`. Each line is
+ * decoded from the bytes read (see `backup-lines.ts`); a piece of input's lines are yielded together, in order.
+ */
 async function* readBackup(
   input: Readable,
   progress: ImportProgress,
   options: ImportOptions,
-): AsyncGenerator<BackupEntry> {
+): AsyncGenerator<BackupEntry[]> {
   const every = options.progressEvery ?? 1000;
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  try {
-    for await (const text of lines) {
-      progress.lines++;
-      progress.bytes += Buffer.byteLength(text) + 1;
-      if (progress.lines % every === 0) options.onProgress?.(progress);
-      if (text.trim().length === 0) continue;
-      yield { checkpoint: decodeBackupLine(text, progress.lines), line: progress.lines };
+  for await (const { bytes, bounds } of readLineRanges(input, (n) => (progress.bytes += n))) {
+    const entries: BackupEntry[] = [];
+    for (let i = 0; i < bounds.length; i += 2) {
+      const start = bounds[i] as number;
+      const end = bounds[i + 1] as number;
+      const line = ++progress.lines;
+      if (line % every === 0) options.onProgress?.(progress);
+      if (isBlank(bytes, start, end)) continue;
+      let checkpoint: Checkpoint;
+      try {
+        checkpoint = decodeBackupBytes(bytes, start, end, line);
+      } catch (error) {
+        // The lines before a corrupt one are restored: they go out before the error does.
+        if (entries.length > 0) yield entries;
+        throw error;
+      }
+      entries.push({ checkpoint, line });
     }
-  } finally {
-    lines.close();
+    if (entries.length > 0) yield entries;
   }
 }
 
@@ -84,9 +101,11 @@ export async function importCheckpoints(
   const progress: ImportProgress = { checkpoints: 0, lines: 0, bytes: 0 };
   const pool = new SavePool(store, { concurrency: options.concurrency ?? 16, mapError: mapSaveError });
   try {
-    for await (const { checkpoint, line } of readBackup(input, progress, options)) {
-      await pool.add(checkpoint, { label: `backup line ${line}`, line });
-      progress.checkpoints++;
+    for await (const entries of readBackup(input, progress, options)) {
+      for (const { checkpoint, line } of entries) {
+        await pool.add(checkpoint, { label: `backup line ${line}`, line });
+        progress.checkpoints++;
+      }
     }
   } finally {
     // Saves already started finish (or fail) before the import reports anything.
@@ -100,7 +119,7 @@ export async function importCheckpoints(
 /** Reads a whole backup and checks every line (JSON, checksum, checkpoint) without writing anything. */
 export async function checkBackup(input: Readable, options: ImportOptions = {}): Promise<ImportProgress> {
   const progress: ImportProgress = { checkpoints: 0, lines: 0, bytes: 0 };
-  for await (const _entry of readBackup(input, progress, options)) progress.checkpoints++;
+  for await (const entries of readBackup(input, progress, options)) progress.checkpoints += entries.length;
   options.onProgress?.(progress);
   return progress;
 }

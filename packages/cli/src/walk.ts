@@ -37,14 +37,19 @@ export async function* walkExecutions(
 async function* versionPages<T extends { version: number }>(
   fetch: (afterVersion: number | undefined) => Promise<T[]>,
   pageSize: number,
-): AsyncGenerator<T> {
+): AsyncGenerator<T[]> {
   let next: Promise<T[]> | undefined = fetch(undefined);
   while (next !== undefined) {
     const page: T[] = await next;
     const last = page[page.length - 1];
     next = page.length < pageSize || last === undefined ? undefined : fetch(last.version);
-    yield* page;
+    if (page.length > 0) yield page;
   }
+}
+
+/** The items of `pages`, one at a time. */
+async function* itemsOf<T>(pages: AsyncIterable<T[]>): AsyncGenerator<T> {
+  for await (const page of pages) yield* page;
 }
 
 const pageOptions = (pageSize: number, afterVersion: number | undefined): ListOptions =>
@@ -56,7 +61,7 @@ export function walkExecution(
   executionId: string,
   pageSize = DEFAULT_PAGE_SIZE,
 ): AsyncGenerator<Checkpoint> {
-  return versionPages((after) => store.list(executionId, pageOptions(pageSize, after)), pageSize);
+  return itemsOf(versionPages((after) => store.list(executionId, pageOptions(pageSize, after)), pageSize));
 }
 
 /**
@@ -68,6 +73,15 @@ export function walkSerialized(
   executionId: string,
   pageSize = DEFAULT_PAGE_SIZE,
 ): AsyncGenerator<SerializedCheckpoint> {
+  return itemsOf(serializedPages(store, executionId, pageSize));
+}
+
+/** As {@link walkSerialized}, a page at a time (never an empty one). */
+function serializedPages(
+  store: CheckpointStore,
+  executionId: string,
+  pageSize: number,
+): AsyncGenerator<SerializedCheckpoint[]> {
   const listSerialized = store.listSerialized;
   if (typeof listSerialized !== "function") {
     const serialize = (cp: Checkpoint): SerializedCheckpoint => ({
@@ -106,7 +120,18 @@ export function walkSerializedCheckpoints(
   store: CheckpointStore,
   options: WalkOptions = {},
 ): AsyncGenerator<SerializedCheckpoint> {
-  return walkEach(store, options, walkSerialized);
+  return itemsOf(walkSerializedPages(store, options));
+}
+
+/**
+ * As {@link walkSerializedCheckpoints}, a page at a time: a caller handling many small items (an export) saves
+ * one asynchronous step per checkpoint.
+ */
+export function walkSerializedPages(
+  store: CheckpointStore,
+  options: WalkOptions = {},
+): AsyncGenerator<SerializedCheckpoint[]> {
+  return walkEach(store, options, serializedPages);
 }
 
 /** Runs `walkOne` over the execution of `options` (which must exist) or every execution of the store. */

@@ -24,6 +24,12 @@ import { openStore } from "../open-store.js";
 
 type GlobalOptions = { store?: string };
 
+/** Bytes an output file may have queued before `export` waits: a few of its 256 kB chunks. */
+const OUTPUT_BUFFER_BYTES = 1024 * 1024;
+
+/** Bytes `import` reads from a file at a time: fewer reads, and fewer lines cut between two of them. */
+const INPUT_CHUNK_BYTES = 256 * 1024;
+
 function seconds(started: number): string {
   return `${((performance.now() - started) / 1000).toFixed(1)} s`;
 }
@@ -56,7 +62,9 @@ async function runExport(
   url: string | undefined,
   opts: { execution?: string; output?: string },
 ): Promise<void> {
-  const out: OutputStream = opts.output === undefined ? ctx.io.stdout : createWriteStream(opts.output);
+  // A buffer of a few chunks lets the next lines be built while the last are written.
+  const out: OutputStream =
+    opts.output === undefined ? ctx.io.stdout : createWriteStream(opts.output, { highWaterMark: OUTPUT_BUFFER_BYTES });
   const started = performance.now();
   const totals = await withStore(url, {}, async (store) => {
     const bar = startProgress(ctx.io.stderr, "checkpoints", await progressTotal(ctx, store, opts.execution));
@@ -84,7 +92,8 @@ async function runImport(
   url: string | undefined,
   opts: { input?: string; check?: boolean; concurrency: number },
 ): Promise<void> {
-  const input = opts.input === undefined ? ctx.io.stdin : createReadStream(opts.input);
+  const input =
+    opts.input === undefined ? ctx.io.stdin : createReadStream(opts.input, { highWaterMark: INPUT_CHUNK_BYTES });
   const started = performance.now();
   const restore = async (store: CheckpointStore | undefined): Promise<ImportProgress> => {
     // Measured only once the store (and its native driver) is loaded: on Node 20 an fstat of a piped stdin made a
