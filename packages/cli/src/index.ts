@@ -20,5 +20,6 @@ export * from "./import.js";
 export * from "./copy.js";
 export * from "./prune.js";
 export { startInspector, type Inspector, type InspectorOptions } from "./ui/server.js";
+export { loadGraphModule, type InspectorGraph } from "./ui/graph-module.js";
 export { runCli, CLI_VERSION } from "./cli/program.js";
 export type { CliIo, OutputStream } from "./cli/io.js";

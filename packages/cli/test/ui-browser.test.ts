@@ -1,72 +1,17 @@
 import { join } from "node:path";
-import type { Checkpoint, CheckpointStore } from "@lg/core";
-import { PostgresCheckpointStore } from "@lg/store-postgres";
-import { SqliteCheckpointStore } from "@lg/store-sqlite";
-import { createCheckpointChain, createTestCheckpoint, postgresForTests } from "@lg/store-testkit";
-import type { Browser, Page } from "playwright-core";
-import { assertBuilt, seedExecution, tempDir } from "./helpers.js";
-import { launchBrowser, SCREENSHOTS, startUi, type RunningUi } from "./ui/browser.js";
+import type { Checkpoint } from "@lg/core";
+import type { SqliteCheckpointStore } from "@lg/store-sqlite";
+import { createCheckpointChain, createTestCheckpoint } from "@lg/store-testkit";
+import type { Page } from "playwright-core";
+import { seedExecution } from "./helpers.js";
+import { sqliteSubject, SUBJECTS, type Subject } from "./ui/subjects.js";
+import { SCREENSHOTS, startUi, useBrowser, type RunningUi } from "./ui/browser.js";
 
 jest.setTimeout(180_000);
 
-interface Subject {
-  name: string;
-  store: CheckpointStore;
-  url: string;
-  cleanup(): Promise<void>;
-}
+const newPage = useBrowser({ width: 1280, height: 800 });
 
-async function sqliteSubject(): Promise<Subject> {
-  const files = tempDir();
-  const path = join(files.dir, "demo.db");
-  const store = new SqliteCheckpointStore({ path });
-  return {
-    name: "sqlite",
-    store,
-    url: `sqlite:${path}`,
-    cleanup: async () => {
-      await store.close();
-      files.remove();
-    },
-  };
-}
-
-async function postgresSubject(): Promise<Subject> {
-  const db = await postgresForTests();
-  const store = new PostgresCheckpointStore({ connString: db.url, schema: db.schema, poolSize: 2 });
-  await store.setup();
-  return {
-    name: "postgres",
-    store,
-    url: `${db.url}?schema=${db.schema}`,
-    cleanup: async () => {
-      await store.close();
-      await db.cleanup();
-    },
-  };
-}
-
-let browser: { browser: Browser; close(): Promise<void> } | undefined;
-
-beforeAll(async () => {
-  assertBuilt();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-async function newPage(): Promise<Page> {
-  if (browser === undefined) throw new Error("the browser did not start");
-  const context = await browser.browser.newContext({ viewport: { width: 1280, height: 800 } });
-  return context.newPage();
-}
-
-describe.each([
-  ["SQLite", sqliteSubject],
-  ["PostgreSQL", postgresSubject],
-])("the inspector in a browser, on %s", (_label, open) => {
+describe.each(SUBJECTS)("the inspector in a browser, on %s", (_label, open) => {
   let subject: Subject | undefined;
   let ui: RunningUi | undefined;
   let page: Page | undefined;
@@ -134,6 +79,7 @@ describe.each([
     await page.getByRole("tab", { name: "Tasks (1 pending)" }).click();
     await page.locator('[data-path="tasks/interrupts"]').waitFor();
     await page.locator('.timeline-row[data-version="5"]').click();
+    await page.locator(`article[data-checkpoint="${(chain[4] as Checkpoint).id}"]`).waitFor();
     await page.getByRole("tab", { name: "Diff" }).click();
     const counter = page.locator("table.diff tr.diff-changed", { hasText: "counter" });
     await counter.waitFor();

@@ -2,12 +2,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { join } from "node:path";
 import { createTestCheckpoint } from "@lg/store-testkit";
-import { postgresForTests, type PostgresTestDatabase } from "@lg/store-testkit";
-import type { Checkpoint, CheckpointStore } from "@lg/core";
-import { PostgresCheckpointStore } from "@lg/store-postgres";
-import { SqliteCheckpointStore } from "@lg/store-sqlite";
+import type { Checkpoint } from "@lg/core";
 import { startInspector, type Inspector } from "../src/ui/server.js";
 import { seedExecution, tempDir } from "./helpers.js";
+import { SUBJECTS, type Subject } from "./ui/subjects.js";
 
 /** One HTTP answer. */
 interface Answer {
@@ -16,19 +14,40 @@ interface Answer {
   body: string;
 }
 
-/** A GET with full control of the headers (fetch would not let a test send a foreign Host). */
-function get(inspector: Inspector, path: string, headers: Record<string, string> = {}): Promise<Answer> {
+/** A request with full control of the headers (fetch would not let a test send a foreign Host). */
+function send(
+  inspector: Inspector,
+  path: string,
+  headers: Record<string, string> = {},
+  method = "GET",
+  body?: string,
+): Promise<Answer> {
   const url = new URL(path, inspector.origin);
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { headers: { host: url.host, ...headers } }, (res) => {
+    const req = httpRequest(url, { method, headers: { host: url.host, ...headers } }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (chunk: string) => (body += chunk));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
     });
     req.on("error", reject);
-    req.end();
+    req.end(body);
   });
+}
+
+function get(inspector: Inspector, path: string, headers: Record<string, string> = {}): Promise<Answer> {
+  return send(inspector, path, headers);
+}
+
+async function post(inspector: Inspector, path: string, body: unknown, type = "application/json") {
+  const answer = await send(
+    inspector,
+    path,
+    { authorization: `Bearer ${inspector.token}`, "content-type": type },
+    "POST",
+    typeof body === "string" ? body : JSON.stringify(body),
+  );
+  return { status: answer.status, json: JSON.parse(answer.body) as Json };
 }
 
 const bearer = (inspector: Inspector): Record<string, string> => ({ authorization: `Bearer ${inspector.token}` });
@@ -42,44 +61,7 @@ async function api(inspector: Inspector, path: string): Promise<{ status: number
   return { status: answer.status, json: JSON.parse(answer.body) };
 }
 
-interface Subject {
-  store: CheckpointStore;
-  cleanup(): Promise<void>;
-}
-
-const backends: [string, () => Promise<Subject>][] = [
-  [
-    "SQLite",
-    async () => {
-      const files = tempDir();
-      const store = new SqliteCheckpointStore({ path: join(files.dir, "c.db") });
-      return {
-        store,
-        cleanup: async () => {
-          await store.close();
-          files.remove();
-        },
-      };
-    },
-  ],
-  [
-    "PostgreSQL",
-    async () => {
-      const db: PostgresTestDatabase = await postgresForTests();
-      const store = new PostgresCheckpointStore({ connString: db.url, schema: db.schema, poolSize: 2 });
-      await store.setup();
-      return {
-        store,
-        cleanup: async () => {
-          await store.close();
-          await db.cleanup();
-        },
-      };
-    },
-  ],
-];
-
-describe.each(backends)("inspector server on %s", (_name, open) => {
+describe.each(SUBJECTS)("inspector server on %s", (_name, open) => {
   let subject: Subject | undefined;
   let inspector: Inspector | undefined;
   let assets: ReturnType<typeof tempDir> | undefined;
@@ -159,6 +141,12 @@ describe.each(backends)("inspector server on %s", (_name, open) => {
     const found = await api(running(), "/api/executions?q=ORDER");
     expect(found.json.executions.map((e: { executionId: string }) => e.executionId)).toEqual(["order-42"]);
     expect(found.json.total).toBe(1);
+    // Each row tells where the execution stands by its newest checkpoint.
+    const invoice = all.json.executions.find((e: { executionId: string }) => e.executionId === "invoice-7");
+    expect(invoice).toMatchObject({ status: "paused", node: "node", latestVersion: 2 });
+    // The search looks in the newest checkpoint's metadata too: only order-42's is a fork.
+    const byMetadata = await api(running(), "/api/executions?q=%22fork%22");
+    expect(byMetadata.json.executions.map((e: { executionId: string }) => e.executionId)).toEqual(["order-42"]);
   });
 
   it("answers an execution's history with its fork as a branch", async () => {
@@ -200,6 +188,42 @@ describe.each(backends)("inspector server on %s", (_name, open) => {
     expect(bad.json.error.code).toBe("LG_INVALID_ARGUMENT");
     expect((await api(running(), "/api/diff?to=")).status).toBe(400);
     expect((await api(running(), "/api/no-such-route")).status).toBe(404);
+  });
+
+  it("saves an edited state as a new checkpoint after the one edited, types kept", async () => {
+    const base = chain[1] as Checkpoint;
+    const shown = await api(running(), `/api/checkpoints/${base.id}`);
+    const state = { ...shown.json.checkpoint.state, counter: 7 };
+    const saved = await post(running(), `/api/checkpoints/${base.id}/edit`, { state });
+    expect(saved.status).toBe(200);
+    expect(saved.json.checkpoint).toMatchObject({ parentId: base.id, version: 6, metadata: { source: "fork" } });
+    const stored = await subject?.store.load(saved.json.checkpoint.id as string);
+    expect(stored?.state).toMatchObject({ counter: 7, when: new Date(Date.UTC(2025, 0, 2, 3, 4, 5, 6)) });
+    expect((stored?.state as { tags: Set<string> }).tags).toEqual(new Set(["a", "v2"]));
+  });
+
+  it("refuses actions without JSON, without a graph, or with a malformed body", async () => {
+    const id = (chain[0] as Checkpoint).id;
+    expect(
+      (await post(running(), `/api/checkpoints/${id}/edit`, "state=1", "application/x-www-form-urlencoded")).status,
+    ).toBe(415);
+    expect((await post(running(), `/api/checkpoints/${id}/edit`, "{not json")).status).toBe(400);
+    const missing = await post(running(), `/api/checkpoints/${id}/edit`, {});
+    expect([missing.status, missing.json.error.code]).toEqual([400, "LG_INVALID_ARGUMENT"]);
+    expect((await post(running(), `/api/checkpoints/${id}/edit`, { state: [1] })).status).toBe(400);
+    expect((await post(running(), "/api/checkpoints/nope/edit", { state: {} })).status).toBe(404);
+    const resume = await post(running(), "/api/executions/order-42/resume", {});
+    expect(resume.status).toBe(400);
+    expect(resume.json.error.message).toContain("--graph");
+    expect((await api(running(), "/api/graph")).json).toEqual({ graph: null });
+    const stranger = await send(
+      running(),
+      `/api/checkpoints/${id}/edit`,
+      { "content-type": "application/json" },
+      "POST",
+      "{}",
+    );
+    expect(stranger.status).toBe(401);
   });
 
   it("serves the front end's files and nothing outside its directory", async () => {

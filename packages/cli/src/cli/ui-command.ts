@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { InvalidArgumentError as CommanderArgumentError } from "commander";
+import { loadGraphModule } from "../ui/graph-module.js";
 import { startInspector } from "../ui/server.js";
 import { positiveInteger } from "./arguments.js";
 import { storeUrlOf, withStore, type CommandContext } from "./context.js";
@@ -44,10 +45,20 @@ export function registerUiCommand(program: Command, ctx: CommandContext): void {
     .description("serve the browser inspector (executions, timelines, states, diffs) on 127.0.0.1")
     .option("--port <n>", "port to listen on (default: a free one)", port, 0)
     .option("--host <host>", "interface to listen on; anything but loopback exposes the store", "127.0.0.1")
-    .action(async (opts: { port: number; host: string }, command: Command) => {
+    .option(
+      "--graph <module#export>",
+      "the graph (a compiled graph, or a function of the store returning one): enables resume, fork, answers and its drawing",
+    )
+    .action(async (opts: { port: number; host: string; graph?: string }, command: Command) => {
       const url = storeUrlOf(ctx, command.optsWithGlobals<{ store?: string }>().store);
       await withStore(url, {}, async (store) => {
-        const inspector = await startInspector({ store, host: opts.host, port: opts.port });
+        const graph = opts.graph === undefined ? undefined : await loadGraphModule(opts.graph, store);
+        const inspector = await startInspector({
+          store,
+          host: opts.host,
+          port: opts.port,
+          ...(graph === undefined ? {} : { graph }),
+        });
         writeLine(ctx.io.stdout, `Inspector running at ${inspector.url}`);
         writeLine(
           ctx.io.stderr,

@@ -14,6 +14,9 @@ import { diffStates, type StateChange } from "../diff.js";
 import { listExecutionsNewestFirst } from "../executions.js";
 import { readHistory } from "../history.js";
 import { loadCheckpoint } from "../walk.js";
+import { answerPause, editCheckpoint, resumeExecution } from "./actions.js";
+import { inspect } from "./execution-status.js";
+import type { InspectorGraph } from "./graph-module.js";
 import { searchExecutions } from "./search.js";
 
 /**
@@ -71,16 +74,37 @@ function encodedChange(change: StateChange): unknown {
   };
 }
 
+/** What an API request may use: the store, and the graph when the inspector was given one. */
+export interface ApiContext {
+  /** The store inspected. */
+  store: CheckpointStore;
+  /** The graph module's graph, bound to the store. */
+  graph?: InspectorGraph | undefined;
+}
+
+/** The route of a POST request under `/api/`, or `undefined` when no route matches. */
+async function answerPost(context: ApiContext, path: string[], body: unknown): Promise<unknown> {
+  const [first, second, third] = path;
+  if (path.length !== 3 || second === undefined) return undefined;
+  if (first === "checkpoints" && third === "edit") return editCheckpoint(context.store, second, body);
+  if (first === "executions" && third === "resume") return resumeExecution(context.graph, second, body);
+  if (first === "executions" && third === "answer") return answerPause(context.graph, second, body);
+  return undefined;
+}
+
 /** The route of a GET request under `/api/`, or `undefined` when no route matches. */
-async function answerGet(store: CheckpointStore, path: string[], query: URLSearchParams): Promise<unknown> {
+async function answerGet(context: ApiContext, path: string[], query: URLSearchParams): Promise<unknown> {
+  const store = context.store;
   const [first, second, third] = path;
   if (first === "executions" && second === undefined) {
     const limit = integerParam(query, "limit", 20, MAX_PAGE) as number;
     const offset = integerParam(query, "offset", 0) as number;
     const search = query.get("q") ?? "";
-    return search === ""
-      ? await listExecutionsNewestFirst(store, { limit, offset })
-      : await searchExecutions(store, search, { limit, offset });
+    const page =
+      search === ""
+        ? await listExecutionsNewestFirst(store, { limit, offset })
+        : await searchExecutions(store, search, { limit, offset });
+    return { ...page, executions: await Promise.all(page.executions.map((e) => inspect(store, e))) };
   }
   if (first === "executions" && second !== undefined && third === "history" && path.length === 3) {
     const limit = integerParam(query, "limit", undefined);
@@ -102,6 +126,10 @@ async function answerGet(store: CheckpointStore, path: string[], query: URLSearc
     return { from: from.id, to: to.id, changes: diffStates(from.state, to.state).map(encodedChange) };
   }
   if (first === "stats" && path.length === 1) return await store.stats();
+  if (first === "graph" && path.length === 1) {
+    const graph = context.graph;
+    return graph === undefined ? { graph: null } : { graph: { source: graph.source, ...graph.graph.getGraph() } };
+  }
   return undefined;
 }
 
@@ -121,18 +149,22 @@ export function errorBody(error: unknown): { error: { message: string; code?: st
 }
 
 /**
- * Answers one API request: `segments` is the path after `/api/`, split and decoded. Unknown routes are 404, other
- * methods than GET 405; failures become an error body with the status of {@link statusOf}.
+ * Answers one API request: `segments` is the path after `/api/`, split and decoded, `body` the parsed JSON body of a
+ * POST. Unknown routes are 404, other methods than GET and POST 405; failures become an error body with the status
+ * of {@link statusOf}.
  */
 export async function answerApi(
-  store: CheckpointStore,
+  context: ApiContext,
   method: string,
   segments: string[],
   query: URLSearchParams,
+  requestBody?: unknown,
 ): Promise<ApiAnswer> {
-  if (method !== "GET") return { status: 405, body: { error: { message: `method ${method} is not allowed here` } } };
+  if (method !== "GET" && method !== "POST")
+    return { status: 405, body: { error: { message: `method ${method} is not allowed here` } } };
   try {
-    const body = await answerGet(store, segments, query);
+    const body =
+      method === "GET" ? await answerGet(context, segments, query) : await answerPost(context, segments, requestBody);
     if (body === undefined) return { status: 404, body: { error: { message: "no such API route" } } };
     return { status: 200, body };
   } catch (error) {

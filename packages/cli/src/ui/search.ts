@@ -1,10 +1,12 @@
 import type { CheckpointStore, ExecutionSummary } from "@lg/core";
 import type { ExecutionList, ExecutionListOptions } from "../executions.js";
 import { walkExecutions } from "../walk.js";
+import { newestHeader, searchableMetadata } from "./execution-status.js";
 
 /**
  * Execution search for the inspector: the store contract pages executions by id and has no text search, so the
- * inspector walks the ids and keeps the matches, newest first — bounded memory (the page asked for), one pass.
+ * inspector walks the executions and keeps the matches — by id, or by the metadata of the newest checkpoint (its
+ * header only) — newest first: bounded memory (the page asked for), one pass.
  *
  * @packageDocumentation
  */
@@ -16,8 +18,8 @@ function newerFirst(a: ExecutionSummary, b: ExecutionSummary): number {
 }
 
 /**
- * The executions whose id contains `text` (case-insensitive), most recently updated first, `limit` from `offset`;
- * `total` counts every match.
+ * The executions whose id, or whose newest checkpoint's metadata, contains `text` (case-insensitive), most recently
+ * updated first, `limit` from `offset`; `total` counts every match.
  */
 export async function searchExecutions(
   store: CheckpointStore,
@@ -30,7 +32,11 @@ export async function searchExecutions(
   const kept: ExecutionSummary[] = [];
   let total = 0;
   for await (const execution of walkExecutions(store)) {
-    if (!execution.executionId.toLowerCase().includes(needle)) continue;
+    if (
+      !execution.executionId.toLowerCase().includes(needle) &&
+      !searchableMetadata(await newestHeader(store, execution.executionId)).includes(needle)
+    )
+      continue;
     total++;
     kept.push(execution);
     // Keep the window bounded: sort and cut once it doubles, so the cost stays linear in the executions walked.

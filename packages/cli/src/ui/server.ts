@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { InvalidArgumentError, type CheckpointStore } from "@lg/core";
 import { checkAccess, createAccessToken, hostAllowed, tokenCookie } from "./access-token.js";
 import { answerApi } from "./api.js";
+import type { InspectorGraph } from "./graph-module.js";
+import { readJsonBody } from "./request-body.js";
 import { LiveUpdates } from "./live-updates.js";
 import { staticFile } from "./static-files.js";
 
@@ -28,6 +30,8 @@ export interface InspectorOptions {
   assetsDir?: string;
   /** How often the store is polled for live updates while a page listens, in ms (default 1000). */
   pollMs?: number;
+  /** The graph (from `loadGraphModule`): enables resuming, forking and answering pauses, and drawing the graph. */
+  graph?: InspectorGraph;
 }
 
 /** A running inspector. */
@@ -110,7 +114,11 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
     }
     if (segments !== undefined) {
       if (segments.length === 1 && segments[0] === "events" && request.method === "GET") return live.listen(response);
-      const answer = await answerApi(options.store, request.method ?? "GET", segments, url.searchParams);
+      const method = request.method ?? "GET";
+      const body = method === "POST" ? await readJsonBody(request) : undefined;
+      if (body !== undefined && "refused" in body) return sendJson(response, body.status, body.refused, cookie);
+      const context = { store: options.store, graph: options.graph };
+      const answer = await answerApi(context, method, segments, url.searchParams, body?.value);
       return sendJson(response, answer.status, answer.body, cookie);
     }
     const file = request.method === "GET" ? await staticFile(assetsDir, url.pathname) : undefined;

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
-import { BIN } from "../helpers.js";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { assertBuilt, BIN } from "../helpers.js";
 
 /** Debian's Chromium, which `.ci/run` installs when it is missing. */
 export const CHROMIUM = process.env.LG_CHROMIUM ?? "/usr/bin/chromium";
@@ -38,6 +38,39 @@ export async function launchBrowser(): Promise<{ browser: Browser; close(): Prom
   };
 }
 
+/**
+ * A fresh browser context (its own cookies) with waits of up to a minute: CI runs these beside other test files on a
+ * busy two-core machine, where a page can take far longer than the 30 s Playwright allows by default.
+ */
+export async function newBrowserContext(
+  browser: Browser,
+  viewport: { width: number; height: number },
+): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport });
+  context.setDefaultTimeout(60_000);
+  context.setDefaultNavigationTimeout(60_000);
+  return context;
+}
+
+/**
+ * Starts the browser before the file's tests (after checking the binary is built) and closes it after them; returns
+ * a function that opens a page in a fresh context of `viewport`.
+ */
+export function useBrowser(viewport: { width: number; height: number }): () => Promise<Page> {
+  let launched: { browser: Browser; close(): Promise<void> } | undefined;
+  beforeAll(async () => {
+    assertBuilt();
+    launched = await launchBrowser();
+  });
+  afterAll(async () => {
+    await launched?.close();
+  });
+  return async () => {
+    if (launched === undefined) throw new Error("the browser did not start");
+    return (await newBrowserContext(launched.browser, viewport)).newPage();
+  };
+}
+
 /** A running `lg-checkpoints ui` and the URL it printed. */
 export interface RunningUi {
   url: string;
@@ -48,8 +81,8 @@ export interface RunningUi {
 }
 
 /** Runs the built binary's `ui` command on `storeUrl` and waits for the URL it prints (60 s at most). */
-export function startUi(storeUrl: string): Promise<RunningUi> {
-  const child = spawn(process.execPath, [BIN, "ui", "--store", storeUrl], {
+export function startUi(storeUrl: string, extra: readonly string[] = []): Promise<RunningUi> {
+  const child = spawn(process.execPath, [BIN, "ui", "--store", storeUrl, ...extra], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, NO_COLOR: "1" },
   });

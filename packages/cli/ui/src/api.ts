@@ -9,6 +9,10 @@ export interface ExecutionSummary {
   latestVersion: number;
   /** ISO time of its newest checkpoint. */
   updatedAt: string;
+  /** Where it stands by its newest checkpoint. */
+  status: "done" | "paused" | "unfinished";
+  /** The node that wrote its newest checkpoint. */
+  node: string;
 }
 
 /** A page of executions, newest first. */
@@ -102,4 +106,40 @@ export function apiPath(segments: readonly string[], query: Record<string, strin
     if (value !== undefined && value !== "") params.set(key, String(value));
   const text = params.toString();
   return text === "" ? path : `${path}?${text}`;
+}
+
+/** POSTs `body` as JSON to `path` of the API and returns its JSON answer, or throws {@link ApiError}. */
+export async function postJson<T>(path: string, body: unknown): Promise<T> {
+  const response = await fetch(path, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { accept: "application/json", "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const answer = (await response.json().catch(() => ({}))) as { error?: { message?: string; code?: string } };
+  if (!response.ok) {
+    throw new ApiError(
+      answer.error?.message ?? `request failed (${response.status})`,
+      response.status,
+      answer.error?.code,
+    );
+  }
+  return answer as T;
+}
+
+/** A graph's structure, when the inspector was started with `--graph`. */
+export interface GraphInfo {
+  source: string;
+  nodes: { name: string; subgraph: boolean }[];
+  edges: { source: string; target: string; kind: "static" | "conditional" | "possible" }[];
+}
+
+/** Where an execution stands after a run the page started. */
+export interface RunSummary {
+  status: "done" | "interrupted";
+  executionId: string;
+  checkpointId?: string;
+  version?: number;
+  next: string[];
+  interrupts: number;
 }

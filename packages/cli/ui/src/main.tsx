@@ -1,5 +1,6 @@
 import { render } from "preact";
-import { useLiveTick } from "./hooks";
+import { apiPath, getJson, type GraphInfo } from "./api";
+import { useLiveTick, useLoad } from "./hooks";
 import { ExecutionPage } from "./pages/execution";
 import { ExecutionsPage } from "./pages/executions";
 import { useRoute } from "./router";
@@ -12,15 +13,23 @@ if (new URLSearchParams(location.search).has("token")) history.replaceState(null
 function App() {
   const route = useRoute();
   const tick = useLiveTick();
+  const graph = useLoad(() => getJson<{ graph: GraphInfo | null }>(apiPath(["graph"])), "graph");
+  const graphInfo = graph.state === "done" ? graph.value.graph : null;
   return (
     <>
       <nav class="top">
         <span class="brand">@lg inspector</span>
+        {graphInfo === null ? null : <span class="muted graph-source">graph: {graphInfo.source}</span>}
       </nav>
       {route.page === "executions" ? (
         <ExecutionsPage tick={tick} />
       ) : (
-        <ExecutionPage executionId={route.executionId} checkpointId={route.checkpointId} tick={tick} />
+        <ExecutionPage
+          executionId={route.executionId}
+          checkpointId={route.checkpointId}
+          tick={tick}
+          graph={graphInfo}
+        />
       )}
     </>
   );

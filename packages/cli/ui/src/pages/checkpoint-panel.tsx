@@ -1,6 +1,17 @@
 import { useState } from "preact/hooks";
-import { apiPath, getJson, type Diff, type EncodedCheckpoint, type HistoryEntry } from "../api";
+import {
+  apiPath,
+  getJson,
+  type Diff,
+  type EncodedCheckpoint,
+  type GraphInfo,
+  type HistoryEntry,
+  type RunSummary,
+} from "../api";
 import { DiffView } from "../components/diff-view";
+import { GraphView } from "../components/graph-view";
+import { RunActions } from "../components/run-actions";
+import { StateEditor } from "../components/state-editor";
 import { StateTree } from "../components/state-tree";
 import { useLoad } from "../hooks";
 
@@ -47,9 +58,23 @@ function DiffTab({ checkpoint, entries }: { checkpoint: EncodedCheckpoint; entri
   );
 }
 
-/** One checkpoint: its state as a tree, a diff against its parent or another, its metadata and task results. */
-export function CheckpointPanel({ checkpointId, entries }: { checkpointId: string; entries: readonly HistoryEntry[] }) {
+interface Props {
+  checkpointId: string;
+  entries: readonly HistoryEntry[];
+  /** The graph, when the inspector was started with one. */
+  graph: GraphInfo | null;
+  /** Called when an action wrote checkpoints: the page reloads the history, selects `checkpointId`, says `message`. */
+  onChanged: (checkpointId: string | undefined, message: string) => void;
+}
+
+/**
+ * One checkpoint: its state as a tree (and an editor that saves an edit as a new checkpoint), a diff against its
+ * parent or another, its metadata and task results; with a graph, the graph with this checkpoint's node and next
+ * nodes highlighted, and the runs it allows (answer, resume, fork).
+ */
+export function CheckpointPanel({ checkpointId, entries, graph, onChanged }: Props) {
   const [tab, setTab] = useState<Tab>("state");
+  const [editing, setEditing] = useState(false);
   const loaded = useLoad(
     () => getJson<{ checkpoint: EncodedCheckpoint }>(apiPath(["checkpoints", checkpointId])),
     checkpointId,
@@ -58,12 +83,19 @@ export function CheckpointPanel({ checkpointId, entries }: { checkpointId: strin
   if (loaded.state === "failed") return <p class="error">{loaded.error.message}</p>;
   const checkpoint = loaded.value.checkpoint;
   const interrupts = interruptsOf(checkpoint);
+  const latest = entries[0]?.id === checkpoint.id;
   const tabs: [Tab, string][] = [
     ["state", "State"],
     ["diff", "Diff"],
     ["metadata", "Metadata"],
     ["tasks", interrupts.length > 0 ? `Tasks (${interrupts.length} pending)` : "Tasks"],
   ];
+  const ran = (summary: RunSummary): void =>
+    onChanged(
+      summary.checkpointId,
+      `Run ${summary.status === "done" ? "finished" : "paused"} at v${summary.version ?? "?"}` +
+        (summary.interrupts > 0 ? ` with ${summary.interrupts} pending pause(s)` : ""),
+    );
   return (
     <article class="checkpoint" data-checkpoint={checkpoint.id}>
       <header>
@@ -76,6 +108,12 @@ export function CheckpointPanel({ checkpointId, entries }: { checkpointId: strin
           {checkpoint.next.length > 0 ? ` · next: ${checkpoint.next.join(", ")}` : " · finished"}
         </p>
       </header>
+      {graph === null ? null : (
+        <>
+          <GraphView graph={graph} ran={checkpoint.nodeName} next={checkpoint.next} />
+          <RunActions checkpoint={checkpoint} latest={latest} pending={interrupts.length} onRan={ran} />
+        </>
+      )}
       <div class="tabs" role="tablist">
         {tabs.map(([name, label]) => (
           <button
@@ -89,7 +127,24 @@ export function CheckpointPanel({ checkpointId, entries }: { checkpointId: strin
         ))}
       </div>
       <div class="tab-body" role="tabpanel">
-        {tab === "state" ? <StateTree value={checkpoint.state} /> : null}
+        {tab === "state" && editing ? (
+          <StateEditor
+            checkpoint={checkpoint}
+            onCancel={() => setEditing(false)}
+            onSaved={(saved) => {
+              setEditing(false);
+              onChanged(saved.id, `Saved the edit as v${saved.version}`);
+            }}
+          />
+        ) : null}
+        {tab === "state" && !editing ? (
+          <>
+            <div class="actions">
+              <button onClick={() => setEditing(true)}>Edit state</button>
+            </div>
+            <StateTree value={checkpoint.state} />
+          </>
+        ) : null}
         {tab === "diff" ? <DiffTab checkpoint={checkpoint} entries={entries} /> : null}
         {tab === "metadata" ? <StateTree value={checkpoint.metadata} rootLabel="metadata" /> : null}
         {tab === "tasks" ? (

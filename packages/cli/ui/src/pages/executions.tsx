@@ -33,7 +33,7 @@ export function ExecutionsPage({ tick }: { tick: number }) {
         <input
           class="search"
           type="search"
-          placeholder="Search by execution id"
+          placeholder="Search by execution id or metadata"
           aria-label="search executions"
           value={search}
           onInput={(event) => setSearch((event.currentTarget as HTMLInputElement).value)}
@@ -51,7 +51,9 @@ export function ExecutionsPage({ tick }: { tick: number }) {
             <thead>
               <tr>
                 <th>execution</th>
+                <th>status</th>
                 <th>latest version</th>
+                <th>last node</th>
                 <th>updated</th>
               </tr>
             </thead>
@@ -69,7 +71,11 @@ export function ExecutionsPage({ tick }: { tick: number }) {
                       {execution.executionId}
                     </a>
                   </td>
+                  <td>
+                    <span class={`status status-${execution.status}`}>{execution.status}</span>
+                  </td>
                   <td>{execution.latestVersion}</td>
+                  <td class="mono">{execution.node}</td>
                   <td>{new Date(execution.updatedAt).toLocaleString()}</td>
                 </tr>
               ))}
