@@ -12,14 +12,7 @@ import { FIELD, ROW_KIND } from "./keys.js";
 /** How a row holds its state: the old layout (the state inside `data`), a full row, or a delta row. */
 export type RowKind = "legacy" | "full" | "delta";
 
-/** One part of a row's state as stored: the row's own fields, or those of a row merged into it. */
-interface RowPartText {
-  state: string;
-  items: string;
-  counts: string;
-}
-
-/** One checkpoint hash as a read script returned it. */
+/** One stored row, as a read script returns it. */
 export interface StoredRow {
   /** Checkpoint id. */
   readonly id: string;
@@ -33,8 +26,11 @@ export interface StoredRow {
   readonly data: string;
   /** How many rows were merged into it (the check a later read makes that it is unchanged). */
   readonly merged: number;
-  /** Its own parts, then the merged rows' (absent in header-only replies). */
-  readonly parts: readonly RowPartText[];
+  /**
+   * Its own part, then the merged rows', each the JSON text `[state, items, counts]` (`part_body` in the Lua source);
+   * absent in header-only replies.
+   */
+  readonly parts: readonly string[];
   /** `parts` parsed, filled by {@link rowStates}. */
   states?: EncodedRowState[];
 }
@@ -53,75 +49,62 @@ function kindOf(text: unknown, script: string, reply: unknown): RowKind {
 /** Reads one `row_reply` (with or without parts). */
 export function parseRow(script: string, reply: unknown): StoredRow {
   if (!Array.isArray(reply) || reply.length < 5) throw unexpected(script, reply);
-  const [id, kind, link, hidden, data] = reply as unknown[];
+  const [id, kind, link, hidden, data, merged] = reply as unknown[];
   if (typeof id !== "string" || typeof link !== "string" || typeof data !== "string") throw unexpected(script, reply);
-  const parts: RowPartText[] = [];
-  let merged = 0;
-  if (reply.length > 5) {
-    merged = Number(reply[8]);
-    for (let i = 5; i + 2 < reply.length; i += i === 5 ? 4 : 3) {
-      const [state, items, counts] = [reply[i], reply[i + 1], reply[i + 2]];
-      if (typeof state !== "string" || typeof items !== "string" || typeof counts !== "string")
-        throw unexpected(script, reply);
-      parts.push({ state, items, counts });
-    }
-    if (!Number.isSafeInteger(merged) || parts.length !== merged + 1) throw unexpected(script, reply);
-  }
+  const parts = reply.slice(6) as unknown[];
+  if (reply.length > 5 && (merged !== parts.length - 1 || !parts.every((part) => typeof part === "string")))
+    throw unexpected(script, reply);
   return {
     id,
     kind: kindOf(kind, script, reply),
     link: link === "" ? undefined : link,
     hidden: hidden !== "",
     data,
-    merged,
-    parts,
+    merged: typeof merged === "number" ? merged : 0,
+    parts: parts as string[],
   };
 }
 
-function parseList(text: string, readerId: string, row: StoredRow, field: string): unknown[] {
-  const value = parseJsonColumn(text === "" ? "[]" : text, readerId, `${field} of row ${row.id}`);
-  if (!Array.isArray(value)) throw new CheckpointCorruptError(readerId, `${field} of row ${row.id} is not a list`);
-  return value;
+function corrupt(readerId: string, row: StoredRow, what: string): CheckpointCorruptError {
+  return new CheckpointCorruptError(readerId, `row ${row.id}: ${what}`);
 }
 
 /**
  * A part's appended items, checked against the counts the row recorded: an item missing or extra (a field edited by
  * hand, a partial copy) is {@link CheckpointCorruptError} naming `readerId`, never a silently shorter list.
  */
-function checkedItems(part: RowPartText, readerId: string, row: StoredRow): [string, JsonValue[]][] {
-  const items = parseList(part.items, readerId, row, FIELD.items) as [string, JsonValue[]][];
-  const counts = parseList(part.counts, readerId, row, FIELD.counts);
+function checkedItems(items: unknown, counts: unknown, readerId: string, row: StoredRow): [string, JsonValue[]][] {
+  if (!Array.isArray(items) || !Array.isArray(counts)) throw corrupt(readerId, row, "its items or counts are no list");
   const recorded = new Map<string, number>();
-  for (const pair of counts) {
+  for (const pair of counts as unknown[]) {
     if (!Array.isArray(pair) || typeof pair[0] !== "string" || !Number.isSafeInteger(pair[1]))
-      throw new CheckpointCorruptError(readerId, `counts of row ${row.id} are not [channel, count] pairs`);
+      throw corrupt(readerId, row, "its counts are not [channel, count] pairs");
     recorded.set(pair[0], (recorded.get(pair[0]) ?? 0) + (pair[1] as number));
   }
   const held = new Map<string, number>();
-  for (const pair of items) {
+  for (const pair of items as unknown[]) {
     if (!Array.isArray(pair) || typeof pair[0] !== "string" || !Array.isArray(pair[1]))
-      throw new CheckpointCorruptError(readerId, `items of row ${row.id} are not [channel, items] pairs`);
+      throw corrupt(readerId, row, "its items are not [channel, items] pairs");
     held.set(pair[0], (held.get(pair[0]) ?? 0) + pair[1].length);
   }
   for (const channel of new Set([...recorded.keys(), ...held.keys()])) {
     const want = recorded.get(channel) ?? 0;
     const got = held.get(channel) ?? 0;
-    if (want !== got) {
-      throw new CheckpointCorruptError(
+    if (want !== got)
+      throw corrupt(
         readerId,
-        `row ${row.id} holds ${got} appended items of channel ${JSON.stringify(channel)}, it recorded ${want}`,
+        row,
+        `it holds ${got} appended items of channel ${JSON.stringify(channel)}, it recorded ${want}`,
       );
-    }
   }
-  return items;
+  return items as [string, JsonValue[]][];
 }
 
-/** The base state of a full row: its `state` field, or for the old layout the `state` inside its `data`. */
-function baseOf(row: StoredRow, readerId: string): JsonValue {
-  if (row.kind === "full") return parseJsonColumn(row.parts[0]?.state ?? "", readerId, `state of row ${row.id}`);
+/** The base state of a row of the old layout: the `state` inside its `data`. */
+function legacyBase(row: StoredRow, readerId: string): JsonValue {
   const data = parseJsonColumn(row.data, readerId, `data of row ${row.id}`);
   if (data === null || typeof data !== "object" || Array.isArray(data) || !("state" in data))
-    throw new CheckpointCorruptError(readerId, `data of row ${row.id} is not a checkpoint`);
+    throw corrupt(readerId, row, "its data is not a checkpoint");
   return data.state as JsonValue;
 }
 
@@ -131,14 +114,15 @@ function baseOf(row: StoredRow, readerId: string): JsonValue {
  */
 export function rowStates(row: StoredRow, readerId: string): EncodedRowState[] {
   if (row.states !== undefined) return row.states;
-  const states: EncodedRowState[] = [];
-  row.parts.forEach((part, i) => {
+  const states = row.parts.map((text, i): EncodedRowState => {
+    const part = parseJsonColumn(text, readerId, `state, items or counts of row ${row.id}`);
+    if (!Array.isArray(part) || part.length !== 3) throw corrupt(readerId, row, "a part is not [state, items, counts]");
+    const [state, items, counts] = part;
     if (i === 0 && row.kind !== "delta") {
-      states.push({ base: baseOf(row, readerId), whole: [], items: [] });
-      return;
+      return { base: row.kind === "full" ? (state as JsonValue) : legacyBase(row, readerId), whole: [], items: [] };
     }
-    const whole = parseList(part.state, readerId, row, FIELD.state) as [string, JsonValue][];
-    states.push({ whole, items: checkedItems(part, readerId, row) });
+    if (!Array.isArray(state)) throw corrupt(readerId, row, `its ${FIELD.state} is not a list of pairs`);
+    return { whole: state as [string, JsonValue][], items: checkedItems(items, counts, readerId, row) };
   });
   row.states = states;
   return states;
