@@ -7,19 +7,25 @@
  */
 import { CheckpointCorruptError, type Checkpoint } from "@lg/core";
 import { foldChain, parseJsonColumn, type EncodedRowState, type JsonValue } from "@lg/core/store";
-import type { ChainRow } from "./chain-sql.js";
+import type { ChainRecord } from "./chain-sql.js";
+
+/** The record of a chain read that carries a row's own columns (its `state` is not NULL). */
+type ChainRow = ChainRecord;
+/** A record of a chain read holding an item (its `itemChannel` is not NULL). */
+type ItemRecord = ChainRecord & { 14: string; 15: number; 16: number; 17: string };
 import { rowToCheckpoint, rowToHeader } from "./rows.js";
 
 // Column positions in a ChainRow (chain-sql.ts).
 const ID = 0;
-const EXECUTION_ID = 1;
 const STATE = 3;
 const KIND = 10;
 const LINK = 11;
-const ITEM_COUNTS = 13;
-const ITEM_CHANNELS = 14;
-const ITEMS = 15;
-const WANTED = 16;
+const ITEM_COUNTS = 12;
+const WANTED = 13;
+const ITEM_CHANNEL = 14;
+const ITEM_IDX = 15;
+const ITEM_VERSION = 16;
+const ITEM_VALUE = 17;
 
 /** A checkpoint read, with the stored row it was read from. */
 export interface ReadCheckpoint {
@@ -30,54 +36,73 @@ export interface ReadCheckpoint {
 }
 
 /** A full row owning no items: read like any row before incremental storage, without folding. */
-function isPlain(row: ChainRow): boolean {
-  return row[KIND] === "full" && row[ITEM_COUNTS] === null && row[ITEMS] === null;
+function isPlain(row: ChainRow, items: ReadonlyMap<string, ItemRecord[]>): boolean {
+  return row[KIND] === "full" && row[ITEM_COUNTS] === null && !items.has(row[ID]);
 }
 
 function corrupt(id: string, detail: string): CheckpointCorruptError {
   return new CheckpointCorruptError(id, detail);
 }
 
-/** The row's items as `[channel, items]` pairs, checked against the counts the row recorded. */
-function rowItems(row: ChainRow, readId: string): [string, JsonValue[]][] {
+/** Whether item `b` comes after item `a` of the same channel: by the appending checkpoint's version, then index. */
+function follows(a: ItemRecord, b: ItemRecord): boolean {
+  return a[ITEM_VERSION] < b[ITEM_VERSION] || (a[ITEM_VERSION] === b[ITEM_VERSION] && a[ITEM_IDX] < b[ITEM_IDX]);
+}
+
+/** Throws unless the row's items per channel are the counts it recorded. */
+function checkCounts(row: ChainRow, held: readonly [string, number][], readId: string): void {
   const id = row[ID];
-  if (row[ITEMS] === null && row[ITEM_COUNTS] === null) return [];
-  const recorded = row[ITEM_COUNTS] === null ? [] : parseJsonColumn(row[ITEM_COUNTS], id, "item_counts");
-  const channels = parseJsonColumn(row[ITEM_CHANNELS], id, "items");
-  const values = row[ITEMS] === null ? [] : parseJsonColumn(row[ITEMS], id, "items");
-  if (!Array.isArray(recorded) || !Array.isArray(channels) || !Array.isArray(values)) {
-    throw corrupt(readId, `row ${id} has item counts or items that are not lists`);
+  const text = row[ITEM_COUNTS];
+  // As written (the usual case: the same channels in the same order), the texts are equal and nothing is parsed.
+  if (
+    text !== null &&
+    text === `[${held.map(([channel, count]) => `[${JSON.stringify(channel)},${count}]`).join(",")}]`
+  ) {
+    return;
   }
-  if (values.length !== channels.length) throw corrupt(readId, `an item of row ${id} is not one JSON value`);
-  const pairs: [string, JsonValue[]][] = [];
-  let current: JsonValue[] | undefined;
-  channels.forEach((channel, i) => {
-    if (pairs.length === 0 || pairs[pairs.length - 1]?.[0] !== channel) {
-      current = [];
-      pairs.push([channel as string, current]);
-    }
-    current?.push(values[i] as JsonValue);
-  });
-  const expected = new Map<string, unknown>();
-  for (const entry of recorded) {
-    if (!Array.isArray(entry) || typeof entry[0] !== "string")
-      throw corrupt(readId, `row ${id} has malformed item counts`);
-    expected.set(entry[0], entry[1]);
-  }
+  const recorded = text === null ? [] : parseJsonColumn(text, id, "item_counts");
+  if (!Array.isArray(recorded)) throw corrupt(readId, `row ${id} has item counts that are not a list`);
+  const expected = new Map<unknown, unknown>();
+  for (const entry of recorded) if (Array.isArray(entry)) expected.set(entry[0], entry[1]);
   const matches =
-    pairs.length === expected.size && pairs.every(([channel, list]) => expected.get(channel) === list.length);
+    expected.size === recorded.length &&
+    held.length === expected.size &&
+    held.every(([channel, count]) => expected.get(channel) === count);
   if (!matches) {
-    const held = JSON.stringify(pairs.map(([channel, list]) => [channel, list.length]));
-    throw corrupt(readId, `row ${id} records items ${JSON.stringify(recorded)} but holds ${held}`);
+    throw corrupt(readId, `row ${id} records items ${text ?? "[]"} but holds ${JSON.stringify(held)}`);
   }
-  return pairs;
+}
+
+/** The row's items as `[channel, items]` pairs, oldest first, checked against the counts the row recorded. */
+function rowItems(row: ChainRow, records: readonly ItemRecord[], readId: string): [string, JsonValue[]][] {
+  if (records.length === 0 && row[ITEM_COUNTS] === null) return [];
+  const byChannel: [string, ItemRecord[]][] = [];
+  for (const record of records) {
+    const channel = record[ITEM_CHANNEL];
+    const pair = byChannel.find(([c]) => c === channel); // a row appends to a few channels at most
+    if (pair === undefined) byChannel.push([channel, [record]]);
+    else pair[1].push(record);
+  }
+  checkCounts(
+    row,
+    byChannel.map(([channel, list]) => [channel, list.length]),
+    readId,
+  );
+  const id = row[ID];
+  return byChannel.map(([channel, list]) => {
+    // The primary key's index hands each row's items over in order; sort only if a plan ever did otherwise.
+    if (!list.every((record, i) => i === 0 || follows(list[i - 1] as ItemRecord, record))) {
+      list.sort((a, b) => (follows(a, b) ? -1 : 1));
+    }
+    return [channel, list.map((record) => parseJsonColumn(record[ITEM_VALUE], id, "items"))];
+  });
 }
 
 /** What a row contributes to a fold: its base (full rows) or whole channels (delta rows), and its items. */
-export function rowState(row: ChainRow, readId: string): EncodedRowState {
+function rowState(row: ChainRow, records: readonly ItemRecord[], readId: string): EncodedRowState {
   const id = row[ID];
   const state = parseJsonColumn(row[STATE], id, "state");
-  const items = rowItems(row, readId);
+  const items = rowItems(row, records, readId);
   if (row[KIND] === "full") return { base: state, whole: [], items };
   if (row[KIND] !== "delta") throw corrupt(readId, `row ${id} is of unknown kind ${JSON.stringify(row[KIND])}`);
   if (state === null || typeof state !== "object" || Array.isArray(state)) {
@@ -87,23 +112,41 @@ export function rowState(row: ChainRow, readId: string): EncodedRowState {
   return { whole: Object.entries(state), items };
 }
 
-/** The rows of a read by id, and the checkpoints asked for. */
+/** The records of a chain read: its rows by id, the checkpoints asked for, and each row's items. */
 class ChainRows {
   readonly byId = new Map<string, ChainRow>();
   readonly wanted: ChainRow[] = [];
+  readonly items = new Map<string, ItemRecord[]>();
 
-  constructor(rows: readonly ChainRow[]) {
-    for (const row of rows) {
-      this.byId.set(row[ID], row);
-      if (row[WANTED] === 1) this.wanted.push(row);
+  constructor(records: readonly ChainRecord[]) {
+    for (const record of records) {
+      const id = record[ID];
+      if (record[STATE] !== null) {
+        this.byId.set(id, record);
+        if (record[WANTED] === 1) this.wanted.push(record);
+      }
+      if (record[ITEM_CHANNEL] === null) continue;
+      const list = this.items.get(id);
+      if (list === undefined) this.items.set(id, [record as ItemRecord]);
+      else list.push(record as ItemRecord);
     }
+  }
+
+  /** What `row` contributes to a fold, its items checked. */
+  state(row: ChainRow, readId: string): EncodedRowState {
+    return rowState(row, this.items.get(row[ID]) ?? [], readId);
+  }
+
+  /** Whether `row` is read as it is stored (see {@link isPlain}). */
+  plain(row: ChainRow): boolean {
+    return isPlain(row, this.items);
   }
 
   /** The row `row` continues; corrupt when it is missing, of another execution, or already met (a loop). */
   parentOf(row: ChainRow, target: ChainRow, seen: Set<string>): ChainRow {
     const link = row[LINK];
     const parent = link === null ? undefined : this.byId.get(link);
-    if (parent === undefined || parent[EXECUTION_ID] !== target[EXECUTION_ID] || seen.has(parent[ID])) {
+    if (parent === undefined || seen.has(parent[ID])) {
       throw corrupt(
         target[ID],
         "its chain of incremental rows does not reach a full row (a row it reads through is missing)",
@@ -115,11 +158,11 @@ class ChainRows {
 }
 
 /** Reads the one checkpoint a read by id or `latest` asked for, or `undefined` when there is none. */
-export function readOne(rows: readonly ChainRow[]): ReadCheckpoint | undefined {
-  const chain = new ChainRows(rows);
+export function readOne(records: readonly ChainRecord[]): ReadCheckpoint | undefined {
+  const chain = new ChainRows(records);
   const target = chain.wanted[0];
   if (target === undefined) return undefined;
-  if (isPlain(target)) return { row: target, checkpoint: rowToCheckpoint(target), plain: true };
+  if (chain.plain(target)) return { row: target, checkpoint: rowToCheckpoint(target), plain: true };
   const checkpoint = rowToHeader(target);
   const path = [target];
   const seen = new Set([target[ID]]);
@@ -130,7 +173,7 @@ export function readOne(rows: readonly ChainRow[]): ReadCheckpoint | undefined {
   path.reverse();
   checkpoint.state = foldChain(
     target[ID],
-    path.map((row) => rowState(row, target[ID])),
+    path.map((row) => chain.state(row, target[ID])),
   );
   return { row: target, checkpoint, plain: false };
 }
@@ -171,17 +214,17 @@ function extend(start: EncodedRowState | undefined, rows: readonly EncodedRowSta
  * folded oldest first, each from the nearest earlier one its chain passes through (a linear execution folds
  * every row once) rather than each from its full row.
  */
-export function readMany(rows: readonly ChainRow[], order: "asc" | "desc"): ReadCheckpoint[] {
-  const chain = new ChainRows(rows);
+export function readMany(records: readonly ChainRecord[], order: "asc" | "desc"): ReadCheckpoint[] {
+  const chain = new ChainRows(records);
   const read = chain.wanted.map((row): ReadCheckpoint => {
-    const plain = isPlain(row);
+    const plain = chain.plain(row);
     return { row, checkpoint: plain ? rowToCheckpoint(row) : rowToHeader(row), plain };
   });
   read.sort((a, b) => a.checkpoint.version - b.checkpoint.version);
   const states = new Map<string, EncodedRowState>();
   const stateOf = (row: ChainRow, readId: string): EncodedRowState => {
     let state = states.get(row[ID]);
-    if (state === undefined) states.set(row[ID], (state = rowState(row, readId)));
+    if (state === undefined) states.set(row[ID], (state = chain.state(row, readId)));
     return state;
   };
   const folded = new Map<string, EncodedRowState>();

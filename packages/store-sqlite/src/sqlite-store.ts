@@ -247,7 +247,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
   async listSerialized(executionId: string, options?: ListOptions): Promise<SerializedCheckpoint[]> {
     const read = await this.readList(executionId, options, true);
     return Array.from(read, ({ row, checkpoint, plain }) => {
-      if (plain) return rowToSerialized(row, row[17]);
+      if (plain) return rowToSerialized(row, row[18]);
       // The header columns were decoded while reading, so they are valid JSON to paste; the state is folded.
       const state = JSON.stringify(encodeValue(checkpoint.state, "state"));
       return rowToSerialized([...row.slice(0, 3), state, ...row.slice(4, 10)] as CheckpointRow, 1);

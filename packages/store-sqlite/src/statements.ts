@@ -5,7 +5,7 @@
  */
 import type { ListOptions } from "@lg/core";
 import type Database from "better-sqlite3";
-import { chainSql, removalSql, type ChainRow } from "./chain-sql.js";
+import { chainSql, removalSql, type ChainRecord } from "./chain-sql.js";
 import type { SqliteDatabase } from "./options.js";
 import { Remover, type HeaderRow, type MergeRow } from "./removal.js";
 import type { InsertParams } from "./rows.js";
@@ -34,12 +34,12 @@ export type ListParams = [executionId: string, after: ListBound, before: ListBou
 
 /** Every statement the store runs, prepared once per store, and what writes and deletes with them. */
 export interface Statements {
-  readById: Statement<[id: string], ChainRow>;
-  readLatest: Statement<[executionId: string], ChainRow>;
-  readListAsc: Statement<ListParams, ChainRow>;
-  readListDesc: Statement<ListParams, ChainRow>;
-  readListAscChecked: Statement<ListParams, ChainRow>;
-  readListDescChecked: Statement<ListParams, ChainRow>;
+  readById: Statement<[id: string], ChainRecord>;
+  readLatest: Statement<[executionId: string], ChainRecord>;
+  readListAsc: Statement<ListParams, ChainRecord>;
+  readListDesc: Statement<ListParams, ChainRecord>;
+  readListAscChecked: Statement<ListParams, ChainRecord>;
+  readListDescChecked: Statement<ListParams, ChainRecord>;
   listHeadersAsc: Statement<ListParams, CheckpointRow>;
   listHeadersDesc: Statement<ListParams, CheckpointRow>;
   listExecutions: Statement<[cursor: string, limit: number], ExecutionRow>;
@@ -114,7 +114,7 @@ export function prepareAll(db: SqliteDatabase, names: SqlNames): Statements {
 }
 
 /** The chain read of a list: newest first when `desc`, with the `valid` column (for `listSerialized`) when `checked`. */
-export function listRead(s: Statements, desc: boolean, checked: boolean): Statement<ListParams, ChainRow> {
+export function listRead(s: Statements, desc: boolean, checked: boolean): Statement<ListParams, ChainRecord> {
   if (checked) return desc ? s.readListDescChecked : s.readListAscChecked;
   return desc ? s.readListDesc : s.readListAsc;
 }

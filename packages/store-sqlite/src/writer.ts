@@ -15,7 +15,7 @@ import {
 } from "@lg/core/store";
 import type Database from "better-sqlite3";
 import { readOne } from "./chain-read.js";
-import type { ChainRow } from "./chain-sql.js";
+import type { ChainRecord } from "./chain-sql.js";
 import type { SqliteDatabase } from "./options.js";
 import { checkpointToParams, encodedToParams, rowMatchesParams, type InsertParams } from "./rows.js";
 import type { CheckpointRow, StoredRow } from "./sql.js";
@@ -43,7 +43,7 @@ export interface WriterStatements {
   insertItem: Statement<ItemParams>;
   executionOf: Statement<[id: string], string>;
   storedRow: Statement<[id: string], StoredRow>;
-  readAnyById: Statement<[id: string], ChainRow>;
+  readAnyById: Statement<[id: string], ChainRecord>;
   unhide: Statement<[id: string]>;
 }
 
