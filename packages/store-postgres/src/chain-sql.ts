@@ -58,11 +58,17 @@ export interface ChainStatements {
 
 const TIMESTAMP_MS = (alias: string): string => `round(extract(epoch from ${alias}."timestamp") * 1000)::float8`;
 
-/** The ten columns of `Col` for rows aliased `x`, with `state` as `state` (text or NULL). */
-function headColumns(x: string, state: string): string {
+/**
+ * The ten columns of `Col` for rows aliased `x`, with `state` as `state` (text or NULL). The columns only a checkpoint
+ * handed out needs (all but id, state and version) are NULL where `asked` is false: a row read through contributes
+ * its state and items only, and a long chain then costs no metadata to convert, send and skip.
+ */
+function headColumns(x: string, state: string, asked = "true"): string {
+  const only = (column: string): string => (asked === "true" ? column : `CASE WHEN ${asked} THEN ${column} END`);
   return (
-    `${x}.id, ${x}.execution_id, ${x}.node_name, ${state}, ${x}.metadata::text, ${TIMESTAMP_MS(x)}, ${x}.version, ` +
-    `${x}.parent_id, ${x}.next::text, ${x}.tasks::text`
+    `${x}.id, ${only(`${x}.execution_id`)}, ${only(`${x}.node_name`)}, ${state}, ${only(`${x}.metadata::text`)}, ` +
+    `${only(TIMESTAMP_MS(x))}, ${x}.version, ${only(`${x}.parent_id`)}, ${only(`${x}.next::text`)}, ` +
+    `${only(`${x}.tasks::text`)}`
   );
 }
 
@@ -72,7 +78,7 @@ export function chainStatements(t: string, items: string, match: Match): ChainSt
     `(SELECT json_agg(json_build_array(i.channel, i.value) ORDER BY i.channel, i.version, i.idx)::text ` +
     `FROM ${items} i WHERE ${x}.item_counts IS NOT NULL AND ${keyMatch("i.owner_id", `${x}.id`)})`;
   const out = (x: string, listed: string): string =>
-    `${headColumns(x, `${x}.state::text`)}, ${x}.kind, ${x}.item_counts::text, ${itemsOf(x)}, ${listed}, ` +
+    `${headColumns(x, `${x}.state::text`, listed)}, ${x}.kind, ${x}.item_counts::text, ${itemsOf(x)}, ${listed}, ` +
     `${x}.chain_id, ${x}.hidden`;
   // The parent `p` of chain row `chain`: a lower version of the same execution.
   const parentOfChain =
