@@ -49,8 +49,10 @@ export async function saveCheckpoint(
   cp: Checkpoint,
   changes: StateChanges | undefined,
 ): Promise<void> {
-  const saving: SaveTarget = { executionId: cp.executionId, version: cp.version };
+  // Encoding validates the checkpoint (typed errors for anything malformed) before any field of it is read here.
   const delta = changes === undefined ? undefined : toDeltaParams(cp, changes);
+  const whole = delta === undefined ? toSaveParams(cp) : undefined;
+  const saving: SaveTarget = { executionId: cp.executionId, version: cp.version };
   if (delta !== undefined) {
     const statement = r.keyed(delta[10]).saveDelta;
     const done = await untilSettled(cp, async () => {
@@ -62,7 +64,7 @@ export async function saveCheckpoint(
     if (done === Settled.Saved) return;
   }
   // No changes, changes that cannot be a delta row, or a parent row that went (deleted or merged away meanwhile).
-  const params = toSaveParams(cp);
+  const params = whole ?? toSaveParams(cp);
   await untilSettled(cp, async () =>
     (await r.execute(s.save, params, saving)) === 1
       ? Settled.Saved

@@ -1,4 +1,4 @@
-import { CheckpointCorruptError, type Checkpoint, type StateChanges } from "@lg/core";
+import { CheckpointCorruptError, InvalidArgumentError, type Checkpoint, type StateChanges } from "@lg/core";
 import { deserializeCheckpoint, encodeValue } from "@lg/core/store";
 import { createTestCheckpoint } from "@lg/store-testkit";
 import { PostgresCheckpointStore } from "../src/index.js";
@@ -212,6 +212,13 @@ describe("incremental rows", () => {
       `${executionId}#%`,
     ]);
     expect(left?.n).toBe(0);
+  });
+
+  it("refuses a checkpoint that is not one with InvalidArgumentError, with or without changes", async () => {
+    const missing = null as unknown as Checkpoint;
+    const changes: StateChanges = { parentId: "p", whole: [], appended: {} };
+    await expect(t.store.save(missing)).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(t.store.save(missing, { changes })).rejects.toBeInstanceOf(InvalidArgumentError);
   });
 
   it("keeps odd channel names plain: __proto__ and $lg", async () => {
