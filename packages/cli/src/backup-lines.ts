@@ -1,9 +1,9 @@
-import type { Readable } from "node:stream";
-
 /**
  * Splitting a backup into lines as bytes: each line is handed out as a range of the chunk it was read in (copied
  * only when it spans two chunks), so its checksum is taken over the bytes read and its text decoded once. Line
- * breaks are those of `readline`, which earlier versions read with: `\n`, `\r\n`, or a lone `\r`.
+ * breaks are those of `readline`, which earlier versions read with: `\n`, `\r\n`, or a lone `\r`. A chunk's memory
+ * may be read into again once the next chunk is asked for (see `fileChunks`), so the start of a line left at the end
+ * of a chunk is copied.
  *
  * @packageDocumentation
  */
@@ -37,20 +37,24 @@ function pushLine(bytes: Buffer, start: number, end: number, hasCr: boolean, bou
 }
 
 /**
- * The lines of `input`, a piece of input at a time, with `onBytes` told how many bytes each chunk read held. A last
- * line without a line break is a line; an input ending with a line break has no empty line after it.
+ * The lines of `input` (a stream, or any async iterable of chunks), a piece of input at a time, with `onBytes` told
+ * how many bytes each chunk read held. A last line without a line break is a line; an input ending with a line
+ * break has no empty line after it.
  */
-export async function* readLineRanges(input: Readable, onBytes: (bytes: number) => void): AsyncGenerator<LineRanges> {
+export async function* readLineRanges(
+  input: AsyncIterable<Buffer | string>,
+  onBytes: (bytes: number) => void,
+): AsyncGenerator<LineRanges> {
   // The start of a line whose end has not been read yet, split over the chunks read so far.
   let pending: Buffer[] = [];
-  for await (const data of input as AsyncIterable<Buffer | string>) {
+  for await (const data of input) {
     const chunk = typeof data === "string" ? Buffer.from(data, "utf8") : data;
     onBytes(chunk.length);
     let from = 0;
     let newline = chunk.indexOf(LF);
     if (pending.length > 0) {
       if (newline === -1) {
-        pending.push(chunk);
+        pending.push(Buffer.from(chunk));
         continue;
       }
       // The line that spanned chunks gets a buffer of its own.
@@ -70,7 +74,7 @@ export async function* readLineRanges(input: Readable, onBytes: (bytes: number) 
       from = newline + 1;
     }
     if (bounds.length > 0) yield { bytes: chunk, bounds };
-    if (from < chunk.length) pending.push(chunk.subarray(from));
+    if (from < chunk.length) pending.push(Buffer.from(chunk.subarray(from)));
   }
   if (pending.length > 0) {
     const line = Buffer.concat(pending);

@@ -1,4 +1,3 @@
-import type { Readable } from "node:stream";
 import { messageOf, type CheckpointConflictError, type Checkpoint, type CheckpointStore } from "@lg/core";
 import { decodeBackupBytes } from "./backup-format.js";
 import { readLineRanges } from "./backup-lines.js";
@@ -49,7 +48,7 @@ function isBlank(bytes: Buffer, start: number, end: number): boolean {
  * decoded from the bytes read (see `backup-lines.ts`); a piece of input's lines are yielded together, in order.
  */
 async function* readBackup(
-  input: Readable,
+  input: AsyncIterable<Buffer | string>,
   progress: ImportProgress,
   options: ImportOptions,
 ): AsyncGenerator<BackupEntry[]> {
@@ -88,14 +87,15 @@ function mapSaveError(error: unknown, origin: SaveOrigin): unknown {
 }
 
 /**
- * Restores the backup read from `input` into `store` and returns the totals. Re-importing the same backup is a
+ * Restores the backup read from `input` (a stream such as stdin or a file's, or any async iterable of chunks) into
+ * `store` and returns the totals. Re-importing the same backup is a
  * no-op. Rejects with `BackupLineError` naming the first corrupt line (the lines before it are restored; fix the
  * line and import again) and with `RestoreConflictError` when the store holds another checkpoint at a line's
  * execution and version.
  */
 export async function importCheckpoints(
   store: CheckpointStore,
-  input: Readable,
+  input: AsyncIterable<Buffer | string>,
   options: ImportOptions = {},
 ): Promise<ImportProgress> {
   const progress: ImportProgress = { checkpoints: 0, lines: 0, bytes: 0 };
@@ -117,7 +117,10 @@ export async function importCheckpoints(
 }
 
 /** Reads a whole backup and checks every line (JSON, checksum, checkpoint) without writing anything. */
-export async function checkBackup(input: Readable, options: ImportOptions = {}): Promise<ImportProgress> {
+export async function checkBackup(
+  input: AsyncIterable<Buffer | string>,
+  options: ImportOptions = {},
+): Promise<ImportProgress> {
   const progress: ImportProgress = { checkpoints: 0, lines: 0, bytes: 0 };
   for await (const entries of readBackup(input, progress, options)) progress.checkpoints += entries.length;
   options.onProgress?.(progress);

@@ -18,6 +18,7 @@ import {
   importCheckpoints,
 } from "../src/index.js";
 import { crc32Fallback, crc32Hex } from "../src/checksum.js";
+import { fileChunks } from "../src/file-chunks.js";
 import { assertBuilt, richState, runBin, tempDir } from "./helpers.js";
 
 /** A line written by the release before format 2 (SHA-256), kept as it was written. */
@@ -174,7 +175,7 @@ describe("export writes format 2 in chunks", () => {
     expect(Buffer.concat((await collected) as Buffer[]).toString("utf8")).toBe(text());
   });
 
-  it("reuses its chunks on a file, and the file reads back whole", async () => {
+  it("reuses its chunks on a file, and the file reads back whole, also through one reused buffer", async () => {
     const files = tempDir();
     try {
       const store = new MemoryCheckpointStore();
@@ -189,6 +190,10 @@ describe("export writes format 2 in chunks", () => {
       const totals = await importCheckpoints(restored, Readable.from([readFileSync(`${files.dir}/backup.jsonl`)]));
       expect(totals.checkpoints).toBe(2000);
       expect(await restored.list(executionId)).toEqual(await store.list(executionId));
+      // Read back into one reused buffer, in chunks smaller than a line: each line spans several of them.
+      const again = new MemoryCheckpointStore();
+      expect((await importCheckpoints(again, fileChunks(`${files.dir}/backup.jsonl`, 300))).checkpoints).toBe(2000);
+      expect(await again.list(executionId)).toEqual(await store.list(executionId));
     } finally {
       files.remove();
     }

@@ -1,10 +1,10 @@
-import { createReadStream, createWriteStream, fstatSync, statSync } from "node:fs";
+import { createWriteStream, fstatSync, statSync } from "node:fs";
 import { finished } from "node:stream/promises";
-import type { Readable } from "node:stream";
 import type { Command } from "commander";
 import type { CheckpointStore } from "@lg/core";
 import { copyCheckpoints } from "../copy.js";
 import { exportCheckpoints } from "../export.js";
+import { fileChunks } from "../file-chunks.js";
 import { checkBackup, importCheckpoints, type ImportProgress } from "../import.js";
 import { pruneAll, pruneExecution, type PruneResult, type PruneRules } from "../prune.js";
 import { storeUrlOf, withStore, type CommandContext } from "./context.js";
@@ -27,7 +27,7 @@ type GlobalOptions = { store?: string };
 /** Bytes an output file may have queued before `export` waits: a few of its 256 kB chunks. */
 const OUTPUT_BUFFER_BYTES = 1024 * 1024;
 
-/** Bytes `import` reads from a file at a time: fewer reads, and fewer lines cut between two of them. */
+/** Bytes `import` reads from a file at a time (into one buffer, see `fileChunks`): fewer reads, fewer lines cut. */
 const INPUT_CHUNK_BYTES = 256 * 1024;
 
 function seconds(started: number): string {
@@ -35,7 +35,7 @@ function seconds(started: number): string {
 }
 
 /** Size of the backup when it is a regular file (for a progress bar in bytes); `undefined` for a pipe. */
-function inputSize(input: Readable & { fd?: number; path?: unknown }): number | undefined {
+function inputSize(input: { fd?: number; path?: unknown }): number | undefined {
   try {
     const stat =
       typeof input.path === "string" ? statSync(input.path) : input.fd === undefined ? undefined : fstatSync(input.fd);
@@ -92,13 +92,12 @@ async function runImport(
   url: string | undefined,
   opts: { input?: string; check?: boolean; concurrency: number },
 ): Promise<void> {
-  const input =
-    opts.input === undefined ? ctx.io.stdin : createReadStream(opts.input, { highWaterMark: INPUT_CHUNK_BYTES });
+  const input = opts.input === undefined ? ctx.io.stdin : fileChunks(opts.input, INPUT_CHUNK_BYTES);
   const started = performance.now();
   const restore = async (store: CheckpointStore | undefined): Promise<ImportProgress> => {
     // Measured only once the store (and its native driver) is loaded: on Node 20 an fstat of a piped stdin made a
     // later lazy require() inside better-sqlite3 fail to resolve.
-    const size = inputSize(input);
+    const size = inputSize(opts.input === undefined ? ctx.io.stdin : { path: opts.input });
     const bar = startProgress(ctx.io.stderr, size === undefined ? "lines" : "bytes", size);
     const onProgress = (p: ImportProgress): void => bar.update(size === undefined ? p.lines : p.bytes);
     try {
