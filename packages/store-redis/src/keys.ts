@@ -64,6 +64,11 @@ export const FIELD = {
    * `items.1`, `counts.1`, `state.2`, … in the order they fold.
    */
   merged: "merged",
+  /**
+   * `"1"` on a row other rows were merged into: it no longer folds to its own checkpoint's state, so a save naming it
+   * as parent is written whole, and saving its checkpoint again is a conflict (as for any other content).
+   */
+  absorbed: "absorbed",
   /** Bytes of the merged rows' parts: once they outweigh the row's own, the store compacts the row (see README). */
   mergedBytes: "mergedBytes",
 } as const;

@@ -35,6 +35,7 @@ export const ROW_LIB = `
 local F_DATA, F_OWNER, F_KIND, F_LINK = ${q(FIELD.data)}, ${q(FIELD.executionId)}, ${q(FIELD.kind)}, ${q(FIELD.link)}
 local F_HIDDEN, F_STATE, F_ITEMS, F_COUNTS = ${q(FIELD.hidden)}, ${q(FIELD.state)}, ${q(FIELD.items)}, ${q(FIELD.counts)}
 local F_KIDS, F_MERGED, F_MERGED_BYTES = ${q(FIELD.kids)}, ${q(FIELD.merged)}, ${q(FIELD.mergedBytes)}
+local F_ABSORBED = ${q(FIELD.absorbed)}
 local DELTA = ${q(ROW_KIND.delta)}
 -- A bound on every walk: a chain or a merge loop longer than this can only come from links damaged by hand.
 local MAX_WALK = 10000000
@@ -123,13 +124,14 @@ local function unhide_row(id, execution_id, executions)
   end
 end
 
--- Deletes row id for good; returns the row it read through (its link), if any.
-local function drop_row(id, execution_id)
-  local key = checkpoint_key(id)
-  local link = redis.call("HGET", key, F_LINK)
-  redis.call("DEL", key)
-  redis.call("ZREM", index_key(execution_id), id)
-  redis.call("ZREM", hidden_key(execution_id), id)
+-- Deletes row id for good (link and hidden as read from it); returns the row it read through (its link), if any.
+local function drop_row(id, execution_id, link, hidden)
+  redis.call("DEL", checkpoint_key(id))
+  if hidden then
+    redis.call("ZREM", hidden_key(execution_id), id)
+  else
+    redis.call("ZREM", index_key(execution_id), id)
+  end
   return link
 end
 
@@ -164,6 +166,8 @@ local function merge_into(from, into, execution_id)
   fields[#fields + 1] = tostring(n)
   fields[#fields + 1] = F_MERGED_BYTES
   fields[#fields + 1] = tostring(bytes)
+  fields[#fields + 1] = F_ABSORBED
+  fields[#fields + 1] = "1"
   redis.call("HSET", into_key, unpack(fields))
   if n >= ${COMPACT_MIN_PARTS} then
     local own = 0
@@ -190,7 +194,7 @@ end
 local function settle_parent(id, execution_id)
   for _ = 1, MAX_WALK do
     if not id then return end
-    local s = redis.call("HMGET", checkpoint_key(id), F_OWNER, F_HIDDEN)
+    local s = redis.call("HMGET", checkpoint_key(id), F_OWNER, F_HIDDEN, F_LINK)
     if s[1] ~= execution_id then return end
     local kids = live_kids(id, execution_id)
     if not s[2] then return end
@@ -198,7 +202,7 @@ local function settle_parent(id, execution_id)
       fold_hidden_kids(id, execution_id)
       return
     end
-    id = drop_row(id, execution_id)
+    id = drop_row(id, execution_id, s[3], true)
   end
 end
 
@@ -206,13 +210,14 @@ end
 -- through goes (and hidden rows left without kids above it), one that others read through is hidden, and hidden
 -- rows are merged into a hidden parent whose only kid they are.
 local function remove_checkpoint(id, execution_id)
-  if #live_kids(id, execution_id) == 0 then
-    settle_parent(drop_row(id, execution_id), execution_id)
+  local f = redis.call("HMGET", checkpoint_key(id), F_KIDS, F_LINK)
+  -- (No kids field: no row ever read through it, the common case of a prune, read in the same call as its link.)
+  if not f[1] or #live_kids(id, execution_id) == 0 then
+    settle_parent(drop_row(id, execution_id, f[2], false), execution_id)
     return
   end
   hide_row(id, execution_id)
-  local into = id
-  local link = redis.call("HGET", checkpoint_key(id), F_LINK)
+  local into, link = id, f[2]
   if link then
     local parent = redis.call("HMGET", checkpoint_key(link), F_OWNER, F_HIDDEN)
     if parent[1] == execution_id and parent[2] and #live_kids(link, execution_id) == 1 then

@@ -22,7 +22,10 @@ export const SaveResult = {
   idTaken: 2,
   /** Another live checkpoint of the execution (or a hidden row of it) holds the version. */
   versionTaken: 3,
-  /** A delta row whose link is gone (deleted, expired, another execution's): save the checkpoint as a full row. */
+  /**
+   * A delta row whose link is gone (deleted, expired, another execution's) or absorbed other rows: save the
+   * checkpoint as a full row.
+   */
   needFull: 4,
 } as const;
 
@@ -41,9 +44,9 @@ local data_key, index, executions, hidden = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id, execution_id, version, body, timestamp = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local ttl = tonumber(ARGV[7])
 local kind, state, items, counts, link = ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]
-local stored = redis.call("HMGET", data_key, F_DATA, F_KIND, F_STATE, F_ITEMS, F_LINK, F_MERGED, F_HIDDEN, F_OWNER)
+local stored = redis.call("HMGET", data_key, F_DATA, F_KIND, F_STATE, F_ITEMS, F_LINK, F_ABSORBED, F_HIDDEN, F_OWNER)
 if stored[1] then
-  -- The same row written the same way (a merged row holds more than it was saved with).
+  -- The same row written the same way (a row others were merged into holds more than it was saved with).
   if stored[1] == body and stored[2] == kind and stored[3] == state and (stored[4] or "") == items
     and (stored[5] or "") == link and not stored[6] and stored[8] == execution_id then
     if stored[7] then unhide_row(id, execution_id, executions) end
@@ -60,7 +63,11 @@ end
 local fields = {F_DATA, body, F_OWNER, execution_id, ${lua(FIELD.timestamp)}, timestamp, F_KIND, kind, F_STATE, state}
 if kind == DELTA then
   local parent = checkpoint_key(link)
-  if owner_of(parent) ~= execution_id then return ${SaveResult.needFull} end
+  -- Gone, another execution's, or folding to more than its checkpoint (rows were merged into it): not a base to
+  -- continue from.
+  if owner_of(parent) ~= execution_id or redis.call("HEXISTS", parent, F_ABSORBED) == 1 then
+    return ${SaveResult.needFull}
+  end
   add_kid(parent, id)
   for _, value in ipairs({F_ITEMS, items, F_COUNTS, counts, F_LINK, link}) do fields[#fields + 1] = value end
 end

@@ -99,6 +99,20 @@ describe("saves racing deletes", () => {
     expect(await store.load(second.id)).toEqual(second);
   });
 
+  it("a save continuing a deleted checkpoint that later rows were merged into is stored whole", async () => {
+    const store = ns.store();
+    const w = new ChatWriter(store);
+    const saved = await w.run(3);
+    // 2 and 3 deleted: 2 is hidden (4 reads through it), 3 is merged into it.
+    await store.delete(saved[1]!.id);
+    await store.delete(saved[2]!.id);
+    expect((await hashOf(ns, store.keys.checkpoint(saved[1]!.id))).absorbed).toBe("1");
+    const fork = await w.step(saved[1]!, [{ n: "fork" }]);
+    expect((await hashOf(ns, store.keys.checkpoint(fork.id))).kind).toBe("full");
+    expect(await store.load(fork.id)).toEqual(fork);
+    expect(await store.load(saved[3]!.id)).toEqual(saved[3]);
+  });
+
   it("a save and a delete of its parent at once leave the child readable, whichever ran first", async () => {
     const store = ns.store();
     const w = new ChatWriter(store);
