@@ -159,6 +159,11 @@ class ChainRows {
 
 /** Reads the one checkpoint a read by id or `latest` asked for, or `undefined` when there is none. */
 export function readOne(records: readonly ChainRecord[]): ReadCheckpoint | undefined {
+  const only = records.length === 1 ? records[0] : undefined;
+  // The common case, a row holding the whole state and no item, is read without building the chain's indexes.
+  if (only !== undefined && only[WANTED] === 1 && only[KIND] === "full" && only[ITEM_COUNTS] === null) {
+    if (only[ITEM_CHANNEL] === null) return { row: only, checkpoint: rowToCheckpoint(only), plain: true };
+  }
   const chain = new ChainRows(records);
   const target = chain.wanted[0];
   if (target === undefined) return undefined;

@@ -9,8 +9,8 @@ import type { CheckpointRow, SqlNames } from "./sql.js";
 
 /**
  * One record of a chain read: a row of the chain with one of its items (or none). A row owning several items comes in
- * as many records; one of them carries the row's state (and the header columns of a checkpoint asked for), the
- * others have NULL there — `state`, NOT NULL in the table, tells them apart. A row only read through has no header columns at all; it is never decoded. The chain follows links within
+ * as many records; one of them carries the row's state, the others have NULL there — `state`, NOT NULL in the table,
+ * tells them apart. A row only read through has no header columns at all; it is never decoded. The chain follows links within
  * the checkpoint's execution only: a link to another execution reads as a missing row.
  */
 export type ChainRecord = [
@@ -54,61 +54,67 @@ export interface ChainSql {
 }
 
 /**
- * A chain read: `listed` selects the rowids of the checkpoints asked for; a recursive CTE follows `chain_parent` from
+ * A chain read: `selection` picks the checkpoints asked for; a recursive CTE follows `chain_parent` from
  * them up to their full rows (UNION drops a row met twice, so forks read their shared rows once and a corrupt loop
  * ends; a listed row is entered once, as listed, and its own parents follow from it), carrying rowids so that each
  * row is fetched again by its integer key (a third cheaper than by id for a 1,000-row chain). Each row is joined to
- * its items through their primary key, which hands them over in order without a sort; a row's state (and the header
- * columns of a checkpoint asked for) come with one of its records only (`first`: its item of the lowest rowid), so
- * the state of a row with many items is not repeated. Aggregating
+ * its items through their primary key, which hands them over in order without a sort; a row's state comes with one
+ * of its records only, so the state of a row with many items is not repeated (the one of its first item in the primary key's order: one index probe per record, where min(rowid) would
+ * walk the row's whole range for each of its items). A checkpoint asked for has its header columns on each of its
+ * records. Aggregating
  * each row's items in SQL instead (with the ORDER BY an aggregate needs) took 3x as long for a 1,000-row chain, and
  * returning rows and items as separate records a fifth longer. CROSS JOIN keeps the chain the outer loop: on an
  * analyzed table SQLite otherwise chose to scan the whole table and probe the chain. The chain is checked in
  * JavaScript (chain-read.ts): a missing row, a loop or items other than the recorded counts are
  * `CheckpointCorruptError`.
  */
-function chainRead(names: SqlNames, listed: string, checked: boolean): string {
+function chainRead(names: SqlNames, selection: string, options: { many: boolean; checked: boolean }): string {
   const { table, items } = names;
-  const own = (column: string): string => `CASE WHEN c.first IS i.rowid THEN ${column} END`;
-  const header = (column: string): string => `CASE WHEN c.wanted AND c.first IS i.rowid THEN ${column} END`;
-  const valid = checked
+  const header = (column: string): string => `CASE WHEN c.wanted THEN ${column} END`;
+  const valid = options.checked
     ? `, ${header(
         "json_valid(r.state) AND json_valid(coalesce(r.metadata, '{}')) AND json_valid(r.next) AND " +
           "json_valid(coalesce(r.tasks, 'null'))",
       )}`
     : "";
-  return `WITH RECURSIVE listed(rid) AS MATERIALIZED (${listed}),
-    chain(rid, id, wanted) AS MATERIALIZED (
-      SELECT rowid, id, 1 FROM ${table} WHERE rowid IN listed
+  // A read of one checkpoint seeds the chain with it directly (`selection` is its WHERE clause); a list
+  // materializes the rowids its `selection` picks once, for the seed and to keep a listed row from entering again as
+  // another's parent.
+  const seed = options.many
+    ? `SELECT rowid, id, 1 FROM ${table} WHERE rowid IN listed`
+    : `SELECT * FROM (SELECT rowid, id, 1 FROM ${table} ${selection})`;
+  const notListed = options.many ? " AND p.rowid NOT IN listed" : "";
+  return `WITH RECURSIVE ${options.many ? `listed(rid) AS MATERIALIZED (${selection}),` : ""}
+    chain(rid, id, wanted) AS (
+      ${seed}
       UNION
       SELECT p.rowid, p.id, 0 FROM chain CROSS JOIN ${table} r ON r.rowid = chain.rid
         CROSS JOIN ${table} p ON p.id = r.chain_parent AND p.execution_id = r.execution_id
-      WHERE r.kind = 'delta' AND p.rowid NOT IN listed),
-    heads(rid, id, wanted, first) AS MATERIALIZED (
-      SELECT rid, id, wanted, (SELECT min(rowid) FROM ${items} WHERE owner_id = chain.id) FROM chain)
-    SELECT r.id, ${header("r.execution_id")}, ${header("r.node_name")}, ${own("r.state")}, ${header("r.metadata")},
-      ${header("r.timestamp")}, ${header("r.version")}, ${header("r.parent_id")}, ${header("r.next")},
-      ${header("r.tasks")}, r.kind, r.chain_parent, r.item_counts, c.wanted,
+      WHERE r.kind = 'delta'${notListed})
+    SELECT r.id, ${header("r.execution_id")}, ${header("r.node_name")},
+      CASE WHEN i.rowid IS NULL OR i.rowid = (
+        SELECT rowid FROM ${items} WHERE owner_id = c.id ORDER BY channel, version, idx LIMIT 1) THEN r.state END,
+      ${header("r.metadata")}, ${header("r.timestamp")}, ${header("r.version")}, ${header("r.parent_id")},
+      ${header("r.next")}, ${header("r.tasks")}, r.kind, r.chain_parent, r.item_counts, c.wanted,
       i.channel, i.idx, i.version, i.value${valid}
-    FROM heads c CROSS JOIN ${table} r ON r.rowid = c.rid LEFT JOIN ${items} i ON i.owner_id = c.id`;
+    FROM chain c CROSS JOIN ${table} r ON r.rowid = c.rid LEFT JOIN ${items} i ON i.owner_id = c.id`;
 }
 
 /** Builds the chain reads of {@link ChainSql} for one table. */
 export function chainSql(names: SqlNames): ChainSql {
   const { table } = names;
   const range = `SELECT rowid FROM ${table} WHERE execution_id = ? AND hidden = 0 AND version > ? AND version < ?`;
+  const one = { many: false, checked: false };
+  const many = { many: true, checked: false };
+  const checked = { many: true, checked: true };
   return {
-    readById: chainRead(names, `SELECT rowid FROM ${table} WHERE id = ? AND hidden = 0`, false),
-    readAnyById: chainRead(names, `SELECT rowid FROM ${table} WHERE id = ?`, false),
-    readLatest: chainRead(
-      names,
-      `SELECT rowid FROM ${table} WHERE execution_id = ? AND hidden = 0 ORDER BY version DESC LIMIT 1`,
-      false,
-    ),
-    readListAsc: chainRead(names, `${range} ORDER BY version ASC LIMIT ?`, false),
-    readListDesc: chainRead(names, `${range} ORDER BY version DESC LIMIT ?`, false),
-    readListAscChecked: chainRead(names, `${range} ORDER BY version ASC LIMIT ?`, true),
-    readListDescChecked: chainRead(names, `${range} ORDER BY version DESC LIMIT ?`, true),
+    readById: chainRead(names, "WHERE id = ? AND hidden = 0", one),
+    readAnyById: chainRead(names, "WHERE id = ?", one),
+    readLatest: chainRead(names, "WHERE execution_id = ? AND hidden = 0 ORDER BY version DESC LIMIT 1", one),
+    readListAsc: chainRead(names, `${range} ORDER BY version ASC LIMIT ?`, many),
+    readListDesc: chainRead(names, `${range} ORDER BY version DESC LIMIT ?`, many),
+    readListAscChecked: chainRead(names, `${range} ORDER BY version ASC LIMIT ?`, checked),
+    readListDescChecked: chainRead(names, `${range} ORDER BY version DESC LIMIT ?`, checked),
   };
 }
 
