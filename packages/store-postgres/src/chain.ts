@@ -109,11 +109,6 @@ export class ChainRows {
     this.targets.sort((a, b) => a.version - b.version);
   }
 
-  /** How many rows were asked for. */
-  get size(): number {
-    return this.targets.length;
-  }
-
   /** The checkpoints asked for, by ascending version (descending with `desc`). */
   checkpoints(desc = false): Checkpoint[] {
     return this.ordered(desc).map((row) => this.checkpoint(row));
