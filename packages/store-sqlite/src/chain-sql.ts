@@ -54,17 +54,20 @@ export interface ChainSql {
 }
 
 /**
- * A chain read: `selection` picks the checkpoints asked for; a recursive CTE follows `chain_parent` from
- * them up to their full rows (UNION drops a row met twice, so forks read their shared rows once and a corrupt loop
- * ends; a listed row is entered once, as listed, and its own parents follow from it), carrying rowids so that each
- * row is fetched again by its integer key (a third cheaper than by id for a 1,000-row chain). Each row is joined to
- * its items through their primary key, which hands them over in order without a sort; a row's state comes with one
- * of its records only, so the state of a row with many items is not repeated (the one of its first item in the primary key's order: one index probe per record, where min(rowid) would
- * walk the row's whole range for each of its items). A checkpoint asked for has its header columns on each of its
- * records. Aggregating
- * each row's items in SQL instead (with the ORDER BY an aggregate needs) took 3x as long for a 1,000-row chain, and
- * returning rows and items as separate records a fifth longer. CROSS JOIN keeps the chain the outer loop: on an
- * analyzed table SQLite otherwise chose to scan the whole table and probe the chain. The chain is checked in
+ * A chain read. `selection` picks the checkpoints asked for; a recursive CTE follows `chain_parent` from them up to
+ * their full rows (UNION drops a row met twice, so forks read their shared rows once and a corrupt loop ends; a
+ * listed row is entered once, as listed, and its own parents follow from it), carrying rowids so that each row is
+ * fetched again by its integer key (a third cheaper than by id for a 1,000-row chain). Each row is joined to its
+ * items through their primary key, which hands them over in order without a sort.
+ *
+ * A row's state comes with one of its records only, so the state of a row with many items is not repeated: the
+ * record of its first item in the primary key's order (one index probe per record, where min(rowid) would walk the
+ * row's whole range for each of its items), or at once when the row recorded a single item, the usual delta row. A
+ * checkpoint asked for has its header columns on each of its records.
+ *
+ * Aggregating each row's items in SQL instead (with the ORDER BY an aggregate needs) took 3x as long for a 1,000-row
+ * chain, and returning rows and items as separate records a fifth longer. CROSS JOIN keeps the chain the outer loop:
+ * on an analyzed table SQLite otherwise chose to scan the whole table and probe the chain. The chain is checked in
  * JavaScript (chain-read.ts): a missing row, a loop or items other than the recorded counts are
  * `CheckpointCorruptError`.
  */
@@ -92,7 +95,7 @@ function chainRead(names: SqlNames, selection: string, options: { many: boolean;
         CROSS JOIN ${table} p ON p.id = r.chain_parent AND p.execution_id = r.execution_id
       WHERE r.kind = 'delta'${notListed})
     SELECT r.id, ${header("r.execution_id")}, ${header("r.node_name")},
-      CASE WHEN i.rowid IS NULL OR i.rowid = (
+      CASE WHEN i.rowid IS NULL OR r.item_counts = '[[' || json_quote(i.channel) || ',1]]' OR i.rowid = (
         SELECT rowid FROM ${items} WHERE owner_id = c.id ORDER BY channel, version, idx LIMIT 1) THEN r.state END,
       ${header("r.metadata")}, ${header("r.timestamp")}, ${header("r.version")}, ${header("r.parent_id")},
       ${header("r.next")}, ${header("r.tasks")}, r.kind, r.chain_parent, r.item_counts, c.wanted,
