@@ -43,6 +43,10 @@ const BIGINT_MIN = "-9223372036854775808";
 const BIGINT_MAX = "9223372036854775807";
 
 const DEFAULT_EXECUTIONS_PAGE = 100;
+// The removal transactions lock an execution's rows, then read them with a NEW snapshot that sees every save that
+// linked a row to them before the lock: each statement must take its own snapshot, whatever the server's default
+// isolation level.
+const READ_COMMITTED = "isolation level read committed";
 // A batch whose competing row is deleted between its two statements runs again this many times.
 const SAVE_ATTEMPTS = 5;
 
@@ -241,7 +245,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
     if (!isStorableText(executionId)) return;
     const keyed = this.keyed(executionId);
     await this.run(() =>
-      this.sql.begin(async (tx) => {
+      this.sql.begin(READ_COMMITTED, async (tx) => {
         // Locked first, so that a save continuing one of the rows either lands before (and goes too) or finds its
         // parent gone and is stored whole.
         await tx.unsafe(keyed.lock, [executionId], { prepare: true });
@@ -368,7 +372,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
   // One removal transaction (removal.ts), bounded and repeated on a lost connection like a statement.
   private remove(executionId: string, choose: ChooseVictims): Promise<number> {
     const keyed = this.keyed(executionId);
-    return this.run(() => this.sql.begin((tx) => removeCheckpoints(tx, keyed, executionId, choose)));
+    return this.run(() => this.sql.begin(READ_COMMITTED, (tx) => removeCheckpoints(tx, keyed, executionId, choose)));
   }
 
   private assertOpen(): void {
