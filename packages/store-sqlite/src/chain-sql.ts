@@ -55,8 +55,9 @@ export interface ChainSql {
 
 /**
  * A chain read. `selection` picks the checkpoints asked for; a recursive CTE follows `chain_parent` from them up to
- * their full rows (UNION drops a row met twice, so forks read their shared rows once and a corrupt loop ends; a
- * listed row is entered once, as listed, and its own parents follow from it), carrying rowids so that each row is
+ * their full rows, each step to an older version (so a corrupt loop ends, and a link to a row that is not older reads
+ * as a missing row; UNION drops a row met twice, so forks read their shared rows once; a listed row is entered once,
+ * as listed, and its own parents follow from it), carrying rowids so that each row is
  * fetched again by its integer key (a third cheaper than by id for a 1,000-row chain). Each row is joined to its
  * items through their primary key, which hands them over in order without a sort.
  *
@@ -80,9 +81,11 @@ function chainRead(names: SqlNames, selection: string, options: { many: boolean;
           "json_valid(coalesce(r.tasks, 'null'))",
       )}`
     : "";
-  // A read of one checkpoint seeds the chain with it directly (`selection` is its WHERE clause); a list
-  // materializes the rowids its `selection` picks once, for the seed and to keep a listed row from entering again as
-  // another's parent.
+  // A read of one checkpoint seeds the chain with it directly (`selection` is its WHERE clause) and follows one
+  // chain, whose versions strictly decrease (a delta row is only written below an older parent): UNION ALL ends
+  // without UNION's duplicate check (2 µs of a 13 µs read of a full row). A list materializes the rowids its
+  // `selection` picks once, for the seed and to keep a listed row from entering again as another's parent; forks
+  // share rows, so it keeps UNION.
   const seed = options.many
     ? `SELECT rowid, id, 1 FROM ${table} WHERE rowid IN listed`
     : `SELECT * FROM (SELECT rowid, id, 1 FROM ${table} ${selection})`;
@@ -90,10 +93,10 @@ function chainRead(names: SqlNames, selection: string, options: { many: boolean;
   return `WITH RECURSIVE ${options.many ? `listed(rid) AS MATERIALIZED (${selection}),` : ""}
     chain(rid, id, wanted) AS (
       ${seed}
-      UNION
+      ${options.many ? "UNION" : "UNION ALL"}
       SELECT p.rowid, p.id, 0 FROM chain CROSS JOIN ${table} r ON r.rowid = chain.rid
         CROSS JOIN ${table} p ON p.id = r.chain_parent AND p.execution_id = r.execution_id
-      WHERE r.kind = 'delta'${notListed})
+      WHERE r.kind = 'delta' AND p.version < r.version${notListed})
     SELECT r.id, ${header("r.execution_id")}, ${header("r.node_name")},
       CASE WHEN i.rowid IS NULL OR r.item_counts = '[[' || json_quote(i.channel) || ',1]]' OR i.rowid = (
         SELECT rowid FROM ${items} WHERE owner_id = c.id ORDER BY channel, version, idx LIMIT 1) THEN r.state END,

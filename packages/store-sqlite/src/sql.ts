@@ -132,8 +132,10 @@ export interface StoreSql {
   insertDelta: string;
   /** One item. Positional: execution_id, owner_id, version, channel, idx, value. */
   insertItem: string;
-  /** By id, hidden rows included: its execution id (plucked), to tell whether a delta row may continue it. */
+  /** By id, hidden rows included: its execution id (plucked). */
   executionOf: string;
+  /** By id, hidden rows included: execution id and version, to tell whether a delta row may continue it. */
+  parentOf: string;
   /** By id, hidden rows included: the row as stored (`CheckpointRow`), then kind, item_counts and hidden. */
   storedRow: string;
   /** Positional: execution id, afterVersion (exclusive), beforeVersion (exclusive), limit (-1 = none); no state. */
@@ -163,6 +165,7 @@ export function storeSql(names: SqlNames): StoreSql {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'delta', ?, ?)`,
     insertItem: `INSERT INTO ${items} (execution_id, owner_id, version, channel, idx, value) VALUES (?, ?, ?, ?, ?, ?)`,
     executionOf: `SELECT execution_id FROM ${table} WHERE id = ?`,
+    parentOf: `SELECT execution_id, version FROM ${table} WHERE id = ?`,
     storedRow: `SELECT ${CHECKPOINT_COLUMNS}, kind, item_counts, hidden FROM ${table} WHERE id = ?`,
     listHeadersAsc: `SELECT ${headers} FROM ${table} ${range} ORDER BY version ASC LIMIT ?`,
     listHeadersDesc: `SELECT ${headers} FROM ${table} ${range} ORDER BY version DESC LIMIT ?`,

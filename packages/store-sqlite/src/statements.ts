@@ -91,7 +91,7 @@ export function prepareAll(db: SqliteDatabase, names: SqlNames): Statements {
       insert: prepare<InsertParams>(sql.insert),
       insertDelta: prepare<DeltaParams>(sql.insertDelta),
       insertItem: prepare<ItemParams>(sql.insertItem),
-      executionOf,
+      parentOf: prepareRows<[string], [string, number]>(sql.parentOf),
       storedRow: prepareRows<[string], StoredRow>(sql.storedRow),
       readAnyById: prepareRows(chain.readAnyById),
       unhide: prepare(sql.unhide),

@@ -41,7 +41,8 @@ export interface WriterStatements {
   insert: Statement<InsertParams>;
   insertDelta: Statement<DeltaParams>;
   insertItem: Statement<ItemParams>;
-  executionOf: Statement<[id: string], string>;
+  /** By id, hidden rows included: execution id and version. */
+  parentOf: Statement<[id: string], [executionId: string, version: number]>;
   storedRow: Statement<[id: string], StoredRow>;
   readAnyById: Statement<[id: string], ChainRecord>;
   unhide: Statement<[id: string]>;
@@ -90,9 +91,10 @@ export class Writer {
     private readonly statements: WriterStatements,
   ) {
     this.saveDelta = db.transaction((checkpoint, encoded, link) => {
-      const parentExecution = statements.executionOf.get(link);
-      if (parentExecution !== encoded.header.executionId) {
-        // The parent went (deleted meanwhile) or belongs elsewhere: nothing to read through, so the row is whole.
+      const parent = statements.parentOf.get(link);
+      if (parent?.[0] !== encoded.header.executionId || !(parent[1] < encoded.header.version)) {
+        // The parent went (deleted meanwhile), belongs elsewhere or is not older (chains only go to older versions):
+        // nothing to read through, so the row is whole.
         this.insertFull(checkpoint, checkpointToParams(checkpoint));
         return;
       }

@@ -107,7 +107,7 @@ describe("incremental rows on SQLite", () => {
     expect(await store.load(cp.id)).toEqual(cp);
   });
 
-  it("writes a full row when the parent is gone or belongs to another execution", async () => {
+  it("writes a full row when the parent is gone, belongs to another execution or is not older", async () => {
     const [base] = await chat(0);
     const [cp, changes] = next(base as Checkpoint<Chat>);
     await store.delete((base as Checkpoint).id);
@@ -120,6 +120,11 @@ describe("incremental rows on SQLite", () => {
     await store.save(moved, { changes: strangerChanges });
     expect(row(moved.id)).toMatchObject({ kind: "full" });
     expect(await store.load(moved.id)).toEqual(moved);
+    const [below, belowChanges] = next(moved);
+    const older = { ...below, version: 1 };
+    await store.save(older, { changes: belowChanges });
+    expect(row(older.id)).toMatchObject({ kind: "full" });
+    expect(await store.load(older.id)).toEqual(older);
   });
 
   it.each([
@@ -134,6 +139,7 @@ describe("incremental rows on SQLite", () => {
     ["a missing row of the chain", "DELETE FROM checkpoints WHERE id = $middle"],
     ["a chain without its full row", "UPDATE checkpoints SET kind = 'delta', chain_parent = id WHERE version = 1"],
     ["a link to another execution", "UPDATE checkpoints SET execution_id = 'elsewhere' WHERE id = $middle"],
+    ["a link to a row that is not older", "UPDATE checkpoints SET version = 4.5 WHERE id = $middle"],
     ["an unknown kind", "UPDATE checkpoints SET kind = 'half' WHERE id = $middle"],
   ])("refuses %s with CheckpointCorruptError on every read", async (_what, damage) => {
     const saved = await chat(4);
