@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Checkpoint, CheckpointStore } from "@lg/core";
 import type { Page } from "playwright-core";
-import { SCREENSHOTS, startUi, useBrowser, type RunningUi } from "./ui/browser.js";
+import { openCheckpoint, SCREENSHOTS, startUi, useBrowser, type RunningUi } from "./ui/browser.js";
 import { reviewGraph } from "./ui/fixtures/review-graph.js";
 import { SUBJECTS, type Subject } from "./ui/subjects.js";
 
@@ -72,9 +72,8 @@ describe.each(SUBJECTS)("time travel in the inspector, on %s", (_label, open) =>
     const { page, subject } = on();
     const history = await subject.store.list("review-1");
     const afterWrite = history.find((cp) => cp.nodeName === "write") as Checkpoint;
-    await page.locator(`.timeline-row[data-version="${afterWrite.version}"]`).click();
     // The panel of the row clicked, not the one shown before it.
-    await page.locator(`article[data-checkpoint="${afterWrite.id}"]`).waitFor();
+    await openCheckpoint(page, afterWrite.version, afterWrite.id);
     await page.getByRole("button", { name: "Edit state" }).click();
     const editor = page.getByLabel("state JSON");
     const text = await editor.inputValue();
@@ -104,8 +103,7 @@ describe.each(SUBJECTS)("time travel in the inspector, on %s", (_label, open) =>
     const { page, subject } = on();
     const first = (await subject.store.list("review-1"))[0] as Checkpoint;
     const before = (await stateOf(subject.store)).version;
-    await page.locator(`.timeline-row[data-version="${first.version}"]`).click();
-    await page.locator(`article[data-checkpoint="${first.id}"]`).waitFor();
+    await openCheckpoint(page, first.version, first.id);
     await page.getByRole("button", { name: `Fork: run on from v${first.version}` }).click();
     await page
       .getByRole("status")

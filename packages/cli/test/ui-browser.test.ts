@@ -5,7 +5,7 @@ import { createCheckpointChain, createTestCheckpoint } from "@lg/store-testkit";
 import type { Page } from "playwright-core";
 import { seedExecution } from "./helpers.js";
 import { sqliteSubject, SUBJECTS, type Subject } from "./ui/subjects.js";
-import { SCREENSHOTS, startUi, useBrowser, type RunningUi } from "./ui/browser.js";
+import { openCheckpoint, SCREENSHOTS, startUi, useBrowser, type RunningUi } from "./ui/browser.js";
 
 jest.setTimeout(180_000);
 
@@ -74,12 +74,10 @@ describe.each(SUBJECTS)("the inspector in a browser, on %s", (_label, open) => {
 
   it("diffs a checkpoint against its parent and against any other", async () => {
     const { page, subject } = on();
-    await page.locator('.timeline-row[data-version="4"]').click();
-    await page.locator(`article[data-checkpoint="${(chain[3] as Checkpoint).id}"]`).waitFor();
+    await openCheckpoint(page, 4, (chain[3] as Checkpoint).id);
     await page.getByRole("tab", { name: "Tasks (1 pending)" }).click();
     await page.locator('[data-path="tasks/interrupts"]').waitFor();
-    await page.locator('.timeline-row[data-version="5"]').click();
-    await page.locator(`article[data-checkpoint="${(chain[4] as Checkpoint).id}"]`).waitFor();
+    await openCheckpoint(page, 5, (chain[4] as Checkpoint).id);
     await page.getByRole("tab", { name: "Diff" }).click();
     const counter = page.locator("table.diff tr.diff-changed", { hasText: "counter" });
     await counter.waitFor();

@@ -67,8 +67,12 @@ function sqliteHarness(): Harness {
     },
     openWith: async (options) => new SqliteCheckpointStore({ path, ...options } as SqliteOptions),
     forget: async ({ executionId }) => {
-      if (executionId !== undefined)
-        withDriver((db) => db.prepare(`DELETE FROM "${TABLE}" WHERE execution_id = ?`).run(executionId));
+      if (executionId === undefined) return;
+      withDriver((db) => {
+        db.prepare(`DELETE FROM "${TABLE}" WHERE execution_id = ?`).run(executionId);
+        // The items incremental rows appended, kept in a table of their own (schema version 3).
+        db.prepare(`DELETE FROM "${TABLE}_items" WHERE execution_id = ?`).run(executionId);
+      });
     },
     dump: async () =>
       withDriver((db) => {
@@ -116,7 +120,13 @@ async function postgresHarness(): Promise<Harness> {
         ...options,
       } as PostgresOptions),
     forget: async ({ executionId }) => {
-      if (executionId !== undefined) await db.query(`DELETE FROM "${TABLE}" WHERE execution_id = $1`, [executionId]);
+      if (executionId === undefined) return;
+      // The items incremental rows appended go with the rows that own them.
+      await db.query(
+        `WITH gone AS (DELETE FROM "${TABLE}" WHERE execution_id = $1 RETURNING id)
+         DELETE FROM "${TABLE}_items" i USING gone WHERE i.owner_id = gone.id`,
+        [executionId],
+      );
     },
     dump: async () => {
       const columns = await db.query(
@@ -141,7 +151,14 @@ async function postgresHarness(): Promise<Harness> {
 /** Reads one key whatever its type, so a key damaged to another type is dumped too. */
 async function readKey(db: RedisTestDatabase, key: string): Promise<unknown> {
   const type = String(await db.command(["TYPE", key]));
-  if (type === "hash") return [type, await db.command(["HGETALL", key])];
+  if (type === "hash") {
+    // HGETALL lists fields in the hash table's order, which a rehash changes without any write: sort by field.
+    const flat = (await db.command(["HGETALL", key])) as string[];
+    const pairs: [string, string][] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([String(flat[i]), String(flat[i + 1])]);
+    pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return [type, pairs];
+  }
   if (type === "zset") return [type, await db.command(["ZRANGE", key, "0", "-1", "WITHSCORES"])];
   if (type === "string") return [type, await db.command(["GET", key])];
   return [type, await db.command(["DUMP", key])];
@@ -162,7 +179,11 @@ async function redisHarness(): Promise<Harness> {
       new RedisCheckpointStore({ url: db.url, prefix: db.prefix, ...options } as RedisOptions),
     forget: async ({ executionId, checkpointIds = [] }) => {
       if (executionId === undefined) return;
-      const keys = [...checkpointIds.map((id) => store.keys.checkpoint(id)), store.keys.executionIndex(executionId)];
+      const keys = [
+        ...checkpointIds.map((id) => store.keys.checkpoint(id)),
+        store.keys.executionIndex(executionId),
+        store.keys.hiddenIndex(executionId),
+      ];
       await db.command(["UNLINK", ...keys]);
       await db.command(["ZREM", store.keys.executions(), executionId]);
     },

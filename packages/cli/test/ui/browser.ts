@@ -71,6 +71,25 @@ export function useBrowser(viewport: { width: number; height: number }): () => P
   };
 }
 
+/**
+ * Clicks the timeline row of `version` and waits for the panel of checkpoint `id`. When it does not come, the error
+ * says what the page showed instead (its address and the detail pane's text: a store error, say).
+ */
+export async function openCheckpoint(page: Page, version: number, id: string): Promise<void> {
+  await page.locator(`.timeline-row[data-version="${version}"]`).click();
+  try {
+    await page.locator(`article[data-checkpoint="${id}"]`).waitFor();
+  } catch (error) {
+    const detail = await page
+      .locator(".detail")
+      .innerText({ timeout: 1_000 })
+      .catch(() => "(no detail pane)");
+    throw new Error(`checkpoint v${version} did not open at ${page.url()}; the pane shows: ${detail}`, {
+      cause: error,
+    });
+  }
+}
+
 /** A running `lg-checkpoints ui` and the URL it printed. */
 export interface RunningUi {
   url: string;
