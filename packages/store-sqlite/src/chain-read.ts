@@ -1,21 +1,21 @@
 /**
- * Turns the rows of a chain read (chain-sql.ts) into checkpoints with their full states: the rows are checked (a
- * missing row, a loop, a row of another execution, item counts other than recorded are `CheckpointCorruptError`,
- * never a shorter state) and folded with core's `foldChain`.
+ * Turns the records of a chain read (chain-sql.ts) into checkpoints with their full states: the rows are checked (a
+ * missing row, a loop, items other than the recorded counts are `CheckpointCorruptError`, never a shorter state)
+ * and folded with core's `foldChain`.
  *
  * @packageDocumentation
  */
 import { CheckpointCorruptError, type Checkpoint } from "@lg/core";
 import { foldChain, parseJsonColumn, type EncodedRowState, type JsonValue } from "@lg/core/store";
 import type { ChainRecord } from "./chain-sql.js";
+import { rowToCheckpoint, rowToHeader } from "./rows.js";
 
 /** The record of a chain read that carries a row's own columns (its `state` is not NULL). */
 type ChainRow = ChainRecord;
-/** A record of a chain read holding an item (its `itemChannel` is not NULL). */
+/** A record of a chain read holding an item: its item columns (14 to 17) are not NULL. */
 type ItemRecord = ChainRecord & { 14: string; 15: number; 16: number; 17: string };
-import { rowToCheckpoint, rowToHeader } from "./rows.js";
 
-// Column positions in a ChainRow (chain-sql.ts).
+// Column positions in a ChainRecord (chain-sql.ts).
 const ID = 0;
 const STATE = 3;
 const KIND = 10;
@@ -142,7 +142,10 @@ class ChainRows {
     return isPlain(row, this.items);
   }
 
-  /** The row `row` continues; corrupt when it is missing, of another execution, or already met (a loop). */
+  /**
+   * The row `row` continues; corrupt when the statement did not return it (missing, of another execution, not older)
+   * or it was already met.
+   */
   parentOf(row: ChainRow, target: ChainRow, seen: Set<string>): ChainRow {
     const link = row[LINK];
     const parent = link === null ? undefined : this.byId.get(link);
@@ -161,9 +164,8 @@ class ChainRows {
 export function readOne(records: readonly ChainRecord[]): ReadCheckpoint | undefined {
   const only = records.length === 1 ? records[0] : undefined;
   // The common case, a row holding the whole state and no item, is read without building the chain's indexes.
-  if (only !== undefined && only[WANTED] === 1 && only[KIND] === "full" && only[ITEM_COUNTS] === null) {
-    if (only[ITEM_CHANNEL] === null) return { row: only, checkpoint: rowToCheckpoint(only), plain: true };
-  }
+  const alone = only?.[WANTED] === 1 && only[KIND] === "full" && only[ITEM_COUNTS] === null;
+  if (alone && only[ITEM_CHANNEL] === null) return { row: only, checkpoint: rowToCheckpoint(only), plain: true };
   const chain = new ChainRows(records);
   const target = chain.wanted[0];
   if (target === undefined) return undefined;

@@ -77,7 +77,7 @@ export function deltaToParams(
 
 /** Saves checkpoints on one connection; every method runs synchronously inside the caller's transaction or its own. */
 export class Writer {
-  /** Saves a delta row when its parent is stored in the same execution, else a full row; one transaction. */
+  /** Saves a delta row when its parent is stored in the same execution with an older version, else a full row; one transaction. */
   readonly saveDelta: Database.Transaction<
     (checkpoint: Checkpoint, encoded: EncodedIncrementalCheckpoint, link: string) => void
   >;
