@@ -12,8 +12,8 @@ import { rowToCheckpoint, rowToHeader } from "./rows.js";
 
 /** The record of a chain read that carries a row's own columns (its `state` is not NULL). */
 type ChainRow = ChainRecord;
-/** A record of a chain read holding an item: its item columns (14 to 17) are not NULL. */
-type ItemRecord = ChainRecord & { 14: string; 15: number; 16: number; 17: string };
+/** A record of a chain read holding an item: its item columns (14 and 15) are not NULL. */
+type ItemRecord = ChainRecord & { 14: string; 15: string };
 
 // Column positions in a ChainRecord (chain-sql.ts).
 const ID = 0;
@@ -23,9 +23,9 @@ const LINK = 11;
 const ITEM_COUNTS = 12;
 const WANTED = 13;
 const ITEM_CHANNEL = 14;
-const ITEM_IDX = 15;
-const ITEM_VERSION = 16;
-const ITEM_VALUE = 17;
+const ITEM_VALUE = 15;
+/** The position of the `valid` column of `listSerialized`'s reads. */
+export const VALID = 16;
 
 /** A checkpoint read, with the stored row it was read from. */
 export interface ReadCheckpoint {
@@ -42,11 +42,6 @@ function isPlain(row: ChainRow, items: ReadonlyMap<string, ItemRecord[]>): boole
 
 function corrupt(id: string, detail: string): CheckpointCorruptError {
   return new CheckpointCorruptError(id, detail);
-}
-
-/** Whether item `b` comes after item `a` of the same channel: by the appending checkpoint's version, then index. */
-function follows(a: ItemRecord, b: ItemRecord): boolean {
-  return a[ITEM_VERSION] < b[ITEM_VERSION] || (a[ITEM_VERSION] === b[ITEM_VERSION] && a[ITEM_IDX] < b[ITEM_IDX]);
 }
 
 /** Throws unless the row's items per channel are the counts it recorded. */
@@ -89,13 +84,11 @@ function rowItems(row: ChainRow, records: readonly ItemRecord[], readId: string)
     readId,
   );
   const id = row[ID];
-  return byChannel.map(([channel, list]) => {
-    // The primary key's index hands each row's items over in order; sort only if a plan ever did otherwise.
-    if (!list.every((record, i) => i === 0 || follows(list[i - 1] as ItemRecord, record))) {
-      list.sort((a, b) => (follows(a, b) ? -1 : 1));
-    }
-    return [channel, list.map((record) => parseJsonColumn(record[ITEM_VALUE], id, "items"))];
-  });
+  // The items table's primary key hands each row's items over in order (query-plans.test.ts pins that plan).
+  return byChannel.map(([channel, list]) => [
+    channel,
+    list.map((record) => parseJsonColumn(record[ITEM_VALUE], id, "items")),
+  ]);
 }
 
 /** What a row contributes to a fold: its base (full rows) or whole channels (delta rows), and its items. */

@@ -23,12 +23,11 @@ export type ChainRecord = [
   itemCounts: string | null,
   /** 1 for a checkpoint asked for, 0 for a row only read through. */
   wanted: number,
-  /** The item's channel; NULL when the row owns no item. */
+  /**
+   * The item's channel; NULL when the row owns no item. A row's items come in the order of the items table's primary
+   * key (owner, channel, version, idx), which the join reads them through: per channel, oldest first.
+   */
   itemChannel: string | null,
-  /** Its position among the items its checkpoint appended to the channel. */
-  itemIdx: number | null,
-  /** The version of the checkpoint that appended it. */
-  itemVersion: number | null,
   /** The item, encoded, as JSON text. */
   itemValue: string | null,
   /** `listSerialized`'s reads only: 1 when the JSON columns of a checkpoint asked for are valid JSON. */
@@ -57,9 +56,11 @@ export interface ChainSql {
  * A chain read. `selection` picks the checkpoints asked for; a recursive CTE follows `chain_parent` from them up to
  * their full rows, each step to an older version (so a corrupt loop ends, and a link to a row that is not older reads
  * as a missing row; UNION drops a row met twice, so forks read their shared rows once; a listed row is entered once,
- * as listed, and its own parents follow from it), carrying rowids so that each row is
- * fetched again by its integer key (a third cheaper than by id for a 1,000-row chain). Each row is joined to its
- * items through their primary key, which hands them over in order without a sort.
+ * as listed, and its own parents follow from it). The CTE carries what a step needs (kind, link, version, execution)
+ * and each row's rowid, so a step looks up only the parent, and the final select fetches each row again by its
+ * integer key (a third cheaper than by id for a 1,000-row chain). Each row is joined to its items through their
+ * primary key, which hands them over in order without a sort: per row and channel, oldest first, so no order
+ * columns are returned (every column costs: two integers per item were an eighth of a 1,000-row read).
  *
  * A row's state comes with one of its records only, so the state of a row with many items is not repeated: the
  * record of its first item in the primary key's order (one index probe per record, where min(rowid) would walk the
@@ -86,23 +87,23 @@ function chainRead(names: SqlNames, selection: string, options: { many: boolean;
   // without UNION's duplicate check (2 µs of a 13 µs read of a full row). A list materializes the rowids its
   // `selection` picks once, for the seed and to keep a listed row from entering again as another's parent; forks
   // share rows, so it keeps UNION.
+  const columns = "rowid, id, 1, kind, chain_parent, version, execution_id";
   const seed = options.many
-    ? `SELECT rowid, id, 1 FROM ${table} WHERE rowid IN listed`
-    : `SELECT * FROM (SELECT rowid, id, 1 FROM ${table} ${selection})`;
+    ? `SELECT ${columns} FROM ${table} WHERE rowid IN listed`
+    : `SELECT * FROM (SELECT ${columns} FROM ${table} ${selection})`;
   const notListed = options.many ? " AND p.rowid NOT IN listed" : "";
   return `WITH RECURSIVE ${options.many ? `listed(rid) AS MATERIALIZED (${selection}),` : ""}
-    chain(rid, id, wanted) AS (
+    chain(rid, id, wanted, kind, link, version, execution) AS (
       ${seed}
       ${options.many ? "UNION" : "UNION ALL"}
-      SELECT p.rowid, p.id, 0 FROM chain CROSS JOIN ${table} r ON r.rowid = chain.rid
-        CROSS JOIN ${table} p ON p.id = r.chain_parent AND p.execution_id = r.execution_id
-      WHERE r.kind = 'delta' AND p.version < r.version${notListed})
-    SELECT r.id, ${header("r.execution_id")}, ${header("r.node_name")},
+      SELECT p.rowid, p.id, 0, p.kind, p.chain_parent, p.version, p.execution_id
+        FROM chain CROSS JOIN ${table} p ON p.id = chain.link AND p.execution_id = chain.execution
+      WHERE chain.kind = 'delta' AND p.version < chain.version${notListed})
+    SELECT c.id, ${header("r.execution_id")}, ${header("r.node_name")},
       CASE WHEN i.rowid IS NULL OR r.item_counts = '[[' || json_quote(i.channel) || ',1]]' OR i.rowid = (
         SELECT rowid FROM ${items} WHERE owner_id = c.id ORDER BY channel, version, idx LIMIT 1) THEN r.state END,
       ${header("r.metadata")}, ${header("r.timestamp")}, ${header("r.version")}, ${header("r.parent_id")},
-      ${header("r.next")}, ${header("r.tasks")}, r.kind, r.chain_parent, r.item_counts, c.wanted,
-      i.channel, i.idx, i.version, i.value${valid}
+      ${header("r.next")}, ${header("r.tasks")}, c.kind, c.link, r.item_counts, c.wanted, i.channel, i.value${valid}
     FROM chain c CROSS JOIN ${table} r ON r.rowid = c.rid LEFT JOIN ${items} i ON i.owner_id = c.id`;
 }
 

@@ -62,7 +62,8 @@ function expectIndexOnly(details: string[], index = "idx_plans_execution_id"): v
 
 /**
  * A chain read: the checkpoints asked for come from `index`, every row of the chain by its rowid or its id's key,
- * each row's items by the items' primary key; no table is scanned and nothing is sorted.
+ * each row's items by the items' primary key (whose order the read relies on: per channel, oldest first); no table
+ * is scanned and nothing is sorted.
  */
 function expectChainRead(details: string[], index: string, range: RegExp): void {
   expect(details.some((d) => d.startsWith("SEARCH plans USING") && d.includes(index) && range.test(d))).toBe(true);
