@@ -49,12 +49,10 @@ function checkCounts(row: ChainRow, held: readonly [string, number][], readId: s
   const id = row[ID];
   const text = row[ITEM_COUNTS];
   // As written (the usual case: the same channels in the same order), the texts are equal and nothing is parsed.
-  if (
-    text !== null &&
-    text === `[${held.map(([channel, count]) => `[${JSON.stringify(channel)},${count}]`).join(",")}]`
-  ) {
-    return;
-  }
+  let written = "[";
+  for (const [channel, count] of held)
+    written += `${written.length > 1 ? "," : ""}[${JSON.stringify(channel)},${count}]`;
+  if (text === `${written}]`) return;
   const recorded = text === null ? [] : parseJsonColumn(text, id, "item_counts");
   if (!Array.isArray(recorded)) throw corrupt(readId, `row ${id} has item counts that are not a list`);
   const expected = new Map<unknown, unknown>();
@@ -71,6 +69,14 @@ function checkCounts(row: ChainRow, held: readonly [string, number][], readId: s
 /** The row's items as `[channel, items]` pairs, oldest first, checked against the counts the row recorded. */
 function rowItems(row: ChainRow, records: readonly ItemRecord[], readId: string): [string, JsonValue[]][] {
   if (records.length === 0 && row[ITEM_COUNTS] === null) return [];
+  const id = row[ID];
+  const first = records[0];
+  if (records.length === 1 && first !== undefined) {
+    // The usual delta row: one item, read without grouping.
+    const channel = first[ITEM_CHANNEL];
+    checkCounts(row, [[channel, 1]], readId);
+    return [[channel, [parseJsonColumn(first[ITEM_VALUE], id, "items")]]];
+  }
   const byChannel: [string, ItemRecord[]][] = [];
   for (const record of records) {
     const channel = record[ITEM_CHANNEL];
@@ -83,7 +89,6 @@ function rowItems(row: ChainRow, records: readonly ItemRecord[], readId: string)
     byChannel.map(([channel, list]) => [channel, list.length]),
     readId,
   );
-  const id = row[ID];
   // The items table's primary key hands each row's items over in order (query-plans.test.ts pins that plan).
   return byChannel.map(([channel, list]) => [
     channel,
@@ -94,8 +99,10 @@ function rowItems(row: ChainRow, records: readonly ItemRecord[], readId: string)
 /** What a row contributes to a fold: its base (full rows) or whole channels (delta rows), and its items. */
 function rowState(row: ChainRow, records: readonly ItemRecord[], readId: string): EncodedRowState {
   const id = row[ID];
-  const state = parseJsonColumn(row[STATE], id, "state");
   const items = rowItems(row, records, readId);
+  // The usual delta row writes no channel whole: nothing to parse.
+  if (row[KIND] === "delta" && row[STATE] === "{}") return { whole: [], items };
+  const state = parseJsonColumn(row[STATE], id, "state");
   if (row[KIND] === "full") return { base: state, whole: [], items };
   if (row[KIND] !== "delta") throw corrupt(readId, `row ${id} is of unknown kind ${JSON.stringify(row[KIND])}`);
   if (state === null || typeof state !== "object" || Array.isArray(state)) {
