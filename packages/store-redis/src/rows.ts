@@ -27,8 +27,8 @@ export interface StoredRow {
   /** How many rows were merged into it (the check a later read makes that it is unchanged). */
   readonly merged: number;
   /**
-   * Its own part, then the merged rows', each the JSON text `[state, items, counts]` (`part_body` in the Lua source);
-   * absent in header-only replies.
+   * Its own part, then the merged rows', each the JSON text `[state, items, counts]` (joined from the three texts
+   * `add_part` in the Lua source returns); absent in header-only replies.
    */
   readonly parts: readonly string[];
   /** `parts` parsed, filled by {@link rowStates}. */
@@ -51,9 +51,16 @@ export function parseRow(script: string, reply: unknown): StoredRow {
   if (!Array.isArray(reply) || reply.length < 5) throw unexpected(script, reply);
   const [id, kind, link, hidden, data, merged] = reply as unknown[];
   if (typeof id !== "string" || typeof link !== "string" || typeof data !== "string") throw unexpected(script, reply);
-  const parts = reply.slice(6) as unknown[];
-  if (reply.length > 5 && (merged !== parts.length - 1 || !parts.every((part) => typeof part === "string")))
+  const parts: string[] = [];
+  if (reply.length > 5 && (typeof merged !== "number" || reply.length !== 6 + 3 * (merged + 1)))
     throw unexpected(script, reply);
+  for (let i = 6; i < reply.length; i += 3) {
+    const [state, items, counts] = [reply[i], reply[i + 1], reply[i + 2]] as unknown[];
+    if (typeof state !== "string" || typeof items !== "string" || typeof counts !== "string")
+      throw unexpected(script, reply);
+    // One text per part, parsed once: JSON.parse flattens the joined text in one copy.
+    parts.push(`[${state},${items},${counts}]`);
+  }
   return {
     id,
     kind: kindOf(kind, script, reply),
@@ -61,7 +68,7 @@ export function parseRow(script: string, reply: unknown): StoredRow {
     hidden: hidden !== "",
     data,
     merged: typeof merged === "number" ? merged : 0,
-    parts: parts as string[],
+    parts,
   };
 }
 
