@@ -9,30 +9,42 @@ import { CheckpointCorruptError, type Checkpoint } from "@lg/core";
 import { foldChain, parseJsonColumn, type EncodedRowState, type JsonValue } from "@lg/core/store";
 import type { ChainRecord } from "./chain-sql.js";
 import { rowToCheckpoint, rowToHeader } from "./rows.js";
+import type { CheckpointRow } from "./sql.js";
 
 /** The record of a chain read that carries a row's own columns (its `state` is not NULL). */
-type ChainRow = ChainRecord;
-/** A record of a chain read holding an item: its item columns (14 and 15) are not NULL. */
-type ItemRecord = ChainRecord & { 14: string; 15: string };
+type ChainRow = ChainRecord & { 2: string };
+/** A record of a chain read holding an item: its item columns (6 and 7) are not NULL. */
+type ItemRecord = ChainRecord & { 6: string; 7: string };
 
 // Column positions in a ChainRecord (chain-sql.ts).
 const ID = 0;
-const STATE = 3;
-const KIND = 10;
-const LINK = 11;
-const ITEM_COUNTS = 12;
-const WANTED = 13;
-const ITEM_CHANNEL = 14;
-const ITEM_VALUE = 15;
-/** The position of the `valid` column of `listSerialized`'s reads. */
-export const VALID = 16;
+const HEADER = 1;
+const STATE = 2;
+const KIND = 3;
+const LINK = 4;
+const ITEM_COUNTS = 5;
+const ITEM_CHANNEL = 6;
+const ITEM_VALUE = 7;
+/** Where a list's header columns start, and its `valid` column (`listSerialized`). */
+const LIST_HEADER = 8;
+const VALID = 16;
 
 /** A checkpoint read, with the stored row it was read from. */
 export interface ReadCheckpoint {
-  row: ChainRow;
+  /** The record it was read from. */
+  record: ChainRow;
+  /** The stored row's columns. */
+  row: CheckpointRow;
+  /** `listSerialized`'s reads: 1 when the row's JSON columns are valid JSON. */
+  valid: number | undefined;
   checkpoint: Checkpoint;
   /** True when the row holds the whole state and no items: its state column is the checkpoint's state as stored. */
   plain: boolean;
+}
+
+/** Whether `record` carries its row's columns: a row's first record does, with its `state`. */
+function carriesRow(record: ChainRecord): record is ChainRow {
+  return record[STATE] !== null;
 }
 
 /** A full row owning no items: read like any row before incremental storage, without folding. */
@@ -42,6 +54,24 @@ function isPlain(row: ChainRow, items: ReadonlyMap<string, ItemRecord[]>): boole
 
 function corrupt(id: string, detail: string): CheckpointCorruptError {
   return new CheckpointCorruptError(id, detail);
+}
+
+/** The stored columns of a checkpoint asked for, from its packed header (a read of one) or a list's columns. */
+function checkpointRow(record: ChainRow): CheckpointRow {
+  const id = record[ID];
+  const header = record[HEADER];
+  const fields: unknown = typeof header === "string" ? parseJsonColumn(header, id, "header") : undefined;
+  const at = (i: number): unknown => (Array.isArray(fields) ? fields[i] : record[LIST_HEADER + i]);
+  if (fields !== undefined && !Array.isArray(fields)) throw corrupt(id, "its header did not read as a list");
+  // The columns' types are checked as the row is decoded (rows.ts), as for any row.
+  return [id, at(0), at(1), record[STATE], at(2), at(3), at(4), at(5), at(6), at(7)] as CheckpointRow;
+}
+
+/** A checkpoint asked for, read as it is stored (`plain`) or with its header only (its state is folded). */
+function readRecord(record: ChainRow, plain: boolean): ReadCheckpoint {
+  const row = checkpointRow(record);
+  const valid = record[VALID] as number | undefined;
+  return { record, row, valid, checkpoint: plain ? rowToCheckpoint(row) : rowToHeader(row), plain };
 }
 
 /** Throws unless the row's items per channel are the counts it recorded. */
@@ -121,9 +151,9 @@ class ChainRows {
   constructor(records: readonly ChainRecord[]) {
     for (const record of records) {
       const id = record[ID];
-      if (record[STATE] !== null) {
+      if (carriesRow(record)) {
         this.byId.set(id, record);
-        if (record[WANTED] === 1) this.wanted.push(record);
+        if (record[HEADER] !== null) this.wanted.push(record);
       }
       if (record[ITEM_CHANNEL] === null) continue;
       const list = this.items.get(id);
@@ -164,13 +194,14 @@ class ChainRows {
 export function readOne(records: readonly ChainRecord[]): ReadCheckpoint | undefined {
   const only = records.length === 1 ? records[0] : undefined;
   // The common case, a row holding the whole state and no item, is read without building the chain's indexes.
-  const alone = only?.[WANTED] === 1 && only[KIND] === "full" && only[ITEM_COUNTS] === null;
-  if (alone && only[ITEM_CHANNEL] === null) return { row: only, checkpoint: rowToCheckpoint(only), plain: true };
+  if (only !== undefined && carriesRow(only) && only[HEADER] !== null && only[ITEM_CHANNEL] === null) {
+    if (only[KIND] === "full" && only[ITEM_COUNTS] === null) return readRecord(only, true);
+  }
   const chain = new ChainRows(records);
   const target = chain.wanted[0];
   if (target === undefined) return undefined;
-  if (chain.plain(target)) return { row: target, checkpoint: rowToCheckpoint(target), plain: true };
-  const checkpoint = rowToHeader(target);
+  if (chain.plain(target)) return readRecord(target, true);
+  const read = readRecord(target, false);
   const path = [target];
   const seen = new Set([target[ID]]);
   for (let row = target; row[KIND] === "delta";) {
@@ -178,11 +209,11 @@ export function readOne(records: readonly ChainRecord[]): ReadCheckpoint | undef
     path.push(row);
   }
   path.reverse();
-  checkpoint.state = foldChain(
+  read.checkpoint.state = foldChain(
     target[ID],
     path.map((row) => chain.state(row, target[ID])),
   );
-  return { row: target, checkpoint, plain: false };
+  return read;
 }
 
 /**
@@ -223,10 +254,7 @@ function extend(start: EncodedRowState | undefined, rows: readonly EncodedRowSta
  */
 export function readMany(records: readonly ChainRecord[], order: "asc" | "desc"): ReadCheckpoint[] {
   const chain = new ChainRows(records);
-  const read = chain.wanted.map((row): ReadCheckpoint => {
-    const plain = chain.plain(row);
-    return { row, checkpoint: plain ? rowToCheckpoint(row) : rowToHeader(row), plain };
-  });
+  const read = chain.wanted.map((record) => readRecord(record, chain.plain(record)));
   read.sort((a, b) => a.checkpoint.version - b.checkpoint.version);
   const states = new Map<string, EncodedRowState>();
   const stateOf = (row: ChainRow, readId: string): EncodedRowState => {
@@ -236,7 +264,7 @@ export function readMany(records: readonly ChainRecord[], order: "asc" | "desc")
   };
   const folded = new Map<string, EncodedRowState>();
   for (const each of read) {
-    const target = each.row;
+    const target = each.record;
     if (each.plain) continue;
     const path = [target];
     const seen = new Set([target[ID]]);

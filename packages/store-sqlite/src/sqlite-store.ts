@@ -23,7 +23,7 @@ import {
   validateListOptions,
   validatePruneOptions,
 } from "@lg/core/store";
-import { VALID, readMany, readOne, type ReadCheckpoint } from "./chain-read.js";
+import { readMany, readOne, type ReadCheckpoint } from "./chain-read.js";
 import { retryWhileBusy } from "./busy.js";
 import { FileWatch } from "./file-watch.js";
 import {
@@ -246,8 +246,8 @@ export class SqliteCheckpointStore implements CheckpointStore {
    */
   async listSerialized(executionId: string, options?: ListOptions): Promise<SerializedCheckpoint[]> {
     const read = await this.readList(executionId, options, true);
-    return Array.from(read, ({ row, checkpoint, plain }) => {
-      if (plain) return rowToSerialized(row, row[VALID]);
+    return Array.from(read, ({ row, valid, checkpoint, plain }) => {
+      if (plain) return rowToSerialized(row, valid);
       // The header columns were decoded while reading, so they are valid JSON to paste; the state is folded.
       const state = JSON.stringify(encodeValue(checkpoint.state, "state"));
       return rowToSerialized([...row.slice(0, 3), state, ...row.slice(4, 10)] as CheckpointRow, 1);

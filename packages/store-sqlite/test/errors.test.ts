@@ -32,6 +32,8 @@ describe("corrupt rows", () => {
   const corruptions: Array<[label: string, column: string, value: unknown, detail: RegExp]> = [
     ["state that is not JSON", "state", "{not json", /column state is not valid JSON/],
     ["metadata that is not JSON", "metadata", "[", /column metadata is not valid JSON/],
+    ["metadata stored as a BLOB that is not JSON", "metadata", Buffer.from("["), /column metadata is not valid JSON/],
+    ["next stored as a BLOB that is not JSON", "next", Buffer.from("nope"), /column next is not valid JSON/],
     ["next that is not JSON", "next", "nope", /column next is not valid JSON/],
     ["an unknown value tag", "state", '{"$lg":"bogus"}', /unknown value tag/],
     ["a timestamp that is not a number", "timestamp", "yesterday", /timestamp is not a number/],
