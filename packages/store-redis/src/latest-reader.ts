@@ -87,7 +87,7 @@ export class LatestReader {
     if (typeof id !== "string" || typeof data !== "string" || owner !== executionId || merged !== null) return "stale";
     if (kind === null) return [{ id, kind: "legacy", link: undefined, hidden: false, data, merged: 0, parts: [] }];
     if (kind === ROW_KIND.full && typeof state === "string") {
-      const parts = [`[${state},[],[]]`];
+      const parts = [[state, "[]", "[]"] as const];
       return [{ id, kind: "full", link: undefined, hidden: false, data, merged: 0, parts }];
     }
     if (kind === ROW_KIND.delta) this.deltaSeen = true;

@@ -12,6 +12,9 @@ import { FIELD, ROW_KIND } from "./keys.js";
 /** How a row holds its state: the old layout (the state inside `data`), a full row, or a delta row. */
 export type RowKind = "legacy" | "full" | "delta";
 
+/** One part of a row: the JSON texts of its `state`, `items` and `counts` fields. */
+export type PartTexts = readonly [state: string, items: string, counts: string];
+
 /** One stored row, as a read script returns it. */
 export interface StoredRow {
   /** Checkpoint id. */
@@ -27,10 +30,10 @@ export interface StoredRow {
   /** How many rows were merged into it (the check a later read makes that it is unchanged). */
   readonly merged: number;
   /**
-   * Its own part, then the merged rows', each the JSON text `[state, items, counts]` (joined from the three texts
-   * `add_part` in the Lua source returns); absent in header-only replies.
+   * Its own part, then the merged rows', each as the JSON texts of its state, items and counts (`add_part` in the
+   * Lua source); absent in header-only replies.
    */
-  readonly parts: readonly string[];
+  readonly parts: readonly PartTexts[];
   /** `parts` parsed, filled by {@link rowStates}. */
   states?: EncodedRowState[];
 }
@@ -51,15 +54,14 @@ export function parseRow(script: string, reply: unknown): StoredRow {
   if (!Array.isArray(reply) || reply.length < 5) throw unexpected(script, reply);
   const [id, kind, link, hidden, data, merged] = reply as unknown[];
   if (typeof id !== "string" || typeof link !== "string" || typeof data !== "string") throw unexpected(script, reply);
-  const parts: string[] = [];
+  const parts: PartTexts[] = [];
   if (reply.length > 5 && (typeof merged !== "number" || reply.length !== 6 + 3 * (merged + 1)))
     throw unexpected(script, reply);
   for (let i = 6; i < reply.length; i += 3) {
     const [state, items, counts] = [reply[i], reply[i + 1], reply[i + 2]] as unknown[];
     if (typeof state !== "string" || typeof items !== "string" || typeof counts !== "string")
       throw unexpected(script, reply);
-    // One text per part, parsed once: JSON.parse flattens the joined text in one copy.
-    parts.push(`[${state},${items},${counts}]`);
+    parts.push([state, items, counts]);
   }
   return {
     id,
@@ -121,15 +123,18 @@ function legacyBase(row: StoredRow, readerId: string): JsonValue {
  */
 export function rowStates(row: StoredRow, readerId: string): EncodedRowState[] {
   if (row.states !== undefined) return row.states;
-  const states = row.parts.map((text, i): EncodedRowState => {
-    const part = parseJsonColumn(text, readerId, `state, items or counts of row ${row.id}`);
-    if (!Array.isArray(part) || part.length !== 3) throw corrupt(readerId, row, "a part is not [state, items, counts]");
-    const [state, items, counts] = part;
+  // Each text is parsed on its own: joining a part's three texts into one would copy its items once more.
+  const parse = (text: string, field: string): JsonValue =>
+    parseJsonColumn(text, readerId, `${field} of row ${row.id}`);
+  const states = row.parts.map(([stateText, itemsText, countsText], i): EncodedRowState => {
     if (i === 0 && row.kind !== "delta") {
-      return { base: row.kind === "full" ? (state as JsonValue) : legacyBase(row, readerId), whole: [], items: [] };
+      if (row.kind === "legacy") return { base: legacyBase(row, readerId), whole: [], items: [] };
+      return { base: parse(stateText, FIELD.state), whole: [], items: [] };
     }
+    const state = parse(stateText, FIELD.state);
     if (!Array.isArray(state)) throw corrupt(readerId, row, `its ${FIELD.state} is not a list of pairs`);
-    return { whole: state as [string, JsonValue][], items: checkedItems(items, counts, readerId, row) };
+    const items = checkedItems(parse(itemsText, FIELD.items), parse(countsText, FIELD.counts), readerId, row);
+    return { whole: state as [string, JsonValue][], items };
   });
   row.states = states;
   return states;
