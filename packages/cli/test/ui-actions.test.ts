@@ -73,7 +73,7 @@ describe.each(SUBJECTS)("time travel in the inspector, on %s", (_label, open) =>
     const history = await subject.store.list("review-1");
     const afterWrite = history.find((cp) => cp.nodeName === "write") as Checkpoint;
     // The panel of the row clicked, not the one shown before it.
-    await openCheckpoint(page, afterWrite.version, afterWrite.id);
+    await openCheckpoint(page, afterWrite.version, afterWrite.id, history.length);
     await page.getByRole("button", { name: "Edit state" }).click();
     const editor = page.getByLabel("state JSON");
     const text = await editor.inputValue();
@@ -101,9 +101,10 @@ describe.each(SUBJECTS)("time travel in the inspector, on %s", (_label, open) =>
 
   it("forks from an older checkpoint by running on from it", async () => {
     const { page, subject } = on();
-    const first = (await subject.store.list("review-1"))[0] as Checkpoint;
+    const all = await subject.store.list("review-1");
+    const first = all[0] as Checkpoint;
     const before = (await stateOf(subject.store)).version;
-    await openCheckpoint(page, first.version, first.id);
+    await openCheckpoint(page, first.version, first.id, all.length);
     await page.getByRole("button", { name: `Fork: run on from v${first.version}` }).click();
     await page
       .getByRole("status")

@@ -18,6 +18,11 @@ export interface OutageBackend {
   freeze(): Promise<void>;
   /** Lets the frozen server run again. */
   thaw(): void;
+  /**
+   * Whether the store's client reconnects on its own, in the background, after its connection is killed (node-redis
+   * does; postgres.js connects again when the next query needs it): a step may then start before it is back.
+   */
+  readonly reconnectsInBackground: boolean;
   /** Kills every connection of the stores from {@link openStore} on the server's side; returns how many. */
   killStoreConnections(): Promise<number>;
   /**

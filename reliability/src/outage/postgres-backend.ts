@@ -8,6 +8,7 @@ import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, type OutageBackend } from "./ba
 /** The suite's PostgreSQL: a private server (initdb + pg_ctl), never the shared one. */
 export class PostgresOutageBackend implements OutageBackend {
   readonly name = "postgres";
+  readonly reconnectsInBackground = false;
   readonly exitsWhileFrozen = false;
   // Attempts of one statement whose connection died: the first and at most two repeats (README, "Behaviour").
   readonly bounds = {

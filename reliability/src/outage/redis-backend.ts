@@ -13,6 +13,7 @@ const DURABLE = ["--appendonly", "yes", "--appendfsync", "always"];
 /** The suite's Redis: a private redis-server with an fsync'd append-only file, never the shared one. */
 export class RedisOutageBackend implements OutageBackend {
   readonly name = "redis";
+  readonly reconnectsInBackground = true;
   readonly exitsWhileFrozen = true;
   // "a call settles within connectTimeout + commandTimeout, and within twice that when its connection dropped
   // under it" (README, "Timeouts and reconnects").

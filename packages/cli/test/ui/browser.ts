@@ -72,10 +72,13 @@ export function useBrowser(viewport: { width: number; height: number }): () => P
 }
 
 /**
- * Clicks the timeline row of `version` and waits for the panel of checkpoint `id`. When it does not come, the error
- * says what the page showed instead (its address and the detail pane's text: a store error, say).
+ * Clicks the timeline row of `version` and waits for the panel of checkpoint `id`. With `total`, first waits until
+ * the timeline shows that many checkpoints: rows are newest first, so a history reloaded under the pointer (live
+ * updates) would shift them and the click would land on a neighbour. When the panel does not come, the error says
+ * what the page showed instead (its address and the detail pane's text: a store error, say).
  */
-export async function openCheckpoint(page: Page, version: number, id: string): Promise<void> {
+export async function openCheckpoint(page: Page, version: number, id: string, total?: number): Promise<void> {
+  if (total !== undefined) await page.getByTestId("history-summary").getByText(`${total} checkpoints ·`).waitFor();
   await page.locator(`.timeline-row[data-version="${version}"]`).click();
   try {
     await page.locator(`article[data-checkpoint="${id}"]`).waitFor();
