@@ -112,8 +112,16 @@ describe.each(SUBJECTS)("inspector server on %s", (_name, open) => {
   });
 
   it("refuses a Host that is not the server's own (DNS rebinding)", async () => {
-    const answer = await get(running(), "/api/executions", { ...bearer(running()), host: "evil.example:80" });
-    expect(answer.status).toBe(403);
+    const port = new URL(running().origin).port;
+    for (const host of ["evil.example:80", `evil.example:${port}`, `localhost.evil.example:${port}`, "127.0.0.1:1"]) {
+      const answer = await get(running(), "/api/executions", { ...bearer(running()), host });
+      expect([host, answer.status]).toEqual([host, 403]);
+    }
+    // An address (a server bound to every interface, reached by its IP) or localhost is the server itself.
+    for (const host of [`localhost:${port}`, `10.1.2.3:${port}`, `[::1]:${port}`]) {
+      const answer = await get(running(), "/api/executions", { ...bearer(running()), host });
+      expect([host, answer.status]).toEqual([host, 200]);
+    }
   });
 
   it("lets the printed URL in once and keeps the token in a strict HttpOnly cookie", async () => {

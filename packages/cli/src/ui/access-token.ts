@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { isIP } from "node:net";
 
 /**
  * The inspector's access control. It can change data (edits, forks), so, as notebook servers do, it listens on the
@@ -52,13 +53,21 @@ export function tokenCookie(token: string): string {
 }
 
 /**
- * Whether the `Host` header names this server (`127.0.0.1:<port>`, `localhost:<port>`, `[::1]:<port>`, or the host
- * it was bound to): anything else is a name that resolves here by a DNS rebinding trick and is refused.
+ * Whether the `Host` header names this server: `localhost`, the host it was bound to, or an IP address (a page on
+ * another site reaches a local server through a DNS name it rebinds to 127.0.0.1; a name is what it cannot avoid
+ * sending, so any other name is refused), with the server's port.
  */
 export function hostAllowed(request: IncomingMessage, boundHost: string, port: number): boolean {
   const host = request.headers.host;
   if (host === undefined) return false;
-  const names = new Set(["127.0.0.1", "localhost", "[::1]", boundHost.includes(":") ? `[${boundHost}]` : boundHost]);
-  for (const name of names) if (host === `${name}:${port}`) return true;
-  return false;
+  let url: URL;
+  try {
+    url = new URL(`http://${host}`);
+  } catch {
+    return false;
+  }
+  const given = url.port === "" ? "80" : url.port; // the URL drops a default port
+  if (given !== String(port) || url.username !== "" || url.pathname !== "/") return false;
+  const name = url.hostname.replace(/^\[(.*)\]$/, "$1");
+  return name === "localhost" || name === boundHost || isIP(name) !== 0;
 }
