@@ -385,6 +385,41 @@ for (const args of commands) {
 console.log("in-process: " + commands.length + " commands on " + url);
 `;
 
+/**
+ * A script that runs the installed binary's `ui`, loads its page with the printed token, the page's script and
+ * the executions API, and stops it with SIGTERM: the front end must ship inside the package.
+ */
+const UI_CHECK = `import { spawn } from "node:child_process";
+const [bin, url, executionId] = process.argv.slice(2);
+const child = spawn(bin, ["ui", "-s", url], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, NO_COLOR: "1" } });
+const fail = (message) => { child.kill("SIGKILL"); console.error(message); process.exit(1); };
+const timer = setTimeout(() => fail("lg-checkpoints ui printed no URL within 30 s"), 30_000);
+let out = "";
+child.stdout.on("data", async (chunk) => {
+  out += chunk;
+  const printed = /Inspector running at (\\S+)/.exec(out)?.[1];
+  if (printed === undefined) return;
+  child.stdout.removeAllListeners("data");
+  clearTimeout(timer);
+  const page = await fetch(printed);
+  const html = await page.text();
+  const script = /src="(\\/assets\\/[^"]+\\.js)"/.exec(html)?.[1];
+  if (page.status !== 200 || script === undefined) fail("the page did not load: " + page.status + " " + html.slice(0, 200));
+  const token = new URL(printed).searchParams.get("token");
+  const auth = { headers: { authorization: "Bearer " + token } };
+  const asset = await fetch(new URL(script, printed), auth);
+  if (asset.status !== 200) fail("the page's script answered " + asset.status);
+  const api = await (await fetch(new URL("/api/executions", printed), auth)).text();
+  if (!api.includes(executionId)) fail("the executions API does not list the execution: " + api.slice(0, 200));
+  if ((await fetch(new URL("/api/executions", printed))).status !== 401) fail("a request without the token was not refused");
+  child.kill("SIGTERM");
+  child.on("exit", (code) => {
+    if (code !== 0) fail("lg-checkpoints ui exited with " + code + " on SIGTERM");
+    console.log("ui: page, script and API served from the package, stopped cleanly");
+  });
+});
+`;
+
 /** Runs the installed binary; returns its status and output without throwing. */
 function runBinary(projectDir, args, input) {
   const result = spawnSync(join(projectDir, "node_modules", ".bin", "lg-checkpoints"), args, {
@@ -470,6 +505,11 @@ function checkCli(store, packages, tarballs, workDir) {
           lgCheckpoints(projectDir, ["prune", executionId, "--keep-last", "1", "--dry-run", "-s", url]);
           lgCheckpoints(projectDir, ["stats", "-s", url]);
           lgCheckpoints(projectDir, ["ping", "-s", url]);
+        });
+        writeFileSync(join(projectDir, "ui-check.mjs"), UI_CHECK);
+        step("lg-checkpoints ui serves the packaged inspector", () => {
+          const bin = join(projectDir, "node_modules", ".bin", "lg-checkpoints");
+          console.log(`         ${run(process.execPath, ["ui-check.mjs", bin, url, executionId], projectDir)}`);
         });
       }
       step("a missing store package is named, exit code 4", () => {
