@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { InvalidArgumentError, type CheckpointStore } from "@lg/core";
 import { checkAccess, createAccessToken, hostAllowed, tokenCookie } from "./access-token.js";
-import { answerApi } from "./api.js";
+import { answerApi, errorBody } from "./api.js";
 import type { InspectorGraph } from "./graph-module.js";
 import { readJsonBody } from "./request-body.js";
 import { LiveUpdates } from "./live-updates.js";
@@ -135,7 +135,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
 
   const server: Server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent) sendJson(response, 500, { error: { message: String(error) } });
+      if (!response.headersSent) sendJson(response, 500, errorBody(error));
       else response.destroy();
     });
   });
