@@ -1,7 +1,7 @@
 import type { Checkpoint } from "../checkpoint.js";
 import { INPUT_NODE, UPDATE_NODE } from "../checkpoint.js";
 import { CheckpointNotFoundError, InvalidArgumentError } from "../errors.js";
-import { createCheckpointId, createExecutionId } from "../ids.js";
+import { createExecutionId } from "../ids.js";
 import type { CheckpointStore } from "../store.js";
 import { traced } from "../tracing.js";
 import { assertNonEmptyString } from "../validate.js";
@@ -12,12 +12,12 @@ import { executeRun, type RunEvent, type RunSettings, type RunStart } from "./ru
 import { parseStreamModes, toStreamEvent, toStreamParts } from "./stream-modes.js";
 import { entryStep, stepNodes } from "./routing.js";
 import { editState, pendingTaskIds } from "./edit.js";
+import { saveEdit } from "./edit-save.js";
 import { answersByNode, assertOptionsObject, assertStateUpdate, stepOf, userCode, userMetadata } from "./inputs.js";
 import { toSnapshot } from "./snapshot.js";
 import { subgraphExecutionId } from "./subgraph.js";
 import {
   anchorOf,
-  buildTaskResults,
   checkCallerKey,
   nodeRecord,
   noProgress,
@@ -28,9 +28,7 @@ import {
   stepTasks,
   stepUnderWay,
   updateKey,
-  updateKeysOf,
   updateLanded,
-  withUpdateKey,
 } from "./tasks.js";
 import { shapeOf, type GraphShape } from "./shape.js";
 import type { GraphSpec } from "./state-graph.js";
@@ -254,29 +252,18 @@ export class CompiledGraph<S extends object> {
     const { state, plan } = await userCode(UPDATE_NODE, executionId, () => editState(this.spec, base, values, asNode));
     // Without asNode the edit keeps the step the base waits in: its pauses and what its tasks did.
     const carried = asNode === undefined ? { pauses: pausesOf(base), progress: progressOf<S>(base), plan } : { plan };
-    const cp: Checkpoint<S> = {
-      id: createCheckpointId(),
+    const cp = await saveEdit<S>({
+      config: { ...this.options.checkpoint, store },
+      channels: this.spec.channels,
       executionId,
-      nodeName: UPDATE_NODE,
+      base,
+      latest,
       state,
-      metadata: {
-        source: base.id === latest.id ? "update" : "fork",
-        // As a node, the edit is a step of its own: what runs next is another step than the one it replaced.
-        step: asNode === undefined ? stepOf(base) : stepOf(base) + 1,
-        execution_id: executionId,
-        ...(asNode === undefined ? {} : { asNode }),
-      },
-      timestamp: new Date(),
-      version: latest.version + 1,
-      parentId: base.id,
       next: stepNodes(this.spec, plan),
-    };
-    const saver = new RunCheckpointer<S>(this.options.checkpoint, executionId, {}, this.spec.channels);
-    saver.startFrom(base, latest);
-    const tasks = buildTaskResults<S>(carried, withUpdateKey(updateKeysOf(base), key), saver.anchorId);
-    if (tasks !== undefined) cp.tasks = tasks;
-    await saver.saveAndRetain(cp);
-    await saver.finishRetention();
+      asNode,
+      carried,
+      key,
+    });
     return toSnapshot<S>(cp as Checkpoint);
   }
 

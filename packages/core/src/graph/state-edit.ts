@@ -1,21 +1,10 @@
 import type { Checkpoint } from "../checkpoint.js";
-import { UPDATE_NODE } from "../checkpoint.js";
 import { CheckpointNotFoundError, InvalidArgumentError } from "../errors.js";
-import { createCheckpointId } from "../ids.js";
 import type { CheckpointStore } from "../store.js";
 import { assertNonEmptyString } from "../validate.js";
-import { RunCheckpointer } from "./checkpointer.js";
-import { assertOptionsObject, assertStateUpdate, stepOf } from "./inputs.js";
-import {
-  buildTaskResults,
-  pausesOf,
-  pendingStepOf,
-  progressOf,
-  updateKey,
-  updateKeysOf,
-  updateLanded,
-  withUpdateKey,
-} from "./tasks.js";
+import { saveEdit } from "./edit-save.js";
+import { assertOptionsObject, assertStateUpdate } from "./inputs.js";
+import { pausesOf, pendingStepOf, progressOf, updateKey, updateLanded } from "./tasks.js";
 
 /**
  * An edit of a checkpoint's state written with the store alone, for tools that hold no graph (an inspector, a
@@ -64,26 +53,14 @@ export async function saveStateEdit(store: CheckpointStore, options: StateEditOp
   const key = updateKey(options.idempotencyKey, base, { replace: options.state });
   if (updateLanded(key, latest)) return latest;
   if (updateLanded(key, base)) return base;
-  const cp: Checkpoint = {
-    id: createCheckpointId(),
+  return saveEdit<Record<string, unknown>>({
+    config: { store },
     executionId,
-    nodeName: UPDATE_NODE,
+    base,
+    latest,
     state: options.state,
-    metadata: {
-      source: base.id === latest.id ? "update" : "fork",
-      step: stepOf(base),
-      execution_id: executionId,
-    },
-    timestamp: new Date(),
-    version: latest.version + 1,
-    parentId: base.id,
     next: [...base.next],
-  };
-  const saver = new RunCheckpointer({ store }, executionId, {});
-  saver.startFrom(base, latest);
-  const carried = { pauses: pausesOf(base), progress: progressOf(base), plan: pendingStepOf(base) };
-  const tasks = buildTaskResults(carried, withUpdateKey(updateKeysOf(base), key), saver.anchorId);
-  if (tasks !== undefined) cp.tasks = tasks;
-  await saver.saveAndRetain(cp);
-  return cp;
+    carried: { pauses: pausesOf(base), progress: progressOf(base), plan: pendingStepOf(base) },
+    key,
+  });
 }
