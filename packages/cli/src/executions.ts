@@ -27,7 +27,7 @@ export interface ExecutionList {
 }
 
 /** Newest first; ties by execution id so that pages never overlap. */
-function newerFirst(a: ExecutionSummary, b: ExecutionSummary): number {
+export function newerFirst(a: ExecutionSummary, b: ExecutionSummary): number {
   const byTime = b.updatedAt.getTime() - a.updatedAt.getTime();
   return byTime !== 0 ? byTime : a.executionId < b.executionId ? -1 : a.executionId > b.executionId ? 1 : 0;
 }

@@ -1,5 +1,5 @@
 import type { CheckpointStore, ExecutionSummary } from "@lg/core";
-import type { ExecutionList, ExecutionListOptions } from "../executions.js";
+import { newerFirst, type ExecutionList, type ExecutionListOptions } from "../executions.js";
 import { walkExecutions } from "../walk.js";
 import { newestHeader, searchableMetadata } from "./execution-status.js";
 
@@ -10,12 +10,6 @@ import { newestHeader, searchableMetadata } from "./execution-status.js";
  *
  * @packageDocumentation
  */
-
-/** Newest first, ties by id (the order of `listExecutionsNewestFirst`). */
-function newerFirst(a: ExecutionSummary, b: ExecutionSummary): number {
-  const byTime = b.updatedAt.getTime() - a.updatedAt.getTime();
-  return byTime !== 0 ? byTime : a.executionId < b.executionId ? -1 : a.executionId > b.executionId ? 1 : 0;
-}
 
 /**
  * The executions whose id, or whose newest checkpoint's metadata, contains `text` (case-insensitive), most recently
