@@ -66,7 +66,15 @@ export interface TaskResult {
   error?: string;
   /** How many attempts the node made under its retry policy, when more than one. */
   attempts?: number;
+  /**
+   * What the node's `context.step(name, fn)` calls recorded, by key (the step's name; `name#2`, `name#3` … for its
+   * second and later calls in one run of the node): given back when the node runs again, so `fn` is not called again.
+   */
+  steps?: Record<string, RecordedStep>;
 }
+
+/** What one `context.step(name, fn)` call recorded: the value `fn` resolved with, or the error it threw. */
+export type RecordedStep = { value: unknown } | { error: { name: string; message: string; code?: string } };
 
 /**
  * The task results of a checkpoint: what happened to the nodes of the step it continues (its `next`), the pauses

@@ -8,6 +8,7 @@
 export * from "./checkpoint.js";
 export type { CheckpointStore } from "./store.js";
 export type { StateChanges, SaveOptions } from "./state-changes.js";
+export * from "./registry.js";
 export * from "./errors.js";
 export { decodeValue, deserialize, encodeValue, serialize, type JsonValue } from "./serializer.js";
 export * from "./type-registry.js";

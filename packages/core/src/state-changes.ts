@@ -5,6 +5,8 @@
  * @packageDocumentation
  */
 
+import type { LeaseFence } from "./registry.js";
+
 /**
  * What a checkpoint changed relative to its parent: the channels it writes whole and, per appending channel, how
  * many items it added at the end. Channels in neither list are the parent's, unchanged. The checkpoint's `state` is
@@ -26,4 +28,10 @@ export interface SaveOptions {
    * `incremental` capability. A store may ignore it and write the full state, which `Checkpoint.state` always holds.
    */
   changes?: StateChanges;
+  /**
+   * The lease the write is made under (a worker's): the store commits only while its execution registry still holds
+   * this token, atomically with the version check, and rejects with `LeaseLostError` otherwise. Only given to a store
+   * that has a `registry`.
+   */
+  lease?: LeaseFence;
 }

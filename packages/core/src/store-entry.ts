@@ -18,3 +18,5 @@ export * from "./json-equal.js";
 export { forwardStore, type StoreOverrides } from "./wrappers/forward-store.js";
 export * from "./incremental.js";
 export type { StateChanges, SaveOptions } from "./state-changes.js";
+export * from "./registry.js";
+export * from "./registry-validate.js";

@@ -9,6 +9,7 @@ import type {
   StoreCapabilities,
   StoreStats,
 } from "./checkpoint.js";
+import type { ExecutionRegistry } from "./registry.js";
 import type { SaveOptions } from "./state-changes.js";
 
 /**
@@ -27,6 +28,13 @@ export interface CheckpointStore {
   readonly capabilities?: StoreCapabilities;
 
   /**
+   * The store's execution registry, when it keeps one (durable stores do): what workers claim, lease and release
+   * (`createWorker`). With it, `save(cp, { lease })` is fenced by the lease's token and `clear` also removes the
+   * execution's record. A store without it serves single-process runs only.
+   */
+  readonly registry?: ExecutionRegistry;
+
+  /**
    * Inserts a checkpoint.
    *
    * - Rejects with `CheckpointConflictError` when another checkpoint already holds `(executionId, version)`;
@@ -40,6 +48,9 @@ export interface CheckpointStore {
    * - `options.changes` (only sent to a store that declares `incremental`) says what changed since the parent: the
    *   store may write just that; `checkpoint.state` is still the full state, and reading the checkpoint back must
    *   give it whole.
+   * - `options.lease` (only sent to a store that has a `registry`): the save commits only while the registry's record
+   *   of the execution holds `lease.token`, decided atomically with the version check; otherwise it rejects with
+   *   `LeaseLostError` and writes nothing.
    */
   save(checkpoint: Checkpoint, options?: SaveOptions): Promise<void>;
 
@@ -90,7 +101,10 @@ export interface CheckpointStore {
   /** Deletes one checkpoint. No error when it does not exist. */
   delete(id: string): Promise<void>;
 
-  /** Deletes every checkpoint of one execution; other executions are untouched. No error when there are none. */
+  /**
+   * Deletes every checkpoint of one execution (and its registry record, in a store with a `registry`); other
+   * executions are untouched. No error when there are none.
+   */
   clear(executionId: string): Promise<void>;
 
   /** Pages through the executions that have checkpoints, ordered by execution id. */

@@ -221,10 +221,11 @@ export function withEncryption(store: CheckpointStore, options: EncryptionOption
     }
   };
   const sealed = forwardStore(store, {
-    save: async (cp) => {
+    save: async (cp, options) => {
       validateCheckpoint(cp);
       try {
-        await store.save(encrypt(cp));
+        // Sealed states are stored whole (no changes), but a worker's lease still fences the write.
+        await store.save(encrypt(cp), options?.lease === undefined ? undefined : { lease: options.lease });
       } catch (error) {
         // Sealed under another key (before a rotation) the same checkpoint is other bytes: open the stored row to tell
         // an identical re-save (a no-op) from a real conflict.

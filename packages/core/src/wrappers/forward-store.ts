@@ -34,6 +34,9 @@ export function forwardStore(inner: CheckpointStore, overrides: StoreOverrides):
     stats: () => inner.stats(),
     close: () => inner.close(),
   };
+  // The registry is the inner store's own: its fencing is decided where the checkpoints are written.
+  const registry = inner.registry;
+  if (registry !== undefined) Object.assign(wrapped, { registry });
   const prune = inner.prune;
   if (typeof prune === "function") wrapped.prune = (executionId, options) => prune.call(inner, executionId, options);
   if (typeof saveMany === "function") wrapped.saveMany = (checkpoints) => saveMany.call(inner, checkpoints);
