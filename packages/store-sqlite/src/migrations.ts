@@ -1,5 +1,6 @@
 import { StoreUnavailableError } from "@lg/core";
 import type { SqliteDatabase } from "./options.js";
+import { createExecutionsSql } from "./registry-sql.js";
 import { addIncrementalSql, addTasksColumnSql, createSchemaSql, type SqlNames } from "./sql.js";
 
 /** One schema change. Versions start at 1 and increase by one; a released migration is never edited. */
@@ -34,6 +35,13 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "incremental rows: kind, hidden, chain_parent, item_counts columns and the items table",
     up(db, names) {
       db.exec(addIncrementalSql(names));
+    },
+  },
+  {
+    version: 4,
+    name: "execution registry: the executions table and its claim indexes",
+    up(db, names) {
+      db.exec(createExecutionsSql(names));
     },
   },
 ];

@@ -40,6 +40,8 @@ export interface RemovalStatements {
   deleteRow: Statement<[id: string]>;
   clearItems: Statement<[executionId: string]>;
   clear: Statement<[executionId: string]>;
+  /** The execution registry's record, by execution id. */
+  deleteRecord: Statement<[executionId: string]>;
 }
 
 /** Chooses the checkpoints to delete among an execution's visible rows, sorted by ascending version. */
@@ -82,7 +84,7 @@ export class Remover {
   readonly removeIn: Database.Transaction<(executionId: string, choose: ChooseVictims) => number>;
   /** Deletes one checkpoint by id (a hidden or unknown id is a no-op). */
   readonly removeById: Database.Transaction<(id: string) => void>;
-  /** Deletes every row and item of an execution. */
+  /** Deletes every row and item of an execution, and its registry record. */
   readonly clear: Database.Transaction<(executionId: string) => void>;
 
   constructor(
@@ -98,6 +100,7 @@ export class Remover {
     this.clear = db.transaction((executionId: string) => {
       s.clearItems.run(executionId);
       s.clear.run(executionId);
+      s.deleteRecord.run(executionId);
     });
   }
 

@@ -17,6 +17,14 @@ export interface SqlNames {
   items: string;
   /** `"idx_<table>_hidden"`: partial index of the hidden rows, which `stats` subtracts without reading the table. */
   hiddenIndex: string;
+  /** `"<table>_executions"`: the execution registry's records (schema version 4). */
+  executions: string;
+  /** `"idx_<table>_executions_queued"`: partial index of the queued records, by graph and time, for `claim`. */
+  queuedIndex: string;
+  /** `"idx_<table>_executions_leased"`: partial index of the running records, by lease expiry, for `claim`. */
+  leasedIndex: string;
+  /** `"idx_<table>_executions_status"`: the records by status, for `counts` and `list` of some statuses. */
+  statusIndex: string;
 }
 
 /** Derives the quoted object names from a validated table name (letters, digits, `_`). */
@@ -28,6 +36,10 @@ export function sqlNames(tableName: string): SqlNames {
     migrations: `"${tableName}_migrations"`,
     items: `"${tableName}_items"`,
     hiddenIndex: `"idx_${tableName}_hidden"`,
+    executions: `"${tableName}_executions"`,
+    queuedIndex: `"idx_${tableName}_executions_queued"`,
+    leasedIndex: `"idx_${tableName}_executions_leased"`,
+    statusIndex: `"idx_${tableName}_executions_status"`,
   };
 }
 

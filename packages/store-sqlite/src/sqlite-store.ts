@@ -4,6 +4,7 @@ import {
   type Checkpoint,
   type CheckpointStore,
   type ExecutionPage,
+  type ExecutionRegistry,
   type ListExecutionsOptions,
   type ListOptions,
   type CheckpointHeader,
@@ -16,15 +17,16 @@ import {
 import {
   assertNonEmptyString,
   checkpointHeader,
-  encodeIncremental,
   encodeValue,
   selectPruneVictims,
+  validateLeaseFence,
   validateListExecutionsOptions,
   validateListOptions,
   validatePruneOptions,
 } from "@lg/core/store";
 import { readMany, readOne, type ReadCheckpoint } from "./chain-read.js";
 import { retryWhileBusy } from "./busy.js";
+import { sqliteCapabilities } from "./capabilities.js";
 import { FileWatch } from "./file-watch.js";
 import {
   MEMORY_PATH,
@@ -33,6 +35,8 @@ import {
   type SqliteDatabase,
   type SqliteOptions,
 } from "./options.js";
+import { SqliteExecutionRegistry } from "./registry.js";
+import type { RegistryOps } from "./registry-ops.js";
 import { checkpointToParams, rowToHeader, rowToSerialized } from "./rows.js";
 import { openDatabase, openSchema, type Opened } from "./opening.js";
 import type { CheckpointRow } from "./sql.js";
@@ -77,6 +81,11 @@ export class SqliteCheckpointStore implements CheckpointStore {
    * Methods wait for it themselves; await it before reading {@link tuning} or {@link schemaVersion}.
    */
   readonly ready: Promise<void>;
+  /**
+   * The execution registry in `<table>_executions`: each decision is a `BEGIN IMMEDIATE` transaction, so processes
+   * sharing the file each claim different executions. No `subscribe` (SQLite has none across processes): workers poll.
+   */
+  readonly registry: ExecutionRegistry;
 
   private readonly db: SqliteDatabase;
   private readonly ownsDatabase: boolean;
@@ -107,20 +116,10 @@ export class SqliteCheckpointStore implements CheckpointStore {
       this.opening = this.openLater(resolved);
     }
     this.ready = this.opening.then(() => undefined);
+    this.registry = new SqliteExecutionRegistry(this.registryOps, (call) => this.run(call), this.fileWatch);
     // Whoever never awaits `ready` still learns of a failed opening from the next call; no unhandled rejection.
     this.ready.catch(() => undefined);
-    const persistent = !this.db.memory;
-    this.capabilities = Object.freeze({
-      nativePrune: true,
-      persistent,
-      multiProcess: persistent,
-      ttl: false,
-      taskResults: true,
-      batchSave: true,
-      serializedList: true,
-      incremental: true,
-      headerList: true,
-    });
+    this.capabilities = sqliteCapabilities(!this.db.memory);
   }
 
   /**
@@ -177,17 +176,16 @@ export class SqliteCheckpointStore implements CheckpointStore {
    * written whole, and each appended item is a row of `<table>_items`: one `BEGIN IMMEDIATE` transaction checks
    * the parent and writes both, so a concurrent delete or prune of the parent either comes first (the row is then
    * written whole) or waits. Without `changes` the row holds the whole state, one INSERT.
+   * With `options.lease` a `BEGIN IMMEDIATE` transaction first checks that the registry record holds its token and is
+   * running (else `LeaseLostError`, before any conflict, and nothing written), then writes as above.
    */
   async save(checkpoint: Checkpoint, options?: SaveOptions): Promise<void> {
-    const { writer } = await this.statements();
-    const changes = options?.changes;
-    if (changes === undefined) {
-      const params = checkpointToParams(checkpoint);
-      await this.run(() => writer.insertFull(checkpoint, params));
-    } else {
-      const encoded = encodeIncremental(checkpoint, changes);
-      await this.run(() => writer.saveDelta.immediate(checkpoint, encoded, changes.parentId));
-    }
+    const { writer, registry } = await this.statements();
+    const lease = options?.lease;
+    if (lease !== undefined) validateLeaseFence(lease);
+    const write = writer.prepareSave(checkpoint, options?.changes);
+    if (lease === undefined) await this.run(write);
+    else await this.run(() => registry.fenced.immediate(checkpoint.executionId, lease.token, write));
     this.fileWatch?.assertInPlace();
   }
 
@@ -293,7 +291,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
     await this.run(() => remover.removeById.immediate(id));
   }
 
-  /** {@inheritDoc CheckpointStore.clear} Hidden rows and items included. */
+  /** {@inheritDoc CheckpointStore.clear} Hidden rows and items included, and the registry record, in one transaction. */
   async clear(executionId: string): Promise<void> {
     const { remover } = await this.statements();
     assertNonEmptyString("executionId", executionId);
@@ -374,6 +372,8 @@ export class SqliteCheckpointStore implements CheckpointStore {
   private assertOpen(): void {
     if (this.closed) throw new StoreClosedError(STORE_NAME);
   }
+
+  private readonly registryOps = async (): Promise<RegistryOps> => (await this.statements()).registry;
 
   /** The prepared statements, once the store is open; rejects when it is closed or failed to open. */
   private async statements(): Promise<Statements> {

@@ -7,6 +7,8 @@ import type { ListOptions } from "@lg/core";
 import type Database from "better-sqlite3";
 import { chainSql, removalSql, type ChainRecord } from "./chain-sql.js";
 import type { SqliteDatabase } from "./options.js";
+import { RegistryOps, type RegistryStatements } from "./registry-ops.js";
+import { registrySql, type RegistrySql } from "./registry-sql.js";
 import { Remover, type HeaderRow, type MergeRow } from "./removal.js";
 import type { InsertParams } from "./rows.js";
 import { storeSql, type CheckpointRow, type SqlNames, type StoredRow } from "./sql.js";
@@ -47,6 +49,7 @@ export interface Statements {
   ping: Statement<[]>;
   writer: Writer;
   remover: Remover;
+  registry: RegistryOps;
 }
 
 /** A bound of a list statement's version range: a version, or one of the open ends below. */
@@ -75,6 +78,7 @@ export function prepareAll(db: SqliteDatabase, names: SqlNames): Statements {
   const chain = chainSql(names);
   const removal = removalSql(names);
   const executionOf = prepare<[string], string>(sql.executionOf).pluck(true);
+  const registry = registrySql(names);
   return {
     readById: prepareRows(chain.readById),
     readLatest: prepareRows(chain.readLatest),
@@ -109,7 +113,28 @@ export function prepareAll(db: SqliteDatabase, names: SqlNames): Statements {
       deleteRow: prepare(removal.deleteRow),
       clearItems: prepare(sql.clearItems),
       clear: prepare(sql.clear),
+      deleteRecord: prepare(registry.delete),
     }),
+    registry: new RegistryOps(db, prepareRegistry(prepare, registry)),
+  };
+}
+
+type Prepare = <P extends unknown[], R = unknown>(text: string) => Statement<P, R>;
+
+/** The registry's statements, prepared as the store's others (numbers as numbers); the single-value reads plucked. */
+function prepareRegistry(prepare: Prepare, sql: RegistrySql): RegistryStatements {
+  return {
+    select: prepare(sql.select),
+    insert: prepare(sql.insert),
+    requeue: prepare(sql.requeue),
+    candidates: prepare<Parameters<RegistryStatements["candidates"]["all"]>, string>(sql.candidates).pluck(true),
+    take: prepare(sql.take),
+    renew: prepare(sql.renew),
+    release: prepare(sql.release),
+    cancel: prepare(sql.cancel),
+    holds: prepare<[string, string], number>(sql.holds).pluck(true),
+    list: prepare(sql.list),
+    counts: prepare(sql.counts),
   };
 }
 

@@ -6,9 +6,10 @@
  *
  * @packageDocumentation
  */
-import { CheckpointConflictError, isLgError, type Checkpoint } from "@lg/core";
+import { CheckpointConflictError, isLgError, type Checkpoint, type StateChanges } from "@lg/core";
 import {
   encodeCheckpoint,
+  encodeIncremental,
   sameEncodedCheckpoint,
   type EncodedIncrementalCheckpoint,
   type JsonValue,
@@ -111,6 +112,20 @@ export class Writer {
     this.saveFull = db.transaction((checkpoints, params) => {
       params.forEach((row, i) => this.insertFull(checkpoints[i] as Checkpoint, row));
     });
+  }
+
+  /**
+   * The write of one `save`: the checkpoint is encoded now (a value the codec refuses throws before any lock is
+   * taken), and written when the returned function runs, as a delta row given `changes`, else as a full row. Run
+   * inside another transaction (a fenced save), the delta row's transaction becomes a savepoint of it.
+   */
+  prepareSave(checkpoint: Checkpoint, changes: StateChanges | undefined): () => void {
+    if (changes === undefined) {
+      const params = checkpointToParams(checkpoint);
+      return () => this.insertFull(checkpoint, params);
+    }
+    const encoded = encodeIncremental(checkpoint, changes);
+    return () => this.saveDelta.immediate(checkpoint, encoded, changes.parentId);
   }
 
   /** Inserts a full row; a duplicate is resolved by {@link resolveDuplicate}. */

@@ -43,12 +43,12 @@ async function step(target: SqliteCheckpointStore, parent: Checkpoint<ChatState>
 }
 
 describe("opening a file of schema version 2 (before incremental rows)", () => {
-  it("applies migration 3: every old row becomes a visible full row, unchanged; the items table is empty", () => {
+  it("applies migrations 3 and 4: every old row becomes a visible full row, unchanged; the items table is empty", () => {
     const before = withFile((db) =>
       db.prepare(`SELECT ${SCHEMA_2_COLUMNS} FROM checkpoints ORDER BY version`).raw(true).all(),
     );
     expect(open().schemaVersion).toBe(MIGRATIONS.length);
-    expect(MIGRATIONS.length).toBe(3);
+    expect(MIGRATIONS.length).toBe(4);
     withFile((db) => {
       expect(db.prepare(`SELECT ${SCHEMA_2_COLUMNS} FROM checkpoints ORDER BY version`).raw(true).all()).toEqual(
         before,
@@ -61,6 +61,7 @@ describe("opening a file of schema version 2 (before incremental rows)", () => {
         { version: 1, applied_at: SCHEMA_2_APPLIED_AT },
         { version: 2, applied_at: SCHEMA_2_APPLIED_AT },
         { version: 3, applied_at: expect.any(Number) },
+        { version: 4, applied_at: expect.any(Number) },
       ]);
     });
   });

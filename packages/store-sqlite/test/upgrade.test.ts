@@ -42,7 +42,7 @@ function taskResults(): TaskResults {
 }
 
 describe("opening a file written by release 0.1.0 (schema version 1)", () => {
-  it("adds a nullable tasks column, records migrations 2 and 3 and leaves every old row as it was", () => {
+  it("adds a nullable tasks column, records migrations 2 to 4 and leaves every old row as it was", () => {
     const before = oldColumns();
     expect(open().schemaVersion).toBe(MIGRATIONS.length);
     const tasksColumn = withFile((db) =>
@@ -58,6 +58,7 @@ describe("opening a file written by release 0.1.0 (schema version 1)", () => {
       { version: 1, applied_at: RELEASE_0_1_APPLIED_AT },
       { version: 2, applied_at: expect.any(Number) },
       { version: 3, applied_at: expect.any(Number) },
+      { version: 4, applied_at: expect.any(Number) },
     ]);
     expect(oldColumns()).toEqual(before);
     expect(withFile((db) => db.prepare("SELECT tasks FROM checkpoints").pluck().all())).toEqual([null, null, null]);
