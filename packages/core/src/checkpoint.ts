@@ -16,6 +16,12 @@ export const INTERRUPT_NODE = "__interrupt__";
 /** `nodeName` of a checkpoint written when a node failed in a step where other nodes finished or paused: it keeps their results. */
 export const ERROR_NODE = "__error__";
 
+/**
+ * `nodeName` of a checkpoint written inside a step when a node's `context.step(name, fn)` recorded its outcome: the
+ * step's state and plan, with the outcomes recorded so far in its task results.
+ */
+export const EFFECT_NODE = "__effect__";
+
 /** Where a checkpoint came from, recorded as `metadata.source`. */
 export type CheckpointSource = "input" | "loop" | "update" | "fork";
 

@@ -20,7 +20,9 @@ export type LgErrorCode =
   | "LG_NODE_TIMEOUT"
   | "LG_LEASE_LOST"
   | "LG_EXECUTION_BUSY"
-  | "LG_STEP_FAILED";
+  | "LG_STEP_FAILED"
+  | "LG_EXECUTION_FAILED"
+  | "LG_WAIT_TIMEOUT";
 
 /** Options accepted by every `@lg` error constructor. */
 export interface LgErrorOptions {
@@ -325,63 +327,6 @@ export class AccessDeniedError extends LgError {
   /** Creates the error for `operation` on `executionId`. */
   constructor(operation: string, executionId: string) {
     super("LG_ACCESS_DENIED", `access denied: ${operation} on execution "${executionId}"`);
-  }
-}
-
-/**
- * A worker's lease on an execution is no longer held (another worker claimed it after the lease expired, or it was
- * cancelled or cleared): the save or release under it was refused and nothing was written. The execution goes on
- * with whoever holds it now; the refused worker drops it.
- */
-export class LeaseLostError extends LgError {
-  /** The execution the lease was on. */
-  readonly executionId: string;
-
-  /** Creates the error for `executionId`. */
-  constructor(executionId: string) {
-    super(
-      "LG_LEASE_LOST",
-      `the lease on execution "${executionId}" is no longer held (taken over after it expired, cancelled or cleared); ` +
-        "nothing was written. Drop the execution: the worker that holds it now continues it.",
-    );
-    this.executionId = executionId;
-  }
-}
-
-/** A submission with a new key reached an execution that is still queued or running. */
-export class ExecutionBusyError extends LgError {
-  /** The busy execution. */
-  readonly executionId: string;
-
-  /** Creates the error for `executionId` and its current status. */
-  constructor(executionId: string, status: string) {
-    super(
-      "LG_EXECUTION_BUSY",
-      `execution "${executionId}" is ${status}; submit new input once it has paused or ended ` +
-        "(or resubmit with the same key, which is a no-op).",
-    );
-    this.executionId = executionId;
-  }
-}
-
-/**
- * What a `context.step(name, fn)` threw the first time, given back when the node runs again: the effect's failure was
- * recorded, so `fn` is not called again. The original error's name, message and code are kept.
- */
-export class StepFailedError extends LgError {
-  /** The recorded step's name. */
-  readonly stepName: string;
-  /** The original error's class name. */
-  readonly originalName: string;
-  /** The original error's `code`, when it had a string one. */
-  readonly originalCode?: string;
-
-  /** Creates the error from what was recorded. */
-  constructor(stepName: string, recorded: { name: string; message: string; code?: string }) {
-    super("LG_STEP_FAILED", `step "${stepName}" failed before and was recorded: ${recorded.name}: ${recorded.message}`);
-    this.stepName = stepName;
-    this.originalName = recorded.name;
-    if (recorded.code !== undefined) this.originalCode = recorded.code;
   }
 }
 

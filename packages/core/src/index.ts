@@ -10,10 +10,12 @@ export type { CheckpointStore } from "./store.js";
 export type { StateChanges, SaveOptions } from "./state-changes.js";
 export * from "./registry.js";
 export * from "./errors.js";
+export * from "./worker-errors.js";
 export { decodeValue, deserialize, encodeValue, serialize, type JsonValue } from "./serializer.js";
 export * from "./type-registry.js";
 export * from "./ids.js";
 export * from "./graph/index.js";
+export * from "./worker/index.js";
 export * from "./wrappers/index.js";
 export {
   LOAD_CHANNEL,

@@ -17,7 +17,8 @@ import {
 import type { CheckpointConfig } from "./types.js";
 import { listLengths, stateChanges } from "./changes.js";
 import type { Channels } from "./channels.js";
-import type { StateChanges } from "../state-changes.js";
+import type { SaveOptions, StateChanges } from "../state-changes.js";
+import type { LeaseFence } from "../registry.js";
 
 /** A checkpoint the run wants written, before it has an id and a version. */
 export interface PendingCheckpoint<S> extends StepRecord<S> {
@@ -66,6 +67,8 @@ export class RunCheckpointer<S> {
   /** How many of `retentionErrors` were already handed out as events. */
   private retentionErrorsTaken = 0;
   private retentionFinished = false;
+  /** The worker's lease every save of this run is made under (fencing), if any. */
+  lease: LeaseFence | undefined;
 
   constructor(
     private readonly config: CheckpointConfig | undefined,
@@ -150,6 +153,16 @@ export class RunCheckpointer<S> {
     return due ? this.flush() : undefined;
   }
 
+  /**
+   * Writes `pending` now, whatever the save policy: a `context.step` outcome must be durable before the node goes on.
+   * Progress recorded but not yet written (with `autoSave: false`) is written first, so versions stay in order.
+   */
+  async saveNow(pending: PendingCheckpoint<S>): Promise<Checkpoint | undefined> {
+    if (this.pending !== undefined) await this.flush();
+    this.pending = pending;
+    return this.flush();
+  }
+
   /** Writes the recorded progress if it is not yet saved (on finish, interrupt and error). */
   async flush(): Promise<Checkpoint | undefined> {
     const pending = this.pending;
@@ -200,14 +213,18 @@ export class RunCheckpointer<S> {
       });
       const changes = this.changesFor(cp, store);
       const stored = forStore(cp, store);
+      const options: SaveOptions = {};
+      if (changes !== undefined) options.changes = changes;
+      if (this.lease !== undefined) options.lease = this.lease;
       await traced("save", saveContext, () =>
-        changes === undefined ? store.save(stored) : store.save(stored, { changes }),
+        options.changes === undefined && options.lease === undefined ? store.save(stored) : store.save(stored, options),
       );
     } catch (error) {
       // These say what is wrong with the checkpoint itself (a retry would fail the same way): pass them on as they
       // are, recognised by code so that a store built against another copy of @lg/core is understood too.
       if (
         isLgError(error, "LG_CHECKPOINT_CONFLICT") ||
+        isLgError(error, "LG_LEASE_LOST") ||
         isLgError(error, "LG_SERIALIZATION") ||
         isLgError(error, "LG_INVALID_ARGUMENT")
       ) {

@@ -3,6 +3,7 @@ import { INPUT_NODE, UPDATE_NODE } from "../checkpoint.js";
 import { CheckpointNotFoundError, InvalidArgumentError } from "../errors.js";
 import { createExecutionId } from "../ids.js";
 import type { CheckpointStore } from "../store.js";
+import type { LeaseFence } from "../registry.js";
 import { traced } from "../tracing.js";
 import { assertNonEmptyString } from "../validate.js";
 import { applyUpdate, initialState } from "./channels.js";
@@ -76,6 +77,21 @@ export class CompiledGraph<S extends object> {
     private readonly options: CompileOptions,
   ) {}
 
+  /** The graph's name (`compile({ name })`): what workers and submissions know it by; `undefined` when not named. */
+  get name(): string | undefined {
+    return this.options.name;
+  }
+
+  /** The graph's version (`compile({ version })`, default `"1"`): a worker claims only executions started on it. */
+  get version(): string {
+    return this.options.version ?? "1";
+  }
+
+  /** The checkpoint store the graph was compiled with, if any. */
+  get store(): CheckpointStore | undefined {
+    return this.options.checkpoint?.store;
+  }
+
   /**
    * Runs the graph until it finishes or pauses and returns the result.
    *
@@ -140,12 +156,16 @@ export class CompiledGraph<S extends object> {
     const signal = options.signal;
     if (signal !== undefined && !(signal instanceof AbortSignal))
       throw new InvalidArgumentError("signal must be an AbortSignal");
+    const stopSignal = options.stopSignal;
+    if (stopSignal !== undefined && !(stopSignal instanceof AbortSignal))
+      throw new InvalidArgumentError("stopSignal must be an AbortSignal");
     const saver = new RunCheckpointer<S>(
       this.options.checkpoint,
       executionId,
       userMetadata(options.metadata),
       this.spec.channels,
     );
+    if (options.lease !== undefined) saver.lease = this.checkLease(options.lease, executionId);
     const start =
       input === null || isCommand<S>(input)
         ? await this.resumeStart(saver, executionId, input, options.checkpointId)
@@ -156,6 +176,7 @@ export class CompiledGraph<S extends object> {
       interruptAfter: this.pauseSet(this.options.interruptAfter),
       recursionLimit,
       signal,
+      stopSignal,
       live: {
         values: modes?.has("values") === true,
         tasks: modes?.has("tasks") === true,
@@ -163,6 +184,17 @@ export class CompiledGraph<S extends object> {
       },
     };
     return yield* executeRun(this.spec, settings, saver, start);
+  }
+
+  /** A lease given to `invoke` must be on this execution, for a store that has a registry (which fences it). */
+  private checkLease(lease: LeaseFence, executionId: string): LeaseFence {
+    const store = this.requireStore("invoke with a lease");
+    if (store.registry === undefined)
+      throw new InvalidArgumentError("invoke with a lease needs a store with an execution registry");
+    if (lease === null || typeof lease !== "object" || lease.executionId !== executionId)
+      throw new InvalidArgumentError(`the lease given to invoke is not on execution "${executionId}"`);
+    assertNonEmptyString("lease token", lease.token);
+    return { executionId: lease.executionId, token: lease.token };
   }
 
   private pauseSet(nodes: readonly string[] | "*" | undefined): ReadonlySet<string> {

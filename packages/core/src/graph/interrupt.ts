@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { GraphInterrupt, InvalidGraphError } from "../errors.js";
+import type { StepOptions } from "./effects.js";
 
 /** What a running node knows about itself; handed to every node function as its second argument. */
 export interface NodeContext {
@@ -8,11 +9,11 @@ export interface NodeContext {
   /** The execution it runs in. */
   readonly executionId: string;
   /** The super-step number. */
-  readonly step: number;
+  readonly superstep: number;
   /**
    * Names the step this node runs in, the same on every attempt and every resume of that step, and different on a
    * fork: the checkpoint the step began from (its id), or the execution id when nothing was saved yet. Use it with
-   * `step` and `node` to build idempotency keys for effects outside the graph.
+   * `superstep` and `node` to build idempotency keys for effects outside the graph.
    */
   readonly stepId: string;
   /** The task: the node's name, or `node#index` for a task started by `send()`. */
@@ -28,6 +29,15 @@ export interface NodeContext {
   readonly attempt: number;
   /** Sends `value` to the run's `stream(..., { streamMode: "custom" })` consumers at once (LLM tokens, progress). */
   emit(value: unknown): void;
+  /**
+   * Runs an effect once: calls `fn` and records what it resolved with (or threw) in the step's task results, written
+   * to the store before this call returns. When the node runs again — a retry, a resume after a pause or a crash,
+   * another worker — the recorded value is returned (a recorded failure is thrown as `StepFailedError`) and `fn` is
+   * not called. Calls are told apart by `name` and their order (a second `step("send")` in one run of the node is
+   * another effect). The value must be storable (see `encodeValue`). Recorded results are kept with the step's task
+   * results and go once the step completes.
+   */
+  step<T>(name: string, fn: () => T | Promise<T>, options?: StepOptions): Promise<T>;
 }
 
 interface InterruptScope {

@@ -3,6 +3,7 @@ import { isCommand } from "./command.js";
 import { isSend, type Destination } from "./send.js";
 import { END } from "./constants.js";
 import { interrupt, runWithResumes, type NodeContext } from "./interrupt.js";
+import { stepFunction, type StepEffects } from "./effects.js";
 import { NO_RETRY, retryDelayMs } from "./retry.js";
 import type { GraphSpec } from "./state-graph.js";
 import type { CustomValue, TaskFinish, TaskStart } from "./types.js";
@@ -32,6 +33,8 @@ export interface NodeEnv<S> {
   cancelled?: Promise<{ kind: "cancelled" }>;
   /** Receives live task and custom events. */
   emit(event: TaskEvent<S>): void;
+  /** The `context.step` outcomes of the step, shared by its tasks and attempts. */
+  effects: StepEffects;
 }
 
 /** One attempt's result before retries are decided. */
@@ -64,13 +67,14 @@ export async function runNode<S>(
       const context: NodeContext = {
         node,
         executionId: env.executionId,
-        step: env.step,
+        superstep: env.step,
         stepId: env.stepId,
         task: id,
         interrupt,
         signal,
         attempt,
         emit: (value) => env.emit({ type: "custom", step: env.step, node, ...label, attempt, value }),
+        step: stepFunction(env.effects, id, signal),
       };
       return runWithResumes(resumes, () => fn(state, context));
     });

@@ -9,6 +9,8 @@ import type { GraphSpec } from "./state-graph.js";
 import type { Destination } from "./send.js";
 import { noProgress, nodeRecord, ownValue, stepTasks, type StepProgress } from "./tasks.js";
 import { runStepLive, type LiveEvents } from "./step-runner.js";
+import type { StepEffects } from "./effects.js";
+import { stepEffects } from "./step-effects.js";
 import { LoopTurns } from "./loop-turns.js";
 import type { InterruptInfo, RunResult } from "./types.js";
 
@@ -74,6 +76,8 @@ export interface RunSettings {
   recursionLimit: number;
   /** The caller's signal, if any: cancelling it cancels the run with `RunCancelledError`. */
   signal: AbortSignal | undefined;
+  /** Ends the run before its next step (the one under way is committed first), with `RunCancelledError`. */
+  stopSignal?: AbortSignal | undefined;
   /** The events only a `stream` with modes asks for: values, live task and custom events. */
   live: LiveEvents & { values: boolean };
 }
@@ -170,6 +174,11 @@ async function* runSteps<S extends object>(
       await saver.flush(); // completed steps only: a cancelled run commits no partial step
       throw cancelled(settings, saver, runSignal);
     }
+    const stop = settings.stopSignal;
+    if (stop?.aborted === true) {
+      await saver.flush();
+      throw new RunCancelledError(settings.executionId, saver.current?.id, stop.reason);
+    }
     if (stepsRun >= settings.recursionLimit) {
       await flushQuietly(saver);
       throw new GraphRecursionError(settings.recursionLimit, settings.executionId);
@@ -183,7 +192,8 @@ async function* runSteps<S extends object>(
       live: settings.live,
       cancellable: settings.signal !== undefined,
     };
-    const outcomes: NodeOutcome<S>[] = yield* runStepLive(spec, where, state, tasks, progress, runSignal);
+    const effects = stepEffects(saver, { state, nodes, plan, step, progress });
+    const outcomes: NodeOutcome<S>[] = yield* runStepLive(spec, where, state, tasks, progress, runSignal, effects);
     if (runSignal.aborted) {
       await flushQuietly(saver); // the steps completed before it are kept; the one under way is not
       throw cancelled(settings, saver, runSignal);
@@ -202,6 +212,7 @@ async function* runSteps<S extends object>(
     const failed = outcomes.filter((o): o is Extract<NodeOutcome<S>, { kind: "error" }> => o.kind === "error");
     if (failed.length > 0) {
       yield* keepFailedStep(saver, {
+        effects,
         state,
         nodes,
         plan,
@@ -219,9 +230,10 @@ async function* runSteps<S extends object>(
       throw new NodeError(first.id, settings.executionId, first.error, first.attempts);
     }
     if (interrupts.length > 0) {
+      const steps = effects.all;
       yield* record(
         saver,
-        pauseCheckpoint(state, nodes, plan, step, infos, { writes: done, resumes: progress.resumes, gotos }),
+        pauseCheckpoint(state, nodes, plan, step, infos, { writes: done, resumes: progress.resumes, gotos, steps }),
       );
       return yield* finish(saver, settings, state, nodes, infos);
     }
@@ -316,6 +328,7 @@ function cancelled<S>(settings: RunSettings, saver: RunCheckpointer<S>, runSigna
 
 /** What a step where some node failed leaves behind. */
 interface FailedStep<S> {
+  effects: StepEffects;
   state: S;
   nodes: string[];
   plan: NextStep;
@@ -338,9 +351,12 @@ interface FailedStep<S> {
  * here is not reported over the node's own error.
  */
 async function* keepFailedStep<S>(saver: RunCheckpointer<S>, f: FailedStep<S>): AsyncGenerator<RunEvent<S>, void> {
-  const fresh = f.outcomes.some((o) => (o.kind === "ok" && !o.cached) || o.kind === "interrupt");
+  const fresh =
+    f.effects.recordedHere.size > 0 || f.outcomes.some((o) => (o.kind === "ok" && !o.cached) || o.kind === "interrupt");
   if (fresh) {
-    const failedNodes = new Set(f.failed.map((o) => o.id));
+    // A failed task that recorded an effect after its answers keeps them (the effect was made on them); other failed
+    // tasks go back to the base's answers and pause, so their human is asked again.
+    const failedNodes = new Set(f.failed.map((o) => o.id).filter((id) => !f.effects.recordedHere.has(id)));
     const resumes = nodeRecord<unknown[]>();
     for (const node of Object.keys(f.progress.resumes)) {
       const answers = failedNodes.has(node) ? ownValue(f.baseResumes, node) : f.progress.resumes[node];
@@ -358,7 +374,7 @@ async function* keepFailedStep<S>(saver: RunCheckpointer<S>, f: FailedStep<S>): 
         source: "loop",
         step: f.step,
         pauses: [...keptPauses, ...f.infos],
-        progress: { writes: f.done, resumes, gotos: f.gotos },
+        progress: { writes: f.done, resumes, gotos: f.gotos, steps: f.effects.all },
         failures,
         completesStep: false,
       });

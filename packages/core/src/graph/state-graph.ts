@@ -228,6 +228,11 @@ export class StateGraph<S extends object> {
         if (!this.nodes.has(name)) throw new InvalidGraphError(`${what} names unknown node "${name}"`);
       }
     }
+    for (const field of ["name", "version"] as const) {
+      const value: unknown = options[field];
+      if (value !== undefined && (typeof value !== "string" || value.length === 0))
+        throw new InvalidGraphError(`compile option ${field} must be a non-empty string`);
+    }
     const limit = options.recursionLimit;
     if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) {
       throw new InvalidGraphError(`recursionLimit must be a positive integer, got ${String(limit)}`);

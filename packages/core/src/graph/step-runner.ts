@@ -1,6 +1,7 @@
 import { traced } from "../tracing.js";
 import { EventQueue } from "./event-queue.js";
 import { runNode, type NodeOutcome, type TaskEvent } from "./node-runner.js";
+import type { StepEffects } from "./effects.js";
 import type { RunEvent } from "./run.js";
 import type { GraphSpec } from "./state-graph.js";
 import { ownValue, type StepProgress, type StepTask } from "./tasks.js";
@@ -23,6 +24,7 @@ export async function* runStepLive<S extends object>(
   tasks: readonly StepTask[],
   progress: StepProgress<S>,
   runSignal: AbortSignal,
+  effects: StepEffects,
 ): AsyncGenerator<RunEvent<S>, NodeOutcome<S>[]> {
   const queue = new EventQueue<TaskEvent<S>>();
   const { live } = where;
@@ -38,7 +40,7 @@ export async function* runStepLive<S extends object>(
         runSignal.addEventListener("abort", onCancel, { once: true });
       })
     : undefined;
-  const env = { spec, ...where, runSignal, emit, ...(cancelled === undefined ? {} : { cancelled }) };
+  const env = { spec, ...where, runSignal, emit, effects, ...(cancelled === undefined ? {} : { cancelled }) };
   const stepContext = () => ({
     executionId: where.executionId,
     step: where.step,

@@ -62,7 +62,7 @@ export function subgraphNode<S, C>(
       );
     }
     // By task, not node: several sends to one subgraph node are several runs.
-    const executionId = subgraphExecutionId(context.executionId, context.task, context.stepId, context.step);
+    const executionId = subgraphExecutionId(context.executionId, context.task, context.stepId, context.superstep);
     const answers = currentResumes();
     const run = (input: Partial<C> | Command<C> | null, given: number) =>
       child.run(store, input, { executionId, signal: context.signal, metadata: { [ANSWERS_KEY]: given } });

@@ -8,7 +8,15 @@
  * `metadata.pendingWrites`; they are read from there when `tasks` is absent, so old executions still resume.
  */
 import { createHash } from "node:crypto";
-import type { Checkpoint, CheckpointHeader, PauseRecord, SendRecord, TaskResult, TaskResults } from "../checkpoint.js";
+import type {
+  Checkpoint,
+  CheckpointHeader,
+  PauseRecord,
+  RecordedStep,
+  SendRecord,
+  TaskResult,
+  TaskResults,
+} from "../checkpoint.js";
 import { ownValue, setOwn } from "../own.js";
 import { canonicalJson } from "../json-equal.js";
 import { encodeValue } from "../serializer.js";
@@ -28,6 +36,8 @@ export interface StepProgress<S> {
   resumes: Record<string, unknown[]>;
   /** Where a finished node routed with `Command({ goto })`: node names and sends. */
   gotos: Record<string, Destination[]>;
+  /** What the tasks' `context.step` calls recorded, by task and step key (absent: none). */
+  steps?: Record<string, Record<string, RecordedStep>>;
 }
 
 /** An empty {@link StepProgress}. */
@@ -155,6 +165,10 @@ export function progressOf<S>(cp: Checkpoint): StepProgress<S> {
     if (result.writes !== undefined) setOwn(progress.writes, node, result.writes as Partial<S>);
     if (result.resumes !== undefined) setOwn(progress.resumes, node, [...result.resumes]);
     if (result.goto !== undefined) setOwn(progress.gotos, node, result.goto.map(fromGotoRecord));
+    if (result.steps !== undefined && result.writes === undefined) {
+      progress.steps ??= nodeRecord();
+      setOwn(progress.steps, node, result.steps);
+    }
   }
   return progress;
 }
@@ -247,6 +261,15 @@ export function buildTaskResults<S>(
       const targets = progress.gotos[node] as Destination[];
       if (targets.length > 0 && ownValue(progress.writes, node) !== undefined)
         entryOf(nodes, node).goto = targets.map(toGotoRecord);
+    }
+    // A task that finished will not run again: its recorded steps are done with.
+    for (const node of Object.keys(progress.steps ?? {})) {
+      const steps = (progress.steps as Record<string, Record<string, RecordedStep>>)[node] as Record<
+        string,
+        RecordedStep
+      >;
+      if (Object.keys(steps).length > 0 && ownValue(progress.writes, node) === undefined)
+        entryOf(nodes, node).steps = { ...steps };
     }
   }
   for (const [node, failure] of Object.entries(record.failures ?? {})) {

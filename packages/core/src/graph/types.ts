@@ -1,6 +1,7 @@
 import type { CheckpointMetadata, PauseRecord, TaskResults } from "../checkpoint.js";
 import type { RetentionError } from "../errors.js";
 import type { CheckpointStore } from "../store.js";
+import type { LeaseFence } from "../registry.js";
 import type { Command } from "./command.js";
 import type { NodeContext } from "./interrupt.js";
 import type { RetryPolicy } from "./retry.js";
@@ -56,6 +57,13 @@ export interface CheckpointConfig {
 
 /** Options of `StateGraph.compile`. */
 export interface CompileOptions {
+  /** The graph's name: what `submit` records and a worker (`createWorker({ graphs })`) serves it by. */
+  name?: string;
+  /**
+   * The graph's version (default `"1"`): an execution records the version it started on and a worker claims only the
+   * versions it serves, so a deploy that changes the graph does not resume old executions on it by accident.
+   */
+  version?: string;
   /** Checkpointing; without it the graph runs in memory and cannot be resumed. */
   checkpoint?: CheckpointConfig;
   /** Pause before any of these nodes runs; `"*"`: before every node. */
@@ -88,6 +96,18 @@ export interface InvokeOptions {
    * Give a request id; without it, each `invoke(input)` is a new turn.
    */
   idempotencyKey?: string;
+  /**
+   * The worker's lease the run is made under: every checkpoint it saves is fenced by it (refused with
+   * `LeaseLostError` once another worker took the execution over). Set by workers (`createWorker`); needs a store with
+   * an execution registry.
+   */
+  lease?: LeaseFence;
+  /**
+   * Ends the run once the step under way is committed (no new step starts): the run rejects with
+   * `RunCancelledError` and the execution resumes later from that step's checkpoint. Workers use it to stop on
+   * SIGTERM without losing a step.
+   */
+  stopSignal?: AbortSignal;
   /**
    * Cancels the run: between steps, or during one (nodes see it as `context.signal`). The run then rejects with
    * `RunCancelledError`; no partial step is saved and the execution resumes later from its last checkpoint.
