@@ -122,7 +122,7 @@ export class RegistryOps {
     const graphs = JSON.stringify(request.graphs.map((g) => [g.name, g.version]));
     const ids = this.s.candidates.all({ graphs, now, limit: request.limit });
     const expiresAt = now + request.leaseMs;
-    return ids.map((id) => {
+    return Array.from(ids, (id) => {
       const token = mintLeaseToken();
       const row = this.s.take.get({ id, owner: request.owner, token, expiresAt, now }) as RecordRow;
       return { executionId: id, token, record: rowToRecord(row) };
