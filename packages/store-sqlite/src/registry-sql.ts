@@ -8,12 +8,12 @@ import type { SqlNames } from "./sql.js";
 /**
  * Migration 4: one record per execution. Times are epoch milliseconds of the writing process's clock (the processes
  * sharing a file share the host's clock). `lease_token` is the fencing token of the current lease; it is never read
- * back into a record. Two partial indexes serve `claim` and hold only what it may take: the queued records by graph
- * and the time they were queued, and the running ones by the time their lease ends; so ended executions, however
- * many, are never read by a claim. A third index on the status serves `counts` and `list` of some statuses.
+ * back into a record. The indexes serve `claim` without reading ended executions, however many: the records by
+ * status and time of their last change (the queued ones in the order they were queued; `counts` reads it alone),
+ * and a partial index of the running ones by the time their lease ends.
  */
 export function createExecutionsSql(names: SqlNames): string {
-  const { executions, queuedIndex, leasedIndex, statusIndex } = names;
+  const { executions, leasedIndex, statusIndex } = names;
   return `
     CREATE TABLE ${executions} (
       execution_id TEXT PRIMARY KEY,
@@ -30,9 +30,8 @@ export function createExecutionsSql(names: SqlNames): string {
       created_at INTEGER NOT NULL,
       updated_at INTEGER NOT NULL
     );
-    CREATE INDEX ${queuedIndex} ON ${executions} (graph_name, graph_version, updated_at) WHERE status = 'queued';
-    CREATE INDEX ${leasedIndex} ON ${executions} (lease_expires_at) WHERE status = 'running';
-    CREATE INDEX ${statusIndex} ON ${executions} (status);`;
+    CREATE INDEX ${statusIndex} ON ${executions} (status, updated_at);
+    CREATE INDEX ${leasedIndex} ON ${executions} (lease_expires_at) WHERE status = 'running';`;
 }
 
 /** The columns a record is read from, in this order (everything but the lease token). */
@@ -85,13 +84,15 @@ export function registrySql(names: SqlNames): RegistrySql {
       VALUES (@id, 'queued', @graphName, @graphVersion, 0, @input, @inputKey, @now, @now) ${returning}`,
     requeue: `UPDATE ${table} SET status = 'queued', input = @input, input_key = @inputKey, error = NULL, ${unleased},
       updated_at = @now WHERE execution_id = @id ${returning}`,
-    // The literal status terms let SQLite use the partial indexes; the final sort is over `limit`-bounded inputs
-    // only when few are claimable, and over the claimable records (never the ended ones) otherwise.
+    // Each branch walks its index in claimable-since order and stops after `limit` served records, so a claim
+    // reads about `limit` records of each kind whatever the number of queued, running and ended ones; the final
+    // sort is over those. The literal 'running' lets SQLite use the partial index.
     candidates: `SELECT execution_id FROM (
-        SELECT execution_id, updated_at AS since FROM ${table} WHERE status = 'queued' AND ${served}
+        SELECT * FROM (SELECT execution_id, updated_at AS since FROM ${table}
+          WHERE status = 'queued' AND ${served} ORDER BY updated_at LIMIT @limit)
         UNION ALL
-        SELECT execution_id, lease_expires_at AS since FROM ${table}
-          WHERE status = 'running' AND lease_expires_at <= @now AND ${served})
+        SELECT * FROM (SELECT execution_id, lease_expires_at AS since FROM ${table}
+          WHERE status = 'running' AND lease_expires_at <= @now AND ${served} ORDER BY lease_expires_at LIMIT @limit))
       ORDER BY since, execution_id LIMIT @limit`,
     take: `UPDATE ${table} SET status = 'running', owner = @owner, lease_token = @token, lease_expires_at = @expiresAt,
       attempts = attempts + 1, updated_at = @now WHERE execution_id = @id ${returning}`,

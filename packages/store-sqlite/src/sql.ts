@@ -19,11 +19,9 @@ export interface SqlNames {
   hiddenIndex: string;
   /** `"<table>_executions"`: the execution registry's records (schema version 4). */
   executions: string;
-  /** `"idx_<table>_executions_queued"`: partial index of the queued records, by graph and time, for `claim`. */
-  queuedIndex: string;
   /** `"idx_<table>_executions_leased"`: partial index of the running records, by lease expiry, for `claim`. */
   leasedIndex: string;
-  /** `"idx_<table>_executions_status"`: the records by status, for `counts` and `list` of some statuses. */
+  /** `"idx_<table>_executions_status"`: the records by status and last change, for `claim` (queued) and `counts`. */
   statusIndex: string;
 }
 
@@ -37,7 +35,6 @@ export function sqlNames(tableName: string): SqlNames {
     items: `"${tableName}_items"`,
     hiddenIndex: `"idx_${tableName}_hidden"`,
     executions: `"${tableName}_executions"`,
-    queuedIndex: `"idx_${tableName}_executions_queued"`,
     leasedIndex: `"idx_${tableName}_executions_leased"`,
     statusIndex: `"idx_${tableName}_executions_status"`,
   };
