@@ -1,52 +1,18 @@
 import { StoreUnavailableError } from "@lg/core";
-import { spawn, type ChildProcess } from "node:child_process";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
 import Database from "better-sqlite3";
 import { SqliteCheckpointStore } from "@lg/store-sqlite";
 import { makeCheckpoint, makeTempDir, type TempDir } from "./helpers.js";
+import { holdLock, stopHolder, type Holder } from "./lock-holder.js";
 
 /**
  * Another process holds the file's write lock (test/fixtures/lock-holder.cjs) while this one saves. A 10 ms timer
  * runs meanwhile and records its longest gap: the event loop must keep turning while the save waits. Before the
  * waits became asynchronous, SQLite's busy handler slept the thread for the whole wait (5,046 ms measured).
  */
-const HOLDER = join(__dirname, "fixtures", "lock-holder.cjs");
 // How long the lock is held in the tests that wait it out: a thread that slept through the wait would block that long.
 const HOLD_MS = 3000;
 // Far above a 10 ms tick and a few-ms attempt (345 ms was seen with both cores busy), a third of HOLD_MS.
 const MAX_GAP_MS = 1000;
-
-interface Holder {
-  child: ChildProcess;
-  /** Resolves when the holder printed this line. */
-  printed(line: "locked" | "released"): Promise<void>;
-  exited: Promise<void>;
-}
-
-function holdLock(file: string, holdMs: number): Holder {
-  const child = spawn(process.execPath, [HOLDER, require.resolve("better-sqlite3"), file, String(holdMs)], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const lines: string[] = [];
-  const waiters: Array<() => void> = [];
-  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-    lines.push(line);
-    for (const wake of waiters.splice(0)) wake();
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const printed = (line: string): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const check = (): void => {
-        if (lines.includes(line)) resolve();
-        else if (child.exitCode !== null) reject(new Error(`lock holder exited (${child.exitCode}) before "${line}"`));
-        else waiters.push(check);
-      };
-      check();
-      void exited.then(check);
-    });
-  return { child, printed, exited };
-}
 
 /** Measures the longest gap between ticks of a 10 ms interval while `work` runs. */
 async function longestTimerGap<T>(work: () => Promise<T>): Promise<{ result: T; gapMs: number; ticks: number }> {
@@ -76,10 +42,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  if (holder !== undefined && holder.child.exitCode === null) {
-    holder.child.kill();
-    await holder.exited;
-  }
+  await stopHolder(holder);
   holder = undefined;
   temp.remove();
 });
