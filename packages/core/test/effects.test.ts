@@ -9,6 +9,7 @@ import {
   type CompileOptions,
   type NodeContext,
 } from "../src/index.js";
+import { forwardStore } from "../src/store-entry.js";
 import { MapStore } from "./support/map-store.js";
 
 type Order = { charged?: string; at?: Date; shipped?: boolean; approved?: boolean; log: string[] };
@@ -248,6 +249,33 @@ describe("context.step", () => {
     const error = await app.invoke({}, { executionId: "bad" }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NodeError);
     expect((error as NodeError).cause).toMatchObject({ code: "LG_SERIALIZATION" });
+  });
+
+  it("hands fn the same idempotency key when it runs again because its record was not stored", async () => {
+    const inner = new MapStore();
+    const down = { on: true };
+    // As if the process died after fn: nothing written after the input reaches the store.
+    const store = forwardStore(inner, {
+      save: async (cp, options) => {
+        if (down.on && cp.version > 1) throw new Error("process killed");
+        return inner.save(cp, options);
+      },
+    });
+    const keys: string[] = [];
+    const app = new StateGraph<{ v?: number }>({ channels: {} })
+      .addNode("n", async (_s, ctx) => {
+        await ctx.step("charge", ({ key }) => keys.push(key));
+        await ctx.step("mail", ({ key }) => keys.push(key));
+        return {};
+      })
+      .addEdge(START, "n")
+      .compile({ checkpoint: { store } });
+    await expect(app.invoke({}, { executionId: "keyed" })).rejects.toBeInstanceOf(NodeError);
+    down.on = false;
+    await app.invoke(null, { executionId: "keyed" });
+    expect(keys).toHaveLength(3);
+    expect(keys[1]).toBe(keys[0]);
+    expect(keys[2]).not.toBe(keys[0]);
   });
 
   it("rejects a call without a name or a function", async () => {

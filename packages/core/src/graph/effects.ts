@@ -19,6 +19,18 @@ export interface StepOptions {
   retry?: RetryPolicy;
 }
 
+/** What `fn` of `context.step(name, fn)` is called with. */
+export interface StepCall {
+  /**
+   * The effect's idempotency key: the same on every call of this effect (a retry, a resume, another worker), another
+   * for another effect or on a fork. Hand it to the service the effect reaches (a payment API's idempotency key, a
+   * unique column) and the effect happens once even when the process dies between `fn` and the record.
+   */
+  key: string;
+  /** Aborted when the run is cancelled or the node times out. */
+  signal: AbortSignal;
+}
+
 /** Records one step's outcome durably; resolves once the store confirmed it. */
 export type StepWriter = (steps: Record<string, Record<string, RecordedStep>>) => Promise<void>;
 
@@ -79,14 +91,24 @@ export class StepEffects {
   }
 }
 
+/** Where a task runs: what an effect's idempotency key is made of. */
+export interface StepPlace {
+  executionId: string;
+  /** `NodeContext.stepId`. */
+  stepId: string;
+  /** The task id (node name, or `node#index`). */
+  task: string;
+}
+
 /** The `context.step` of one attempt of one task: counts repeated names so each call has a key of its own. */
 export function stepFunction(
   effects: StepEffects,
-  task: string,
+  place: StepPlace,
   signal: AbortSignal,
-): <T>(name: string, fn: () => T | Promise<T>, options?: StepOptions) => Promise<T> {
+): <T>(name: string, fn: (call: StepCall) => T | Promise<T>, options?: StepOptions) => Promise<T> {
+  const { task } = place;
   const calls = new Map<string, number>();
-  return async <T>(name: string, fn: () => T | Promise<T>, options?: StepOptions): Promise<T> => {
+  return async <T>(name: string, fn: (call: StepCall) => T | Promise<T>, options?: StepOptions): Promise<T> => {
     if (typeof name !== "string" || name.length === 0)
       throw new InvalidArgumentError("context.step needs a non-empty name");
     if (typeof fn !== "function") throw new InvalidArgumentError(`context.step("${name}") needs a function`);
@@ -96,10 +118,11 @@ export function stepFunction(
     const recorded = effects.find(task, key);
     if (recorded !== undefined) return replay<T>(name, recorded);
     const policy = resolveRetryPolicy(options?.retry, `context.step("${name}")`) ?? NO_RETRY;
+    const call: StepCall = { key: JSON.stringify([place.executionId, place.stepId, task, key]), signal };
     for (let attempt = 1; ; attempt++) {
       let value: T;
       try {
-        value = await fn();
+        value = await fn(call);
       } catch (error) {
         if (attempt < policy.maxAttempts && !signal.aborted && policy.retryOn(error, attempt)) {
           await new Promise((resolve) => setTimeout(resolve, retryDelayMs(policy, attempt)));

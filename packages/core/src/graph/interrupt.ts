@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { GraphInterrupt, InvalidGraphError } from "../errors.js";
-import type { StepOptions } from "./effects.js";
+import type { StepCall, StepOptions } from "./effects.js";
 
 /** What a running node knows about itself; handed to every node function as its second argument. */
 export interface NodeContext {
@@ -36,8 +36,12 @@ export interface NodeContext {
    * not called. Calls are told apart by `name` and their order (a second `step("send")` in one run of the node is
    * another effect). The value must be storable (see `encodeValue`). Recorded results are kept with the step's task
    * results and go once the step completes.
+   *
+   * A process that dies after `fn` finished and before the record was stored runs `fn` again: `fn` gets the effect's
+   * idempotency key (`call.key`, the same on every call of this effect) to make that second call a no-op where the
+   * effect lands (a payment API's idempotency key, a unique column).
    */
-  step<T>(name: string, fn: () => T | Promise<T>, options?: StepOptions): Promise<T>;
+  step<T>(name: string, fn: (call: StepCall) => T | Promise<T>, options?: StepOptions): Promise<T>;
 }
 
 interface InterruptScope {

@@ -74,7 +74,7 @@ export async function runNode<S>(
         signal,
         attempt,
         emit: (value) => env.emit({ type: "custom", step: env.step, node, ...label, attempt, value }),
-        step: stepFunction(env.effects, id, signal),
+        step: stepFunction(env.effects, { executionId: env.executionId, stepId: env.stepId, task: id }, signal),
       };
       return runWithResumes(resumes, () => fn(state, context));
     });

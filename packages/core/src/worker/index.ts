@@ -2,4 +2,4 @@ export { createWorker, SUBMISSION_METADATA_KEY, type Worker, type WorkerOptions 
 export { submit, type Submission, type SubmitOptions } from "./submit.js";
 export { waitFor, type WaitForOptions } from "./wait-for.js";
 export type { WorkerGraph } from "./target.js";
-export type { StepOptions } from "../graph/effects.js";
+export type { StepCall, StepOptions } from "../graph/effects.js";
