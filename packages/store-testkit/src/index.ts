@@ -12,6 +12,7 @@ export type {
   TtlSpecOptions,
   UnavailableSpecOptions,
 } from "./spec/options.js";
+export type { RegistrySpecOptions, RegistrySpecInput } from "./spec/registry-options.js";
 export { runCheckpointStoreSpec, ALL_SPECS } from "./spec/run.js";
 export { saveSpec } from "./spec/save.js";
 export { saveManySpec } from "./spec/save-many.js";
@@ -34,6 +35,7 @@ export { lifecycleSpec } from "./spec/lifecycle.js";
 export { corruptionSpec } from "./spec/corruption.js";
 export { runtimeSpec } from "./spec/runtime.js";
 export { agentRuntimeSpec } from "./spec/agent-runtime.js";
+export { registrySpec } from "./spec/registry.js";
 export {
   uniqueId,
   copyCheckpoint,

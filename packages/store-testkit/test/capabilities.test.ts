@@ -1,6 +1,7 @@
 import {
   concurrencySpec,
   lifecycleSpec,
+  registrySpec,
   runCheckpointStoreSpec,
   type SpecOptions,
   type TestRunner,
@@ -104,7 +105,7 @@ describe("capabilities", () => {
     expect(ttl.status).toBe("passed");
   });
 
-  it("creates one probe store per registration and disposes of it", async () => {
+  it("creates one probe store per question asked at registration and disposes of each", async () => {
     let created = 0;
     let destroyed = 0;
     const collecting = new CollectingRunner();
@@ -123,7 +124,8 @@ describe("capabilities", () => {
     const results = await collecting.run();
     expect(results.filter((r) => r.status === "failed").map((r) => `${r.title}: ${r.error?.message}`)).toEqual([]);
     const ran = results.filter((r) => r.status === "passed").length;
-    expect(created).toBe(ran + 1); // a store per test that ran, plus the probe that read the capabilities
+    // A store per test that ran, plus the probes that read the capabilities and whether the store has a registry.
+    expect(created).toBe(ran + 2);
     expect(destroyed).toBe(created);
   });
   it("disposes of the probe store before any test runs, so a run that filters out every test leaves nothing open", async () => {
@@ -146,7 +148,8 @@ describe("capabilities", () => {
       });
       // No test has run (as under `jest -t` matching none of them, when afterAll hooks are skipped too).
       await new Promise((resolve) => setImmediate(resolve));
-      expect(events).toEqual(["create", "destroy"]);
+      // The probes that read the capabilities and whether the store has a registry, each disposed of.
+      expect(events.sort()).toEqual(["create", "create", "destroy", "destroy"]);
     }
   });
 
@@ -170,11 +173,52 @@ describe("capabilities", () => {
         serializedList: false,
         headerList: false,
       },
+      registry: false,
       runner: collecting.runner,
     });
     expect(created).toBe(0);
     const results = await collecting.run();
     expect(results.filter((r) => r.status === "failed").map((r) => `${r.title}: ${r.error?.message}`)).toEqual([]);
     expect(created).toBe(results.filter((r) => r.status === "passed").length);
+  });
+
+  it("reports every registry check of a store without a registry as skipped, never passed", async () => {
+    for (const options of [
+      { name: "probed", createStore: () => new MapStore() },
+      { name: "declared", createStore: async () => new MapStore(), registry: false },
+    ]) {
+      const collecting = new CollectingRunner();
+      collecting.runner.describe("reg", () => registrySpec({ ...options, runner: collecting.runner }));
+      const results = await collecting.run();
+      expect(results.length).toBeGreaterThan(30);
+      expect(results.filter((r) => r.status !== "skipped")).toEqual([]);
+      expect(results.filter((r) => !r.title.includes("(needs registry)"))).toEqual([]);
+    }
+  });
+
+  it("with an async createStore and every capability declared, a store without a registry fails the checks", async () => {
+    const collecting = new CollectingRunner();
+    collecting.runner.describe("reg", () =>
+      registrySpec({
+        name: "undeclared",
+        createStore: async () => new MapStore(),
+        capabilities: {
+          ttl: false,
+          nativePrune: false,
+          persistent: false,
+          multiProcess: false,
+          taskResults: false,
+          batchSave: false,
+          incremental: false,
+          serializedList: false,
+          headerList: false,
+        },
+        runner: collecting.runner,
+      }),
+    );
+    const results = await collecting.run();
+    const enqueue = byTitle(results, "a new execution is created queued");
+    expect(enqueue.status).toBe("failed");
+    expect(enqueue.error?.message).toContain("pass registry: false");
   });
 });

@@ -14,8 +14,9 @@ import { lifecycleSpec } from "./lifecycle.js";
 import { listSpec } from "./list.js";
 import { listSerializedSpec } from "./list-serialized.js";
 import { loadSpec } from "./load.js";
-import type { SpecOptions } from "./options.js";
 import { pruneSpec } from "./prune.js";
+import type { RegistrySpecInput } from "./registry-options.js";
+import { registrySpec } from "./registry.js";
 import { agentRuntimeSpec } from "./agent-runtime.js";
 import { runtimeSpec } from "./runtime.js";
 import { saveSpec } from "./save.js";
@@ -46,6 +47,7 @@ export const ALL_SPECS = [
   corruptionSpec,
   runtimeSpec,
   agentRuntimeSpec,
+  registrySpec,
 ] as const;
 
 /**
@@ -53,7 +55,8 @@ export const ALL_SPECS = [
  * `describe("CheckpointStore spec: <name>")`: save, saveMany (with `batchSave`), load, list,
  * listSerialized (with `serializedList`), latest, delete/clear,
  * ids, serialization, task results, bad input, aliasing, concurrency, prune, listExecutions, lifecycle, stored data/corruption (with
- * `raw`), the runtime end to end and the agent runtime (fan-out, subgraphs, retries, timeouts, cancellation). A
+ * `raw`), the runtime end to end, the agent runtime (fan-out, subgraphs, retries, timeouts, cancellation) and the
+ * execution registry (with a `registry`: enqueue, claim, leases, fencing of `save`, subscribe; see `registrySpec`). A
  * fresh store is created for every test. Checks that need a capability the store lacks are reported as skipped with
  * the reason in the title; nothing is skipped by store name.
  *
@@ -63,7 +66,7 @@ export const ALL_SPECS = [
  *   runner: { describe, it, beforeAll, afterAll } });
  * ```
  */
-export function runCheckpointStoreSpec<S extends CheckpointStore>(options: SpecOptions<S>): void {
+export function runCheckpointStoreSpec<S extends CheckpointStore>(options: RegistrySpecInput<S>): void {
   options.runner.describe(`CheckpointStore spec: ${options.name}`, () => {
     contextOf(options).capabilities(); // read once (from one probe store when needed) for every concern
     for (const spec of ALL_SPECS) spec(options);
