@@ -4,3 +4,4 @@
  * @packageDocumentation
  */
 export { MemoryCheckpointStore } from "./memory-store.js";
+export { MemoryExecutionRegistry } from "./memory-registry.js";

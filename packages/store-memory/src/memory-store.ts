@@ -27,6 +27,7 @@ import {
   type EncodedIncrementalCheckpoint,
   type JsonValue,
 } from "@lg/core/store";
+import { MemoryExecutionRegistry } from "./memory-registry.js";
 import { RowTable } from "./row-table.js";
 import type { StoredEntry } from "./version-index.js";
 
@@ -58,6 +59,8 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
  *   `list` is a binary search plus the rows returned, and `clear`/`prune` touch one execution only.
  * - `(executionId, version)` is unique; the check and the insert run without yielding to the event loop, so of
  *   any number of concurrent saves of one version exactly one succeeds.
+ * - An execution registry (`registry`) for the workers of this process, fencing `save(cp, { lease })` by the lease's
+ *   token in the same synchronous step as the version check.
  *
  * @example
  * ```ts
@@ -73,19 +76,27 @@ export class MemoryCheckpointStore implements CheckpointStore {
   private closed = false;
 
   /**
+   * The execution registry of this store's executions, shared by the workers of this process (see
+   * {@link MemoryExecutionRegistry}). `clear` removes an execution's record; `close` drops every record.
+   */
+  readonly registry: MemoryExecutionRegistry = new MemoryExecutionRegistry(() => this.assertOpen());
+
+  /**
    * Stores a copy of `checkpoint` — with `options.changes`, only what changed since its parent. Rejects with
    * `CheckpointConflictError` when its `(executionId, version)` is held by another id or its id is stored with
    * different content; re-saving identical content is a no-op. Rejects with `SerializationError` (naming the path)
-   * or `InvalidArgumentError` for unstorable input.
+   * or `InvalidArgumentError` for unstorable input. With `options.lease`, rejects with `LeaseLostError` (before any
+   * conflict) unless the registry's record of the execution is running under that lease's token.
    */
   async save(checkpoint: Checkpoint, options?: SaveOptions): Promise<void> {
     this.assertOpen();
     let changes = options?.changes;
     let encoded = encodeIncremental(checkpoint, changes);
     const { id, executionId, version } = encoded.header;
-    // Everything below runs synchronously: there is no `await` between the conflict checks and the insert, and
-    // JavaScript runs one callback at a time, so no other save can slip in between. That makes check-and-insert
-    // atomic, the in-memory equivalent of a unique index.
+    // Everything below runs synchronously: there is no `await` between the lease and conflict checks and the insert,
+    // and JavaScript runs one callback at a time, so no other save, claim or cancel can slip in between. That makes
+    // check-and-insert atomic, the in-memory equivalent of a unique index and a fenced transaction.
+    if (options?.lease !== undefined) this.registry.assertHeld(options.lease, executionId);
     const existing = this.rows.row(id);
     if (existing !== undefined) {
       if (!this.sameAsStored(existing, encoded, checkpoint)) throw new CheckpointConflictError(executionId, version);
@@ -147,11 +158,12 @@ export class MemoryCheckpointStore implements CheckpointStore {
     this.rows.remove(entry.executionId, new Set([id]));
   }
 
-  /** Removes every checkpoint of one execution; other executions are untouched. */
+  /** Removes every checkpoint of one execution and its registry record; other executions are untouched. */
   async clear(executionId: string): Promise<void> {
     this.assertOpen();
     assertNonEmptyString("executionId", executionId);
     this.rows.clear(executionId);
+    this.registry.remove(executionId);
   }
 
   /**
@@ -205,11 +217,15 @@ export class MemoryCheckpointStore implements CheckpointStore {
     };
   }
 
-  /** Drops every checkpoint and makes further calls reject with `StoreClosedError`. A second call is harmless. */
+  /**
+   * Drops every checkpoint and registry record, ends the registry's subscriptions and makes further calls (the
+   * registry's too) reject with `StoreClosedError`. A second call is harmless.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.rows.reset();
+    this.registry.reset();
   }
 
   /**
