@@ -25,10 +25,19 @@ export interface BackendEnv {
  * The systems measured side by side on each backend, each with its own file, schema or key prefix: the three of the
  * main workloads, and the growing-state workload's own stores (@lg, LangGraph's standard channel, LangGraph's
  * DeltaChannel), kept apart so that the bytes each one stores can be measured alone, and the place where each of
- * those warms up (removed before the measured run starts, so its rows count nowhere).
+ * those warms up (removed before the measured run starts, so its rows count nowhere), and the workers workload's
+ * store, shared by its worker processes.
  */
 export type SystemKey =
-  "lg" | "langgraph" | "raw" | "growing_lg" | "growing_langgraph" | "growing_delta" | "growing_warmup" | "growing_raw";
+  | "lg"
+  | "langgraph"
+  | "raw"
+  | "growing_lg"
+  | "growing_langgraph"
+  | "growing_delta"
+  | "growing_warmup"
+  | "growing_raw"
+  | "workers";
 
 /** Reads the server addresses from the environment and creates this run's private names and scratch directory. */
 export function backendEnv(): BackendEnv {

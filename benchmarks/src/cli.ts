@@ -1,7 +1,7 @@
 import { BACKENDS, type BackendName } from "./backends.js";
 
 /** The workloads, in the order they run. */
-export const WORKLOADS = ["linear", "fanout", "save", "resume", "history", "concurrent", "growing"] as const;
+export const WORKLOADS = ["linear", "fanout", "save", "resume", "history", "concurrent", "growing", "workers"] as const;
 
 /** One of {@link WORKLOADS}. */
 export type WorkloadName = (typeof WORKLOADS)[number];

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { GoalCheck } from "./goals.js";
 import type { GrowingRow, GrowingSystem, ResultRow, SystemColumn, Unavailable } from "./results.js";
+import type { WorkersOutput } from "./workloads/workers.js";
 
 /** What the JSON file holds. */
 export interface RunReport {
@@ -15,6 +16,8 @@ export interface RunReport {
   goals: GoalCheck[];
   /** The growing-state workload's figures (empty when it did not run). */
   growing: GrowingRow[];
+  /** The workers workload's figures (empty when it did not run). */
+  workers: WorkersOutput;
 }
 
 /** Milliseconds with three significant digits (µs below 1 ms stay readable: 0.0312). */

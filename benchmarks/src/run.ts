@@ -3,7 +3,7 @@
  * prints a Markdown table of medians and ratios plus the goals, and writes everything to a JSON file.
  *
  * Flags: `--smoke`, `--backends=memory,sqlite,postgres,redis`,
- * `--workloads=linear,fanout,save,resume,history,concurrent,growing`,
+ * `--workloads=linear,fanout,save,resume,history,concurrent,growing,workers`,
  * `--out=results/<name>.json`, `--skip-langgraph` (profile @lg alone). Any exception fails the run (exit code 1); nothing is asserted about speed.
  *
  * @packageDocumentation
@@ -33,6 +33,8 @@ import { checkpointOps } from "./workloads/runners.js";
 import { resumeWorkload } from "./workloads/resume.js";
 import { saveWorkload } from "./workloads/save.js";
 import { removeSeeded, seedExecutions } from "./workloads/seeding.js";
+import { emptyWorkersOutput, workersWorkload } from "./workloads/workers.js";
+import { checkWorkersGoals, workersTable } from "./workloads/workers-report.js";
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
@@ -100,7 +102,8 @@ async function main(): Promise<void> {
   const rows: ResultRow[] = [];
   const growing: GrowingRow[] = [];
   const unavailable: Unavailable[] = [];
-  const mainWorkloads = cli.workloads.some((name) => name !== "growing");
+  const workers = emptyWorkersOutput();
+  const mainWorkloads = cli.workloads.some((name) => name !== "growing" && name !== "workers");
   let servers: Record<string, string> = {};
   try {
     servers = await serverVersions(
@@ -131,6 +134,8 @@ async function main(): Promise<void> {
         growing.push(...output.rows);
         unavailable.push(...output.unavailable);
       }
+      if (cli.workloads.includes("workers") && backend !== "memory")
+        await timed(`${backend} workers`, () => workersWorkload(backend, env, settings.workers, workers, log));
     }
   } finally {
     await removeRunData(env, cli.backends);
@@ -139,6 +144,8 @@ async function main(): Promise<void> {
     ...(rows.some((r) => r.backend === backend) ? checkGoals(backend, rows) : []),
     ...checkGrowingGoals(backend, growing),
   ]);
+  const workersGoals = checkWorkersGoals(workers);
+  goals.push(...workersGoals);
   const machine = machineMeta();
   const report: RunReport = {
     meta: {
@@ -156,12 +163,16 @@ async function main(): Promise<void> {
     rows,
     goals,
     growing,
+    workers,
   };
   writeJsonReport(cli.out, report);
   const notes = unavailableLines(unavailable);
   const tables = [
     ...(rows.length > 0 ? [markdownTable(rows)] : []),
     ...(growing.length > 0 ? [`Growing state:\n\n${growingTable(growing)}`] : []),
+    ...(workers.recovery.length + workers.throughput.length + workers.unavailable.length > 0
+      ? [`Workers:\n\n${workersTable(workers, workersGoals)}`]
+      : []),
   ];
   process.stdout.write(
     `\n${tables.join("\n\n")}\n\n${notes.length > 0 ? `${notes.join("\n")}\n\n` : ""}` +

@@ -13,6 +13,34 @@ export interface GrowingSettings {
   lateWindowSteps: number;
 }
 
+/** Sizes of the workers workload: worker processes sharing one store (recovery, throughput, heartbeats). */
+export interface WorkersSettings {
+  /** The workers' lease, in milliseconds (L of the recovery goal; also the lease of the throughput run). */
+  leaseMs: number;
+  /** The workers' poll interval, in milliseconds: it bounds how soon an expired lease is seen. */
+  pollMs: number;
+  /** SIGKILLs of a worker process holding executions, one recovery sample each. */
+  kills: number;
+  /** Worker processes alive during the recovery measurement (a killed one is replaced at once). */
+  recoveryProcesses: number;
+  /** Executions run at once by each of those processes. */
+  recoveryConcurrency: number;
+  /** Endless executions kept running during the recovery measurement. */
+  recoveryExecutions: number;
+  /** How long each node of those executions works, in milliseconds. */
+  tickMs: number;
+  /** Executions of the throughput run (PostgreSQL). */
+  throughputExecutions: number;
+  /** Nodes of each (one `ctx.step` per node). */
+  throughputSteps: number;
+  /** Worker processes of the throughput run. */
+  throughputProcesses: number;
+  /** Executions each of them runs at once (c); the plain-invoke process runs processes × c at once. */
+  throughputConcurrency: number;
+  /** Rounds of the throughput comparison (each runs both, alternating which goes first). */
+  throughputRounds: number;
+}
+
 /** Sizes and sample counts of one benchmark run. */
 export interface Settings {
   /** A smoke run: tiny sizes and one sample each, to prove that every path still works. */
@@ -35,6 +63,8 @@ export interface Settings {
   historyLimit: number;
   /** The growing-state workload. */
   growing: GrowingSettings;
+  /** The workers workload. */
+  workers: WorkersSettings;
 }
 
 /** The full run: the sizes the issue names, samples enough for stable medians on a shared 2-core machine. */
@@ -49,6 +79,20 @@ export const FULL_SETTINGS: Settings = {
   resumeSizes: [10, 1_000, 10_000],
   historyLimit: 20,
   growing: { steps: 1_000, warmupSteps: 30, earlyWindow: [5, 15], lateWindowSteps: 11 },
+  workers: {
+    leaseMs: 1_000,
+    pollMs: 250,
+    kills: 30,
+    recoveryProcesses: 3,
+    recoveryConcurrency: 2,
+    recoveryExecutions: 4,
+    tickMs: 50,
+    throughputExecutions: 200,
+    throughputSteps: 10,
+    throughputProcesses: 4,
+    throughputConcurrency: 4,
+    throughputRounds: 2,
+  },
 };
 
 /** The smoke run (CI): every workload, system and backend once, on small sizes; it asserts nothing about speed. */
@@ -63,4 +107,18 @@ export const SMOKE_SETTINGS: Settings = {
   resumeSizes: [10, 100],
   historyLimit: 20,
   growing: { steps: 20, warmupSteps: 0, earlyWindow: [5, 9], lateWindowSteps: 5 },
+  workers: {
+    leaseMs: 1_000,
+    pollMs: 250,
+    kills: 1,
+    recoveryProcesses: 2,
+    recoveryConcurrency: 2,
+    recoveryExecutions: 2,
+    tickMs: 50,
+    throughputExecutions: 12,
+    throughputSteps: 10,
+    throughputProcesses: 2,
+    throughputConcurrency: 2,
+    throughputRounds: 1,
+  },
 };

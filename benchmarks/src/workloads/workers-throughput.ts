@@ -1,0 +1,196 @@
+/**
+ * Throughput and heartbeats: the same executions of a graph with a `ctx.step` per node, run by worker processes
+ * (claims, leases, fenced saves, heartbeats) and by one process with plain `invoke` (no registry, no lease) at the
+ * same total concurrency; and, during the workers' runs, the share of the store's statements that renew leases.
+ *
+ * @packageDocumentation
+ */
+import { submit, type CheckpointStore } from "@lg/core";
+import type { WorkersSettings } from "../settings.js";
+import { Child, type ChildStats } from "./workers-fleet.js";
+import { throughputGraph } from "./workers-graphs.js";
+import { preciseNow, type ChildConfig } from "./workers-protocol.js";
+import { openWorkersStore, type StoreLocation, type WorkerBackend } from "./workers-stores.js";
+
+/** One round: both ways of running the executions, timed. */
+export interface ThroughputRound {
+  /** From `go` to the registry counting every execution done, in milliseconds. */
+  workersMs: number;
+  /** From `go` to the invoke process's last execution returning, in milliseconds. */
+  invokeMs: number;
+  /** What the worker processes sent to the store, together. */
+  workers: ChildStats;
+  /** What the invoke process sent. */
+  invoke: ChildStats;
+}
+
+/** The throughput and heartbeat figures (PostgreSQL). */
+export interface ThroughputResult {
+  /** Backend. */
+  backend: WorkerBackend;
+  /** Executions per run. */
+  executions: number;
+  /** Nodes per execution. */
+  steps: number;
+  /** Worker processes. */
+  processes: number;
+  /** Executions each worker runs at once (the invoke process runs `processes × concurrency`). */
+  concurrency: number;
+  /** The workers' lease, in milliseconds (heartbeat every third of it). */
+  leaseMs: number;
+  /** Every round. */
+  rounds: ThroughputRound[];
+  /** Executions per second of the workers (median round). */
+  workersPerSecond: number;
+  /** Executions per second of plain invoke (median round). */
+  invokePerSecond: number;
+  /** Lease renewals / statements of the worker processes, all rounds together. */
+  renewalShare: number;
+}
+
+const POLL_MS = 25;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+function sum(stats: readonly ChildStats[]): ChildStats {
+  return stats.reduce(
+    (total, s) => ({
+      statements: total.statements + s.statements,
+      renewals: total.renewals + s.renewals,
+      renewedLeases: total.renewedLeases + s.renewedLeases,
+    }),
+    { statements: 0, renewals: 0, renewedLeases: 0 },
+  );
+}
+
+/** Rejects unless every execution ended `done` with the counter at `steps` (a wrong final state is a failure). */
+async function expectDone(store: CheckpointStore, ids: readonly string[], steps: number): Promise<void> {
+  for (const executionId of ids) {
+    const latest = await store.latest(executionId);
+    const n = (latest?.state as { n?: number } | undefined)?.n;
+    if (n !== steps)
+      throw new Error(`workers throughput: ${executionId} ended with n = ${String(n)}, expected ${steps}`);
+  }
+}
+
+/** One process runs `ids` with plain `invoke`, `processes × concurrency` at a time. */
+async function runInvoke(base: ChildConfig, ids: string[], total: number): Promise<[number, ChildStats]> {
+  const child = await Child.start({ ...base, mode: "invoke", concurrency: total, executions: ids }, () => undefined);
+  try {
+    const finished = child.whenFinished();
+    child.post({ type: "go" });
+    const elapsed = await finished;
+    return [elapsed, await child.stop()];
+  } catch (error) {
+    child.kill();
+    throw error;
+  }
+}
+
+/** `processes` worker processes run `ids`, submitted beforehand; timed until the registry counts them all done. */
+async function runWorkers(
+  base: ChildConfig,
+  store: CheckpointStore,
+  ids: string[],
+  processes: number,
+): Promise<[number, ChildStats]> {
+  const registry = store.registry;
+  if (registry === undefined) throw new Error("the store has no execution registry");
+  const graph = throughputGraph(store, base.steps);
+  for (const executionId of ids) await submit(graph, { n: 0 }, { executionId });
+  const started = await Promise.allSettled(Array.from({ length: processes }, () => Child.start(base, () => undefined)));
+  const children = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
+  try {
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
+    const start = preciseNow();
+    for (const child of children) child.post({ type: "go" });
+    const before = await registry.counts();
+    for (;;) {
+      const counts = await registry.counts();
+      if (counts.failed > before.failed) throw new Error("workers throughput: an execution failed");
+      if (counts.done - before.done >= ids.length) break;
+      await sleep(POLL_MS);
+    }
+    const elapsed = preciseNow() - start;
+    return [elapsed, sum(await Promise.all(children.map((child) => child.stop())))];
+  } catch (error) {
+    for (const child of children) child.kill();
+    throw error;
+  }
+}
+
+/**
+ * Runs `settings.throughputRounds` rounds on PostgreSQL; each runs the same number of executions both ways, on new
+ * execution ids, alternating which way goes first.
+ */
+export async function measureThroughput(
+  where: StoreLocation,
+  settings: WorkersSettings,
+  runTag: string,
+  log: (message: string) => void,
+): Promise<ThroughputResult | string> {
+  const store = await openWorkersStore(where);
+  if (store.registry === undefined) {
+    await store.close();
+    return "its store has no execution registry in this build";
+  }
+  const base: ChildConfig = {
+    mode: "worker",
+    store: where,
+    graph: "throughput",
+    steps: settings.throughputSteps,
+    tickMs: 0,
+    concurrency: settings.throughputConcurrency,
+    leaseMs: settings.leaseMs,
+    pollMs: settings.pollMs,
+    reportSteps: false,
+    executions: [],
+  };
+  const total = settings.throughputProcesses * settings.throughputConcurrency;
+  const rounds: ThroughputRound[] = [];
+  try {
+    for (let round = 0; round < settings.throughputRounds; round++) {
+      const ids = (way: string): string[] =>
+        Array.from({ length: settings.throughputExecutions }, (_, i) => `throughput-${runTag}-${round}-${way}-${i}`);
+      const workerIds = ids("workers");
+      const invokeIds = ids("invoke");
+      let workers: [number, ChildStats] | undefined;
+      let invoke: [number, ChildStats] | undefined;
+      for (const way of round % 2 === 0 ? ["invoke", "workers"] : ["workers", "invoke"]) {
+        if (way === "invoke") invoke = await runInvoke(base, invokeIds, total);
+        else workers = await runWorkers(base, store, workerIds, settings.throughputProcesses);
+      }
+      if (workers === undefined || invoke === undefined) throw new Error("unreachable: both ways ran");
+      await expectDone(store, [...workerIds, ...invokeIds], settings.throughputSteps);
+      rounds.push({ workersMs: workers[0], invokeMs: invoke[0], workers: workers[1], invoke: invoke[1] });
+      log(
+        `throughput ${where.backend}: round ${round + 1}/${settings.throughputRounds}, workers ` +
+          `${workers[0].toFixed(0)} ms, invoke ${invoke[0].toFixed(0)} ms`,
+      );
+    }
+  } finally {
+    await store.close();
+  }
+  const perSecond = (ms: number): number => (settings.throughputExecutions * 1000) / ms;
+  const all = sum(rounds.map((r) => r.workers));
+  return {
+    backend: where.backend,
+    executions: settings.throughputExecutions,
+    steps: settings.throughputSteps,
+    processes: settings.throughputProcesses,
+    concurrency: settings.throughputConcurrency,
+    leaseMs: settings.leaseMs,
+    rounds,
+    workersPerSecond: median(rounds.map((r) => perSecond(r.workersMs))),
+    invokePerSecond: median(rounds.map((r) => perSecond(r.invokeMs))),
+    renewalShare: all.statements === 0 ? Number.NaN : all.renewals / all.statements,
+  };
+}
