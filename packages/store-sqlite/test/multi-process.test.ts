@@ -1,11 +1,10 @@
-import { fork, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
 import { SqliteCheckpointStore } from "@lg/store-sqlite";
 import { MIGRATIONS } from "../src/migrations.js";
 import { createRelease01File, release01Execution } from "./fixtures/release-0.1.js";
 import type { Outcome, WriterCommand, WriterReply } from "./fixtures/writer-process.js";
+import { startChild, type Child } from "./child-process.js";
 import { makeTempDir, randomExecutionId, type TempDir } from "./helpers.js";
 
 /**
@@ -13,31 +12,11 @@ import { makeTempDir, randomExecutionId, type TempDir } from "./helpers.js";
  * is driven over IPC; both start each phase at the same instant so that their writes overlap.
  */
 const WRITER_SCRIPT = join(__dirname, "fixtures", "writer-process.ts");
-const TSX_LOADER = pathToFileURL(require.resolve("tsx")).href;
 
-interface Writer {
-  child: ChildProcess;
-  send(command: WriterCommand): Promise<WriterReply>;
-}
+type Writer = Child<WriterCommand, WriterReply>;
 
 function startWriter(): Writer {
-  const child = fork(WRITER_SCRIPT, [], {
-    execArgv: ["--import", TSX_LOADER],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  return {
-    child,
-    send: (command) =>
-      new Promise((resolve, reject) => {
-        const onExit = (code: number | null): void => reject(new Error(`writer exited with code ${code}`));
-        child.once("exit", onExit);
-        child.once("message", (reply: WriterReply) => {
-          child.off("exit", onExit); // one listener per command would pile up over the many rounds
-          resolve(reply);
-        });
-        child.send(command);
-      }),
-  };
+  return startChild<WriterCommand, WriterReply>(WRITER_SCRIPT);
 }
 
 function outcomesOf(reply: WriterReply): Outcome[] {
@@ -78,16 +57,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(
-    (writers ?? []).map(
-      (w) =>
-        new Promise<void>((resolve) => {
-          if (w.child.exitCode !== null) return resolve();
-          w.child.once("exit", () => resolve());
-          w.child.send({ kind: "exit" } satisfies WriterCommand);
-        }),
-    ),
-  );
+  await Promise.all((writers ?? []).map((w) => w.stop({ kind: "exit" })));
   temp.remove();
 });
 
