@@ -1,13 +1,17 @@
 import { CheckpointCorruptError, LgError, StoreClosedError, StoreUnavailableError, messageOf } from "@lg/core";
 import { createClient, ErrorReply } from "redis";
 import { DeadlineExceededError, withDeadline } from "./deadline.js";
-import type { RedisClientLike, RedisClusterLike, ResolvedRedisOptions } from "./options.js";
+import type { PubSubMessageListener, RedisClientLike, RedisClusterLike, ResolvedRedisOptions } from "./options.js";
 import { DAMAGED_HASH_DETAIL, DAMAGED_HASH_REPLY, damagedHashId } from "./lua.js";
 
 /** The store's own client: what it needs beyond {@link RedisClientLike} to watch and drop the connection. */
-interface OwnedClient extends RedisClientLike {
+export interface OwnedClient extends RedisClientLike {
+  /** Drops the connection at once. */
   destroy(): void;
+  /** Connection errors are reported here. */
   on(event: "error", listener: (error: Error) => void): unknown;
+  /** Subscribes `listener` to `channel` (the registry's pub/sub client). */
+  subscribe(channel: string, listener: PubSubMessageListener): Promise<unknown>;
 }
 
 const STORE_NAME = "RedisCheckpointStore";
@@ -173,7 +177,11 @@ export class RedisConnection {
     return this.unavailable(error);
   }
 
-  private unavailable(error: unknown): StoreUnavailableError {
+  /**
+   * The `StoreUnavailableError` of a failure to reach the server (a timeout, a refused connect), naming the server;
+   * also used for the registry's pub/sub connection.
+   */
+  unavailable(error: unknown): StoreUnavailableError {
     if (error instanceof DeadlineExceededError) return this.timedOut(error);
     // a failed connect arrives as ReconnectStrategyError; the socket's own error says what really happened
     const socketError = (error as { socketError?: unknown }).socketError;
@@ -220,17 +228,23 @@ export class RedisConnection {
   }
 }
 
+/** Backoff of the registry's pub/sub connection: it reconnects by itself (node-redis then subscribes again). */
+function subscriberBackoff(retries: number): number {
+  return Math.min(50 * 2 ** retries, 2000);
+}
+
 /**
  * Creates the store's own client: offline queue off (a call while the connection is down fails or reconnects at
- * once, it never waits in a queue) and no background reconnects (see {@link RedisConnection}).
+ * once, it never waits in a queue) and no background reconnects (see {@link RedisConnection}). With `listening`,
+ * the client of the registry's pub/sub instead, which nothing calls again: it reconnects in the background.
  */
-function createOwnedClient(options: ResolvedRedisOptions): OwnedClient {
+export function createOwnedClient(options: ResolvedRedisOptions, listening = false): OwnedClient {
   const { target } = options;
   const socket = {
     connectTimeout: options.connectTimeout,
     // A fresh Error, never the socket error itself: node-redis tests `instanceof Error`, which fails for errors from
     // another realm (jest's sandbox), and would then fall back to retrying forever.
-    reconnectStrategy: (): Error => new Error("the store reconnects on its next call"),
+    reconnectStrategy: listening ? subscriberBackoff : (): Error => new Error("the store reconnects on its next call"),
   };
   const common = { name: options.clientName, disableOfflineQueue: true };
   if (target.kind === "url") return createClient({ ...common, url: target.url, socket });

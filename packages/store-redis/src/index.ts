@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export { RedisCheckpointStore } from "./redis-store.js";
+export { RedisExecutionRegistry } from "./execution-registry.js";
 export {
   DEFAULT_ADDR,
   DEFAULT_CLIENT_NAME,
@@ -14,6 +15,12 @@ export {
   DEFAULT_PREFIX,
   validatePrefix,
 } from "./options.js";
-export type { RedisOptions, RedisClientLike, RedisClusterLike } from "./options.js";
+export type {
+  RedisOptions,
+  RedisClientLike,
+  RedisClusterLike,
+  RedisSubscriberLike,
+  PubSubMessageListener,
+} from "./options.js";
 export type { RedisStoreStats } from "./paged-calls.js";
-export { RedisKeys, hashTagOf, FIELD, ROW_KIND } from "./keys.js";
+export { RedisKeys, hashTagOf, FIELD, RECORD_FIELD, ROW_KIND } from "./keys.js";

@@ -11,8 +11,19 @@
  *   rows read through them (deleted checkpoints)
  * - `langgraph:executions` — ZSET member = executionId, score 0 (lexicographic paging for `listExecutions`)
  *
- * The three kinds differ right after the prefix (`checkpoint:`, `execution:`, `executions` with nothing after it),
- * so no id or execution id can make a key of one kind equal a key of another kind.
+ * The execution registry (see {@link RECORD_FIELD}):
+ * - `langgraph:run:{executionId}` — HASH: the execution's registry record
+ * - `langgraph:runs` — ZSET member = executionId, score 0: every record (lexicographic paging for `registry.list`)
+ * - `langgraph:runs:status:{status}` — ZSET member = executionId, score 0: the records of one status (paging with a
+ *   status filter, `counts` by `ZCARD`)
+ * - `langgraph:runs:claimable:{bytes}:{graphName}{graphVersion}` — ZSET member = executionId, score = epoch ms from
+ *   which it can be claimed (queued: when it was queued; running: when its lease expires), one per graph version;
+ *   `{bytes}` is the UTF-8 length of the graph name, so no two name/version pairs share a key
+ * - channel `langgraph:runs:changes` — pub/sub: `{"executionId", "status"}` JSON of every status change
+ *
+ * The kinds differ right after the prefix (`checkpoint:`, `execution:`, `executions` with nothing after it, `run:`,
+ * `runs` with nothing after it or `runs:` and a fixed word), so no id or execution id can make a key of one kind
+ * equal a key of another kind.
  *
  * @packageDocumentation
  */
@@ -27,6 +38,48 @@ export const EXECUTION_INDEX_SUFFIX = ":checkpoints";
 export const HIDDEN_INDEX_SUFFIX = ":hidden";
 /** Name, after the prefix, of the index of all executions. */
 export const EXECUTIONS_KEY_PART = "executions";
+
+/** Text between the prefix and an execution id in a registry record key. */
+export const RUN_KEY_PART = "run:";
+/** Name, after the prefix, of the index of all registry records. */
+export const RUNS_KEY_PART = "runs";
+/** Text between the prefix and a status in the key of the index of one status's records. */
+export const RUNS_STATUS_KEY_PART = "runs:status:";
+/** Text between the prefix and the graph name's byte length in the key of a graph version's claimable records. */
+export const RUNS_CLAIMABLE_KEY_PART = "runs:claimable:";
+/** Name, after the prefix, of the pub/sub channel announcing the registry's status changes. */
+export const RUNS_CHANNEL_PART = "runs:changes";
+
+/**
+ * Field names of the registry record hash. Times are epoch milliseconds by the Redis server's clock (`TIME`); the
+ * token is the current lease's fencing token, which only `claim` hands out.
+ */
+export const RECORD_FIELD = {
+  /** The `ExecutionStatus`. */
+  status: "status",
+  /** The graph's name, kept from the first submission. */
+  graphName: "graphName",
+  /** The graph's version, kept from the first submission. */
+  graphVersion: "graphVersion",
+  /** The worker holding the lease, while running. */
+  owner: "owner",
+  /** The lease's fencing token, while running: a fenced save or a release naming another token is refused. */
+  token: "token",
+  /** When the lease ends (epoch ms), while running. */
+  leaseExpiresAt: "leaseExpiresAt",
+  /** How many times it was claimed. */
+  attempts: "attempts",
+  /** The newest submission's input, the JSON text as given. */
+  input: "input",
+  /** The newest submission's key. */
+  inputKey: "inputKey",
+  /** The error of a failed run. */
+  error: "error",
+  /** When it was first submitted (epoch ms). */
+  createdAt: "createdAt",
+  /** When it last changed (epoch ms). */
+  updatedAt: "updatedAt",
+} as const;
 
 /**
  * Field names of the checkpoint hash. A hash without `kind` was written before incremental rows existed: its `data`
@@ -117,6 +170,34 @@ export class RedisKeys {
   /** `{prefix}executions`: the ZSET of execution ids (all scores 0, ordered by bytes). */
   executions(): string {
     return this.prefix + EXECUTIONS_KEY_PART;
+  }
+
+  /** `{prefix}run:{executionId}`: the hash holding the execution's registry record. */
+  run(executionId: string): string {
+    return this.prefix + RUN_KEY_PART + executionId;
+  }
+
+  /** `{prefix}runs`: the ZSET of every registry record's execution id (all scores 0, ordered by bytes). */
+  runs(): string {
+    return this.prefix + RUNS_KEY_PART;
+  }
+
+  /** `{prefix}runs:status:{status}`: the ZSET of the execution ids of one status (all scores 0). */
+  runsWithStatus(status: string): string {
+    return this.prefix + RUNS_STATUS_KEY_PART + status;
+  }
+
+  /**
+   * `{prefix}runs:claimable:{bytes}:{graphName}{graphVersion}`: the ZSET of a graph version's claimable executions,
+   * scored by the epoch ms from which each can be claimed.
+   */
+  claimable(graphName: string, graphVersion: string): string {
+    return `${this.prefix}${RUNS_CLAIMABLE_KEY_PART}${Buffer.byteLength(graphName, "utf8")}:${graphName}${graphVersion}`;
+  }
+
+  /** `{prefix}runs:changes`: the pub/sub channel of the registry's status changes. */
+  changesChannel(): string {
+    return this.prefix + RUNS_CHANNEL_PART;
   }
 
   /** A `SCAN MATCH` pattern for every key of this store (glob characters cannot occur in a valid prefix). */

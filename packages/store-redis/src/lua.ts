@@ -1,11 +1,22 @@
 import { createHash } from "node:crypto";
-import { CHECKPOINT_KEY_PART, EXECUTION_INDEX_SUFFIX, EXECUTION_KEY_PART, FIELD } from "./keys.js";
+import {
+  CHECKPOINT_KEY_PART,
+  EXECUTION_INDEX_SUFFIX,
+  EXECUTION_KEY_PART,
+  FIELD,
+  RUN_KEY_PART,
+  RUNS_CHANNEL_PART,
+  RUNS_CLAIMABLE_KEY_PART,
+  RUNS_KEY_PART,
+  RUNS_STATUS_KEY_PART,
+} from "./keys.js";
+import { REGISTRY_LIB } from "./registry-lua.js";
 import { ROW_LIB } from "./row-lua.js";
 
 /**
  * How the store's Lua scripts are defined: the shared prelude (key builders made from the same constants as the
- * TypeScript ones, the owner check, the index time-to-live rule, the row functions of `row-lua.ts`) and the SHA1
- * each is sent by.
+ * TypeScript ones, the owner check, the index time-to-live rule, the row functions of `row-lua.ts`, the registry
+ * functions of `registry-lua.ts`) and the SHA1 each is sent by.
  *
  * Conventions: `ARGV[1]` is always the key prefix. Keys named in `KEYS` are the ones the caller knows; data keys
  * found in an index are built inside the script with the same prefix, which Redis Cluster allows only because a
@@ -56,6 +67,12 @@ local function checkpoint_key(id) return PREFIX .. ${lua(CHECKPOINT_KEY_PART)} .
 local function index_key(execution_id)
   return PREFIX .. ${lua(EXECUTION_KEY_PART)} .. execution_id .. ${lua(EXECUTION_INDEX_SUFFIX)}
 end
+local function run_key(execution_id) return PREFIX .. ${lua(RUN_KEY_PART)} .. execution_id end
+local function runs_key() return PREFIX .. ${lua(RUNS_KEY_PART)} end
+local function status_key(status) return PREFIX .. ${lua(RUNS_STATUS_KEY_PART)} .. status end
+-- #name is its length in bytes, as Buffer.byteLength in RedisKeys.claimable
+local function claimable_key(name, version) return PREFIX .. ${lua(RUNS_CLAIMABLE_KEY_PART)} .. #name .. ":" .. name .. version end
+local CHANGES_CHANNEL = PREFIX .. ${lua(RUNS_CHANNEL_PART)}
 -- The execution a stored checkpoint belongs to; false when its hash is gone or is not a hash.
 local function owner_of(key)
   local owner = redis.pcall("HGET", key, ${lua(FIELD.executionId)})
@@ -87,6 +104,6 @@ end
 
 /** Defines a script: the prelude followed by `body`, with its SHA1 computed once. */
 export function defineLua(name: string, keyCount: number, body: string): LuaScript {
-  const source = PRELUDE + ROW_LIB + body;
+  const source = PRELUDE + ROW_LIB + REGISTRY_LIB + body;
   return { name, keyCount, source, sha: createHash("sha1").update(source).digest("hex") };
 }

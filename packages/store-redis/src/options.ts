@@ -13,6 +13,28 @@ export interface RedisClientLike {
   connect(): Promise<unknown>;
   /** Sends one command. */
   sendCommand(args: ReadonlyArray<string>): Promise<unknown>;
+  /**
+   * A new client with the same settings (node-redis `duplicate()`): the registry's `subscribe` listens on one, which
+   * the store closes. Without it `subscribe` is refused (`InvalidArgumentError`).
+   */
+  duplicate?(): RedisSubscriberLike;
+}
+
+/** A pub/sub message listener (node-redis hands strings unless asked for buffers). */
+export type PubSubMessageListener = (message: string | Buffer, channel: string | Buffer) => unknown;
+
+/** The part of a node-redis client that listens to a pub/sub channel (a `duplicate()` of an injected client). */
+export interface RedisSubscriberLike {
+  /** Whether `connect()` was called and `close()`/`destroy()` was not. */
+  readonly isOpen: boolean;
+  /** Opens the connection. */
+  connect(): Promise<unknown>;
+  /** Subscribes `listener` to `channel` (the connection then only listens). */
+  subscribe(channel: string, listener: PubSubMessageListener): Promise<unknown>;
+  /** Drops the connection at once. */
+  destroy(): void;
+  /** Connection errors are reported here (node-redis emits them; without a listener they would crash the process). */
+  on(event: "error", listener: (error: Error) => void): unknown;
 }
 
 /**
@@ -28,6 +50,13 @@ export interface RedisClusterLike {
   connect(): Promise<unknown>;
   /** Sends one command to the node serving `firstKey`'s slot. */
   sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
+  /**
+   * Subscribes `listener` to `channel` on the cluster client's own pub/sub connection (node-redis keeps one apart
+   * from its command connections). Without it the registry's `subscribe` is refused (`InvalidArgumentError`).
+   */
+  subscribe?(channel: string, listener: PubSubMessageListener): Promise<unknown>;
+  /** Removes `listener` from `channel`. */
+  unsubscribe?(channel: string, listener: PubSubMessageListener): Promise<unknown>;
 }
 
 /**

@@ -107,9 +107,17 @@ export class PagedCalls {
     }
   }
 
-  /** Deletes an execution's checkpoints, {@link PAGE_BUDGET} per call, newest first, up to the newest version at the start. */
+  /**
+   * Deletes an execution's checkpoints, {@link PAGE_BUDGET} per call, newest first, up to the newest version at the
+   * start; the first call also deletes its registry record.
+   */
   async clear(executionId: string): Promise<void> {
-    const keys = [this.keys.executionIndex(executionId), this.keys.executions(), this.keys.hiddenIndex(executionId)];
+    const keys = [
+      this.keys.executionIndex(executionId),
+      this.keys.executions(),
+      this.keys.hiddenIndex(executionId),
+      this.keys.run(executionId),
+    ];
     let ceiling = "";
     do {
       const reply = arrayReply(

@@ -95,8 +95,9 @@ return out
 );
 
 /**
- * KEYS: execution index, executions index, hidden index. ARGV: prefix, executionId, ceiling (highest score to
- * clear; "" on the first call, which fixes it at the current newest version), budget.
+ * KEYS: execution index, executions index, hidden index, registry record. ARGV: prefix, executionId, ceiling
+ * (highest score to clear; "" on the first call, which fixes it at the current newest version), budget.
+ * The first call also deletes the execution's registry record (so a lease on it is lost from then on).
  * Returns `{removed, ceiling}`: checkpoints removed by this call, and the ceiling to pass to the next call, or ""
  * when the clear is done. It goes newest first, so every chain stays whole between calls: the rows a checkpoint
  * reads through go after it, with it once nothing else reads through them. A save that lands between calls with a
@@ -105,11 +106,12 @@ return out
  */
 export const CLEAR = defineLua(
   "clear",
-  3,
+  4,
   `
 local index, executions, hidden, execution_id = KEYS[1], KEYS[2], KEYS[3], ARGV[2]
 local ceiling, budget = ARGV[3], tonumber(ARGV[4])
 if ceiling == "" then
+  drop_record(execution_id)
   local newest = redis.call("ZREVRANGE", index, 0, 0, "WITHSCORES")
   ceiling = newest[2] or "-inf"
 end

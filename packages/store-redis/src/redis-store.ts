@@ -2,6 +2,7 @@ import {
   CheckpointConflictError,
   CheckpointCorruptError,
   InvalidArgumentError,
+  LeaseLostError,
   StoreClosedError,
   type Checkpoint,
   type CheckpointHeader,
@@ -20,15 +21,18 @@ import {
   sameCheckpoint,
   validateListExecutionsOptions,
   validateListOptions,
+  validateLeaseFence,
   validatePruneOptions,
 } from "@lg/core/store";
 import { ChainReader, decodeHeader, foldCheckpoint } from "./chain-reader.js";
 import { Compactor } from "./compaction.js";
 import { RedisConnection } from "./connection.js";
+import { RedisExecutionRegistry } from "./execution-registry.js";
 import { RedisKeys } from "./keys.js";
 import { LatestReader } from "./latest-reader.js";
 import { resolveRedisOptions, type RedisOptions } from "./options.js";
 import { PagedCalls, type ListRange, type RedisStoreStats } from "./paged-calls.js";
+import { RegistrySubscriber } from "./registry-subscriber.js";
 import { arrayReply, integerReply, stringAt } from "./replies.js";
 import type { StoredRow } from "./rows.js";
 import { ScriptRunner } from "./script-runner.js";
@@ -98,6 +102,12 @@ export class RedisCheckpointStore implements CheckpointStore {
   readonly ttl: number;
   /** Whether reads restart the time to live of what they return. */
   readonly refreshOnRead: boolean;
+  /**
+   * The execution registry kept beside the checkpoints, under the same prefix (see the README, "Execution
+   * registry"): what workers claim, lease and release. `save(cp, { lease })` is fenced by it and `clear` deletes the
+   * execution's record.
+   */
+  readonly registry: RedisExecutionRegistry;
 
   private readonly connection: RedisConnection;
   private readonly scripts: ScriptRunner;
@@ -105,6 +115,7 @@ export class RedisCheckpointStore implements CheckpointStore {
   private readonly chains: ChainReader;
   private readonly compactor: Compactor;
   private readonly paged: PagedCalls;
+  private readonly subscriber: RegistrySubscriber;
   /** The ttl reads pass to the scripts: `ttl` with `refreshOnRead`, else 0 (no refresh). */
   private readonly readRefreshTtl: string;
   private closed = false;
@@ -125,6 +136,10 @@ export class RedisCheckpointStore implements CheckpointStore {
     this.compactor = new Compactor(this.scripts, this.keys);
     this.latestReader = new LatestReader(this.connection, this.scripts, this.chains, this.keys, this.readRefreshTtl);
     this.paged = new PagedCalls(this.scripts, this.keys, this.readRefreshTtl, resolved.ttl > 0);
+    this.subscriber = new RegistrySubscriber(resolved, this.connection, this.keys.changesChannel());
+    this.registry = new RedisExecutionRegistry(this.connection, this.scripts, this.keys, this.subscriber, () =>
+      this.assertOpen(),
+    );
   }
 
   /** Creates a store and checks the connection with `PING`; rejects with `StoreUnavailableError` if it fails. */
@@ -150,6 +165,8 @@ export class RedisCheckpointStore implements CheckpointStore {
    * runs; otherwise, and without `changes`, the whole state (a full row). When the id is stored otherwise (another
    * way, or with object keys in another order), the stored checkpoint is read back and compared: the same
    * checkpoint is a no-op (and a hidden row is a checkpoint again), another one a `CheckpointConflictError`.
+   * With `options.lease` the same script first checks that the execution's registry record holds the lease's token
+   * (status running) and otherwise writes nothing and rejects with `LeaseLostError`.
    */
   async save(checkpoint: Checkpoint, options?: SaveOptions): Promise<void> {
     this.assertOpen();
@@ -163,15 +180,20 @@ export class RedisCheckpointStore implements CheckpointStore {
       this.keys.executionIndex(executionId),
       this.keys.executions(),
       this.keys.hiddenIndex(executionId),
+      this.keys.run(executionId),
     ];
+    const lease = options?.lease;
+    if (lease !== undefined) validateLeaseFence(lease);
+    let changes = options?.changes;
     for (let attempt = 1; attempt <= SAVE_ATTEMPTS; attempt++) {
-      const args = saveArgs(this.prefix, encoded, options?.changes, this.ttl);
+      const args = saveArgs(this.prefix, encoded, changes, this.ttl, lease?.token);
       const result = integerReply(SAVE.name, await this.scripts.run(SAVE, keys, args));
       if (result === SaveResult.saved || result === SaveResult.unchanged) return;
+      if (result === SaveResult.leaseLost) throw new LeaseLostError(executionId);
       if (result === SaveResult.needFull) {
         // The parent's row went (deleted, expired): this checkpoint cannot read through it, so it is stored whole.
         encoded = encodeIncremental(checkpoint);
-        options = undefined;
+        changes = undefined;
         attempt--;
         continue;
       }
@@ -321,11 +343,14 @@ export class RedisCheckpointStore implements CheckpointStore {
     return this.paged.stats();
   }
 
-  /** Closes the store's own connection (an injected client stays open). Further calls reject; twice is harmless. */
+  /**
+   * Closes the store's own connection and ends the registry's subscriptions (an injected client stays open). Further
+   * calls reject; twice is harmless.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.connection.close();
+    await Promise.all([this.subscriber.close(), this.connection.close()]);
   }
 
   private assertOpen(): void {

@@ -27,21 +27,25 @@ export const SaveResult = {
    * checkpoint as a full row.
    */
   needFull: 4,
+  /** A fenced save whose lease token the execution's registry record no longer holds (or not as running): nothing written. */
+  leaseLost: 5,
 } as const;
 
 /**
- * KEYS: checkpoint hash, execution index, executions index, hidden index.
+ * KEYS: checkpoint hash, execution index, executions index, hidden index, registry record.
  * ARGV: prefix, id, executionId, version, data (the checkpoint JSON without its state), timestamp (ms), ttl (ms, 0 =
- * none), kind, state, items, counts, link (the last three "" for a full row).
+ * none), kind, state, items, counts, link (the last three "" for a full row), and for a save under a lease its token.
+ * The lease is checked first: a save whose lease is lost writes nothing and is told so, whatever else it would meet.
  * A delta row is written only while the row it links to is there, in this same atomic call, so no delta row is ever
  * stored with a broken chain; the linked row records it among its kids (so retention keeps what it reads through).
  */
 export const SAVE = defineLua(
   "save",
-  4,
+  5,
   `
 local data_key, index, executions, hidden = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id, execution_id, version, body, timestamp = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+if ARGV[13] and not lease_held(execution_id, ARGV[13]) then return ${SaveResult.leaseLost} end
 local ttl = tonumber(ARGV[7])
 local kind, state, items, counts, link = ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]
 local stored = redis.call("HMGET", data_key, F_DATA, F_KIND, F_STATE, F_ITEMS, F_LINK, F_ABSORBED, F_HIDDEN, F_OWNER)

@@ -64,13 +64,22 @@ async function dropPrefix(prefix: string): Promise<void> {
 const AWKWARD_IDS = ["plain", "a{b}c", "{x}", "}{", "{", "}", "漢字{🚀}", "*{?}[x]"];
 
 describe("Redis Cluster", () => {
-  it("with a hash-tagged prefix, every key a save touches is in the tag's slot, whatever the ids hold", async () => {
+  it("with a hash-tagged prefix, every key a save or the registry touches is in the tag's slot, whatever the ids hold", async () => {
     for (const prefix of ["{lg}:", "app:{tenant-7}:", "{a}{b}:"]) {
       const store = new RedisCheckpointStore({ prefix, client: (await cluster()).client });
       const slot = await slotOf(hashTagOf(prefix) as string);
       for (const id of AWKWARD_IDS) {
         for (const executionId of AWKWARD_IDS) {
-          const keys = [store.keys.checkpoint(id), store.keys.executionIndex(executionId), store.keys.executions()];
+          const keys = [
+            store.keys.checkpoint(id),
+            store.keys.executionIndex(executionId),
+            store.keys.executions(),
+            store.keys.run(executionId),
+            store.keys.runs(),
+            store.keys.runsWithStatus("queued"),
+            store.keys.claimable(id, executionId),
+            store.keys.changesChannel(),
+          ];
           for (const key of keys) expect([key, await slotOf(key)]).toEqual([key, slot]);
         }
       }

@@ -1,5 +1,5 @@
 import { createTestCheckpoint, uniqueId } from "@lg/store-testkit";
-import type { Checkpoint } from "@lg/core";
+import { LeaseLostError, type Checkpoint } from "@lg/core";
 import { ChatWriter, type Chat } from "./chat.js";
 import { writeRelease01 } from "./fixtures/layout-0.1.js";
 import { expectConsistent, hashOf, openNamespace, type Namespace } from "./helpers.js";
@@ -7,7 +7,8 @@ import { COMPACT_MIN_PARTS } from "../src/row-lua.js";
 
 /**
  * Data written by release 0.1.0 (hashes without `kind`, the state inside `data`) needs no migration: it reads as
- * full rows, and an execution goes on incrementally from it — its retention merging new rows into old ones.
+ * full rows, and an execution goes on incrementally from it — its retention merging new rows into old ones — and
+ * under the execution registry, whose keys such data does not have yet.
  */
 
 let ns: Namespace;
@@ -75,6 +76,45 @@ describe("data written by release 0.1.0", () => {
     const fields = await hashOf(ns, store.keys.checkpoint(base!));
     expect(fields.kind).toBe("full");
     expect(JSON.parse(fields.data!)).toMatchObject({ id: base, state: null });
+    await expectConsistent(ns, store);
+    await store.clear(executionId);
+    expect(await ns.db.keys()).toEqual([]);
+  });
+
+  it("takes the execution registry: an old execution is enqueued, claimed, continued under its lease and cleared", async () => {
+    const executionId = uniqueId("old");
+    const old = oldExecution(executionId, 3);
+    await writeRelease01(ns.db.command, ns.db.prefix, old);
+    const [store, other] = [ns.store(), ns.store()];
+    expect(await store.registry.get(executionId)).toBeUndefined();
+    expect(await store.registry.counts()).toEqual({
+      queued: 0,
+      running: 0,
+      paused: 0,
+      done: 0,
+      failed: 0,
+      cancelled: 0,
+    });
+    const graphs = [{ name: "chat", version: "1" }];
+    const request = { executionId, graphName: "chat", graphVersion: "1", input: "{}", inputKey: "resume-1" };
+    expect((await store.registry.enqueue(request)).outcome).toBe("created");
+    const [lease] = await other.registry.claim({ owner: "w", graphs, limit: 5, leaseMs: 60_000 });
+    expect(lease?.executionId).toBe(executionId);
+    const w = new ChatWriter(store, executionId, old.length);
+    const parent = (await store.latest(executionId)) as Checkpoint<Chat>;
+    const next = w.next(parent, [{ n: 100 }]);
+    const changes = { parentId: parent.id, whole: ["turn"], appended: { messages: 1 } };
+    await store.save(next, { changes, lease: lease! });
+    expect(await other.load(next.id)).toEqual(next);
+    expect((await store.listExecutions()).executions.map((e) => e.executionId)).toEqual([executionId]);
+    await other.registry.release(lease!, { status: "done" });
+    const zombie = w.next(next, [{ n: 101 }]);
+    await expect(store.save(zombie, { changes: { ...changes, parentId: next.id }, lease: lease! })).rejects.toThrow(
+      LeaseLostError,
+    );
+    expect((await store.registry.list()).records.map((r) => [r.executionId, r.status])).toEqual([
+      [executionId, "done"],
+    ]);
     await expectConsistent(ns, store);
     await store.clear(executionId);
     expect(await ns.db.keys()).toEqual([]);
