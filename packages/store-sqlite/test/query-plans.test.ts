@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
 import { SqliteCheckpointStore } from "@lg/store-sqlite";
 import { chainSql, removalSql, type ChainSql, type RemovalSql } from "../src/chain-sql.js";
+import { registrySql, type RegistrySql } from "../src/registry-sql.js";
 import { sqlNames, storeSql, type StoreSql } from "../src/sql.js";
 import { history, makeCheckpoint, makeTempDir, type TempDir } from "./helpers.js";
 
@@ -14,6 +15,7 @@ let db: Database.Database;
 let sql: StoreSql;
 let chain: ChainSql;
 let removal: RemovalSql;
+let registry: RegistrySql;
 
 beforeAll(async () => {
   temp = makeTempDir();
@@ -36,12 +38,25 @@ beforeAll(async () => {
       parent = cp;
     }
   }
+  // Registry records of three graphs: most ended, some running, some queued; claim must not read the ended ones.
+  for (let e = 0; e < 300; e++) {
+    const request = { executionId: `run-${e}`, graphName: `g${e % 3}`, graphVersion: "v1", input: "{}", inputKey: "k" };
+    await store.registry.enqueue(request);
+  }
+  const leases = await store.registry.claim({
+    owner: "w",
+    graphs: [{ name: "g0", version: "v1" }],
+    limit: 250,
+    leaseMs: 1,
+  });
+  for (const lease of leases.slice(0, 80)) await store.registry.release(lease, { status: "done" });
   await store.close();
   db = new Database(temp.file());
   db.exec("ANALYZE");
   sql = storeSql(sqlNames("plans"));
   chain = chainSql(sqlNames("plans"));
   removal = removalSql(sqlNames("plans"));
+  registry = registrySql(sqlNames("plans"));
 });
 
 afterAll(() => {
@@ -130,5 +145,27 @@ describe("query plans", () => {
         /SEARCH plans_items USING (COVERING )?INDEX sqlite_autoindex_plans_items_1 \(owner_id=\?/,
       );
     }
+  });
+
+  it("claim walks the status index (queued) and the lease-expiry index (running) in order; only its picks are sorted", () => {
+    const details = plan(registry.candidates, { graphs: '[["g1","v1"]]', now: Date.now(), limit: 5 });
+    expect(details).toContain("SEARCH plans_executions USING INDEX idx_plans_executions_status (status=?)");
+    expect(details).toContain("SEARCH plans_executions USING INDEX idx_plans_executions_leased (lease_expires_at<?)");
+    expect(details.filter((d) => /^SCAN plans_executions\b/.test(d))).toEqual([]);
+    // The one sort is the final ORDER BY over at most `limit` rows of each branch.
+    expect(details.filter((d) => d.includes("TEMP B-TREE"))).toEqual(["USE TEMP B-TREE FOR ORDER BY"]);
+  });
+
+  it("the registry's reads and writes find a record by its key; counts reads the status index alone", () => {
+    const byKey = "USING INDEX sqlite_autoindex_plans_executions_1 (execution_id=?)";
+    expect(plan(registry.select, "run-1").join()).toContain(byKey);
+    expect(plan(registry.holds, "run-1", "token").join()).toContain(byKey);
+    const now = Date.now();
+    expect(plan(registry.take, { id: "run-1", owner: "w", token: "t", expiresAt: now, now }).join()).toContain(byKey);
+    expect(plan(registry.cancel, { id: "run-1", now }).join()).toContain(byKey);
+    expect(plan(registry.list, { cursor: "run-1", statuses: null, limit: 5 }).join()).toContain(
+      "sqlite_autoindex_plans_executions_1 (execution_id>?)",
+    );
+    expect(plan(registry.counts)).toEqual(["SCAN plans_executions USING COVERING INDEX idx_plans_executions_status"]);
   });
 });
