@@ -38,6 +38,8 @@ export const EXIT_CODES = {
   conflict: 8,
   /** After a copy, the target holds fewer checkpoints than were read from the source. */
   countMismatch: 9,
+  /** The command needs the store's execution registry, and the store keeps none. */
+  noRegistry: 10,
 } as const;
 
 /** One of the {@link EXIT_CODES}. */
@@ -68,12 +70,23 @@ export class StorePackageMissingError extends LgError {
   }
 }
 
-/** The execution named on the command line has no checkpoint in the store. */
+/** The execution named on the command line has no checkpoint in the store (or, for `cancel`, no registry record). */
 export class ExecutionNotFoundError extends CheckpointNotFoundError {
-  /** Creates the error for `executionId`. */
-  constructor(executionId: string) {
+  /** Creates the error for `executionId`; `missing` says what the store lacks for it. */
+  constructor(executionId: string, missing = "has no checkpoint in this store") {
     super({ executionId });
-    this.message = `execution not found: "${executionId}" has no checkpoint in this store`;
+    this.message = `execution not found: "${executionId}" ${missing}`;
+  }
+}
+
+/** A command needs the execution registry (`store.registry`) and the store at the URL keeps none. */
+export class RegistryMissingError extends InvalidArgumentError {
+  /** Creates the error for the command `what` on the store shown as `display` (password already hidden). */
+  constructor(display: string, what: string) {
+    super(
+      `the store ${display} keeps no execution registry (where executions submitted to workers are recorded), ` +
+        `so "${what}" cannot be used on it`,
+    );
   }
 }
 
@@ -166,6 +179,7 @@ export function exitCodeOf(error: unknown): ExitCode {
   if (error instanceof StorePackageMissingError) return EXIT_CODES.packageMissing;
   if (error instanceof CopyCountMismatchError) return EXIT_CODES.countMismatch;
   if (error instanceof BackupLineError) return EXIT_CODES.corruptBackup;
+  if (error instanceof RegistryMissingError) return EXIT_CODES.noRegistry;
   if (isMissingTable(error)) return EXIT_CODES.badUrl;
   switch (errorCode(error)) {
     case "LG_STORE_UNAVAILABLE":

@@ -10,6 +10,7 @@ export * from "./store-url.js";
 export * from "./open-store.js";
 export * from "./walk.js";
 export * from "./executions.js";
+export * from "./registry.js";
 export * from "./history.js";
 export * from "./diff.js";
 export * from "./duration.js";

@@ -1,6 +1,7 @@
 import { SqliteCheckpointStore } from "@lg/store-sqlite";
 import { EXIT_CODES, openStore } from "../src/index.js";
-import { linesOf, runInProcess, seedExecution, tempDir } from "./helpers.js";
+import { assertBuilt, linesOf, runBin, runInProcess, seedExecution, tempDir, type RunResult } from "./helpers.js";
+import { checkBadStatus, checkNoRegistry, checkRegistryCommands } from "./registry-checks.js";
 
 // A memory store lives inside one process, so these tests run the CLI in-process: `memory:<name>` names the same
 // store for every command of this process.
@@ -66,5 +67,35 @@ describe("lg-checkpoints on memory: (in-process)", () => {
     expect(result.stderr).toContain(
       `backup line 2: the target already holds another checkpoint at version 2 of execution "${chain[0]?.executionId}"`,
     );
+  });
+});
+
+// The registry's commands, in-process on a named memory store (a worker of this process runs the executions), and
+// through the binary, whose `memory:` store starts empty.
+describe("lg-checkpoints registry commands on memory:", () => {
+  beforeAll(assertBuilt);
+
+  it("lists by status, counts and cancels in-process (or says the store keeps no registry)", async () => {
+    const url = "memory:registry";
+    const { store } = await openStore(url);
+    const run = (args: readonly string[]): Promise<RunResult> => runInProcess(args);
+    await checkBadStatus(run, url);
+    if (store.registry === undefined) await checkNoRegistry(run, url);
+    else await checkRegistryCommands(run, url, store);
+  }, 120_000);
+
+  it("finds no rows in a new process's empty memory store", async () => {
+    const { store } = await openStore("memory:");
+    const listed = await runBin(["executions", "--status", "queued,running", "-s", "memory:"]);
+    if (store.registry === undefined) {
+      await checkNoRegistry(runBin, "memory:");
+      return;
+    }
+    expect([listed.code, linesOf(listed.stdout)]).toEqual([0, [expect.stringMatching(/^execution\s+status/)]]);
+    expect(listed.stderr).toContain("0–0 of 0 executions with status queued or running");
+    const stats = await runBin(["stats", "--json", "-s", "memory:"]);
+    expect(JSON.parse(stats.stdout)).toMatchObject({ registry: { queued: 0, done: 0 } });
+    const missing = await runBin(["cancel", "order-1", "-s", "memory:"]);
+    expect(missing.code).toBe(EXIT_CODES.notFound);
   });
 });

@@ -3,6 +3,7 @@ import { encodeCheckpoint } from "@lg/core/store";
 import { SqliteCheckpointStore } from "@lg/store-sqlite";
 import { EXIT_CODES } from "../src/index.js";
 import { assertBuilt, linesOf, runBin, seedExecution, tempDir } from "./helpers.js";
+import { checkBadStatus, checkNoRegistry, checkRegistryCommands } from "./registry-checks.js";
 
 /** A store under test: the URL the binary gets, and an in-process store on the same data for seeding and checks. */
 export interface StoreUnderTest {
@@ -97,6 +98,12 @@ export function describeCliOnStore(name: string, open: () => Promise<StoreUnderT
       const paths = linesOf(diff2.stdout).map((l) => (JSON.parse(l) as { path: string }).path);
       expect(paths.sort()).toEqual(["big", "bytes", "counter", 'scores<"x">', "tags"]);
     });
+
+    it("lists executions by registry status, counts them and cancels one (or says the store keeps no registry)", async () => {
+      await checkBadStatus(runBin, subject.url);
+      if (subject.store.registry === undefined) await checkNoRegistry(runBin, subject.url);
+      else await checkRegistryCommands(runBin, subject.url, subject.store);
+    }, 120_000);
 
     it("prints stats and answers ping", async () => {
       await seedExecution(subject.store, 3);

@@ -1,5 +1,7 @@
 import { InvalidArgumentError as CommanderArgumentError } from "commander";
+import type { ExecutionStatus } from "@lg/core";
 import { parseDuration } from "../duration.js";
+import { parseStatuses } from "../registry.js";
 
 /**
  * Argument parsers for commander options: they reject bad values with commander's own error, so the message
@@ -17,11 +19,19 @@ export function positiveInteger(value: string): number {
   return n;
 }
 
-/** Parses a duration option value (`30m`, `12h`, `7d`, `2w`) into milliseconds. */
-export function duration(value: string): number {
-  try {
-    return parseDuration(value);
-  } catch (error) {
-    throw new CommanderArgumentError((error as Error).message);
-  }
+/** `parse` with its errors turned into commander's, so that a bad value names the option and exits with the usage code. */
+function optionParser<T>(parse: (value: string) => T): (value: string) => T {
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (error) {
+      throw new CommanderArgumentError((error as Error).message);
+    }
+  };
 }
+
+/** Parses a duration option value (`30m`, `12h`, `7d`, `2w`) into milliseconds. */
+export const duration: (value: string) => number = optionParser(parseDuration);
+
+/** Parses a comma-separated list of registry statuses (`queued,running`). */
+export const statusList: (value: string) => ExecutionStatus[] = optionParser(parseStatuses);

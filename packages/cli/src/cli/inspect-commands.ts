@@ -1,8 +1,7 @@
 import type { Command } from "commander";
-import { encodeValue, type Checkpoint, type StoreStats } from "@lg/core";
+import { EXECUTION_STATUSES, encodeValue, type Checkpoint, type ExecutionStatus, type StoreStats } from "@lg/core";
 import { encodeCheckpoint } from "@lg/core/store";
 import { diffStates, type StateChange } from "../diff.js";
-import { listExecutionsNewestFirst } from "../executions.js";
 import { readHistory, type History } from "../history.js";
 import { loadCheckpoint } from "../walk.js";
 import { storeUrlOf, withStore, type CommandContext } from "./context.js";
@@ -10,7 +9,7 @@ import { positiveInteger } from "./arguments.js";
 import { formatBlock, formatBytes, formatTime, formatValue, renderTable, writeLine } from "./output.js";
 
 /**
- * The read-only commands: `executions`, `history`, `show`, `diff`, `stats`, `ping`. Each action calls one library
+ * The read-only commands: `history`, `show`, `diff`, `stats`, `ping` (`executions` has a file of its own). Each action calls one library
  * function and renders its result.
  *
  * @packageDocumentation
@@ -85,44 +84,25 @@ function changeAsJson(c: StateChange): Record<string, unknown> {
   return json;
 }
 
-function printStats(ctx: CommandContext, display: string, stats: StoreStats): void {
+function printStats(
+  ctx: CommandContext,
+  display: string,
+  stats: StoreStats,
+  counts: Record<ExecutionStatus, number> | undefined,
+): void {
   const rows = [
     ["store", display],
     ["checkpoints", String(stats.checkpoints)],
     ["executions", String(stats.executions)],
   ];
   if (stats.bytes !== undefined) rows.push(["bytes", `${stats.bytes} (${formatBytes(stats.bytes)})`]);
+  // The registry's counts, one row per status, in lifecycle order.
+  if (counts !== undefined) for (const status of EXECUTION_STATUSES) rows.push([status, String(counts[status])]);
   writeLine(ctx.io.stdout, renderTable(ctx.out, ["", ""], rows).split("\n").slice(1).join("\n"));
 }
 
 /** Registers the read-only commands on `program`. */
 export function registerInspectCommands(program: Command, ctx: CommandContext): void {
-  program
-    .command("executions")
-    .description("list executions, most recently updated first")
-    .option("-n, --limit <n>", "rows per page", positiveInteger, 20)
-    .option("-p, --page <n>", "page number", positiveInteger, 1)
-    .option("--json", "print JSON Lines (executionId, latestVersion, updatedAt)")
-    .action(async (opts: { limit: number; page: number; json?: boolean }, command: Command) => {
-      const url = storeUrlOf(ctx, globals(command).store);
-      const list = await withStore(url, {}, (store) =>
-        listExecutionsNewestFirst(store, { limit: opts.limit, offset: (opts.page - 1) * opts.limit }),
-      );
-      if (opts.json === true) {
-        for (const e of list.executions)
-          writeLine(ctx.io.stdout, JSON.stringify({ ...e, updatedAt: formatTime(e.updatedAt) }));
-        return;
-      }
-      const rows = list.executions.map((e) => [e.executionId, String(e.latestVersion), formatTime(e.updatedAt)]);
-      writeLine(ctx.io.stdout, renderTable(ctx.out, ["execution", "latest version", "updated"], rows));
-      const first = list.executions.length === 0 ? 0 : list.offset + 1;
-      const more = list.offset + list.executions.length < list.total ? `; next: --page ${opts.page + 1}` : "";
-      writeLine(
-        ctx.io.stderr,
-        ctx.err.dim(`${first}–${list.offset + list.executions.length} of ${list.total} executions${more}`),
-      );
-    });
-
   program
     .command("history")
     .description("an execution's checkpoints, newest first; forks are drawn as branches")
@@ -131,12 +111,13 @@ export function registerInspectCommands(program: Command, ctx: CommandContext): 
     .option("--before <version>", "only versions below this one (next page)", positiveInteger)
     .action(async (executionId: string, opts: { limit: number; before?: number }, command: Command) => {
       const url = storeUrlOf(ctx, globals(command).store);
-      const history = await withStore(url, {}, (store) =>
-        readHistory(store, executionId, {
+      const { history, record } = await withStore(url, {}, async (store) => ({
+        history: await readHistory(store, executionId, {
           limit: opts.limit,
           ...(opts.before === undefined ? {} : { beforeVersion: opts.before }),
         }),
-      );
+        record: await store.registry?.get(executionId),
+      }));
       printHistory(ctx, history);
       const oldest = history.entries[history.entries.length - 1];
       const more =
@@ -145,7 +126,10 @@ export function registerInspectCommands(program: Command, ctx: CommandContext): 
           : "";
       writeLine(
         ctx.io.stderr,
-        ctx.err.dim(`${history.entries.length} of ${history.total} checkpoints, ${history.branches} branch(es)${more}`),
+        ctx.err.dim(
+          `${history.entries.length} of ${history.total} checkpoints, ${history.branches} branch(es)` +
+            `${record === undefined ? "" : `; registry: ${record.status}`}${more}`,
+        ),
       );
     });
 
@@ -179,16 +163,23 @@ export function registerInspectCommands(program: Command, ctx: CommandContext): 
 
   program
     .command("stats")
-    .description("counts of checkpoints and executions (and bytes where the store can tell)")
+    .description(
+      "counts of checkpoints and executions (and bytes where the store can tell), and of the registry's statuses",
+    )
     .option("--json", "print JSON")
     .action(async (opts: { json?: boolean }, command: Command) => {
       const url = storeUrlOf(ctx, globals(command).store);
-      const { display, stats } = await withStore(url, {}, async (store, target) => ({
+      const { display, stats, counts } = await withStore(url, {}, async (store, target) => ({
         display: target.display,
         stats: await store.stats(),
+        counts: await store.registry?.counts(),
       }));
-      if (opts.json === true) writeLine(ctx.io.stdout, JSON.stringify({ store: display, ...stats }));
-      else printStats(ctx, display, stats);
+      if (opts.json === true)
+        writeLine(
+          ctx.io.stdout,
+          JSON.stringify({ store: display, ...stats, ...(counts === undefined ? {} : { registry: counts }) }),
+        );
+      else printStats(ctx, display, stats, counts);
     });
 
   program

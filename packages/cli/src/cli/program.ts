@@ -2,7 +2,9 @@ import { Command, CommanderError } from "commander";
 import { EXIT_CODES, errorLine, exitCodeOf, type ExitCode } from "../errors.js";
 import { STORE_URL_ENV } from "../store-url.js";
 import { createContext } from "./context.js";
+import { registerCancelCommand } from "./cancel-command.js";
 import { registerDataCommands } from "./data-commands.js";
+import { registerExecutionsCommand } from "./executions-command.js";
 import { registerInspectCommands } from "./inspect-commands.js";
 import { processIo, type CliIo } from "./io.js";
 import { registerUiCommand } from "./ui-command.js";
@@ -25,7 +27,8 @@ Store URLs (--store, or the ${STORE_URL_ENV} environment variable):
                                                                    process, so a separate run never sees its data
 
 Exit codes: 0 ok, 1 unexpected failure, 2 usage, 3 bad store URL, 4 store package missing, 5 store unreachable,
-6 execution or checkpoint not found, 7 corrupt backup line, 8 conflicting checkpoint, 9 copy count check failed.
+6 execution or checkpoint not found, 7 corrupt backup line, 8 conflicting checkpoint, 9 copy count check failed,
+10 the store keeps no execution registry (executions --status, cancel).
 Passwords in URLs are never printed.`;
 
 function buildProgram(io: CliIo): Command {
@@ -42,7 +45,9 @@ function buildProgram(io: CliIo): Command {
       outputError: (text, write) => write(text),
     })
     .exitOverride();
+  registerExecutionsCommand(program, ctx);
   registerInspectCommands(program, ctx);
+  registerCancelCommand(program, ctx);
   registerDataCommands(program, ctx);
   registerUiCommand(program, ctx);
   // Every subcommand reports usage errors the same way as the program.
