@@ -79,9 +79,10 @@ export class Connection {
    * dead. A pooled connection whose backend was terminated or restarted fails on first use, and the driver may hand
    * the repeat another socket the server dropped at the same moment; without the repeats, a server restart would fail
    * one call per pooled connection. Each attempt is bounded (commandTimeoutMs plus a margin); one that outlives the
-   * bound is not repeated: the server is not answering, and repeating would double the wait.
+   * bound is not repeated: the server is not answering, and repeating would double the wait. With `repeat` false it
+   * runs once (work that must not be done twice, such as a LISTEN).
    */
-  async run<T>(statement: () => Promise<T>, saving?: SaveTarget): Promise<T> {
+  async run<T>(statement: () => Promise<T>, saving?: SaveTarget, repeat = true): Promise<T> {
     const boundMs = this.resolved.commandTimeoutMs + CLIENT_BOUND_MARGIN_MS;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -89,7 +90,7 @@ export class Connection {
         return await withinBound(statement(), boundMs, () => this.noAnswer(client, boundMs));
       } catch (error) {
         if (this.closed && isConnectionError(error)) throw new StoreClosedError("PostgresCheckpointStore");
-        const pause = RECONNECT_PAUSES_MS[attempt];
+        const pause = repeat ? RECONNECT_PAUSES_MS[attempt] : undefined;
         if (pause === undefined || this.closed || !isLostConnection(error)) {
           throw toStoreError(error, this.target, this.resolved.qualifiedTable, saving);
         }

@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 export { PostgresCheckpointStore } from "./postgres-store.js";
+export { PostgresExecutionRegistry } from "./registry.js";
 export {
   DEFAULT_COMMAND_TIMEOUT_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,

@@ -3,6 +3,7 @@ import type postgres from "postgres";
 import { assertAdoptable } from "./adopt.js";
 import { incrementalStatements } from "./incremental-migration.js";
 import { replaceKeysStatement } from "./key-migration.js";
+import { registryStatements } from "./registry-migration.js";
 import type { PostgresClient, ResolvedPostgresOptions } from "./options.js";
 
 /**
@@ -83,6 +84,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 5,
     name: "incremental checkpoints",
     statements: incrementalStatements,
+  },
+  {
+    version: 6,
+    name: "execution registry",
+    statements: registryStatements,
   },
 ];
 

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { InvalidArgumentError } from "@lg/core";
 import { quoteSqlIdentifier } from "@lg/core/store";
 import type postgres from "postgres";
@@ -72,6 +73,16 @@ export interface ResolvedPostgresOptions {
   quotedExecutionKeyIndex: string;
   /** `"idx_table_items_owner"`: the unique index of the items table (owner key, channel, version, idx). */
   quotedItemsOwnerIndex: string;
+  /** `"schema"."table_executions"`: the execution registry, from migration 6 on. */
+  qualifiedExecutionsTable: string;
+  /** `"idx_table_reg_key"`: the unique index of the registry on the key of `execution_id` (see `keys.ts`). */
+  quotedRegistryKeyIndex: string;
+  /** `"idx_table_reg_queued"`: the registry's queued executions by `updated_at` (partial). */
+  quotedRegistryQueuedIndex: string;
+  /** `"idx_table_reg_expiry"`: the registry's running executions by `lease_expires_at` (partial). */
+  quotedRegistryExpiryIndex: string;
+  /** The LISTEN/NOTIFY channel of the registry's status changes (see {@link registryChannel}). */
+  registryChannel: string;
   /** Pool size for a client the store creates. */
   poolSize: number;
   /** `application_name` for a client the store creates. */
@@ -107,6 +118,21 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
   return value;
 }
 
+// PostgreSQL's longest channel name (an identifier: NAMEDATALEN - 1 bytes).
+const MAX_CHANNEL_BYTES = 63;
+
+/**
+ * The NOTIFY channel of a registry: `<schema>.<table>_executions`, so that stores of the same table name in other
+ * schemas of the database do not wake each other; when that is longer than PostgreSQL's 63-byte identifiers,
+ * `lg_executions_` and a digest of it. Schema and table are validated identifiers (ASCII), so they need no quoting
+ * inside a string literal.
+ */
+export function registryChannel(schema: string, tableName: string): string {
+  const name = `${schema}.${tableName}_executions`;
+  if (name.length <= MAX_CHANNEL_BYTES) return name;
+  return `lg_executions_${createHash("sha256").update(name).digest("hex").slice(0, 32)}`;
+}
+
 /** Applies defaults and validates {@link PostgresOptions}; throws `InvalidArgumentError` naming the bad option. */
 export function resolveOptions(options: PostgresOptions): ResolvedPostgresOptions {
   if (options === null || typeof options !== "object") {
@@ -131,6 +157,11 @@ export function resolveOptions(options: PostgresOptions): ResolvedPostgresOption
   }
   return {
     tableName,
+    qualifiedExecutionsTable: `${quotedSchema}."${tableName}_executions"`,
+    quotedRegistryKeyIndex: `"idx_${tableName}_reg_key"`,
+    quotedRegistryQueuedIndex: `"idx_${tableName}_reg_queued"`,
+    quotedRegistryExpiryIndex: `"idx_${tableName}_reg_expiry"`,
+    registryChannel: registryChannel(schema, tableName),
     schema,
     qualifiedTable: `${quotedSchema}.${quotedTable}`,
     qualifiedMigrationsTable: `${quotedSchema}."${tableName}_migrations"`,

@@ -29,7 +29,8 @@ import { Connection, type Param } from "./connection.js";
 import { toStoreError, type SaveTarget } from "./errors.js";
 import { runMigrations, type MigrationResult } from "./migrations.js";
 import { resolveOptions, type PostgresClient, type PostgresOptions, type ResolvedPostgresOptions } from "./options.js";
-import { removeCheckpoints, type ChooseVictims } from "./removal.js";
+import { PostgresExecutionRegistry } from "./registry.js";
+import { clearExecution, removeCheckpoints, type ChooseVictims } from "./removal.js";
 import { rowHeader, toSaveParams } from "./rows.js";
 import { fitsKeyPrefix } from "./keys.js";
 import { saveCheckpoint, type SaveRunner } from "./saving.js";
@@ -81,6 +82,13 @@ export class PostgresCheckpointStore implements CheckpointStore {
     serializedList: true,
   };
 
+  /**
+   * The execution registry kept beside the checkpoints (`<table>_executions`): what workers claim, lease and release.
+   * With it, `save(cp, { lease })` commits only while the registry holds the lease's token, and `clear` also removes
+   * the execution's record (see the README's "Execution registry").
+   */
+  readonly registry: PostgresExecutionRegistry;
+
   /** `"schema"."table"`, quoted, as it appears in the store's SQL. */
   readonly qualifiedTableName: string;
 
@@ -97,6 +105,10 @@ export class PostgresCheckpointStore implements CheckpointStore {
     this.statements = buildStatements(this.options);
     this.qualifiedTableName = this.options.qualifiedTable;
     this.conn = new Connection(options, this.options);
+    this.registry = new PostgresExecutionRegistry(
+      { conn: this.conn, assertOpen: () => this.assertOpen() },
+      this.options,
+    );
   }
 
   /**
@@ -147,11 +159,13 @@ export class PostgresCheckpointStore implements CheckpointStore {
    * Inserts a checkpoint — with `options.changes`, only what changed since its parent: one statement writes the row
    * and its appended items while the parent row exists (otherwise the checkpoint is stored whole). Without changes, one
    * plain insert. The unique index decides conflicts atomically (`CheckpointConflictError`); when the insert is
-   * refused, the row that holds the id tells an identical re-save (a no-op) from a conflict.
+   * refused, the row that holds the id tells an identical re-save (a no-op) from a conflict. With `options.lease`, the
+   * same statement locks the execution's registry record and writes only while it holds the lease's token
+   * (`LeaseLostError` otherwise, checked before the version).
    */
   async save(checkpoint: Checkpoint, options?: SaveOptions): Promise<void> {
     this.assertOpen();
-    await saveCheckpoint(this.runner, this.statements, checkpoint, options?.changes);
+    await saveCheckpoint(this.runner, this.statements, checkpoint, options?.changes, options?.lease);
   }
 
   /**
@@ -238,20 +252,14 @@ export class PostgresCheckpointStore implements CheckpointStore {
     await this.remove(String(row[0]), (visible) => (visible.some((cp) => cp.id === id) ? [id] : []));
   }
 
-  /** Deletes every checkpoint of one execution, with its items and hidden rows. */
+  /** Deletes every checkpoint of one execution, with its items and hidden rows, and its registry record. */
   async clear(executionId: string): Promise<void> {
     this.assertOpen();
     assertNonEmptyString("executionId", executionId);
     if (!isStorableText(executionId)) return;
     const keyed = this.keyed(executionId);
-    await this.run(() =>
-      this.sql.begin(READ_COMMITTED, async (tx) => {
-        // Locked first, so that a save continuing one of the rows either lands before (and goes too) or finds its
-        // parent gone and is stored whole.
-        await tx.unsafe(keyed.lock, [executionId], { prepare: true });
-        await tx.unsafe(keyed.clear, [executionId], { prepare: true });
-      }),
-    );
+    const removeRecord = this.registry.removeStatement;
+    await this.run(() => this.sql.begin(READ_COMMITTED, (tx) => clearExecution(tx, keyed, removeRecord, executionId)));
   }
 
   /**
@@ -326,6 +334,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
    * server that is down or frozen does not hold `close()` up.
    */
   async close(): Promise<void> {
+    if (!this.conn.isClosed) await this.registry.endSubscriptions();
     await this.conn.end();
   }
 

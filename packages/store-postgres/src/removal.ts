@@ -79,6 +79,23 @@ function parseRow(row: readonly unknown[]): MergedRow {
   };
 }
 
+/**
+ * `clear` in `tx`: the registry record (`removeRecord`, param: execution id), then every row of the execution, sent
+ * together (pipelined, run in order). The record goes first: a fenced save locks it before any checkpoint row, so the
+ * two are taken in the same order (no deadlock) and a save waiting on it then finds its lease gone. The rows are
+ * locked before they are deleted, so that a save continuing one of them either lands before (and goes too) or finds
+ * its parent gone and is stored whole.
+ */
+export async function clearExecution(
+  tx: TransactionSql,
+  s: RemovalStatements,
+  removeRecord: string,
+  executionId: string,
+): Promise<void> {
+  const run = (text: string) => tx.unsafe(text, [executionId], { prepare: true });
+  await Promise.all([run(removeRecord), run(s.lock), run(s.clear)]);
+}
+
 /** Runs one removal in `tx`; returns how many checkpoints it deleted. */
 export async function removeCheckpoints(
   tx: TransactionSql,

@@ -1,15 +1,20 @@
-import { CheckpointConflictError, type Checkpoint, type StateChanges } from "@lg/core";
-import { sameCheckpoint } from "@lg/core/store";
+import { CheckpointConflictError, LeaseLostError, type Checkpoint, type LeaseFence, type StateChanges } from "@lg/core";
+import { sameCheckpoint, validateLeaseFence } from "@lg/core/store";
 import { toDeltaParams } from "./delta.js";
 import type { Param } from "./connection.js";
 import type { SaveTarget } from "./errors.js";
-import { toSaveParams } from "./rows.js";
+import { toSaveParams, type SaveParams } from "./rows.js";
+import { isStorableText } from "./text.js";
 import { SaveOutcome, type CheckpointStatements, type KeyedStatements } from "./sql.js";
 
 /**
  * `save`: a checkpoint given the runtime's `changes` is written as a delta row (one statement, only while its parent
  * row exists), any other as a full row (one plain insert). When the insert is refused, the rows holding the id or the
  * version tell an identical re-save (a no-op, which also shows a hidden row again) from a conflict.
+ *
+ * Under a lease, both statements take the fenced form (`saveDeltaLeased`, `saveLeased`): the same round trip also
+ * locks the execution's registry row and checks its token first, so a worker that lost its lease gets
+ * `LeaseLostError` (never a conflict) and writes nothing.
  *
  * @packageDocumentation
  */
@@ -48,15 +53,24 @@ export async function saveCheckpoint(
   s: CheckpointStatements,
   cp: Checkpoint,
   changes: StateChanges | undefined,
+  lease?: LeaseFence,
 ): Promise<void> {
+  if (lease !== undefined) {
+    validateLeaseFence(lease);
+    // A token PostgreSQL text cannot hold is no token the registry minted.
+    if (!isStorableText(lease.token)) throw new LeaseLostError(cp.executionId);
+  }
   // Encoding validates the checkpoint (typed errors for anything malformed) before any field of it is read here.
   const delta = changes === undefined ? undefined : toDeltaParams(cp, changes);
   const whole = delta === undefined ? toSaveParams(cp) : undefined;
   const saving: SaveTarget = { executionId: cp.executionId, version: cp.version };
   if (delta !== undefined) {
-    const statement = r.keyed(delta[10]).saveDelta;
+    const keyed = r.keyed(delta[10]);
+    const statement = lease === undefined ? keyed.saveDelta : keyed.saveDeltaLeased;
+    const params = lease === undefined ? delta : [...delta, lease.token];
     const done = await untilSettled(cp, async () => {
-      const [row] = await r.rows(statement, delta, saving);
+      const [row] = await r.rows(statement, params, saving);
+      if (lease !== undefined && Number(row?.[2]) === 0) throw new LeaseLostError(cp.executionId);
       if (Number(row?.[1]) === 1) return Settled.Saved;
       if (Number(row?.[0]) === 0) return Settled.NoParent;
       return settle(r, s, cp, await r.rows(s.classifyKey, [cp.id, cp.executionId, cp.version], saving));
@@ -66,10 +80,25 @@ export async function saveCheckpoint(
   // No changes, changes that cannot be a delta row, or a parent row that went (deleted or merged away meanwhile).
   const params = whole ?? toSaveParams(cp);
   await untilSettled(cp, async () =>
-    (await r.execute(s.save, params, saving)) === 1
+    (await insertWhole(r, s, cp, params, lease))
       ? Settled.Saved
       : settle(r, s, cp, await r.rows(s.classify, params, saving)),
   );
+}
+
+/** One insert of a whole checkpoint (fenced under a lease); whether it inserted the row. */
+async function insertWhole(
+  r: SaveRunner,
+  s: CheckpointStatements,
+  cp: Checkpoint,
+  params: SaveParams,
+  lease: LeaseFence | undefined,
+): Promise<boolean> {
+  const saving: SaveTarget = { executionId: cp.executionId, version: cp.version };
+  if (lease === undefined) return (await r.execute(s.save, params, saving)) === 1;
+  const [row] = await r.rows(s.saveLeased, [...params, lease.token], saving);
+  if (Number(row?.[0]) === 0) throw new LeaseLostError(cp.executionId);
+  return Number(row?.[1]) === 1;
 }
 
 /** Runs `attempt` until it saves or finds no parent; a conflict (or rows that keep going meanwhile) rejects. */

@@ -1,6 +1,7 @@
 import { chainStatements, type ChainStatements } from "./chain-sql.js";
 import { KEY_PREFIX_CHARS, keyMatch, keyOrder, keyPrefix, shortKeyMatch } from "./keys.js";
 import type { ResolvedPostgresOptions } from "./options.js";
+import { leaseHeld } from "./registry-sql.js";
 import { removalStatements, type RemovalStatements } from "./removal-sql.js";
 
 /**
@@ -63,6 +64,11 @@ export interface KeyedStatements extends ChainStatements, RemovalStatements {
    * the parent was there, whether the row was inserted. Params `$1`-`$10` are the save's.
    */
   saveDelta: string;
+  /**
+   * `saveDelta` fenced by a lease (`$14`, its token): it writes only while the registry row of the execution holds the
+   * token, locked `FOR SHARE` first; a third column counts that row (0: the lease is lost, nothing was written).
+   */
+  saveDeltaLeased: string;
 }
 
 /** Statement texts of one store instance. */
@@ -76,6 +82,11 @@ export interface CheckpointStatements {
    * metadata, timestamp text, version, parent_id, next, tasks.
    */
   save: string;
+  /**
+   * `save` fenced by a lease (`$11`, its token), in one statement: the registry row is locked `FOR SHARE` and checked
+   * first. One row: the count of that row (0: the lease is lost, nothing was written), the count of rows inserted.
+   */
+  saveLeased: string;
   /** Classifies a save that inserted nothing (identical re-save or conflict; see `SaveOutcome`) and tells whether the row is hidden; same params. */
   classify: string;
   /** The same for a save without its full state; params: id, execution_id, version. */
@@ -124,21 +135,36 @@ function executionsPage(t: string, op: ">" | ">="): string {
 
 type Match = (column: string, value: string) => string;
 
+/**
+ * `saveDelta`, and with `lease` (the fence's condition, `leaseHeld`) its fenced form: the registry row is locked
+ * first (an uncorrelated EXISTS runs once, before the parent is read) and its count comes back third.
+ */
+function deltaSave(t: string, items: string, match: Match, lease?: string): string {
+  const fence = lease === undefined ? "" : "AND EXISTS (SELECT 1 FROM l) ";
+  return (
+    (lease === undefined ? "WITH " : `WITH l AS (${lease}), `) +
+    `p AS (SELECT 1 FROM ${t} pr WHERE ${match("pr.id", "$11::text")} AND pr.execution_id = $2::text ${fence}` +
+    "FOR KEY SHARE OF pr), " +
+    `ins AS (INSERT INTO ${t} AS c ${INSERT_COLUMNS.slice(0, -1)}, kind, chain_id, item_counts) ` +
+    `SELECT ${valueList(SAVE_PARAMS)}, 'delta', $11::text, $12::text::jsonb FROM p ON CONFLICT DO NOTHING RETURNING 1), ` +
+    `its AS (INSERT INTO ${items} (owner_id, version, channel, idx, value) ` +
+    "SELECT $1::text, $7::bigint, e->>0, (e->>1)::int, e->2 FROM jsonb_array_elements($13::text::jsonb) e " +
+    "WHERE EXISTS (SELECT 1 FROM ins)) " +
+    "SELECT (SELECT count(*) FROM p)::int, (SELECT count(*) FROM ins)::int" +
+    (lease === undefined ? "" : ", (SELECT count(*) FROM l)::int")
+  );
+}
+
 /** The keyed statements of table `t` (items in `items`), finding rows with `match` (`keyMatch` or `shortKeyMatch`). */
-function keyedStatements(t: string, items: string, match: Match): KeyedStatements {
+function keyedStatements(o: ResolvedPostgresOptions, match: Match): KeyedStatements {
+  const t = o.qualifiedTable;
+  const items = o.qualifiedItemsTable;
   return {
     ...chainStatements(t, items, match),
     ...removalStatements(t, items, match("execution_id", "$1::text")),
     executionOf: `SELECT execution_id FROM ${t} WHERE ${match("id", "$1::text")} AND NOT hidden`,
-    saveDelta:
-      `WITH p AS (SELECT 1 FROM ${t} pr WHERE ${match("pr.id", "$11::text")} AND pr.execution_id = $2::text ` +
-      "FOR KEY SHARE OF pr), " +
-      `ins AS (INSERT INTO ${t} AS c ${INSERT_COLUMNS.slice(0, -1)}, kind, chain_id, item_counts) ` +
-      `SELECT ${valueList(SAVE_PARAMS)}, 'delta', $11::text, $12::text::jsonb FROM p ON CONFLICT DO NOTHING RETURNING 1), ` +
-      `its AS (INSERT INTO ${items} (owner_id, version, channel, idx, value) ` +
-      "SELECT $1::text, $7::bigint, e->>0, (e->>1)::int, e->2 FROM jsonb_array_elements($13::text::jsonb) e " +
-      "WHERE EXISTS (SELECT 1 FROM ins)) " +
-      "SELECT (SELECT count(*) FROM p)::int, (SELECT count(*) FROM ins)::int",
+    saveDelta: deltaSave(t, items, match),
+    saveDeltaLeased: deltaSave(t, items, match, leaseHeld(o, "$14::text")),
   };
 }
 
@@ -250,10 +276,9 @@ export function buildStatements(o: ResolvedPostgresOptions): CheckpointStatement
     `WHEN ${INCREMENTAL_ROW} THEN ${SaveOutcome.Compare} ` +
     `WHEN ${sameContent(SAVE_PARAMS)} THEN ${SaveOutcome.Identical} ELSE ${SaveOutcome.Conflict} END`;
   const keyParams = { id: "$1::text", executionId: "$2::text", version: "$3::bigint" };
-  const items = o.qualifiedItemsTable;
   return {
-    short: keyedStatements(t, items, shortKeyMatch),
-    any: keyedStatements(t, items, keyMatch),
+    short: keyedStatements(o, shortKeyMatch),
+    any: keyedStatements(o, keyMatch),
     // ON CONFLICT DO NOTHING (no target) covers every unique index (the id key and the execution key), so the
     // unique indexes decide, atomically. A plain insert is the cheapest statement the server can run, so it is
     // the whole common path (one round trip). Only when it inserts nothing (a conflict or an identical re-save,
@@ -262,6 +287,11 @@ export function buildStatements(o: ResolvedPostgresOptions): CheckpointStatement
     // RETURNING makes the server project the inserted tuple, which costs ~0.09 ms per save at 20 KB of state
     // (measured with one client, same parameters), a seventh of a whole save on a local server.
     save: `INSERT INTO ${t} AS c ${INSERT_COLUMNS} VALUES (${valueList(SAVE_PARAMS)}) ON CONFLICT DO NOTHING`,
+    saveLeased:
+      `WITH l AS (${leaseHeld(o, "$11::text")}), ` +
+      `ins AS (INSERT INTO ${t} AS c ${INSERT_COLUMNS} SELECT ${valueList(SAVE_PARAMS)} WHERE EXISTS (SELECT 1 FROM l) ` +
+      "ON CONFLICT DO NOTHING RETURNING 1) " +
+      "SELECT (SELECT count(*) FROM l)::int, (SELECT count(*) FROM ins)::int",
     classify: `SELECT ${classifyRow}, c.hidden FROM ${t} c WHERE ${holders(SAVE_PARAMS)}`,
     classifyKey:
       `SELECT CASE WHEN ${sameKey(keyParams)} THEN ${SaveOutcome.Compare} ELSE ${SaveOutcome.Conflict} END, c.hidden ` +

@@ -16,7 +16,7 @@ describe("setup() and migrations", () => {
     const schema = freshSchema();
     const store = new PostgresCheckpointStore({ connString: server.url, schema, tableName: "runs" });
     try {
-      expect(await store.setup()).toEqual({ applied: [1, 2, 3, 4, 5] });
+      expect(await store.setup()).toEqual({ applied: [1, 2, 3, 4, 5, 6] });
       const columnsOf = async (table: string): Promise<unknown[][]> =>
         (
           await server.admin.unsafe(
@@ -56,6 +56,33 @@ describe("setup() and migrations", () => {
       expect(itemsIndex?.indexdef).toMatch(
         /UNIQUE INDEX idx_runs_items_owner [^]*md5\(owner_id\)[^]*, channel, version, idx\)$/,
       );
+      // Migration 6: the execution registry, keyed like the ids, with the partial indexes claim reads.
+      expect(await columnsOf("runs_executions")).toEqual([
+        ["execution_id", "text", "NO"],
+        ["status", "text", "NO"],
+        ["graph_name", "text", "NO"],
+        ["graph_version", "text", "NO"],
+        ["owner", "text", "YES"],
+        ["lease_token", "text", "YES"],
+        ["lease_expires_at", "timestamp with time zone", "YES"],
+        ["attempts", "integer", "NO"],
+        ["input", "text", "NO"],
+        ["input_key", "text", "NO"],
+        ["error", "text", "YES"],
+        ["created_at", "timestamp with time zone", "NO"],
+        ["updated_at", "timestamp with time zone", "NO"],
+      ]);
+      const registryIndexes = await server.admin.unsafe(
+        "SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = 'runs_executions' ORDER BY indexname",
+        [schema],
+      );
+      expect(registryIndexes.map((row) => String(row.indexdef))).toEqual([
+        expect.stringMatching(
+          /^CREATE INDEX idx_runs_reg_expiry .*\(lease_expires_at\) WHERE \(status = 'running'::text\)$/,
+        ),
+        expect.stringMatching(/^CREATE UNIQUE INDEX idx_runs_reg_key [^]*md5\(execution_id\)/),
+        expect.stringMatching(/^CREATE INDEX idx_runs_reg_queued .*\(updated_at\) WHERE \(status = 'queued'::text\)$/),
+      ]);
       const indexes = await server.admin.unsafe(
         "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = 'runs' ORDER BY indexname",
         [schema],

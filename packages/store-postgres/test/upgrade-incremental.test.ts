@@ -37,7 +37,7 @@ describe("a table written before incremental checkpoints (schema version 4)", ()
 
     const store = new PostgresCheckpointStore({ connString: server.url, schema });
     try {
-      expect(await store.setup()).toEqual({ applied: [5] });
+      expect(await store.setup()).toEqual({ applied: [5, 6] });
       const kinds = await server.admin.unsafe(`SELECT DISTINCT kind, hidden FROM ${o.qualifiedTable}`);
       expect(kinds.map((row) => [row.kind, row.hidden])).toEqual([["full", false]]);
 

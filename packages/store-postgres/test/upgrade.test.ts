@@ -61,7 +61,7 @@ describe("a table written by release 0.1.0", () => {
       expect(early).toBeInstanceOf(StoreUnavailableError);
       expect((early as Error).message).toMatch(/lacks a column.*run `await store\.setup\(\)`/s);
 
-      expect(await store.setup()).toEqual({ applied: [2, 3, 4, 5] });
+      expect(await store.setup()).toEqual({ applied: [2, 3, 4, 5, 6] });
       expect(await rowsOf(schema)).toEqual(before);
       const [nulls] = await server.admin.unsafe(
         `SELECT count(*)::int AS n FROM "${schema}".checkpoints WHERE tasks IS NULL`,
@@ -127,7 +127,7 @@ describe("a table written by release 0.1.0", () => {
     );
     try {
       const results = await Promise.all(stores.map((store) => store.setup()));
-      expect(results.flatMap((r) => r.applied).sort()).toEqual([2, 3, 4, 5]);
+      expect(results.flatMap((r) => r.applied).sort()).toEqual([2, 3, 4, 5, 6]);
       for (const store of stores) expect(await store.latest(old[0]?.executionId as string)).toEqual(old[2]);
     } finally {
       await Promise.all(stores.map((store) => store.close()));

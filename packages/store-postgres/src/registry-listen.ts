@@ -1,0 +1,119 @@
+import type { StatusChange } from "@lg/core";
+import { isStatus } from "@lg/core/store";
+import type { PostgresClient } from "./options.js";
+
+/**
+ * The registry's `subscribe`: LISTEN on the registry's channel (postgres.js `sql.listen`, which keeps one dedicated
+ * connection per client for all its channels). Every statement that changes a status sends `pg_notify` in the same
+ * statement, so a change is announced only once it commits.
+ *
+ * When the listening connection is lost, postgres.js opens a new one and listens again; changes made while it was
+ * down are not announced. A subscription is a way to wake at once, not a log: workers and waiters keep polling at
+ * their own pace as well.
+ *
+ * @packageDocumentation
+ */
+
+/** A NOTIFY whose `{executionId, status}` was too long: the status and the two key expressions of the id. */
+interface KeyedChange {
+  status: StatusChange["status"];
+  prefix: string;
+  digest: string;
+}
+
+/** How subscriptions reach the database: the store's bounded runners. */
+export interface ListenRunner {
+  /** The client to LISTEN on (the store's current one). */
+  client(): PostgresClient;
+  /** Runs `work` once, bounded like a statement, with errors mapped to the store's. */
+  once<T>(work: () => Promise<T>): Promise<T>;
+  /** The execution id of a {@link KeyedChange}, or `undefined` when no record has it any more. */
+  resolve(prefix: string, digest: string): Promise<string | undefined>;
+}
+
+/** One listener's LISTEN. */
+interface Subscription {
+  active: boolean;
+  unlisten(): Promise<void>;
+  /** The deliveries under way, in the order the notifications came: a long id's change waits for its lookup. */
+  queue: Promise<void>;
+}
+
+/** The parsed payload: a change, a keyed change to resolve, or `undefined` for a payload the store never sends. */
+function parsePayload(payload: string): StatusChange | KeyedChange | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(payload);
+  } catch {
+    return undefined;
+  }
+  if (value === null || typeof value !== "object") return undefined;
+  const { executionId, status, prefix, digest } = value as Record<string, unknown>;
+  if (!isStatus(status)) return undefined;
+  if (typeof executionId === "string") return { executionId, status };
+  if (typeof prefix === "string" && typeof digest === "string") return { status, prefix, digest };
+  return undefined;
+}
+
+// A listener that throws must not break the notification connection that every other subscriber shares: its error
+// stays its own.
+function deliver(listener: (change: StatusChange) => void, change: StatusChange): void {
+  try {
+    listener(change);
+  } catch {
+    // ignored, see above
+  }
+}
+
+/** The subscriptions of one store: opened by `subscribe`, all ended by `close`. */
+export class Subscriptions {
+  private readonly open = new Set<Subscription>();
+
+  constructor(
+    private readonly runner: ListenRunner,
+    private readonly channel: string,
+  ) {}
+
+  /** Listens; resolves once the LISTEN is in place, with the function that ends it. */
+  async subscribe(listener: (change: StatusChange) => void): Promise<() => Promise<void>> {
+    const sub: Subscription = { active: true, unlisten: async () => undefined, queue: Promise.resolve() };
+    const onNotify = (payload: string): void => {
+      if (!sub.active) return;
+      const change = parsePayload(payload);
+      if (change === undefined) return;
+      if ("executionId" in change) {
+        sub.queue = sub.queue.then(() => {
+          if (sub.active) deliver(listener, change);
+        });
+        return;
+      }
+      const resolved = this.runner.resolve(change.prefix, change.digest);
+      sub.queue = sub.queue.then(() =>
+        resolved.then(
+          (executionId) => {
+            if (executionId !== undefined && sub.active) deliver(listener, { executionId, status: change.status });
+          },
+          () => undefined, // a hint that could not be resolved: the pollers find the change
+        ),
+      );
+    };
+    const client = this.runner.client();
+    const { unlisten } = await this.runner.once(() => client.listen(this.channel, onNotify));
+    sub.unlisten = unlisten;
+    this.open.add(sub);
+    return () => this.end(sub);
+  }
+
+  /** Ends every subscription (the store closes). */
+  async endAll(): Promise<void> {
+    await Promise.all([...this.open].map((sub) => this.end(sub)));
+  }
+
+  private async end(sub: Subscription): Promise<void> {
+    if (!sub.active) return;
+    sub.active = false;
+    this.open.delete(sub);
+    // A listening connection that is gone took its LISTEN with it: nothing is left to undo.
+    await this.runner.once(() => sub.unlisten()).catch(() => undefined);
+  }
+}
