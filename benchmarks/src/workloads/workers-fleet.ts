@@ -41,7 +41,12 @@ export class Child {
     this.pid = process.pid ?? -1;
     this.exited = new Promise((resolve) => process.once("exit", () => resolve()));
     process.on("message", (message: ChildMessage) => {
-      if (message.type === "stats") this.stats = message;
+      if (message.type === "stats")
+        this.stats = {
+          statements: message.statements,
+          renewals: message.renewals,
+          renewedLeases: message.renewedLeases,
+        };
       else if (message.type === "failed") this.failure = message.message;
       else if (message.type === "finished") this.finished?.(message.elapsedMs);
       onMessage(message, this);

@@ -23,6 +23,10 @@ export interface RecoveryResult {
   pollMs: number;
   /** Kill-to-next-step times, one per kill (the slowest of the killed worker's executions), in milliseconds. */
   samples: number[];
+  /** Where each sample's time went, by the registry's records of its execution (same order as `samples`). */
+  phases: RecoveryPhases[];
+  /** Medians of `phases`. */
+  phaseMedians: RecoveryPhases;
   /** Executions taken over, all kills together. */
   executionsTakenOver: number;
   /** Median of `samples`. */
@@ -31,6 +35,20 @@ export interface RecoveryResult {
   p99: number;
   /** Largest sample. */
   max: number;
+}
+
+/**
+ * One sample split by the registry's record of the execution (its times come from the store's clock, which on one
+ * host is the benchmark's): the killed worker's lease still running, the expired lease waiting for a claim, and the
+ * new owner from its claim to the node's start (loading the checkpoint, the run's first step).
+ */
+export interface RecoveryPhases {
+  /** From the kill to the killed worker's lease expiry, in milliseconds. */
+  leaseLeftMs: number;
+  /** From that expiry to another worker's claim. */
+  claimWaitMs: number;
+  /** From the claim to the node's next start. */
+  resumeMs: number;
 }
 
 /** The last step seen of an execution: which process ran it, and when. */
@@ -62,7 +80,8 @@ async function until<T>(what: string, timeoutMs: number, probe: () => T | undefi
 
 /**
  * Runs `settings.recoveryExecutions` endless executions on `settings.recoveryProcesses` worker processes and kills a
- * process holding some of them `settings.kills` times, each at a random moment of its heartbeat, replacing it at once.
+ * process holding some of them `settings.kills` times, each at a random moment of its heartbeat, replacing it at once
+ * (the executions are cancelled and new ones submitted before each kill).
  * Returns a string saying why it cannot run when the store has no registry.
  */
 export async function measureRecovery(
@@ -108,19 +127,24 @@ export async function measureRecovery(
     return child;
   };
   const live = new Set<Child>();
-  const ids = Array.from({ length: settings.recoveryExecutions }, (_, i) => `recovery-${runTag}-${i}`);
+  let ids: string[] = [];
   const samples: number[] = [];
+  const phases: RecoveryPhases[] = [];
   let takenOver = 0;
   let replacement: Promise<Child> | undefined;
   try {
     for (const child of await Promise.all(Array.from({ length: settings.recoveryProcesses }, startWorker)))
       live.add(child);
-    for (const executionId of ids) await submit(graph, { n: 0 }, { executionId });
-    await until("the first step of every execution", 60_000, () =>
-      ids.every((id) => seen.has(id)) ? true : undefined,
-    );
     const heartbeatMs = settings.leaseMs / 3;
     for (let kill = 0; kill < settings.kills; kill++) {
+      // New executions for every kill: a takeover reads the execution's newest checkpoint, whose cost grows with a
+      // long history; every sample is then taken on executions of about the same (short) age.
+      await Promise.all(ids.map((id) => registry.cancel(id)));
+      ids = Array.from({ length: settings.recoveryExecutions }, (_, i) => `recovery-${runTag}-${kill}-${i}`);
+      for (const executionId of ids) await submit(graph, { n: 0 }, { executionId });
+      await until("the first step of every execution", 60_000, () =>
+        ids.every((id) => seen.has(id)) ? true : undefined,
+      );
       // A random moment of the heartbeat: the lease left at the kill is anywhere between 2L/3 and L.
       await sleep(Math.random() * heartbeatMs);
       const victim = await until("a worker running a step", 30_000, () =>
@@ -134,6 +158,8 @@ export async function measureRecovery(
       const killAt = preciseNow();
       victim.kill();
       live.delete(victim);
+      // Read after the kill: no heartbeat can move these expiries any more.
+      const expiries = await Promise.all(held.map(async (id) => (await registry.get(id))?.leaseExpiresAt?.getTime()));
       replacement = startWorker();
       const resumed = held.map(
         (executionId) =>
@@ -148,7 +174,15 @@ export async function measureRecovery(
         );
       });
       const at = await Promise.race([Promise.all(resumed), late]).finally(() => clearTimeout(timer));
+      const slowest = at.indexOf(Math.max(...at));
+      const claimedAt = (await registry.get(held[slowest] as string))?.updatedAt.getTime() ?? Number.NaN;
+      const expiry = expiries[slowest] ?? Number.NaN;
       samples.push(Math.max(...at) - killAt);
+      phases.push({
+        leaseLeftMs: expiry - killAt,
+        claimWaitMs: claimedAt - expiry,
+        resumeMs: (at[slowest] as number) - claimedAt,
+      });
       takenOver += held.length;
       await victim.whenExited();
       live.add(await replacement);
@@ -165,11 +199,27 @@ export async function measureRecovery(
     await store.close();
   }
   const sorted = [...samples].sort((a, b) => a - b);
+  const medianOf = (pick: (p: RecoveryPhases) => number): number =>
+    quantile(
+      phases.map(pick).sort((a, b) => a - b),
+      0.5,
+    );
+  const round = (ms: number): number => Math.round(ms * 10) / 10;
   return {
     backend: where.backend,
     leaseMs: settings.leaseMs,
     pollMs: settings.pollMs,
-    samples: samples.map((s) => Math.round(s * 10) / 10),
+    samples: samples.map(round),
+    phases: phases.map((p) => ({
+      leaseLeftMs: round(p.leaseLeftMs),
+      claimWaitMs: round(p.claimWaitMs),
+      resumeMs: round(p.resumeMs),
+    })),
+    phaseMedians: {
+      leaseLeftMs: medianOf((p) => p.leaseLeftMs),
+      claimWaitMs: medianOf((p) => p.claimWaitMs),
+      resumeMs: medianOf((p) => p.resumeMs),
+    },
     executionsTakenOver: takenOver,
     p50: quantile(sorted, 0.5),
     p99: quantile(sorted, 0.99),

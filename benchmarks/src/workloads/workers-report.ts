@@ -67,6 +67,9 @@ export function workersTable(output: WorkersOutput, goals: readonly GoalCheck[])
         `p50 / p99 / max (${r.samples.length} kills, ${r.executionsTakenOver} executions; lease ${r.leaseMs} ms, ` +
         `poll ${r.pollMs} ms) | ${ms(r.p50)} / ${ms(r.p99)} / ${ms(r.max)} | p99 <= ${ms(r.leaseMs + RECOVERY_SLACK_MS)} ` +
         `| ${statusOf(r.backend, "workers: kill-to-next-step")} |`,
+      `| ${r.backend} | recovery, medians by phase: killed worker's lease left / expired lease until claimed / ` +
+        `claim to the node's next start | ${ms(r.phaseMedians.leaseLeftMs)} / ${ms(r.phaseMedians.claimWaitMs)} / ` +
+        `${ms(r.phaseMedians.resumeMs)} | — | |`,
     );
   }
   for (const t of output.throughput) {
@@ -88,7 +91,8 @@ export function workersTable(output: WorkersOutput, goals: readonly GoalCheck[])
   }
   const notes = [
     "Recovery: one sample per kill, the slowest of the killed worker's executions; each kill comes at a random " +
-      "moment of the heartbeat (every lease / 3), and the killed process is replaced at once.",
+      "moment of the heartbeat (every lease / 3), and the killed process is replaced at once. The phases come " +
+      "from the execution's registry record (lease expiry before the kill, `updatedAt` of the new claim).",
     ...(output.throughput.length === 0
       ? []
       : [
