@@ -1,11 +1,13 @@
-import { createCheckpointId, type Checkpoint, type StateChanges } from "@lg/core";
+import type { Checkpoint, StateChanges } from "@lg/core";
 import { checkpointHeader, deserializeCheckpoint } from "@lg/core/store";
 import type { SqliteCheckpointStore } from "@lg/store-sqlite";
 import { MIGRATIONS } from "../src/migrations.js";
 import {
   SCHEMA_2_APPLIED_AT,
   SCHEMA_2_COLUMNS,
+  CHAT_STEP_CHANGES,
   createSchema2File,
+  nextChatCheckpoint,
   schema2Execution,
   type ChatState,
 } from "./fixtures/schema-2.js";
@@ -24,20 +26,8 @@ const newest = (): Checkpoint<ChatState> => legacy[legacy.length - 1] as Checkpo
 
 /** The checkpoint after `parent` with one more message, saved as the runtime saves it: only the changes. */
 async function step(target: SqliteCheckpointStore, parent: Checkpoint<ChatState>): Promise<Checkpoint<ChatState>> {
-  const version = parent.version + 1;
-  const message = { n: version, text: `message ${version}`, at: new Date(Date.UTC(2026, 1, version)) };
-  const cp: Checkpoint<ChatState> = {
-    id: createCheckpointId(),
-    executionId: parent.executionId,
-    nodeName: "chat",
-    state: { messages: [...parent.state.messages, message], turn: parent.state.turn + 1 },
-    metadata: { source: "loop", step: version - 1, execution_id: parent.executionId },
-    timestamp: new Date(parent.timestamp.getTime() + 1000),
-    version,
-    parentId: parent.id,
-    next: ["chat"],
-  };
-  const changes: StateChanges = { parentId: parent.id, whole: ["turn"], appended: { messages: 1 } };
+  const cp = nextChatCheckpoint(parent);
+  const changes: StateChanges = { parentId: parent.id, ...CHAT_STEP_CHANGES };
   await target.save(cp, { changes });
   return cp;
 }

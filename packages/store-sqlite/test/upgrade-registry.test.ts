@@ -1,8 +1,8 @@
-import { LeaseLostError, createCheckpointId, type Checkpoint, type EnqueueRequest, type Lease } from "@lg/core";
+import { LeaseLostError, type Checkpoint, type EnqueueRequest, type Lease, type StateChanges } from "@lg/core";
 import type { SqliteCheckpointStore } from "@lg/store-sqlite";
 import { MIGRATIONS } from "../src/migrations.js";
 import { useFixtureFile } from "./fixture-file.js";
-import type { ChatState } from "./fixtures/schema-2.js";
+import { CHAT_STEP_CHANGES, nextChatCheckpoint, type ChatState } from "./fixtures/schema-2.js";
 import { SCHEMA_3_APPLIED_AT, createSchema3File, schema3Execution } from "./fixtures/schema-3.js";
 
 /**
@@ -30,25 +30,10 @@ async function claimOne(store: SqliteCheckpointStore, owner: string): Promise<Le
   return lease;
 }
 
-/** The next step of the chat, with what changed: one message appended, `turn` written whole. */
-function stepAfter(parent: Checkpoint<ChatState>): { cp: Checkpoint<ChatState>; parentId: string } {
-  const version = parent.version + 1;
-  const message = { n: version, text: `message ${version}`, at: new Date(Date.UTC(2026, 6, version)) };
-  const cp: Checkpoint<ChatState> = {
-    id: createCheckpointId(),
-    executionId: parent.executionId,
-    nodeName: "chat",
-    state: { messages: [...parent.state.messages, message], turn: parent.state.turn + 1 },
-    metadata: { source: "loop", step: version - 1, execution_id: parent.executionId },
-    timestamp: new Date(parent.timestamp.getTime() + 1000),
-    version,
-    parentId: parent.id,
-    next: ["chat"],
-  };
-  return { cp, parentId: parent.id };
+/** The next step of the chat, and the changes an incremental save of it is given. */
+function stepAfter(parent: Checkpoint<ChatState>): { cp: Checkpoint<ChatState>; changes: StateChanges } {
+  return { cp: nextChatCheckpoint(parent), changes: { parentId: parent.id, ...CHAT_STEP_CHANGES } };
 }
-
-const CHANGES = { whole: ["turn"], appended: { messages: 1 } };
 
 describe("opening a file of schema version 3 (before the execution registry)", () => {
   it("applies migration 4 only: an empty executions table; old rows, items and migration records unchanged", () => {
@@ -84,7 +69,7 @@ describe("opening a file of schema version 3 (before the execution registry)", (
     expect((await upgraded.registry.enqueue(submission("resume-1"))).outcome).toBe("created");
     const first = await claimOne(upgraded, "worker-1");
     const next = stepAfter(newest());
-    await upgraded.save(next.cp, { lease: first, changes: { parentId: next.parentId, ...CHANGES } });
+    await upgraded.save(next.cp, { lease: first, changes: next.changes });
     expect(await upgraded.latest(executionId())).toEqual(next.cp);
 
     // worker-1 stops answering: the execution is cancelled, submitted again and claimed by worker-2.
@@ -92,10 +77,10 @@ describe("opening a file of schema version 3 (before the execution registry)", (
     expect((await upgraded.registry.enqueue(submission("resume-2"))).outcome).toBe("requeued");
     const second = await claimOne(upgraded, "worker-2");
     const zombie = stepAfter(next.cp);
-    const zombieSave = upgraded.save(zombie.cp, { lease: first, changes: { parentId: zombie.parentId, ...CHANGES } });
+    const zombieSave = upgraded.save(zombie.cp, { lease: first, changes: zombie.changes });
     await expect(zombieSave).rejects.toBeInstanceOf(LeaseLostError);
     const taken = stepAfter(next.cp);
-    await upgraded.save(taken.cp, { lease: second, changes: { parentId: taken.parentId, ...CHANGES } });
+    await upgraded.save(taken.cp, { lease: second, changes: taken.changes });
     expect(await upgraded.list(executionId())).toEqual([...legacy, next.cp, taken.cp]);
     expect(await upgraded.registry.release(second, { status: "done" })).toMatchObject({ status: "done", attempts: 2 });
 
