@@ -28,6 +28,7 @@ import {
   type JsonValue,
 } from "@lg/core/store";
 import { MemoryExecutionRegistry } from "./memory-registry.js";
+import { RegistryTable } from "./registry-table.js";
 import { RowTable } from "./row-table.js";
 import type { StoredEntry } from "./version-index.js";
 
@@ -73,13 +74,14 @@ export class MemoryCheckpointStore implements CheckpointStore {
   readonly capabilities: StoreCapabilities = CAPABILITIES;
 
   private readonly rows = new RowTable();
+  private readonly executions = new RegistryTable();
   private closed = false;
 
   /**
    * The execution registry of this store's executions, shared by the workers of this process (see
    * {@link MemoryExecutionRegistry}). `clear` removes an execution's record; `close` drops every record.
    */
-  readonly registry: MemoryExecutionRegistry = new MemoryExecutionRegistry(() => this.assertOpen());
+  readonly registry: MemoryExecutionRegistry = new MemoryExecutionRegistry(this.executions, () => this.assertOpen());
 
   /**
    * Stores a copy of `checkpoint` — with `options.changes`, only what changed since its parent. Rejects with
@@ -96,7 +98,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
     // Everything below runs synchronously: there is no `await` between the lease and conflict checks and the insert,
     // and JavaScript runs one callback at a time, so no other save, claim or cancel can slip in between. That makes
     // check-and-insert atomic, the in-memory equivalent of a unique index and a fenced transaction.
-    if (options?.lease !== undefined) this.registry.assertHeld(options.lease, executionId);
+    if (options?.lease !== undefined) this.executions.assertHeld(options.lease, executionId);
     const existing = this.rows.row(id);
     if (existing !== undefined) {
       if (!this.sameAsStored(existing, encoded, checkpoint)) throw new CheckpointConflictError(executionId, version);
@@ -163,7 +165,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
     this.assertOpen();
     assertNonEmptyString("executionId", executionId);
     this.rows.clear(executionId);
-    this.registry.remove(executionId);
+    this.executions.remove(executionId);
   }
 
   /**
@@ -225,7 +227,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
     if (this.closed) return;
     this.closed = true;
     this.rows.reset();
-    this.registry.reset();
+    this.executions.reset();
   }
 
   /**
