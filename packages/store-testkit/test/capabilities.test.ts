@@ -196,6 +196,18 @@ describe("capabilities", () => {
     }
   });
 
+  it("without it.skip, each registry check of a store without one checks that it still has none", async () => {
+    const collecting = new CollectingRunner();
+    const noSkip: TestRunner = {
+      ...collecting.runner,
+      it: (name, fn, timeout) => collecting.runner.it(name, fn, timeout),
+    };
+    noSkip.describe("reg", () => registrySpec({ name: "no skip", createStore: () => new MapStore(), runner: noSkip }));
+    const results = await collecting.run();
+    expect(results.length).toBeGreaterThan(30);
+    expect(results.filter((r) => r.status !== "passed" || !r.title.includes("(needs registry)"))).toEqual([]);
+  });
+
   it("with an async createStore and every capability declared, a store without a registry fails the checks", async () => {
     const collecting = new CollectingRunner();
     collecting.runner.describe("reg", () =>
