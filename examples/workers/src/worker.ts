@@ -1,0 +1,54 @@
+/**
+ * A worker process: `pnpm worker [--name A] [--store <url>]`. It claims orders from the store's registry and runs
+ * them, printing each step; SIGTERM or Ctrl-C finishes the step under way and hands its orders back.
+ */
+import { createWorker } from "@lg/core";
+import type { WorkerMessage } from "./messages.js";
+import { buildOrders } from "./orders.js";
+import { openStore, printable, storeUrl } from "./store.js";
+
+/** How long a lease lasts: a killed worker's orders are taken over within about this long. */
+const LEASE_MS = 2_000;
+
+const args = process.argv.slice(2);
+const nameAt = args.indexOf("--name");
+const name = nameAt === -1 ? `worker-${process.pid}` : (args[nameAt + 1] ?? `worker-${process.pid}`);
+const tell = (message: WorkerMessage): void => void process.send?.(message);
+const say = (text: string): void => console.log(`  [${name}] ${text}`);
+
+const url = storeUrl(args);
+const store = await openStore(url);
+const graph = buildOrders(store, {
+  worker: name,
+  onNode: (order, node) => {
+    say(`${order}: ${node}`);
+    tell({ type: "node", worker: name, order, node });
+  },
+  onCharged: (order, receipt, now) => {
+    say(`${order}: ${now ? "charged the card" : "card charged before, not again"}: receipt ${receipt}`);
+    tell({ type: "charged", worker: name, order, receipt });
+  },
+});
+const worker = createWorker({
+  graphs: [graph],
+  concurrency: 2,
+  leaseMs: LEASE_MS,
+  pollMs: 200,
+  workerId: name,
+  stopOnSignals: false,
+});
+say(`claiming orders from ${printable(url)} (pid ${process.pid}, lease ${LEASE_MS} ms)`);
+tell({ type: "ready", worker: name, pid: process.pid });
+
+// Stop gracefully: finish the step under way, hand unfinished orders back to the queue, close the store.
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, () => {
+    void worker
+      .stop()
+      .then(() => store.close())
+      .then(() => {
+        say("stopped");
+        process.disconnect?.();
+      });
+  });
+}
