@@ -47,7 +47,10 @@ function isDroppedConnection(error: unknown): boolean {
  * - each command waits at most `commandTimeout` for its reply; then the call fails and the store's own
  *   connection is dropped (the server may be hung, and later commands would queue behind the stuck one);
  * - a command whose connection drops under it is sent once more on a new connection (every command of the
- *   store is idempotent: a repeated save of the same content is a no-op, the rest are reads and deletes);
+ *   store is safe to repeat: a repeated save of the same content is a no-op, enqueue finds its own submission, the
+ *   checkpoint commands are otherwise reads and deletes; a registry claim or release whose first sending was applied
+ *   and whose reply was lost errs on the safe side: the first claim's executions stay leased to nobody until their
+ *   lease runs out, and the repeated release answers `LeaseLostError` for the release it made);
  * - `close()` waits at most {@link CLOSE_GRACE_MS} for calls under way, then drops the connection.
  *
  * The store's own client never reconnects by itself: node-redis's background loop cannot be told apart from a
@@ -228,24 +231,19 @@ export class RedisConnection {
   }
 }
 
-/** Backoff of the registry's pub/sub connection: it reconnects by itself (node-redis then subscribes again). */
-function subscriberBackoff(retries: number): number {
-  return Math.min(50 * 2 ** retries, 2000);
-}
-
 /**
  * Creates the store's own client: offline queue off (a call while the connection is down fails or reconnects at
- * once, it never waits in a queue) and no background reconnects (see {@link RedisConnection}). With `listening`,
- * the client of the registry's pub/sub instead, which nothing calls again: it reconnects in the background.
+ * once, it never waits in a queue) and no background reconnects (see {@link RedisConnection}). The registry's
+ * pub/sub client, which nothing calls again once subscribed, passes a `reconnectStrategy` that reconnects.
  */
-export function createOwnedClient(options: ResolvedRedisOptions, listening = false): OwnedClient {
+export function createOwnedClient(
+  options: ResolvedRedisOptions,
+  // A fresh Error, never the socket error itself: node-redis tests `instanceof Error`, which fails for errors from
+  // another realm (jest's sandbox), and would then fall back to retrying forever.
+  reconnectStrategy: (retries: number) => number | Error = () => new Error("the store reconnects on its next call"),
+): OwnedClient {
   const { target } = options;
-  const socket = {
-    connectTimeout: options.connectTimeout,
-    // A fresh Error, never the socket error itself: node-redis tests `instanceof Error`, which fails for errors from
-    // another realm (jest's sandbox), and would then fall back to retrying forever.
-    reconnectStrategy: listening ? subscriberBackoff : (): Error => new Error("the store reconnects on its next call"),
-  };
+  const socket = { connectTimeout: options.connectTimeout, reconnectStrategy };
   const common = { name: options.clientName, disableOfflineQueue: true };
   if (target.kind === "url") return createClient({ ...common, url: target.url, socket });
   if (target.kind !== "addr") throw new Error("an injected client is not created by the store");

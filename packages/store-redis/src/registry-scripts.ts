@@ -83,7 +83,7 @@ for _, c in ipairs(candidates) do
     out[#out + 1] = id
     out[#out + 1] = token
     out[#out + 1] = redis.call("HGETALL", key)
-  elseif r[1] == "running" then
+  elseif r[1] == "running" and r[2] then
     redis.call("ZADD", set, r[2], id) -- renewed: its score follows the lease
   else
     redis.call("ZREM", set, id) -- not claimable any more (only a change made outside the store leaves this)

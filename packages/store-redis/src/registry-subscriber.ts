@@ -119,7 +119,13 @@ export class RegistrySubscriber {
           },
         };
       }
-      const client = target.kind === "client" ? target.client.duplicate?.() : createOwnedClient(this.options, true);
+      // Until it is subscribed a failed connect fails the subscribe; afterwards it reconnects (and node-redis
+      // subscribes again) with a backoff, as nothing else would call it again.
+      let subscribed = false;
+      const reconnect = (retries: number): number | Error =>
+        subscribed ? Math.min(50 * 2 ** retries, 2000) : new Error("the subscribe could not connect");
+      const client =
+        target.kind === "client" ? target.client.duplicate?.() : createOwnedClient(this.options, reconnect);
       if (client === undefined)
         throw new InvalidArgumentError("subscribe needs an injected client with duplicate() (a node-redis client)");
       client.on("error", () => undefined); // reported through the calls that fail; the client reconnects by itself
@@ -129,6 +135,7 @@ export class RegistrySubscriber {
       try {
         await withDeadline(client.connect(), connectTimeout, "connectTimeout", drop);
         await withDeadline(client.subscribe(this.channel, this.onMessage), commandTimeout, "commandTimeout", drop);
+        subscribed = true;
       } catch (error) {
         drop();
         throw error;

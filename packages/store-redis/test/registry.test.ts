@@ -3,10 +3,13 @@ import {
   ExecutionBusyError,
   LeaseLostError,
   StoreClosedError,
+  StoreUnavailableError,
   type EnqueueRequest,
   type StatusChange,
 } from "@lg/core";
 import { createTestCheckpoint, uniqueId } from "@lg/store-testkit";
+import { RedisCheckpointStore } from "@lg/store-redis";
+import { createClient } from "redis";
 import { ChatWriter } from "./chat.js";
 import { eventually, hashOf, openNamespace, pairs, sleep, type Namespace } from "./helpers.js";
 
@@ -260,6 +263,56 @@ describe("execution registry", () => {
     await sleep(200);
     expect(seen).toHaveLength(expected.length);
     expect(later).toEqual([]);
+  });
+
+  it("subscribe on a store over an injected client listens on a duplicate, which close() ends", async () => {
+    const client = createClient({ url: ns.db.url });
+    await client.connect();
+    try {
+      const store = new RedisCheckpointStore({ client, prefix: ns.db.prefix });
+      const seen: StatusChange[] = [];
+      await store.registry.subscribe((change) => seen.push(change));
+      const id = uniqueId("dup");
+      await ns.store().registry.enqueue(request(id));
+      expect(await eventually(async () => seen.length > 0, 10_000)).toBe(true);
+      expect(seen).toEqual([{ executionId: id, status: "queued" }]);
+      const listening = async (): Promise<number> =>
+        ((await ns.command("PUBSUB", "NUMSUB", store.keys.changesChannel())) as [string, number])[1];
+      expect(await listening()).toBe(1);
+      await store.close();
+      expect(await eventually(async () => (await listening()) === 0, 10_000)).toBe(true);
+      expect(client.isOpen).toBe(true);
+      expect(await client.ping()).toBe("PONG");
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it("a subscriber whose connection is killed reconnects and subscribes again", async () => {
+    const clientName = uniqueId("lg-sub");
+    const watcher = ns.store({ clientName });
+    const seen: StatusChange[] = [];
+    await watcher.registry.subscribe((change) => seen.push(change));
+    const listening = async (): Promise<number> =>
+      ((await ns.command("PUBSUB", "NUMSUB", watcher.keys.changesChannel())) as [string, number])[1];
+    const clients = String(await ns.command("CLIENT", "LIST")).split("\n");
+    const subscriber = clients.find((line) => line.includes(`name=${clientName} `) && / sub=1 /.test(line));
+    const clientId = /^id=(\d+) /.exec(subscriber ?? "")?.[1];
+    expect(clientId).toBeDefined();
+    await ns.command("CLIENT", "KILL", "ID", clientId!);
+    expect(await eventually(async () => (await listening()) === 1, 10_000)).toBe(true);
+    const id = uniqueId("after-kill");
+    await ns.store().registry.enqueue(request(id));
+    expect(await eventually(async () => seen.some((change) => change.executionId === id), 10_000)).toBe(true);
+  });
+
+  it("subscribe to a server that refuses connections rejects with StoreUnavailableError", async () => {
+    const store = new RedisCheckpointStore({ url: "redis://127.0.0.1:1", connectTimeout: 2000 });
+    try {
+      await expect(store.registry.subscribe(() => undefined)).rejects.toBeInstanceOf(StoreUnavailableError);
+    } finally {
+      await store.close();
+    }
   });
 
   it("a closed store's registry rejects with StoreClosedError", async () => {
