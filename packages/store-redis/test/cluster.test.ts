@@ -173,6 +173,7 @@ runCheckpointStoreSpec<RedisCheckpointStore>({
     await dropPrefix(store.prefix);
   },
   capabilities: RedisCheckpointStore.CAPABILITIES,
+  registry: true,
   raw: (store) => ({
     async read(ref) {
       const key = store.keys.checkpoint(ref.id);

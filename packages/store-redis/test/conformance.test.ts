@@ -61,6 +61,7 @@ runCheckpointStoreSpec<RedisCheckpointStore>({
     await dropKeys(store.prefix);
   },
   capabilities: RedisCheckpointStore.CAPABILITIES,
+  registry: true,
   raw: rawAccess,
   openSameLocation: async (store) => new RedisCheckpointStore({ url: (await db()).url, prefix: store.prefix }),
   // Long enough that a save followed by a read is never slower than the expiry on a loaded machine.
