@@ -79,13 +79,19 @@ export class ExecutionNotFoundError extends CheckpointNotFoundError {
   }
 }
 
-/** A command needs the execution registry (`store.registry`) and the store at the URL keeps none. */
+/**
+ * A command needs the execution registry (`store.registry`) and the store at the URL keeps none, or (`notSetUp`) its
+ * database predates the registry: the store's `setup()` (migrations) has not created the registry's table there.
+ */
 export class RegistryMissingError extends InvalidArgumentError {
   /** Creates the error for the command `what` on the store shown as `display` (password already hidden). */
-  constructor(display: string, what: string) {
+  constructor(display: string, what: string, options: { notSetUp?: boolean } = {}) {
     super(
-      `the store ${display} keeps no execution registry (where executions submitted to workers are recorded), ` +
-        `so "${what}" cannot be used on it`,
+      options.notSetUp === true
+        ? `the store ${display} has no execution registry table yet (its database predates the registry; the ` +
+            `store's setup() creates it), so "${what}" cannot be used on it`
+        : `the store ${display} keeps no execution registry (where executions submitted to workers are recorded), ` +
+            `so "${what}" cannot be used on it`,
     );
   }
 }
@@ -155,7 +161,8 @@ export class CopyCountMismatchError extends CheckpointNotFoundError {
  */
 const MISSING_TABLE_CODES = new Set(["42P01", "3F000"]);
 
-function isMissingTable(error: unknown): boolean {
+/** Whether `error` is PostgreSQL's missing table or schema, as thrown or as the cause of the store's error. */
+export function isMissingTable(error: unknown): boolean {
   const cause = (error as { cause?: unknown } | null)?.cause;
   return MISSING_TABLE_CODES.has(errorCode(error) ?? "") || MISSING_TABLE_CODES.has(errorCode(cause) ?? "");
 }

@@ -6,7 +6,7 @@ import {
   type ExecutionRegistry,
   type ExecutionStatus,
 } from "@lg/core";
-import { ExecutionNotFoundError, RegistryMissingError } from "./errors.js";
+import { ExecutionNotFoundError, isMissingTable, RegistryMissingError } from "./errors.js";
 import { pageNewestFirst, type ExecutionListOptions } from "./executions.js";
 
 /**
@@ -19,10 +19,41 @@ import { pageNewestFirst, type ExecutionListOptions } from "./executions.js";
 /** Records read from the registry per call while paging through it. */
 const RECORD_PAGE_SIZE = 500;
 
-/** The store's registry; `RegistryMissingError` (for the command `what`) when it keeps none. */
-export function requireRegistry(store: CheckpointStore, display: string, what: string): ExecutionRegistry {
+/**
+ * Runs `action` on the store's registry for the command `what`. A store without a registry, or a PostgreSQL
+ * database whose registry table was never created (the CLI's read commands run no migrations), is a
+ * `RegistryMissingError`.
+ */
+export async function withRegistry<T>(
+  store: CheckpointStore,
+  display: string,
+  what: string,
+  action: (registry: ExecutionRegistry) => Promise<T>,
+): Promise<T> {
   if (store.registry === undefined) throw new RegistryMissingError(display, what);
-  return store.registry;
+  try {
+    return await action(store.registry);
+  } catch (error) {
+    if (isMissingTable(error)) throw new RegistryMissingError(display, what, { notSetUp: true });
+    throw error;
+  }
+}
+
+/**
+ * Runs `action` on the store's registry when there is one to read: `undefined` for a store without a registry or
+ * without its table, so that commands which only add the registry's columns work on such a store as before.
+ */
+export async function readRegistry<T>(
+  store: CheckpointStore,
+  action: (registry: ExecutionRegistry) => Promise<T>,
+): Promise<T | undefined> {
+  if (store.registry === undefined) return undefined;
+  try {
+    return await action(store.registry);
+  } catch (error) {
+    if (isMissingTable(error)) return undefined;
+    throw error;
+  }
 }
 
 /** Parses `queued,running` into statuses; an unknown name is an `InvalidArgumentError` listing the valid ones. */

@@ -1,7 +1,7 @@
 import { PostgresCheckpointStore } from "@lg/store-postgres";
 import { postgresForTests } from "@lg/store-testkit";
 import { EXIT_CODES } from "../src/index.js";
-import { assertBuilt, runBin, seedExecution, tempDir } from "./helpers.js";
+import { assertBuilt, linesOf, runBin, seedExecution, tempDir } from "./helpers.js";
 import { describeCliOnStore } from "./store-suite.js";
 
 // Each test gets a schema of its own (postgresForTests), named in the URL the binary gets.
@@ -43,6 +43,42 @@ describe("lg-checkpoints on PostgreSQL: errors and migration", () => {
         await db.query("SELECT table_name FROM information_schema.tables WHERE table_schema = $1", [db.schema]),
       ).toEqual([]);
     } finally {
+      await db.cleanup();
+    }
+  });
+
+  it("reads a database that predates the registry: executions without its columns, --status with exit code 10", async () => {
+    const db = await postgresForTests();
+    const store = new PostgresCheckpointStore({ connString: db.url, schema: db.schema, poolSize: 2 });
+    try {
+      await store.setup();
+      const chain = await seedExecution(store, 2);
+      // The registry's table as a database migrated before the registry existed lacks it (a no-op without one).
+      await db.query(`DROP TABLE IF EXISTS "${db.schema}".checkpoints_executions`);
+      const url = `${db.url}?schema=${db.schema}`;
+      const listed = await runBin(["executions", "-s", url]);
+      expect([listed.code, linesOf(listed.stdout)]).toEqual([
+        0,
+        [
+          expect.stringMatching(/^execution\s+latest version\s+updated$/),
+          expect.stringContaining(chain[0]?.executionId as string),
+        ],
+      ]);
+      const stats = await runBin(["stats", "--json", "-s", url]);
+      expect(JSON.parse(stats.stdout)).not.toHaveProperty("registry");
+      const filtered = await runBin(["executions", "--status", "done", "-s", url]);
+      expect([filtered.code, filtered.stderr]).toEqual([
+        EXIT_CODES.noRegistry,
+        expect.stringMatching(
+          store.registry === undefined
+            ? /keeps no execution registry/
+            : /has no execution registry table yet \(its database predates the registry; the store's setup\(\) creates it\), so "executions --status"/,
+        ),
+      ]);
+      const cancelled = await runBin(["cancel", chain[0]?.executionId as string, "-s", url]);
+      expect(cancelled.code).toBe(EXIT_CODES.noRegistry);
+    } finally {
+      await store.close();
       await db.cleanup();
     }
   });

@@ -66,7 +66,7 @@ export async function checkRegistryCommands(run: Runner, url: string, store: Che
     cancelled: 0,
   });
   const table = await run(["stats", "-s", url]);
-  expect(table.stdout).toMatch(/^paused\s+1$/m);
+  expect(table.stdout).toMatch(/^registry\s+queued 1, running 0, paused 1, done 1, failed 1, cancelled 0$/m);
 
   const history = await run(["history", ids.paused, "-s", url]);
   expect(history.stderr).toMatch(/checkpoints, 1 branch\(es\); registry: paused\n$/);

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { cancelExecution, requireRegistry } from "../registry.js";
+import { cancelExecution, withRegistry } from "../registry.js";
 import { storeUrlOf, withStore, type CommandContext } from "./context.js";
 import { formatTime, writeLine } from "./output.js";
 
@@ -20,7 +20,7 @@ export function registerCancelCommand(program: Command, ctx: CommandContext): vo
     .action(async (executionId: string, opts: { json?: boolean }, command: Command) => {
       const url = storeUrlOf(ctx, command.optsWithGlobals<{ store?: string }>().store);
       const record = await withStore(url, {}, (store, target) =>
-        cancelExecution(requireRegistry(store, target.display, "cancel"), executionId),
+        withRegistry(store, target.display, "cancel", (registry) => cancelExecution(registry, executionId)),
       );
       if (opts.json === true) {
         const { input: _input, ...fields } = record;

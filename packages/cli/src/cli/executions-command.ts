@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { CheckpointStore, ExecutionRecord, ExecutionStatus, ExecutionSummary } from "@lg/core";
 import { listExecutionsNewestFirst } from "../executions.js";
-import { listRecordsNewestFirst, recordsOf, requireRegistry } from "../registry.js";
+import { listRecordsNewestFirst, readRegistry, recordsOf, withRegistry } from "../registry.js";
 import { statusList, positiveInteger } from "./arguments.js";
 import { storeUrlOf, withStore, type CommandContext } from "./context.js";
 import { formatTime, renderTable, writeLine } from "./output.js";
@@ -47,13 +47,12 @@ function registryJson(record: ExecutionRecord | undefined): Record<string, unkno
 /** The executions that have checkpoints, with their registry columns when the store keeps a registry. */
 async function executionsPage(store: CheckpointStore, limit: number, offset: number): Promise<PrintedPage> {
   const list = await listExecutionsNewestFirst(store, { limit, offset });
-  const records =
-    store.registry === undefined
-      ? undefined
-      : await recordsOf(
-          store.registry,
-          list.executions.map((e) => e.executionId),
-        );
+  const records = await readRegistry(store, (registry) =>
+    recordsOf(
+      registry,
+      list.executions.map((e) => e.executionId),
+    ),
+  );
   const cells = (e: ExecutionSummary): string[] => [e.executionId, String(e.latestVersion), formatTime(e.updatedAt)];
   const json = (e: ExecutionSummary): Record<string, unknown> => ({ ...e, updatedAt: formatTime(e.updatedAt) });
   const head = ["execution", "latest version", "updated"];
@@ -79,8 +78,9 @@ async function recordsPage(
   limit: number,
   offset: number,
 ): Promise<PrintedPage> {
-  const registry = requireRegistry(store, display, "executions --status");
-  const list = await listRecordsNewestFirst(registry, { statuses, limit, offset });
+  const list = await withRegistry(store, display, "executions --status", (registry) =>
+    listRecordsNewestFirst(registry, { statuses, limit, offset }),
+  );
   return {
     head: ["execution", ...REGISTRY_HEAD, "updated"],
     rows: list.records.map((r) => [r.executionId, ...registryCells(r), formatTime(r.updatedAt)]),

@@ -3,6 +3,7 @@ import { EXECUTION_STATUSES, encodeValue, type Checkpoint, type ExecutionStatus,
 import { encodeCheckpoint } from "@lg/core/store";
 import { diffStates, type StateChange } from "../diff.js";
 import { readHistory, type History } from "../history.js";
+import { readRegistry } from "../registry.js";
 import { loadCheckpoint } from "../walk.js";
 import { storeUrlOf, withStore, type CommandContext } from "./context.js";
 import { positiveInteger } from "./arguments.js";
@@ -96,8 +97,9 @@ function printStats(
     ["executions", String(stats.executions)],
   ];
   if (stats.bytes !== undefined) rows.push(["bytes", `${stats.bytes} (${formatBytes(stats.bytes)})`]);
-  // The registry's counts, one row per status, in lifecycle order.
-  if (counts !== undefined) for (const status of EXECUTION_STATUSES) rows.push([status, String(counts[status])]);
+  // The registry's counts on one row, in lifecycle order.
+  if (counts !== undefined)
+    rows.push(["registry", EXECUTION_STATUSES.map((status) => `${status} ${counts[status]}`).join(", ")]);
   writeLine(ctx.io.stdout, renderTable(ctx.out, ["", ""], rows).split("\n").slice(1).join("\n"));
 }
 
@@ -116,7 +118,7 @@ export function registerInspectCommands(program: Command, ctx: CommandContext): 
           limit: opts.limit,
           ...(opts.before === undefined ? {} : { beforeVersion: opts.before }),
         }),
-        record: await store.registry?.get(executionId),
+        record: await readRegistry(store, (registry) => registry.get(executionId)),
       }));
       printHistory(ctx, history);
       const oldest = history.entries[history.entries.length - 1];
@@ -172,7 +174,7 @@ export function registerInspectCommands(program: Command, ctx: CommandContext): 
       const { display, stats, counts } = await withStore(url, {}, async (store, target) => ({
         display: target.display,
         stats: await store.stats(),
-        counts: await store.registry?.counts(),
+        counts: await readRegistry(store, (registry) => registry.counts()),
       }));
       if (opts.json === true)
         writeLine(
