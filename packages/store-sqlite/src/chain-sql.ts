@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import type { SqlNames } from "./sql.js";
+import { validJsonSql, type SqlNames } from "./sql.js";
 
 /** The header columns of a checkpoint (all but id and state), in `CHECKPOINT_COLUMNS` order. */
 const HEADER_COLUMNS = ["execution_id", "node_name", "metadata", "timestamp", "version", "parent_id", "next", "tasks"];
@@ -94,12 +94,7 @@ function chainRead(names: SqlNames, selection: string, options: { many: boolean;
   // A BLOB (written by hand: the store writes none) would stop json_array; as text it reads as corrupt JSON.
   const packed = columns.map((column) => `iif(typeof(${column}) = 'blob', CAST(${column} AS TEXT), ${column})`);
   const header = options.many ? "nullif(c.wanted, 0)" : wanted(`json_array(${packed.join(", ")})`);
-  const valid = options.checked
-    ? `, ${wanted(
-        "json_valid(r.state) AND json_valid(coalesce(r.metadata, '{}')) AND json_valid(r.next) AND " +
-          "json_valid(coalesce(r.tasks, 'null'))",
-      )}`
-    : "";
+  const valid = options.checked ? `, ${wanted(validJsonSql("r."))}` : "";
   const listColumns = options.many ? `, ${columns.map(wanted).join(", ")}${valid}` : "";
   // A read of one checkpoint seeds the chain with it directly (`selection` is its WHERE clause) and follows one
   // chain, whose versions strictly decrease (a delta row is only written below an older parent): UNION ALL ends

@@ -72,6 +72,9 @@ export type CheckpointRow = [
 /** A {@link CheckpointRow} followed by how the row is kept: `storedRow`'s result. */
 export type StoredRow = [...CheckpointRow, kind: string, itemCounts: string | null, hidden: number];
 
+/** A row of `listPlainAsc`: a {@link CheckpointRow}, then 1 when its JSON is valid and 1 when it is plain. */
+export type PlainListRow = [...CheckpointRow, valid: number, plain: number];
+
 /**
  * Migration 1: the seed's table plus `parent_id` and `next`. `timestamp` holds epoch milliseconds as an INTEGER
  * rather than the seed's DATETIME text: it is exact to the millisecond, compares and sorts as a number (prune's
@@ -151,6 +154,13 @@ export interface StoreSql {
   listHeadersAsc: string;
   /** As `listHeadersAsc`, newest first. */
   listHeadersDesc: string;
+  /**
+   * `listSerialized`'s first try, with the parameters of `listHeadersAsc`: the rows as stored (`CheckpointRow`), then
+   * 1 when their JSON columns are valid JSON, then 1 when the row is plain (see {@link plainListSql}).
+   */
+  listPlainAsc: string;
+  /** As `listPlainAsc`, newest first. */
+  listPlainDesc: string;
   /** By id. */
   unhide: string;
   /** By execution id: the items of its rows, then its rows. */
@@ -161,6 +171,32 @@ export interface StoreSql {
   listExecutions: string;
   /** Counts (from the indexes) and the bytes of the file's pages in use. */
   stats: string;
+}
+
+/**
+ * 1 when the JSON columns of the row (columns of the table, or prefixed, e.g. `r.`) are valid JSON: what lets
+ * `listSerialized` paste their text as it is. SQLite checks it in C, without building any value.
+ */
+export function validJsonSql(prefix = ""): string {
+  return (
+    `json_valid(${prefix}state) AND json_valid(coalesce(${prefix}metadata, '{}')) AND json_valid(${prefix}next) AND ` +
+    `json_valid(coalesce(${prefix}tasks, 'null'))`
+  );
+}
+
+/**
+ * A list without chains: each row as stored, whether its JSON columns are valid, and whether it is plain — a full row
+ * that records no items and owns none (one probe of the items' primary key), read as any row before incremental
+ * storage. A page of plain rows is `listSerialized`'s answer as it is; any other row sends the page to the chain read,
+ * which folds it (or refuses it as corrupt). Against the chain read this saves the recursive CTE, the join to the
+ * items and decoding the rows: 100,000 checkpoints of 1 kB in pages of 1,000 took ~4 times the raw `SELECT *` that
+ * way, ~1.5 times this way.
+ */
+function plainListSql(names: SqlNames, range: string, order: "ASC" | "DESC"): string {
+  const { table, items } = names;
+  const plain = `kind = 'full' AND item_counts IS NULL AND NOT EXISTS (SELECT 1 FROM ${items} WHERE owner_id = r.id)`;
+  return `SELECT ${CHECKPOINT_COLUMNS}, ${validJsonSql()}, ${plain}
+    FROM ${table} r ${range} ORDER BY version ${order} LIMIT ?`;
 }
 
 /** Builds the statements of {@link StoreSql} for one table. */
@@ -178,6 +214,8 @@ export function storeSql(names: SqlNames): StoreSql {
     storedRow: `SELECT ${CHECKPOINT_COLUMNS}, kind, item_counts, hidden FROM ${table} WHERE id = ?`,
     listHeadersAsc: `SELECT ${headers} FROM ${table} ${range} ORDER BY version ASC LIMIT ?`,
     listHeadersDesc: `SELECT ${headers} FROM ${table} ${range} ORDER BY version DESC LIMIT ?`,
+    listPlainAsc: plainListSql(names, range, "ASC"),
+    listPlainDesc: plainListSql(names, range, "DESC"),
     unhide: `UPDATE ${table} SET hidden = 0 WHERE id = ?`,
     clearItems: `DELETE FROM ${items} WHERE owner_id IN (SELECT id FROM ${table} WHERE execution_id = ?)`,
     clear: `DELETE FROM ${table} WHERE execution_id = ?`,

@@ -17,7 +17,6 @@ import {
 import {
   assertNonEmptyString,
   checkpointHeader,
-  encodeValue,
   selectPruneVictims,
   validateLeaseFence,
   validateListExecutionsOptions,
@@ -37,9 +36,9 @@ import {
 } from "./options.js";
 import { SqliteExecutionRegistry } from "./registry.js";
 import type { RegistryOps } from "./registry-ops.js";
-import { checkpointToParams, rowToHeader, rowToSerialized } from "./rows.js";
+import { checkpointToParams, rowToHeader } from "./rows.js";
+import { plainPage, serializeRead } from "./serialized-list.js";
 import { openDatabase, openSchema, type Opened } from "./opening.js";
-import type { CheckpointRow } from "./sql.js";
 import { isBusy, toStoreError, type ErrorContext } from "./sqlite-errors.js";
 import { listParams, listRead, type ListParams, type Statement, type Statements } from "./statements.js";
 import type { AppliedTuning } from "./tuning.js";
@@ -239,17 +238,16 @@ export class SqliteCheckpointStore implements CheckpointStore {
   /**
    * {@inheritDoc CheckpointStore.listSerialized}
    *
-   * A row holding the whole state hands out its stored JSON text as it is, once SQLite's `json_valid` has vouched
-   * for it; a delta row's state is folded from its chain and encoded again.
+   * A page of rows that each hold the whole state (the usual page: no delta row, no item) is read by a plain
+   * statement, without following chains, and each row's stored JSON text is handed out as it is once SQLite's
+   * `json_valid` has vouched for it; nothing is decoded. A page with any other row is read again by the chain read:
+   * a delta row's state is folded from its chain and encoded again.
    */
   async listSerialized(executionId: string, options?: ListOptions): Promise<SerializedCheckpoint[]> {
-    const read = await this.readList(executionId, options, true);
-    return Array.from(read, ({ row, valid, checkpoint, plain }) => {
-      if (plain) return rowToSerialized(row, valid);
-      // The header columns were decoded while reading, so they are valid JSON to paste; the state is folded.
-      const state = JSON.stringify(encodeValue(checkpoint.state, "state"));
-      return rowToSerialized([...row.slice(0, 3), state, ...row.slice(4, 10)] as CheckpointRow, 1);
-    });
+    const statements = await this.statements();
+    const desc = options?.order === "desc";
+    const rows = await this.listRows(desc ? statements.listPlainDesc : statements.listPlainAsc, executionId, options);
+    return plainPage(rows) ?? serializeRead(await this.readList(executionId, options, true));
   }
 
   private async readList(

@@ -11,7 +11,7 @@ import { RegistryOps, type RegistryStatements } from "./registry-ops.js";
 import { registrySql, type RegistrySql } from "./registry-sql.js";
 import { Remover, type HeaderRow, type MergeRow } from "./removal.js";
 import type { InsertParams } from "./rows.js";
-import { storeSql, type CheckpointRow, type SqlNames, type StoredRow } from "./sql.js";
+import { storeSql, type CheckpointRow, type PlainListRow, type SqlNames, type StoredRow } from "./sql.js";
 import { Writer, type DeltaParams, type ItemParams } from "./writer.js";
 
 /** A prepared statement with typed parameters and rows. */
@@ -44,6 +44,8 @@ export interface Statements {
   readListDescChecked: Statement<ListParams, ChainRecord>;
   listHeadersAsc: Statement<ListParams, CheckpointRow>;
   listHeadersDesc: Statement<ListParams, CheckpointRow>;
+  listPlainAsc: Statement<ListParams, PlainListRow>;
+  listPlainDesc: Statement<ListParams, PlainListRow>;
   listExecutions: Statement<[cursor: string, limit: number], ExecutionRow>;
   stats: Statement<[], StatsRow>;
   ping: Statement<[]>;
@@ -88,6 +90,8 @@ export function prepareAll(db: SqliteDatabase, names: SqlNames): Statements {
     readListDescChecked: prepareRows(chain.readListDescChecked),
     listHeadersAsc: prepareRows(sql.listHeadersAsc),
     listHeadersDesc: prepareRows(sql.listHeadersDesc),
+    listPlainAsc: prepareRows(sql.listPlainAsc),
+    listPlainDesc: prepareRows(sql.listPlainDesc),
     listExecutions: prepare(sql.listExecutions),
     stats: prepare(sql.stats),
     ping: prepare("SELECT 1"),

@@ -217,6 +217,29 @@ describe("incremental rows on SQLite", () => {
     await copy.close();
   });
 
+  it("lists full rows through listSerialized without chains and any page with a delta row through them, as list does", async () => {
+    const saved = await chat(5);
+    const executionId = (saved[0] as Checkpoint).executionId;
+    // Version 1 is the only full row: the first page is plain, every other one holds delta rows.
+    for (const options of [
+      { limit: 1 },
+      { beforeVersion: 2, order: "desc" as const },
+      { limit: 3 },
+      { afterVersion: 1 },
+    ]) {
+      const serialized = await store.listSerialized(executionId, options);
+      expect(serialized.map((s) => deserializeCheckpoint(s.text))).toEqual(await store.list(executionId, options));
+    }
+  });
+
+  it("refuses a full row that owns an item it did not record, in listSerialized as in list", async () => {
+    const whole = first();
+    await store.save(whole);
+    db.prepare("INSERT INTO checkpoints_items VALUES (?, ?, 1, 'messages', 0, '{}')").run(whole.executionId, whole.id);
+    await expect(store.list(whole.executionId)).rejects.toBeInstanceOf(CheckpointCorruptError);
+    await expect(store.listSerialized(whole.executionId)).rejects.toBeInstanceOf(CheckpointCorruptError);
+  });
+
   it("treats a full re-save of a delta checkpoint with the same state as a no-op, another state as a conflict", async () => {
     const saved = await chat(2);
     const last = saved[2] as Checkpoint<Chat>;
