@@ -1,7 +1,7 @@
 import { SqliteCheckpointStore } from "@lg/store-sqlite";
 import { EXIT_CODES, openStore } from "../src/index.js";
 import { assertBuilt, linesOf, runBin, runInProcess, seedExecution, tempDir, type RunResult } from "./helpers.js";
-import { checkBadStatus, checkNoRegistry, checkRegistryCommands } from "./registry-checks.js";
+import { checkBadStatus, checkRegistryCommands } from "./registry-checks.js";
 
 // A memory store lives inside one process, so these tests run the CLI in-process: `memory:<name>` names the same
 // store for every command of this process.
@@ -75,22 +75,16 @@ describe("lg-checkpoints on memory: (in-process)", () => {
 describe("lg-checkpoints registry commands on memory:", () => {
   beforeAll(assertBuilt);
 
-  it("lists by status, counts and cancels in-process (or says the store keeps no registry)", async () => {
+  it("lists by status, counts and cancels in-process", async () => {
     const url = "memory:registry";
     const { store } = await openStore(url);
     const run = (args: readonly string[]): Promise<RunResult> => runInProcess(args);
     await checkBadStatus(run, url);
-    if (store.registry === undefined) await checkNoRegistry(run, url);
-    else await checkRegistryCommands(run, url, store);
+    await checkRegistryCommands(run, url, store);
   }, 120_000);
 
   it("finds no rows in a new process's empty memory store", async () => {
-    const { store } = await openStore("memory:");
     const listed = await runBin(["executions", "--status", "queued,running", "-s", "memory:"]);
-    if (store.registry === undefined) {
-      await checkNoRegistry(runBin, "memory:");
-      return;
-    }
     expect([listed.code, linesOf(listed.stdout)]).toEqual([0, [expect.stringMatching(/^execution\s+status/)]]);
     expect(listed.stderr).toContain("0–0 of 0 executions with status queued or running");
     const stats = await runBin(["stats", "--json", "-s", "memory:"]);

@@ -5,7 +5,7 @@ import { seedRegistry } from "./registry-fixtures.js";
 
 /**
  * The registry's commands, checked through a runner (the binary, or the CLI in-process for `memory:`) on a store
- * that keeps a registry, and the errors of a store that keeps none.
+ * that keeps a registry.
  */
 
 /** Runs `lg-checkpoints …args` somehow. */
@@ -98,22 +98,4 @@ export async function checkBadStatus(run: Runner, url: string): Promise<void> {
   const bad = await run(["executions", "--status", "done,finished", "-s", url]);
   expect(bad.code).toBe(EXIT_CODES.usage);
   expect(bad.stderr).toContain(`unknown status "finished" (valid: ${EXECUTION_STATUSES.join(", ")})`);
-}
-
-/** A store without a registry: `executions --status` and `cancel` fail with one line and exit code 10. */
-export async function checkNoRegistry(run: Runner, url: string): Promise<void> {
-  const listed = await run(["executions", "--status", "running", "-s", url]);
-  expect([listed.code, listed.stderr]).toEqual([
-    EXIT_CODES.noRegistry,
-    expect.stringMatching(
-      /^lg-checkpoints: the store \S+ keeps no execution registry \(.*\), so "executions --status" cannot be used on it\n$/,
-    ),
-  ]);
-  const cancelled = await run(["cancel", "order-1", "-s", url]);
-  expect([cancelled.code, cancelled.stderr]).toEqual([
-    EXIT_CODES.noRegistry,
-    expect.stringContaining(
-      'keeps no execution registry (where executions submitted to workers are recorded), so "cancel"',
-    ),
-  ]);
 }
