@@ -15,6 +15,8 @@ export interface GrowingSettings {
 
 /** Sizes of the workers workload: worker processes sharing one store (recovery, throughput, heartbeats). */
 export interface WorkersSettings {
+  /** The backends whose recovery is measured (of those the run covers; throughput is measured on PostgreSQL). */
+  recoveryBackends: ("sqlite" | "postgres" | "redis")[];
   /** The workers' lease, in milliseconds (L of the recovery goal; also the lease of the throughput run). */
   leaseMs: number;
   /** The workers' poll interval, in milliseconds: it bounds how soon an expired lease is seen. */
@@ -80,6 +82,7 @@ export const FULL_SETTINGS: Settings = {
   historyLimit: 20,
   growing: { steps: 1_000, warmupSteps: 30, earlyWindow: [5, 15], lateWindowSteps: 11 },
   workers: {
+    recoveryBackends: ["sqlite", "postgres", "redis"],
     leaseMs: 1_000,
     pollMs: 250,
     kills: 30,
@@ -107,15 +110,17 @@ export const SMOKE_SETTINGS: Settings = {
   resumeSizes: [10, 100],
   historyLimit: 20,
   growing: { steps: 20, warmupSteps: 0, earlyWindow: [5, 9], lateWindowSteps: 5 },
+  // Every worker process takes a second or two to start: the smoke run measures recovery on PostgreSQL only.
   workers: {
+    recoveryBackends: ["postgres"],
     leaseMs: 1_000,
     pollMs: 250,
     kills: 1,
     recoveryProcesses: 2,
-    recoveryConcurrency: 2,
-    recoveryExecutions: 2,
+    recoveryConcurrency: 1,
+    recoveryExecutions: 1,
     tickMs: 50,
-    throughputExecutions: 12,
+    throughputExecutions: 8,
     throughputSteps: 10,
     throughputProcesses: 2,
     throughputConcurrency: 2,

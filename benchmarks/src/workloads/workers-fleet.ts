@@ -23,6 +23,8 @@ export interface ChildStats {
   renewals: number;
   /** Leases renewed by those calls, together. */
   renewedLeases: number;
+  /** CPU time the process used in that time (user and system), in milliseconds. */
+  cpuMs: number;
 }
 
 /** One child process. */
@@ -46,6 +48,7 @@ export class Child {
           statements: message.statements,
           renewals: message.renewals,
           renewedLeases: message.renewedLeases,
+          cpuMs: message.cpuMs,
         };
       else if (message.type === "failed") this.failure = message.message;
       else if (message.type === "finished") this.finished?.(message.elapsedMs);

@@ -59,10 +59,12 @@ async function main(): Promise<void> {
   const graph =
     config.graph === "throughput" ? throughputGraph(store, config.steps) : recoveryGraph(store, config.tickMs, onStep);
   let worker: Worker | undefined;
+  let cpuAtGo = process.cpuUsage();
   let stopping = false;
   process.on("message", (message: ParentMessage) => {
     if (message.type === "go") {
       statements.count = 0;
+      cpuAtGo = process.cpuUsage();
       renewals.calls = 0;
       renewals.leases = 0;
       const start = preciseNow();
@@ -88,7 +90,14 @@ async function main(): Promise<void> {
       stopping = true;
       void (async () => {
         await worker?.stop();
-        send({ type: "stats", statements: statements.count, renewals: renewals.calls, renewedLeases: renewals.leases });
+        const cpu = process.cpuUsage(cpuAtGo);
+        send({
+          type: "stats",
+          statements: statements.count,
+          renewals: renewals.calls,
+          renewedLeases: renewals.leases,
+          cpuMs: (cpu.user + cpu.system) / 1000,
+        });
         await store.close();
         process.disconnect?.();
       })();

@@ -41,7 +41,7 @@ export type ChildMessage =
   /** An `invoke` process ran all its executions, in `elapsedMs` from `go`. */
   | { type: "finished"; elapsedMs: number }
   /** What the process sent to its store from `go` to `stop` (PostgreSQL only; zero elsewhere). */
-  | { type: "stats"; statements: number; renewals: number; renewedLeases: number }
+  | { type: "stats"; statements: number; renewals: number; renewedLeases: number; cpuMs: number }
   /** It failed; the benchmark fails with this message. */
   | { type: "failed"; message: string };
 

@@ -5,6 +5,8 @@
  * @packageDocumentation
  */
 import type { GoalCheck } from "../goals.js";
+import type { ChildStats } from "./workers-fleet.js";
+import type { ThroughputRound } from "./workers-throughput.js";
 import type { WorkersOutput } from "./workers.js";
 
 /** The throughput goal: workers at least this share of plain invoke's executions per second. */
@@ -74,13 +76,23 @@ export function workersTable(output: WorkersOutput, goals: readonly GoalCheck[])
   }
   for (const t of output.throughput) {
     const shape = `${t.executions} executions x ${t.steps} nodes, a ctx.step each`;
-    const renewals = t.rounds.reduce((n, r) => n + r.workers.renewals, 0);
-    const statements = t.rounds.reduce((n, r) => n + r.workers.statements, 0);
+    const total = (way: keyof ThroughputRound, pick: (s: ChildStats) => number): number =>
+      t.rounds.reduce((n, r) => n + pick(r[way].stats), 0);
+    const renewals = total("workers", (s) => s.renewals);
+    const statements = total("workers", (s) => s.statements);
+    const executions = t.executions * t.rounds.length;
+    const perExecution = (way: keyof ThroughputRound): string =>
+      `${(total(way, (s) => s.cpuMs) / executions).toFixed(1)} ms CPU, ` +
+      `${(total(way, (s) => s.statements) / executions).toFixed(1)} statements`;
     lines.push(
       `| ${t.backend} | throughput: ${t.processes} worker processes x concurrency ${t.concurrency} (${shape}; ` +
         `lease ${t.leaseMs} ms) | ${t.workersPerSecond.toFixed(1)} executions/s | — | |`,
       `| ${t.backend} | throughput: one process, plain invoke, concurrency ${t.processes * t.concurrency} ` +
         `| ${t.invokePerSecond.toFixed(1)} executions/s | — | |`,
+      `| ${t.backend} | throughput: one worker process, concurrency ${t.processes * t.concurrency} ` +
+        `| ${t.singleWorkerPerSecond.toFixed(1)} executions/s (${(t.singleWorkerPerSecond / t.invokePerSecond).toFixed(2)} of invoke) | — | |`,
+      `| ${t.backend} | per execution: ${t.processes} workers / plain invoke / one worker ` +
+        `| ${perExecution("workers")} / ${perExecution("invoke")} / ${perExecution("singleWorker")} | — | |`,
       `| ${t.backend} | throughput: workers / plain invoke (median of ${t.rounds.length} round(s)) ` +
         `| ${(t.workersPerSecond / t.invokePerSecond).toFixed(2)} | >= ${THROUGHPUT_RATIO} ` +
         `| ${statusOf(t.backend, "workers: executions/s")} |`,
@@ -98,7 +110,8 @@ export function workersTable(output: WorkersOutput, goals: readonly GoalCheck[])
       : [
           "Throughput: from `go` (every process started, its store open) to the registry counting every execution " +
             "done, against one process's `invoke` of as many executions at the same total concurrency, on the same " +
-            "store. Heartbeats: statements counted in each worker process by its PostgreSQL client (postgres.js " +
+            "store; one worker process at that concurrency tells the worker's own cost from that of more processes " +
+            "sharing the cores. CPU: user + system time of the processes from `go` to their stop. Heartbeats: statements counted in each worker process by its PostgreSQL client (postgres.js " +
             "`debug` hook: every query sent, BEGIN and COMMIT included), renewals by wrapping the registry's `renew` " +
             "(one statement per heartbeat, whatever the number of leases); counted on the client, it needs no server " +
             "extension such as pg_stat_statements.",

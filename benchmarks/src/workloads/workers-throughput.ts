@@ -12,16 +12,26 @@ import { throughputGraph } from "./workers-graphs.js";
 import { preciseNow, type ChildConfig } from "./workers-protocol.js";
 import { openWorkersStore, type StoreLocation, type WorkerBackend } from "./workers-stores.js";
 
-/** One round: both ways of running the executions, timed. */
+/** One way of running the executions in one round, timed. */
+export interface ThroughputRun {
+  /** From `go` to the last execution done (workers: the registry counts it; invoke: its call returned), in ms. */
+  elapsedMs: number;
+  /** What the process(es) sent to the store and the CPU they used, together. */
+  stats: ChildStats;
+}
+
+/**
+ * One round, every way on new executions: `processes` worker processes (the goal's), one plain-invoke process at the
+ * same total concurrency (the baseline), and one worker process at that total concurrency (which tells the cost of
+ * the worker's protocol from the cost of more processes on the same cores).
+ */
 export interface ThroughputRound {
-  /** From `go` to the registry counting every execution done, in milliseconds. */
-  workersMs: number;
-  /** From `go` to the invoke process's last execution returning, in milliseconds. */
-  invokeMs: number;
-  /** What the worker processes sent to the store, together. */
-  workers: ChildStats;
-  /** What the invoke process sent. */
-  invoke: ChildStats;
+  /** The worker processes. */
+  workers: ThroughputRun;
+  /** The plain-invoke process. */
+  invoke: ThroughputRun;
+  /** One worker process. */
+  singleWorker: ThroughputRun;
 }
 
 /** The throughput and heartbeat figures (PostgreSQL). */
@@ -44,6 +54,8 @@ export interface ThroughputResult {
   workersPerSecond: number;
   /** Executions per second of plain invoke (median round). */
   invokePerSecond: number;
+  /** Executions per second of one worker process at the total concurrency (median round). */
+  singleWorkerPerSecond: number;
   /** Lease renewals / statements of the worker processes, all rounds together. */
   renewalShare: number;
 }
@@ -65,8 +77,9 @@ function sum(stats: readonly ChildStats[]): ChildStats {
       statements: total.statements + s.statements,
       renewals: total.renewals + s.renewals,
       renewedLeases: total.renewedLeases + s.renewedLeases,
+      cpuMs: total.cpuMs + s.cpuMs,
     }),
-    { statements: 0, renewals: 0, renewedLeases: 0 },
+    { statements: 0, renewals: 0, renewedLeases: 0, cpuMs: 0 },
   );
 }
 
@@ -81,13 +94,13 @@ async function expectDone(store: CheckpointStore, ids: readonly string[], steps:
 }
 
 /** One process runs `ids` with plain `invoke`, `processes × concurrency` at a time. */
-async function runInvoke(base: ChildConfig, ids: string[], total: number): Promise<[number, ChildStats]> {
+async function runInvoke(base: ChildConfig, ids: string[], total: number): Promise<ThroughputRun> {
   const child = await Child.start({ ...base, mode: "invoke", concurrency: total, executions: ids }, () => undefined);
   try {
     const finished = child.whenFinished();
     child.post({ type: "go" });
-    const elapsed = await finished;
-    return [elapsed, await child.stop()];
+    const elapsedMs = await finished;
+    return { elapsedMs, stats: await child.stop() };
   } catch (error) {
     child.kill();
     throw error;
@@ -100,7 +113,7 @@ async function runWorkers(
   store: CheckpointStore,
   ids: string[],
   processes: number,
-): Promise<[number, ChildStats]> {
+): Promise<ThroughputRun> {
   const registry = store.registry;
   if (registry === undefined) throw new Error("the store has no execution registry");
   const graph = throughputGraph(store, base.steps);
@@ -119,8 +132,8 @@ async function runWorkers(
       if (counts.done - before.done >= ids.length) break;
       await sleep(POLL_MS);
     }
-    const elapsed = preciseNow() - start;
-    return [elapsed, sum(await Promise.all(children.map((child) => child.stop())))];
+    const elapsedMs = preciseNow() - start;
+    return { elapsedMs, stats: sum(await Promise.all(children.map((child) => child.stop()))) };
   } catch (error) {
     for (const child of children) child.kill();
     throw error;
@@ -128,8 +141,8 @@ async function runWorkers(
 }
 
 /**
- * Runs `settings.throughputRounds` rounds on PostgreSQL; each runs the same number of executions both ways, on new
- * execution ids, alternating which way goes first.
+ * Runs `settings.throughputRounds` rounds on PostgreSQL; each runs the same number of executions each way (see
+ * {@link ThroughputRound}), on new execution ids, rotating which way goes first.
  */
 export async function measureThroughput(
   where: StoreLocation,
@@ -160,27 +173,30 @@ export async function measureThroughput(
     for (let round = 0; round < settings.throughputRounds; round++) {
       const ids = (way: string): string[] =>
         Array.from({ length: settings.throughputExecutions }, (_, i) => `throughput-${runTag}-${round}-${way}-${i}`);
-      const workerIds = ids("workers");
-      const invokeIds = ids("invoke");
-      let workers: [number, ChildStats] | undefined;
-      let invoke: [number, ChildStats] | undefined;
-      for (const way of round % 2 === 0 ? ["invoke", "workers"] : ["workers", "invoke"]) {
-        if (way === "invoke") invoke = await runInvoke(base, invokeIds, total);
-        else workers = await runWorkers(base, store, workerIds, settings.throughputProcesses);
-      }
-      if (workers === undefined || invoke === undefined) throw new Error("unreachable: both ways ran");
-      await expectDone(store, [...workerIds, ...invokeIds], settings.throughputSteps);
-      rounds.push({ workersMs: workers[0], invokeMs: invoke[0], workers: workers[1], invoke: invoke[1] });
+      const ways: Record<keyof ThroughputRound, () => Promise<ThroughputRun>> = {
+        invoke: () => runInvoke(base, ids("invoke"), total),
+        workers: () => runWorkers(base, store, ids("workers"), settings.throughputProcesses),
+        singleWorker: () => runWorkers({ ...base, concurrency: total }, store, ids("single"), 1),
+      };
+      const order = (["invoke", "workers", "singleWorker"] as const).map((_, i, all) => all[(i + round) % all.length]);
+      const runs: Partial<ThroughputRound> = {};
+      for (const way of order) if (way !== undefined) runs[way] = await ways[way]();
+      const { workers, invoke, singleWorker } = runs;
+      if (workers === undefined || invoke === undefined || singleWorker === undefined)
+        throw new Error("unreachable: every way ran");
+      await expectDone(store, [...ids("invoke"), ...ids("workers"), ...ids("single")], settings.throughputSteps);
+      rounds.push({ workers, invoke, singleWorker });
       log(
-        `throughput ${where.backend}: round ${round + 1}/${settings.throughputRounds}, workers ` +
-          `${workers[0].toFixed(0)} ms, invoke ${invoke[0].toFixed(0)} ms`,
+        `throughput ${where.backend}: round ${round + 1}/${settings.throughputRounds}, ` +
+          `${settings.throughputProcesses} workers ${workers.elapsedMs.toFixed(0)} ms, invoke ` +
+          `${invoke.elapsedMs.toFixed(0)} ms, 1 worker ${singleWorker.elapsedMs.toFixed(0)} ms`,
       );
     }
   } finally {
     await store.close();
   }
   const perSecond = (ms: number): number => (settings.throughputExecutions * 1000) / ms;
-  const all = sum(rounds.map((r) => r.workers));
+  const all = sum(rounds.map((r) => r.workers.stats));
   return {
     backend: where.backend,
     executions: settings.throughputExecutions,
@@ -189,8 +205,9 @@ export async function measureThroughput(
     concurrency: settings.throughputConcurrency,
     leaseMs: settings.leaseMs,
     rounds,
-    workersPerSecond: median(rounds.map((r) => perSecond(r.workersMs))),
-    invokePerSecond: median(rounds.map((r) => perSecond(r.invokeMs))),
+    workersPerSecond: median(rounds.map((r) => perSecond(r.workers.elapsedMs))),
+    invokePerSecond: median(rounds.map((r) => perSecond(r.invoke.elapsedMs))),
+    singleWorkerPerSecond: median(rounds.map((r) => perSecond(r.singleWorker.elapsedMs))),
     renewalShare: all.statements === 0 ? Number.NaN : all.renewals / all.statements,
   };
 }

@@ -51,9 +51,14 @@ export async function workersWorkload(
   if (backend === "memory") return;
   const where = workersLocation(backend, env);
   try {
-    const recovery = await measureRecovery(where, settings, env.runTag, log);
-    if (typeof recovery === "string") output.unavailable.push({ backend, part: "recovery", reason: recovery });
-    else output.recovery.push(recovery);
+    if (!settings.recoveryBackends.includes(backend)) {
+      const only = settings.recoveryBackends.join(", ");
+      output.unavailable.push({ backend, part: "recovery", reason: `this run measures recovery on ${only} only` });
+    } else {
+      const recovery = await measureRecovery(where, settings, env.runTag, log);
+      if (typeof recovery === "string") output.unavailable.push({ backend, part: "recovery", reason: recovery });
+      else output.recovery.push(recovery);
+    }
     if (backend !== "postgres") return;
     const throughput = await measureThroughput(where, settings, env.runTag, log);
     if (typeof throughput === "string") output.unavailable.push({ backend, part: "throughput", reason: throughput });
