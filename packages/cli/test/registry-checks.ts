@@ -70,6 +70,9 @@ export async function checkRegistryCommands(run: Runner, url: string, store: Che
 
   const history = await run(["history", ids.paused, "-s", url]);
   expect(history.stderr).toMatch(/checkpoints, 1 branch\(es\); registry: paused\n$/);
+  const pause = await store.latest(ids.paused);
+  const shown = await run(["show", pause?.id as string, "-s", url]);
+  expect(shown.stdout).toContain(`execution: ${ids.paused} (registry: paused)\n`);
 
   const cancelled = await run(["cancel", ids.queued, "-s", url]);
   expect([cancelled.code, cancelled.stdout]).toEqual([0, `${ids.queued}: cancelled\n`]);

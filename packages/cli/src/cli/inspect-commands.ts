@@ -46,12 +46,13 @@ function printHistory(ctx: CommandContext, history: History): void {
   writeLine(ctx.io.stdout, renderTable(out, ["", "version", "id", "node", "time", "size", "next", "parent"], rows));
 }
 
-function printCheckpoint(ctx: CommandContext, cp: Checkpoint): void {
+/** Prints a checkpoint; `status` is its execution's registry status now (not at the checkpoint), when it has one. */
+function printCheckpoint(ctx: CommandContext, cp: Checkpoint, status: ExecutionStatus | undefined): void {
   const { out, outColor } = ctx;
   const field = (name: string, value: string): void =>
     writeLine(ctx.io.stdout, `${out.bold(`${name}:`.padEnd(11))}${value}`);
   field("id", cp.id);
-  field("execution", cp.executionId);
+  field("execution", status === undefined ? cp.executionId : `${cp.executionId} ${out.dim(`(registry: ${status})`)}`);
   field("version", String(cp.version));
   field("node", cp.nodeName);
   field("time", formatTime(cp.timestamp));
@@ -142,9 +143,14 @@ export function registerInspectCommands(program: Command, ctx: CommandContext): 
     .option("--json", "print the checkpoint in the serializer's lossless JSON form")
     .action(async (checkpointId: string, opts: { json?: boolean }, command: Command) => {
       const url = storeUrlOf(ctx, globals(command).store);
-      const cp = await withStore(url, {}, (store) => loadCheckpoint(store, checkpointId));
+      const { cp, record } = await withStore(url, {}, async (store) => {
+        const loaded = await loadCheckpoint(store, checkpointId);
+        // Only the pretty form names the status: --json stays the checkpoint's lossless form, nothing added.
+        const found = opts.json === true ? undefined : await readRegistry(store, (r) => r.get(loaded.executionId));
+        return { cp: loaded, record: found };
+      });
       if (opts.json === true) writeLine(ctx.io.stdout, JSON.stringify(encodeCheckpoint(cp), null, 2));
-      else printCheckpoint(ctx, cp);
+      else printCheckpoint(ctx, cp, record?.status);
     });
 
   program
