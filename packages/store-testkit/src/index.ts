@@ -36,6 +36,7 @@ export { corruptionSpec } from "./spec/corruption.js";
 export { runtimeSpec } from "./spec/runtime.js";
 export { agentRuntimeSpec } from "./spec/agent-runtime.js";
 export { registrySpec } from "./spec/registry.js";
+export { workerSpec } from "./spec/worker.js";
 export {
   uniqueId,
   copyCheckpoint,

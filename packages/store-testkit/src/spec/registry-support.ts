@@ -159,3 +159,21 @@ export function registryOf(store: CheckpointStore): ExecutionRegistry {
     );
   return registry;
 }
+
+const shared = new WeakMap<object, RegistryTests<CheckpointStore>>();
+
+/**
+ * The one {@link RegistryTests} of an options object, so the registry and worker specs share one probe store (and one
+ * answer to whether the store has a registry).
+ */
+export function registryTestsOf<S extends CheckpointStore>(
+  ctx: SpecContext<S>,
+  options: RegistrySpecInput<S>,
+): RegistryTests<S> {
+  let tests = shared.get(options) as RegistryTests<S> | undefined;
+  if (tests === undefined) {
+    tests = new RegistryTests(ctx, options);
+    shared.set(options, tests as unknown as RegistryTests<CheckpointStore>);
+  }
+  return tests;
+}

@@ -8,7 +8,7 @@ import { registryLeaseSpec } from "./registry-lease.js";
 import type { RegistrySpecInput } from "./registry-options.js";
 import { registryReadSpec } from "./registry-read.js";
 import { registrySubscribeSpec } from "./registry-subscribe.js";
-import { RegistryTests } from "./registry-support.js";
+import { registryTestsOf } from "./registry-support.js";
 
 /**
  * The execution registry (`store.registry`, see `ExecutionRegistry` in `@lg/core`): enqueue (created, existing,
@@ -29,7 +29,7 @@ import { RegistryTests } from "./registry-support.js";
 export function registrySpec<S extends CheckpointStore>(options: RegistrySpecInput<S>): void {
   const ctx = contextOf(options);
   ctx.suite("execution registry", () => {
-    const tests = new RegistryTests(ctx, options);
+    const tests = registryTestsOf(ctx, options);
     tests.known(); // read once, inside the describe block (a probe's disposal is a beforeAll of this block)
     registryEnqueueSpec(tests);
     registryClaimSpec(tests);

@@ -17,6 +17,7 @@ import { loadSpec } from "./load.js";
 import { pruneSpec } from "./prune.js";
 import type { RegistrySpecInput } from "./registry-options.js";
 import { registrySpec } from "./registry.js";
+import { workerSpec } from "./worker.js";
 import { agentRuntimeSpec } from "./agent-runtime.js";
 import { runtimeSpec } from "./runtime.js";
 import { saveSpec } from "./save.js";
@@ -48,6 +49,7 @@ export const ALL_SPECS = [
   runtimeSpec,
   agentRuntimeSpec,
   registrySpec,
+  workerSpec,
 ] as const;
 
 /**
@@ -56,7 +58,8 @@ export const ALL_SPECS = [
  * listSerialized (with `serializedList`), latest, delete/clear,
  * ids, serialization, task results, bad input, aliasing, concurrency, prune, listExecutions, lifecycle, stored data/corruption (with
  * `raw`), the runtime end to end, the agent runtime (fan-out, subgraphs, retries, timeouts, cancellation) and the
- * execution registry (with a `registry`: enqueue, claim, leases, fencing of `save`, subscribe; see `registrySpec`). A
+ * execution registry (with a `registry`: enqueue, claim, leases, fencing of `save`, subscribe; see `registrySpec`)
+ * and workers on it (`createWorker`, `submit`, `waitFor`, `context.step`, takeover, stop; see `workerSpec`). A
  * fresh store is created for every test. Checks that need a capability the store lacks are reported as skipped with
  * the reason in the title; nothing is skipped by store name.
  *

@@ -13,7 +13,7 @@ import { uniqueId } from "../fixtures.js";
 import { contextOf } from "./context.js";
 import { expectEqual, expectTrue, fail } from "./expect.js";
 import type { RegistrySpecInput } from "./registry-options.js";
-import { RegistryTests } from "./registry-support.js";
+import { registryTestsOf } from "./registry-support.js";
 import { chainGraph, EffectCounter, type ChainState } from "./worker-graphs.js";
 
 /** Worker settings of the spec: short polls so tests are quick, leases long enough for a busy machine. */
@@ -59,7 +59,7 @@ async function statusOf(registry: ExecutionRegistry, executionId: string): Promi
 export function workerSpec<S extends CheckpointStore>(options: RegistrySpecInput<S>): void {
   const ctx = contextOf(options);
   ctx.suite("workers", () => {
-    const tests = new RegistryTests(ctx, options);
+    const tests = registryTestsOf(ctx, options);
     tests.known();
 
     tests.test("a submitted execution runs on a worker and waitFor returns its result", async (store, registry) => {
