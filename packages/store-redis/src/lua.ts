@@ -10,13 +10,12 @@ import {
   RUNS_KEY_PART,
   RUNS_STATUS_KEY_PART,
 } from "./keys.js";
-import { REGISTRY_LIB } from "./registry-lua.js";
 import { ROW_LIB } from "./row-lua.js";
 
 /**
  * How the store's Lua scripts are defined: the shared prelude (key builders made from the same constants as the
- * TypeScript ones, the owner check, the index time-to-live rule, the row functions of `row-lua.ts`, the registry
- * functions of `registry-lua.ts`) and the SHA1 each is sent by.
+ * TypeScript ones, the owner check, the index time-to-live rule) followed by the libraries each script uses
+ * (the row functions of `row-lua.ts`, the registry functions of `registry-lua.ts`), and the SHA1 each is sent by.
  *
  * Conventions: `ARGV[1]` is always the key prefix. Keys named in `KEYS` are the ones the caller knows; data keys
  * found in an index are built inside the script with the same prefix, which Redis Cluster allows only because a
@@ -102,8 +101,18 @@ local function cover_member(index, ttl, created)
 end
 `;
 
-/** Defines a script: the prelude followed by `body`, with its SHA1 computed once. */
-export function defineLua(name: string, keyCount: number, body: string): LuaScript {
-  const source = PRELUDE + ROW_LIB + REGISTRY_LIB + body;
+/**
+ * Defines a script: the prelude, the Lua libraries it uses (the row functions of `row-lua.ts` unless told otherwise;
+ * the registry's functions of `registry-lua.ts` where asked for) and `body`, with its SHA1 computed once. A script
+ * carries only the libraries it calls: the chunk defines every local function of them on each call, which costs
+ * microseconds per library on the server.
+ */
+export function defineLua(
+  name: string,
+  keyCount: number,
+  body: string,
+  libraries: readonly string[] = [ROW_LIB],
+): LuaScript {
+  const source = PRELUDE + libraries.join("") + body;
   return { name, keyCount, source, sha: createHash("sha1").update(source).digest("hex") };
 }

@@ -1,5 +1,7 @@
 import { FIELD } from "./keys.js";
 import { defineLua, lua } from "./lua.js";
+import { REGISTRY_LIB } from "./registry-lua.js";
+import { ROW_LIB } from "./row-lua.js";
 import { REPAIR_BUDGET_SPENT } from "./scripts.js";
 
 /**
@@ -141,6 +143,7 @@ if redis.call("EXISTS", index) == 0 then
 end
 return {removed, ""}
 `,
+  [ROW_LIB, REGISTRY_LIB],
 );
 
 /**

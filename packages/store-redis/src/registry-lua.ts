@@ -1,9 +1,10 @@
 import { RECORD_FIELD } from "./keys.js";
 
 /**
- * The Lua functions of the execution registry, part of every script's prelude (the save and clear scripts fence
- * and delete through them too). They rely on the key builders of `lua.ts` (`run_key`, `runs_key`, `status_key`,
- * `claimable_key`, `CHANGES_CHANNEL`).
+ * The Lua functions of the execution registry, included by the registry's scripts and by `clear` (which deletes a
+ * record through them); the save script checks a lease's token itself, as `lease_held` does, so that the hottest
+ * script does not define these functions on every call. They rely on the key builders of `lua.ts` (`run_key`,
+ * `runs_key`, `status_key`, `claimable_key`, `CHANGES_CHANNEL`).
  *
  * A record's indexes always follow its status: it is in `runs` and in the `runs:status:` set of its status; while
  * queued or running it is also in its graph version's claimable set, scored by the time from which a claim may take

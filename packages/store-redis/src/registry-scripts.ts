@@ -1,4 +1,10 @@
-import { defineLua } from "./lua.js";
+import { defineLua as defineWithLibraries, type LuaScript } from "./lua.js";
+import { REGISTRY_LIB } from "./registry-lua.js";
+
+/** Defines a registry script: the prelude and the registry's functions (not the row functions it does not call). */
+function defineLua(name: string, keyCount: number, body: string): LuaScript {
+  return defineWithLibraries(name, keyCount, body, [REGISTRY_LIB]);
+}
 
 /**
  * The Lua scripts of the execution registry. Each decision (enqueue, claim, renew, release, cancel) is one script:

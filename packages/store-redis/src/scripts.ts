@@ -1,4 +1,4 @@
-import { FIELD } from "./keys.js";
+import { FIELD, RECORD_FIELD } from "./keys.js";
 import { defineLua, lua } from "./lua.js";
 import { CHAIN_BROKEN, CHAIN_CHANGED, CHAIN_DONE } from "./row-lua.js";
 
@@ -45,7 +45,10 @@ export const SAVE = defineLua(
   `
 local data_key, index, executions, hidden = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id, execution_id, version, body, timestamp = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-if ARGV[13] and not lease_held(execution_id, ARGV[13]) then return ${SaveResult.leaseLost} end
+if ARGV[13] then
+  local lease = redis.call("HMGET", KEYS[5], ${lua(RECORD_FIELD.status)}, ${lua(RECORD_FIELD.token)})
+  if lease[1] ~= "running" or lease[2] ~= ARGV[13] then return ${SaveResult.leaseLost} end
+end
 local ttl = tonumber(ARGV[7])
 local kind, state, items, counts, link = ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]
 local stored = redis.call("HMGET", data_key, F_DATA, F_KIND, F_STATE, F_ITEMS, F_LINK, F_ABSORBED, F_HIDDEN, F_OWNER)
