@@ -11,6 +11,8 @@ export interface ChaosFigures {
   executions: number;
   workersStarted: number;
   kills: number;
+  /** Kills that found the worker holding executions (a worker killed while it started holds none). */
+  killsHolding: number;
   versionsPerExecution: number;
   effectCalls: number;
   repeatedCalls: number;
@@ -65,7 +67,7 @@ export function formatChaosFigures(all: readonly ChaosFigures[]): string {
   const rows = all.map((f) => [
     f.store,
     String(f.executions),
-    String(f.kills),
+    `${f.kills} (${f.killsHolding ?? "-"})`,
     String(f.workersStarted),
     String(f.versionsPerExecution),
     String(f.effectCalls),

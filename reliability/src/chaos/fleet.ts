@@ -13,6 +13,8 @@ export interface WorkerProcess {
   readonly closed: Promise<void>;
   /** Whether the driver killed it with SIGKILL. */
   killed: boolean;
+  /** Whether it reported `ready` (it claims executions). */
+  claiming: boolean;
 }
 
 /** An error the worker processes reported, with its reporter. */
@@ -65,6 +67,7 @@ export class Fleet {
       child,
       ready,
       killed: false,
+      claiming: false,
       closed: new Promise((resolve) => {
         child.once("close", (code, signal) => {
           failReady(
@@ -77,8 +80,10 @@ export class Fleet {
       }),
     };
     child.on("message", (message: WorkerMessage) => {
-      if (message.kind === "ready") markReady();
-      else if (message.kind === "waiting")
+      if (message.kind === "ready") {
+        worker.claiming = true;
+        markReady();
+      } else if (message.kind === "waiting")
         this.waiting.push({ workerId: message.workerId, executionId: message.executionId });
       else this.errors.push(message);
     });

@@ -34,7 +34,8 @@ async function checkedCampaign(
     const recovery = recoveryLatency(run.kills, findings.histories);
     const errors = [...new Set(run.errors.map((e) => `${e.where}:${e.code}`))];
     console.log(
-      `${environment.spec.kind} ${plan.name}: ${run.executionIds.length} executions, ${run.kills.length} SIGKILLs in ` +
+      `${environment.spec.kind} ${plan.name}: ${run.executionIds.length} executions, ${run.kills.length} SIGKILLs ` +
+        `(${run.kills.filter((kill) => kill.held.length > 0).length} of a worker holding executions) in ` +
         `${(run.killPhaseMs / 1000).toFixed(1)} s, all done after ${(run.totalMs / 1000).toFixed(1)} s; ` +
         `${run.workersStarted} workers started; ${findings.calls} effect calls (${findings.repeatedCalls} made again ` +
         `after a kill fell between the effect and its record); versions per execution ${findings.versions.join(", ")}; ` +
@@ -87,6 +88,7 @@ export function describeChaosSuite(kind: StoreKind, packageDir: string): void {
         executions: run.executionIds.length,
         workersStarted: run.workersStarted,
         kills: run.kills.length,
+        killsHolding: run.kills.filter((kill) => kill.held.length > 0).length,
         versionsPerExecution: findings.versions[0] ?? 0,
         effectCalls: findings.calls,
         repeatedCalls: findings.repeatedCalls,
