@@ -10,14 +10,10 @@ import type { ReadCheckpoint } from "./chain-read.js";
 import { rowToSerialized } from "./rows.js";
 import type { CheckpointRow, PlainListRow } from "./sql.js";
 
-// Columns of a PlainListRow after the stored row: valid JSON, plain row.
-const VALID = 10;
-const PLAIN = 11;
-
-/** The page as stored text when every row of it is plain; `undefined` when any is not (the chain read answers). */
+/** The page as stored text when every row of it may be handed out; `undefined` when any may not (the chain read answers). */
 export function plainPage(rows: readonly PlainListRow[]): SerializedCheckpoint[] | undefined {
-  if (!rows.every((row) => row[PLAIN] === 1)) return undefined;
-  return Array.from(rows, (row) => rowToSerialized(row, row[VALID]));
+  if (!rows.every((row) => row[3] === 1)) return undefined;
+  return Array.from(rows, ([id, version, text]) => ({ id, version, text }));
 }
 
 /** The checkpoints of a chain read (with its `valid` column) as stored text. */

@@ -72,8 +72,8 @@ export type CheckpointRow = [
 /** A {@link CheckpointRow} followed by how the row is kept: `storedRow`'s result. */
 export type StoredRow = [...CheckpointRow, kind: string, itemCounts: string | null, hidden: number];
 
-/** A row of `listPlainAsc`: a {@link CheckpointRow}, then 1 when its JSON is valid and 1 when it is plain. */
-export type PlainListRow = [...CheckpointRow, valid: number, plain: number];
+/** A row of `listPlainAsc`: id, version, the checkpoint's JSON text, and 1 when that text may be handed out. */
+export type PlainListRow = [id: string, version: number, text: string, ok: number];
 
 /**
  * Migration 1: the seed's table plus `parent_id` and `next`. `timestamp` holds epoch milliseconds as an INTEGER
@@ -154,10 +154,7 @@ export interface StoreSql {
   listHeadersAsc: string;
   /** As `listHeadersAsc`, newest first. */
   listHeadersDesc: string;
-  /**
-   * `listSerialized`'s first try, with the parameters of `listHeadersAsc`: the rows as stored (`CheckpointRow`), then
-   * 1 when their JSON columns are valid JSON, then 1 when the row is plain (see {@link plainListSql}).
-   */
+  /** `listSerialized`'s first try, with the parameters of `listHeadersAsc`: see {@link PlainListRow}. */
   listPlainAsc: string;
   /** As `listPlainAsc`, newest first. */
   listPlainDesc: string;
@@ -185,18 +182,45 @@ export function validJsonSql(prefix = ""): string {
 }
 
 /**
- * A list without chains: each row as stored, whether its JSON columns are valid, and whether it is plain — a full row
- * that records no items and owns none (one probe of the items' primary key), read as any row before incremental
- * storage. A page of plain rows is `listSerialized`'s answer as it is; any other row sends the page to the chain read,
- * which folds it (or refuses it as corrupt). Against the chain read this saves the recursive CTE, the join to the
- * items and decoding the rows: 100,000 checkpoints of 1 kB in pages of 1,000 took ~4 times the raw `SELECT *` that
- * way, ~1.5 times this way.
+ * The text `serializedCheckpointText` (core) builds, built by SQLite: the stored JSON columns pasted in as they are.
+ * Strings are quoted with `json_quote` (a BLOB cast to text first, so that the expression never fails; such a row is
+ * not `ok` and is read by the chain read).
+ */
+const SERIALIZED_TEXT = `'{"id":' || json_quote(CAST(id AS TEXT)) || ',"executionId":' || json_quote(CAST(execution_id AS TEXT))
+  || ',"nodeName":' || json_quote(CAST(node_name AS TEXT)) || ',"state":' || state
+  || ',"metadata":' || coalesce(metadata, '{}') || ',"timestamp":' || timestamp || ',"version":' || version
+  || ',"parentId":' || json_quote(CAST(parent_id AS TEXT)) || ',"next":' || next || ',"tasks":' || coalesce(tasks, 'null')
+  || '}'`;
+
+/**
+ * 1 when a row's text may be handed out as it is: every column of the type it is written with, the JSON columns valid
+ * (checked first: `json_type` fails on invalid JSON, and CASE is the order SQLite promises to evaluate in), metadata
+ * an object, task results of the shape core checks, a version `list` accepts, and the row plain — a full row that records no items and owns none (one probe
+ * of the items' primary key), read as any row before incremental storage. Anything else, damage included, goes to
+ * the chain read, which decodes it and throws the `CheckpointCorruptError` that `list` gives.
+ */
+function okSql(items: string): string {
+  const types = ["id", "execution_id", "node_name", "state", "next"].map((column) => `typeof(${column}) = 'text'`);
+  const nullable = ["metadata", "tasks", "parent_id"].map((column) => `typeof(${column}) IN ('text', 'null')`);
+  return `CASE WHEN ${[...types, ...nullable].join(" AND ")} AND typeof(timestamp) = 'integer'
+      AND typeof(version) = 'integer' AND ${validJsonSql()}
+    THEN json_type(coalesce(metadata, '{}')) = 'object'
+      AND (tasks IS NULL OR (json_type(tasks, '$.nodes') = 'object' AND json_type(tasks, '$.interrupts') = 'array'))
+      AND version BETWEEN 1 AND ${Number.MAX_SAFE_INTEGER}
+      AND kind = 'full' AND item_counts IS NULL AND NOT EXISTS (SELECT 1 FROM ${items} WHERE owner_id = r.id)
+    ELSE 0 END`;
+}
+
+/**
+ * A list without chains, for `listSerialized`: each row's id, version, its checkpoint's JSON text and whether that
+ * text may be handed out (see {@link okSql}). A page of such rows is the answer as it is; any other row sends the page
+ * to the chain read. Against the chain read (and decoding every row in JavaScript) this saves the recursive CTE, the
+ * join to the items, the decoding and, building the text in SQLite, most of the strings JavaScript would allocate:
+ * see the CLI's README, section Benchmark, for the figures.
  */
 function plainListSql(names: SqlNames, range: string, order: "ASC" | "DESC"): string {
-  const { table, items } = names;
-  const plain = `kind = 'full' AND item_counts IS NULL AND NOT EXISTS (SELECT 1 FROM ${items} WHERE owner_id = r.id)`;
-  return `SELECT ${CHECKPOINT_COLUMNS}, ${validJsonSql()}, ${plain}
-    FROM ${table} r ${range} ORDER BY version ${order} LIMIT ?`;
+  return `SELECT id, version, ${SERIALIZED_TEXT}, ${okSql(names.items)}
+    FROM ${names.table} r ${range} ORDER BY version ${order} LIMIT ?`;
 }
 
 /** Builds the statements of {@link StoreSql} for one table. */

@@ -47,11 +47,14 @@ describe("corrupt rows", () => {
     const cp = makeCheckpoint();
     await store.save(cp);
     raw.prepare(`UPDATE checkpoints SET ${column} = ? WHERE id = ?`).run(value, cp.id);
-    for (const read of [
+    const reads: (() => Promise<unknown>)[] = [
       () => store.load(cp.id),
       () => store.latest(cp.executionId),
       () => store.list(cp.executionId),
-    ]) {
+    ];
+    // listSerialized hands out a state without walking it: a tag inside is only met when the text is decoded.
+    if (!/value tag/.test(detail.source)) reads.push(() => store.listSerialized(cp.executionId));
+    for (const read of reads) {
       const error = await read().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CheckpointCorruptError);
       expect(error).toMatchObject({ code: "LG_CHECKPOINT_CORRUPT", checkpointId: cp.id });
