@@ -117,6 +117,17 @@ describe("query plans", () => {
     expect(details.join()).toMatch(/\(execution_id=\? AND version>\? AND version<\?\)/);
   });
 
+  it.each([
+    ["asc", () => sql.listPlainAsc],
+    ["desc", () => sql.listPlainDesc],
+  ])("listSerialized's plain read %s searches the index by range, items by key, no sort", (_order, text) => {
+    const details = plan(text(), "exec-1", 2, 9, 3);
+    expect(details.join()).toMatch(
+      /SEARCH r USING INDEX idx_plans_execution_id \(execution_id=\? AND version>\? AND version<\?\)/,
+    );
+    expect(details.filter((d) => /^SCAN (plans|r)\b/.test(d) || d.includes("TEMP B-TREE"))).toEqual([]);
+  });
+
   it("listExecutions walks the index from the cursor; only the page itself is sorted", () => {
     const details = plan(sql.listExecutions, "exec-1", 5);
     // The one sort allowed is ORDER BY over the page (at most `limit` rows), never one over the table.
