@@ -11,7 +11,7 @@ import { quantile } from "../stats.js";
 import { Child } from "./workers-fleet.js";
 import { recoveryGraph } from "./workers-graphs.js";
 import { preciseNow, type ChildConfig, type ChildMessage } from "./workers-protocol.js";
-import { openWorkersStore, type StoreLocation, type WorkerBackend } from "./workers-stores.js";
+import { openRegistryStore, type StoreLocation, type WorkerBackend } from "./workers-stores.js";
 
 /** The recovery figures of one backend. */
 export interface RecoveryResult {
@@ -90,12 +90,9 @@ export async function measureRecovery(
   runTag: string,
   log: (message: string) => void,
 ): Promise<RecoveryResult | string> {
-  const store = await openWorkersStore(where);
-  const registry = store.registry;
-  if (registry === undefined) {
-    await store.close();
-    return "its store has no execution registry in this build";
-  }
+  const opened = await openRegistryStore(where);
+  if (typeof opened === "string") return opened;
+  const { store, registry } = opened;
   const graph = recoveryGraph(store, settings.tickMs);
   const seen = new Map<string, Seen>();
   const waiters = new Set<Waiter>();

@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import type { CheckpointStore } from "@lg/core";
+import type { CheckpointStore, ExecutionRegistry } from "@lg/core";
 import { postgresSchema, redisPrefix, sqlitePath, type BackendEnv } from "../backends.js";
 
 /** The backends whose stores keep an execution registry shared by processes. */
@@ -61,4 +61,21 @@ export async function openWorkersStore(where: StoreLocation, counter?: Statement
       return RedisCheckpointStore.connect({ url: where.url, prefix: where.prefix });
     }
   }
+}
+
+/** A store open with its execution registry. */
+export interface RegistryStore {
+  /** The store. */
+  store: CheckpointStore;
+  /** Its registry. */
+  registry: ExecutionRegistry;
+}
+
+/** Opens the store at `where` with its registry, or closes it and says why it cannot serve workers. */
+export async function openRegistryStore(where: StoreLocation): Promise<RegistryStore | string> {
+  const store = await openWorkersStore(where);
+  const registry = store.registry;
+  if (registry !== undefined) return { store, registry };
+  await store.close();
+  return "its store has no execution registry in this build";
 }

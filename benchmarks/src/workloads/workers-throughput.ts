@@ -10,7 +10,7 @@ import type { WorkersSettings } from "../settings.js";
 import { Child, type ChildStats } from "./workers-fleet.js";
 import { throughputGraph } from "./workers-graphs.js";
 import { preciseNow, type ChildConfig } from "./workers-protocol.js";
-import { openWorkersStore, type StoreLocation, type WorkerBackend } from "./workers-stores.js";
+import { openRegistryStore, type StoreLocation, type WorkerBackend } from "./workers-stores.js";
 
 /** One way of running the executions in one round, timed. */
 export interface ThroughputRun {
@@ -150,11 +150,9 @@ export async function measureThroughput(
   runTag: string,
   log: (message: string) => void,
 ): Promise<ThroughputResult | string> {
-  const store = await openWorkersStore(where);
-  if (store.registry === undefined) {
-    await store.close();
-    return "its store has no execution registry in this build";
-  }
+  const opened = await openRegistryStore(where);
+  if (typeof opened === "string") return opened;
+  const { store } = opened;
   const base: ChildConfig = {
     mode: "worker",
     store: where,
