@@ -32,6 +32,7 @@ export class Connection {
   private readonly replaceClient: (() => PostgresClient) | undefined;
   private client: PostgresClient;
   private closed = false;
+  private readonly replacedListeners: ((client: PostgresClient) => void)[] = [];
 
   /** Takes the injected `sql`, or creates the store's own pool (no connection is opened yet). */
   constructor(
@@ -47,6 +48,11 @@ export class Connection {
   /** The client in use (replaced when the server stopped answering). */
   get sql(): PostgresClient {
     return this.client;
+  }
+
+  /** Calls `listener` with the new client each time the store replaces its pool (see `run`). */
+  onReplaced(listener: (client: PostgresClient) => void): void {
+    this.replacedListeners.push(listener);
   }
 
   /** Whether {@link end} was called. */
@@ -106,6 +112,7 @@ export class Connection {
     if (this.replaceClient !== undefined && client === this.client && !this.closed) {
       this.client = this.replaceClient();
       void client.end({ timeout: 0 }).catch(() => undefined);
+      for (const listener of this.replacedListeners) listener(this.client);
     }
     return new StoreUnavailableError(
       redact(

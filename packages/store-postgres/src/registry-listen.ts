@@ -31,9 +31,17 @@ export interface ListenRunner {
   resolve(prefix: string, digest: string): Promise<string | undefined>;
 }
 
+// Pauses between attempts to listen again after the store replaced its pool.
+const RELISTEN_FIRST_PAUSE_MS = 100;
+const RELISTEN_MAX_PAUSE_MS = 5000;
+
 /** One listener's LISTEN. */
 interface Subscription {
   active: boolean;
+  /** The client it listens (or tries to listen) on. */
+  client: PostgresClient;
+  /** What postgres.js calls with each payload. */
+  onNotify(payload: string): void;
   unlisten(): Promise<void>;
   /** The deliveries under way, in the order the notifications came: a long id's change waits for its lookup. */
   queue: Promise<void>;
@@ -76,8 +84,15 @@ export class Subscriptions {
 
   /** Listens; resolves once the LISTEN is in place, with the function that ends it. */
   async subscribe(listener: (change: StatusChange) => void): Promise<() => Promise<void>> {
-    const sub: Subscription = { active: true, unlisten: async () => undefined, queue: Promise.resolve() };
-    const onNotify = (payload: string): void => {
+    const client = this.runner.client();
+    const sub: Subscription = {
+      active: true,
+      client,
+      onNotify: () => undefined,
+      unlisten: async () => undefined,
+      queue: Promise.resolve(),
+    };
+    sub.onNotify = (payload: string): void => {
       if (!sub.active) return;
       const change = parsePayload(payload);
       if (change === undefined) return;
@@ -97,11 +112,42 @@ export class Subscriptions {
         ),
       );
     };
-    const client = this.runner.client();
-    const { unlisten } = await this.runner.once(() => client.listen(this.channel, onNotify));
+    const { unlisten } = await this.runner.once(() => client.listen(this.channel, sub.onNotify));
     sub.unlisten = unlisten;
     this.open.add(sub);
     return () => this.end(sub);
+  }
+
+  /**
+   * Listens again on `client`: the store dropped the pool that held the LISTEN connection (a server that stopped
+   * answering), and with it every LISTEN. Each subscription tries until it listens, pausing longer after each failure
+   * (up to {@link RELISTEN_MAX_PAUSE_MS}); it gives up when it ends, or when the pool is replaced again (the next
+   * round takes over). Changes made meanwhile are not announced: the pollers find them.
+   */
+  relisten(client: PostgresClient): void {
+    for (const sub of this.open) {
+      sub.client = client;
+      this.listenAgain(sub, client, RELISTEN_FIRST_PAUSE_MS);
+    }
+  }
+
+  private listenAgain(sub: Subscription, client: PostgresClient, pause: number): void {
+    if (!sub.active || sub.client !== client) return;
+    this.runner
+      .once(() => client.listen(this.channel, sub.onNotify))
+      .then(
+        ({ unlisten }) => {
+          if (sub.active && sub.client === client) sub.unlisten = unlisten;
+          else void unlisten().catch(() => undefined);
+        },
+        () => {
+          const timer = setTimeout(
+            () => this.listenAgain(sub, client, Math.min(pause * 2, RELISTEN_MAX_PAUSE_MS)),
+            pause,
+          );
+          timer.unref(); // a deaf subscription does not keep the process alive
+        },
+      );
   }
 
   /** Ends every subscription (the store closes). */

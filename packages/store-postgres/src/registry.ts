@@ -90,6 +90,7 @@ export class PostgresExecutionRegistry implements ExecutionRegistry {
       },
       this.channel,
     );
+    host.conn.onReplaced((client) => this.subscriptions.relisten(client));
   }
 
   /** {@inheritDoc @lg/core#ExecutionRegistry.enqueue} */

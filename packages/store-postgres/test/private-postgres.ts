@@ -142,3 +142,26 @@ export class PrivatePostgres {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * For a `describe` block whose tests freeze or stop a server of their own: starts one before its tests, thaws it after
+ * each test and disposes of it after the block. `server` is available once the block's tests run.
+ */
+export function usePrivatePostgres(): { readonly server: PrivatePostgres } {
+  let server: PrivatePostgres | undefined;
+  beforeAll(async () => {
+    server = await PrivatePostgres.start();
+  }, 60_000);
+  afterAll(async () => {
+    await server?.dispose();
+  });
+  afterEach(() => {
+    server?.thaw();
+  });
+  return {
+    get server(): PrivatePostgres {
+      if (server === undefined) throw new Error("the private server runs only while the block's tests run");
+      return server;
+    },
+  };
+}

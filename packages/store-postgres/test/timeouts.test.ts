@@ -3,7 +3,7 @@ import { createTestCheckpoint, uniqueId } from "@lg/store-testkit";
 import { DEFAULT_CONNECT_TIMEOUT_MS, PostgresCheckpointStore } from "@lg/store-postgres";
 import postgres from "postgres";
 import { adminClient, createTestStore } from "./helpers.js";
-import { PrivatePostgres, silentListener } from "./private-postgres.js";
+import { silentListener, usePrivatePostgres, type PrivatePostgres } from "./private-postgres.js";
 
 /**
  * Every wait of the store has a bound: a new connection (`connectTimeoutMs`), each statement (`commandTimeoutMs`,
@@ -95,15 +95,10 @@ describe("a statement that runs too long on a healthy server", () => {
 });
 
 describe("a server frozen with SIGSTOP, or stopped", () => {
+  const scope = usePrivatePostgres();
   let server: PrivatePostgres;
-  beforeAll(async () => {
-    server = await PrivatePostgres.start();
-  }, 60_000);
-  afterAll(async () => {
-    await server?.dispose();
-  });
-  afterEach(() => {
-    server.thaw();
+  beforeAll(() => {
+    server = scope.server;
   });
 
   const open = (): Promise<PostgresCheckpointStore> =>
