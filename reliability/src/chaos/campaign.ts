@@ -6,6 +6,7 @@ import type { ChaosEnvironment } from "./environment.js";
 import { Fleet, type ReportedError } from "./fleet.js";
 import { buildChainGraph, type ChainState } from "./graph.js";
 import type { ChaosSettings } from "./settings.js";
+import { percentile } from "./latency.js";
 import { pollUntil, recordsWith, sleep, within } from "./wait.js";
 import type { CompiledGraph } from "@lg/core";
 
@@ -22,6 +23,11 @@ export interface CampaignPlan {
   stepDelayMs: number;
   /** Time between kills, when not the settings' `killEveryMs`. */
   killEveryMs?: readonly [number, number];
+  /**
+   * Kill only once every worker left has started (claims): the recovery latency then measures the takeover, not the
+   * start of a new process (several seconds on a busy machine).
+   */
+  steadyFleet?: boolean;
 }
 
 /** One SIGKILL of a worker. */
@@ -40,8 +46,9 @@ export interface CampaignRun {
   executionIds: string[];
   /** The kills, in order. */
   kills: Kill[];
-  /** Worker processes started in all. */
+  /** Worker processes started in all, and the median of their start-up (fork to claiming), in milliseconds. */
   workersStarted: number;
+  workerStartMs: number;
   /** Milliseconds from the first submission to the end of the kill phase, and to the last execution's end. */
   killPhaseMs: number;
   totalMs: number;
@@ -126,11 +133,17 @@ export async function runChaosCampaign(
     let nextKillAt = Date.now() + random.int(least, most);
     while (Date.now() - started < settings.killPhaseMs && !(await finished())) {
       await sleep(Math.max(0, nextKillAt - Date.now()));
-      nextKillAt += random.int(least, most);
-      // A worker still starting holds nothing: the victim is one that claims, while there is one.
-      const claiming = fleet.live.filter((worker) => worker.claiming);
-      const live = claiming.length > 0 ? claiming : fleet.live;
-      const victim = live[random.int(0, live.length - 1)];
+      if (plan.steadyFleet === true)
+        await pollUntil(() => fleet.live.every((worker) => worker.claiming), READY_WITHIN_MS, 50);
+      nextKillAt = Math.max(nextKillAt, Date.now()) + random.int(least, most);
+      // A worker still starting (1-3 s on a busy machine, against a kill every half second) holds nothing: the
+      // victim is one that holds executions while there is one, else one that claims, else any.
+      const owners = new Set((await recordsWith(registry, "running")).map((record) => record.owner));
+      const live = fleet.live;
+      const holding = live.filter((worker) => owners.has(worker.id));
+      const claiming = live.filter((worker) => worker.claiming);
+      const pool = holding.length > 0 ? holding : claiming.length > 0 ? claiming : live;
+      const victim = pool[random.int(0, pool.length - 1)];
       if (victim === undefined) throw new Error("no live worker to kill");
       const at = await fleet.kill(victim);
       // Read after the kill: its leases stay until they expire, well after this read.
@@ -147,6 +160,10 @@ export async function runChaosCampaign(
       executionIds,
       kills,
       workersStarted: fleet.started.length,
+      workerStartMs: percentile(
+        fleet.started.flatMap((worker) => (worker.startMs === undefined ? [] : [worker.startMs])).sort((a, b) => a - b),
+        50,
+      ),
       killPhaseMs,
       totalMs,
       drained,

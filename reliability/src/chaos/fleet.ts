@@ -15,6 +15,8 @@ export interface WorkerProcess {
   killed: boolean;
   /** Whether it reported `ready` (it claims executions). */
   claiming: boolean;
+  /** Milliseconds from its start to `ready`, once it got there. */
+  startMs?: number;
 }
 
 /** An error the worker processes reported, with its reporter. */
@@ -53,6 +55,7 @@ export class Fleet {
   start(overrides: Partial<WorkerOrder> = {}): WorkerProcess {
     const id = `${this.name}-${++this.counter}`;
     const order: WorkerOrder = { ...this.order, ...overrides, workerId: id };
+    const forkedAt = Date.now();
     const child = fork(this.script, [JSON.stringify(order)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
     let markReady: () => void = () => undefined;
     let failReady: (error: Error) => void = () => undefined;
@@ -82,6 +85,7 @@ export class Fleet {
     child.on("message", (message: WorkerMessage) => {
       if (message.kind === "ready") {
         worker.claiming = true;
+        worker.startMs = Date.now() - forkedAt;
         markReady();
       } else if (message.kind === "waiting")
         this.waiting.push({ workerId: message.workerId, executionId: message.executionId });

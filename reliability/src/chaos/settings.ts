@@ -22,11 +22,12 @@ export interface ChaosSettings {
   /** Then the workers left have this long to finish the rest. */
   drainMs: number;
   /**
-   * The recovery campaign: fewer executions than the workers' slots, with nodes that take time, so that a killed
+   * The recovery campaign: fewer executions than the slots of the workers left after a kill (3 x 5), with nodes that
+   * take time, so that a killed
    * worker's executions are taken over as soon as their leases expire rather than after a backlog of queued ones;
-   * kills a few seconds apart, so that the workers left have started (a process takes 1-2 s on a busy machine).
+   * kills a few seconds apart, each once every worker left has started (a process takes seconds on a busy machine).
    */
-  recovery: { executions: number; stepDelayMs: number; killEveryMs: readonly [number, number] };
+  recovery: { executions: number; stepDelayMs: number; killEveryMs: readonly [number, number]; steadyFleet: boolean };
 }
 
 /** Environment variable: executions of a campaign (fewer for a quick local run; the suite's figures use 200). */
@@ -49,6 +50,6 @@ export function resolveChaosSettings(env: NodeJS.ProcessEnv = process.env): Chao
     killEveryMs: [300, 700],
     killPhaseMs: 30_000,
     drainMs: 120_000,
-    recovery: { executions: 16, stepDelayMs: 500, killEveryMs: [1_500, 3_000] },
+    recovery: { executions: 12, stepDelayMs: 500, killEveryMs: [1_500, 3_000], steadyFleet: true },
   };
 }

@@ -37,7 +37,7 @@ async function checkedCampaign(
       `${environment.spec.kind} ${plan.name}: ${run.executionIds.length} executions, ${run.kills.length} SIGKILLs ` +
         `(${run.kills.filter((kill) => kill.held.length > 0).length} of a worker holding executions) in ` +
         `${(run.killPhaseMs / 1000).toFixed(1)} s, all done after ${(run.totalMs / 1000).toFixed(1)} s; ` +
-        `${run.workersStarted} workers started; ${findings.calls} effect calls (${findings.repeatedCalls} made again ` +
+        `${run.workersStarted} workers started (median start-up ${run.workerStartMs} ms); ${findings.calls} effect calls (${findings.repeatedCalls} made again ` +
         `after a kill fell between the effect and its record); versions per execution ${findings.versions.join(", ")}; ` +
         `errors the workers reported: ${errors.join(", ") || "none"}; recovery from a SIGKILL to the next step ` +
         `elsewhere: p50 ${recovery.p50Ms} ms, p99 ${recovery.p99Ms} ms, max ${recovery.maxMs} ms over ` +
