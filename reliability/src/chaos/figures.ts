@@ -10,6 +10,8 @@ export interface ChaosFigures {
   /** The campaign: executions, worker processes started, SIGKILLs, effect calls and repeated ones. */
   executions: number;
   workersStarted: number;
+  /** Median milliseconds from a worker process's start to its first claim. */
+  workerStartMs?: number;
   kills: number;
   /** Kills that found the worker holding executions (a worker killed while it started holds none). */
   killsHolding: number;

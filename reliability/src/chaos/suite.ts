@@ -87,6 +87,7 @@ export function describeChaosSuite(kind: StoreKind, packageDir: string): void {
         seed: settings.seed,
         executions: run.executionIds.length,
         workersStarted: run.workersStarted,
+        workerStartMs: run.workerStartMs,
         kills: run.kills.length,
         killsHolding: run.kills.filter((kill) => kill.held.length > 0).length,
         versionsPerExecution: findings.versions[0] ?? 0,
