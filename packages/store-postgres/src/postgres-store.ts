@@ -334,7 +334,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
    * server that is down or frozen does not hold `close()` up.
    */
   async close(): Promise<void> {
-    if (!this.conn.isClosed) await this.registry.endSubscriptions();
+    if (!this.conn.isClosed) this.registry.endSubscriptions();
     await this.conn.end();
   }
 

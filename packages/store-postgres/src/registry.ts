@@ -236,8 +236,8 @@ export class PostgresExecutionRegistry implements ExecutionRegistry {
   }
 
   /** Ends every subscription; the store calls it when it closes. */
-  async endSubscriptions(): Promise<void> {
-    await this.subscriptions.endAll();
+  endSubscriptions(): void {
+    this.subscriptions.endAll();
   }
 
   /** The statement that deletes a record, for `clear`'s transaction; param: execution id. */

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import postgres from "postgres";
 import { type StatusChange } from "@lg/core";
 import { PostgresCheckpointStore } from "../src/index.js";
 import { useAdminClient, useTestStore } from "./helpers.js";
@@ -67,4 +68,33 @@ describe("a subscription of a store that dropped its pool for a frozen server", 
       await other.close();
     }
   }, 90_000);
+});
+
+describe("close() of a store with subscriptions", () => {
+  const t = useTestStore();
+
+  it("ends them, on an injected client that stays open too", async () => {
+    const sql = postgres(t.url, { max: 2, onnotice: () => undefined });
+    try {
+      const store = new PostgresCheckpointStore({ sql, schema: t.schema });
+      const heard: StatusChange[] = [];
+      await store.registry.subscribe((change) => heard.push(change));
+      expect(await heardAgain(t.store, heard)).toBe(true);
+      await store.close();
+      const before = heard.length;
+      await t.store.registry.enqueue({
+        executionId: id("after"),
+        graphName: "g",
+        graphVersion: "v1",
+        input: "{}",
+        inputKey: "k",
+      });
+      await sleep(300);
+      expect(heard).toHaveLength(before);
+      // The client is the caller's: still open.
+      expect(await sql.unsafe("SELECT 1 AS one")).toEqual([{ one: 1 }]);
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+  });
 });
