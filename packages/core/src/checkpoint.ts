@@ -244,6 +244,8 @@ export interface StoreCapabilities {
   batchSave?: boolean;
   /** The store has `listSerialized`: `list` handing out each checkpoint's encoded JSON text without decoding it. */
   serializedList?: boolean;
+  /** The store has `saveSerialized`: `saveMany` taking each checkpoint's encoded JSON text, without a decoded copy. */
+  serializedSave?: boolean;
   /** The store has `listHeaders`: checkpoints without their states, read without reading the states. */
   headerList?: boolean;
   /**

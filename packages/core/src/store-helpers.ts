@@ -1,4 +1,5 @@
-import type { Checkpoint, CheckpointHeader, ListOptions, PruneOptions } from "./checkpoint.js";
+import type { Checkpoint, CheckpointHeader, ListOptions, PruneOptions, SerializedCheckpoint } from "./checkpoint.js";
+import { deserializeCheckpoint } from "./codec.js";
 import type { CheckpointStore } from "./store.js";
 import { validatePruneOptions } from "./validate.js";
 
@@ -115,4 +116,24 @@ export async function saveCheckpoints(store: CheckpointStore, checkpoints: reado
     return;
   }
   for (const checkpoint of checkpoints) await store.save(checkpoint);
+}
+
+/**
+ * Saves checkpoints given as the JSON text of their encoded form (`listSerialized`'s items, a backup's lines)
+ * through any store: one `saveSerialized` call when the store has it, otherwise each text is decoded with
+ * `deserializeCheckpoint` (every one before anything is saved: a corrupt text rejects with its
+ * `CheckpointCorruptError` and nothing written) and the checkpoints go to {@link saveCheckpoints}.
+ */
+export async function saveSerializedCheckpoints(
+  store: CheckpointStore,
+  items: readonly SerializedCheckpoint[],
+): Promise<void> {
+  if (typeof store.saveSerialized === "function") {
+    await store.saveSerialized(items);
+    return;
+  }
+  await saveCheckpoints(
+    store,
+    items.map((item) => deserializeCheckpoint(item.text)),
+  );
 }

@@ -72,6 +72,24 @@ export interface CheckpointStore {
   saveMany?(checkpoints: readonly Checkpoint[]): Promise<void>;
 
   /**
+   * Optional `saveMany` for tools that copy checkpoints without using them (restores, migrations), declared by the
+   * `serializedSave` capability: each item's `text` is the JSON text of an encoded checkpoint (what
+   * `serializeCheckpoint` writes or `listSerialized` hands out; keys in any order, any spacing), saved as `saveMany`
+   * would save `deserializeCheckpoint(item.text)`. `saveSerializedCheckpoints` from `@lg/core/store` falls back to
+   * that when it is absent.
+   *
+   * - The guarantees of `saveMany`: every item is validated before anything is written (text that
+   *   `deserializeCheckpoint` refuses rejects with its `CheckpointCorruptError`; a checkpoint `save` refuses with its
+   *   `InvalidArgumentError` or `SerializationError`), an identical re-save is a no-op (equal by `jsonEqual` once
+   *   encoded), a conflict rejects with the `CheckpointConflictError` of the first conflicting item, all or nothing,
+   *   and an empty batch resolves without touching the backend.
+   * - The store may check the text more cheaply than decoding it, as long as what it stores reads back exactly as
+   *   `saveMany` of the decoded checkpoints would (full checkpoints: no incremental rows). An item's `id` and
+   *   `version` are hints for the caller: the text's own fields are what is saved.
+   */
+  saveSerialized?(items: readonly SerializedCheckpoint[]): Promise<void>;
+
+  /**
    * Optional `list` for tools that copy checkpoints without using them (backups, migrations), declared by the
    * `serializedList` capability: the same checkpoints in the same order for the same options, each as the JSON text
    * of its encoded form (what `serializeCheckpoint` writes; keys in any order, any spacing), which
