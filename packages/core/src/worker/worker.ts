@@ -4,6 +4,9 @@ import { InvalidArgumentError, isLgError, messageOf } from "../errors.js";
 import { LeaseLostError } from "../worker-errors.js";
 import type { ExecutionRegistry, Lease, LeaseFence, ReleaseOutcome, ServedGraph } from "../registry.js";
 import type { CheckpointStore } from "../store.js";
+import { isCommand } from "../graph/command.js";
+import type { GraphInput } from "../graph/compiled-graph.js";
+import { listCheckpointHeaders } from "../store-helpers.js";
 import { decodeSubmission } from "./submission.js";
 import { registryTarget, type WorkerGraph } from "./target.js";
 import { watchRegistry } from "./watcher.js";
@@ -223,19 +226,16 @@ class WorkerLoop implements Worker {
       await this.release(run, { status: "queued" });
       return;
     }
-    // Whether the submission already landed: a checkpoint written for it names it (a crash after that point
-    // resumes instead of applying the input, or the answer, a second time).
-    const latest = await this.store.latest(executionId);
-    const landed = latest?.metadata[SUBMISSION_METADATA_KEY] === record.inputKey;
-    const input = landed ? null : decodeSubmission<never>(record.input);
     let outcome: ReleaseOutcome;
     try {
+      const { input, idempotencyKey } = await this.pendingInput(lease);
       const result = await graph.invoke(input, {
         executionId,
         lease: run.fence,
         signal: run.lost.signal,
         stopSignal: run.stopping.signal,
         metadata: { [SUBMISSION_METADATA_KEY]: record.inputKey },
+        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
       });
       outcome = { status: result.status === "done" ? "done" : "paused" };
     } catch (error) {
@@ -244,6 +244,21 @@ class WorkerLoop implements Worker {
       else outcome = { status: "failed", error: messageOf(error) };
     }
     await this.release(run, outcome);
+  }
+
+  /**
+   * What to run for a claimed execution, so that a submission applies once even when a worker died after it landed:
+   * new input carries the submission as its idempotency key (the runtime continues from the latest checkpoint when
+   * the key is already there, with no read of its own); a `Command`'s answer has no such key, so the newest
+   * checkpoint's header is read and names the submission once the answer landed.
+   */
+  private async pendingInput(lease: Lease): Promise<{ input: GraphInput<never>; idempotencyKey?: string }> {
+    const { executionId, record } = lease;
+    const input = decodeSubmission<never>(record.input);
+    if (input === null) return { input };
+    if (!isCommand(input)) return { input, idempotencyKey: `submission:${record.inputKey}` };
+    const [newest] = await listCheckpointHeaders(this.store, executionId, { order: "desc", limit: 1 });
+    return { input: newest?.metadata[SUBMISSION_METADATA_KEY] === record.inputKey ? null : input };
   }
 
   private async release(run: Running, outcome: ReleaseOutcome): Promise<void> {
