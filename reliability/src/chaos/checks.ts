@@ -16,6 +16,38 @@ export interface ChainFindings {
   histories: Map<string, Checkpoint[]>;
 }
 
+/**
+ * Checks the effect calls of one execution against the call ids its final `trail` holds: each node's effect was
+ * called, the state holds its last call, and every earlier call came from a `killed` worker (its outcome was never
+ * recorded). `byStep` holds the calls by execution and node (`executionId + "\u0000" + node`), in call order.
+ */
+export function checkEffects(
+  executionId: string,
+  trail: readonly string[],
+  byStep: ReadonlyMap<string, readonly EffectCall[]>,
+  killed: ReadonlySet<string>,
+): { problems: string[]; repeated: number } {
+  const problems: string[] = [];
+  let repeated = 0;
+  CHAIN_NODES.forEach((node, i) => {
+    const made = byStep.get(`${executionId}\u0000${node}`) ?? [];
+    const recorded = trail[i];
+    const last = made[made.length - 1];
+    if (last === undefined) return problems.push(`${executionId} ${node}: the effect was never called`);
+    if (recorded !== last.callId)
+      problems.push(
+        `${executionId} ${node}: the state holds call ${String(recorded)}, the last call was ${last.callId}`,
+      );
+    const earlier = made.slice(0, -1);
+    repeated += earlier.length;
+    for (const call of earlier)
+      if (!killed.has(call.worker))
+        problems.push(`${executionId} ${node}: called again after call ${call.callId}, whose worker was not killed`);
+    return undefined;
+  });
+  return { problems, repeated };
+}
+
 /** Whether `versions` are 1..N, each once. */
 function contiguous(versions: readonly number[]): boolean {
   return versions.every((version, i) => version === i + 1);
@@ -62,22 +94,9 @@ export async function checkChainCampaign(target: CampaignStore, run: CampaignRun
       problems.push(`${executionId}: waitFor's checkpoint is not the newest of the history`);
     const trail = result.state.trail;
     if (trail.length !== CHAIN_NODES.length) problems.push(`${executionId}: trail has ${trail.length} calls`);
-    CHAIN_NODES.forEach((node, i) => {
-      const made = byStep.get(`${executionId}\u0000${node}`) ?? [];
-      const recorded = trail[i];
-      const last = made[made.length - 1];
-      if (last === undefined) return problems.push(`${executionId} ${node}: the effect was never called`);
-      if (recorded !== last.callId)
-        problems.push(
-          `${executionId} ${node}: the state holds call ${String(recorded)}, the last call was ${last.callId}`,
-        );
-      const earlier = made.slice(0, -1);
-      repeatedCalls += earlier.length;
-      for (const call of earlier)
-        if (!killed.has(call.worker))
-          problems.push(`${executionId} ${node}: called again after call ${call.callId}, whose worker was not killed`);
-      return undefined;
-    });
+    const effects = checkEffects(executionId, trail, byStep, killed);
+    problems.push(...effects.problems);
+    repeatedCalls += effects.repeated;
   }
   if (calls.length !== n * CHAIN_NODES.length + repeatedCalls)
     problems.push(`the side table holds ${calls.length} calls, expected ${n * CHAIN_NODES.length + repeatedCalls}`);
