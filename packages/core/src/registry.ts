@@ -206,7 +206,8 @@ export interface ExecutionRegistry {
 
   /**
    * Optional: calls `listener` when any process changes an execution's status (LISTEN/NOTIFY, pub/sub), so workers
-   * and waiters wake at once instead of at their next poll. Resolves with a function that stops the calls. A store
+   * and waiters wake at once instead of at their next poll — every change but a claim's (`running`), which nobody
+   * waits for and which would cost every claim's commit. Resolves with a function that stops the calls. A store
    * without it is polled.
    */
   subscribe?(listener: (change: StatusChange) => void): Promise<() => Promise<void>>;

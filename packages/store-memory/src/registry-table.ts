@@ -74,7 +74,8 @@ export class RegistryTable {
     this.touch(entry);
     if (status === "queued" || status === "running") this.active.add(entry.executionId);
     else this.active.delete(entry.executionId);
-    this.announce({ executionId: entry.executionId, status });
+    // A claim is not announced (as on every store): nobody waits for an execution to start running.
+    if (status !== "running") this.announce({ executionId: entry.executionId, status });
   }
 
   /** Orders `entry` after every entry touched before it, among those claimable since the same millisecond. */

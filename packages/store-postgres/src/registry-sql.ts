@@ -94,7 +94,8 @@ export interface RegistryStatements {
 }
 
 /**
- * Sends the change of each row of `source` (columns `execution_id`, `status`) on `channel`, as JSON
+ * Sends the change of each row of `source` (columns `execution_id`, `status`) on `channel` — except a claim's
+ * (`running`): nobody waits for it, and PostgreSQL serializes the commits of notifying transactions — as JSON
  * `{"executionId", "status"}`, or `{"status", "prefix", "digest"}` when that is too long for a payload. The count
  * is selected so that the calls are made: the statement must reference it.
  */
@@ -106,7 +107,7 @@ function notifyEach(channel: string, source: string): string {
   return (
     `SELECT count(*) AS sent FROM (SELECT pg_notify('${channel}', CASE WHEN octet_length(m.payload) <= ` +
     `${MAX_PAYLOAD_BYTES} THEN m.payload ELSE m.keyed END) FROM ` +
-    `(SELECT ${full} AS payload, ${keyed} AS keyed FROM ${source} s) m) sent`
+    `(SELECT ${full} AS payload, ${keyed} AS keyed FROM ${source} s WHERE s.status <> 'running') m) sent`
   );
 }
 

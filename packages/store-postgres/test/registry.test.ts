@@ -139,8 +139,8 @@ describe("PostgresExecutionRegistry", () => {
       const [lease] = await registry().claim(serve(graph));
       expect(lease?.executionId).toBe(executionId);
       await registry().cancel(executionId);
-      for (let i = 0; i < 200 && changes.length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 25));
-      expect(changes).toEqual(["queued", "running", "cancelled"]);
+      for (let i = 0; i < 200 && changes.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+      expect(changes).toEqual(["queued", "cancelled"]); // a claim (running) is not announced
     } finally {
       await stop();
     }

@@ -35,12 +35,16 @@ local function lease_held(execution_id, token)
   return r[1] == "running" and r[2] == token
 end
 
--- Moves execution id from the status set of from (false for a new record) to that of to, and announces it.
+-- Moves execution id from the status set of from (false for a new record) to that of to, and announces it (but
+-- for a claim).
 local function set_status(execution_id, from, to)
   if from and from ~= to then redis.call("ZREM", status_key(from), execution_id) end
   redis.call("ZADD", status_key(to), 0, execution_id)
   redis.call("ZADD", runs_key(), 0, execution_id)
-  redis.call("PUBLISH", CHANGES_CHANNEL, cjson.encode({executionId = execution_id, status = to}))
+  -- A claim (running) is not announced: nobody waits for an execution to start.
+  if to ~= "running" then
+    redis.call("PUBLISH", CHANGES_CHANNEL, cjson.encode({executionId = execution_id, status = to}))
+  end
 end
 
 -- Deletes execution id's record and its index entries (no status change is announced: the record is gone).
