@@ -3,10 +3,13 @@ import {
   EFFECT_NODE,
   END,
   interrupt,
+  isLgError,
+  LeaseLostError,
   NodeError,
   START,
   StateGraph,
   type CompileOptions,
+  type ExecutionRegistry,
   type NodeContext,
 } from "../src/index.js";
 import { forwardStore } from "../src/store-entry.js";
@@ -288,5 +291,35 @@ describe("context.step", () => {
       .compile();
     const error = await app.invoke({}).catch((e: unknown) => e);
     expect((error as NodeError).cause).toMatchObject({ code: "LG_INVALID_ARGUMENT" });
+  });
+});
+
+describe("a run under a lost lease", () => {
+  it("sends no save after the store refused one for the lease, and rejects with LeaseLostError", async () => {
+    const inner = new MapStore();
+    const saves: string[] = [];
+    const lost = { on: false };
+    const store = Object.assign(
+      forwardStore(inner, {
+        save: async (cp, options) => {
+          saves.push(cp.nodeName);
+          if (lost.on && options?.lease !== undefined) throw new LeaseLostError(cp.executionId);
+          return inner.save(cp, options);
+        },
+      }),
+      { registry: {} as ExecutionRegistry },
+    );
+    const app = new StateGraph<{ v?: number }>({ channels: {} })
+      .addNode("n", async (_s, ctx) => {
+        lost.on = true; // taken over while the node ran
+        await ctx.step("effect", () => 1);
+        return { v: 1 };
+      })
+      .addEdge(START, "n")
+      .compile({ checkpoint: { store } });
+    const lease = { executionId: "zombie", token: "t1" };
+    const error = await app.invoke({}, { executionId: "zombie", lease }).catch((e: unknown) => e);
+    expect(isLgError(error, "LG_LEASE_LOST") || isLgError((error as NodeError).cause, "LG_LEASE_LOST")).toBe(true);
+    expect(saves).toEqual(["__input__", EFFECT_NODE]);
   });
 });

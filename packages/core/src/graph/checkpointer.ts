@@ -69,6 +69,8 @@ export class RunCheckpointer<S> {
   private retentionFinished = false;
   /** The worker's lease every save of this run is made under (fencing), if any. */
   lease: LeaseFence | undefined;
+  /** Set once a save was refused for a lost lease: every later save would be refused too, so none is sent. */
+  private lostLease: unknown;
 
   constructor(
     private readonly config: CheckpointConfig | undefined,
@@ -204,6 +206,7 @@ export class RunCheckpointer<S> {
     const store = this.config?.store;
     if (store === undefined)
       throw new InvalidArgumentError("saving a checkpoint needs compile({ checkpoint: { store } })");
+    if (this.lostLease !== undefined) throw this.lostLease;
     try {
       const saveContext = () => ({
         executionId: cp.executionId,
@@ -222,6 +225,7 @@ export class RunCheckpointer<S> {
     } catch (error) {
       // These say what is wrong with the checkpoint itself (a retry would fail the same way): pass them on as they
       // are, recognised by code so that a store built against another copy of @lg/core is understood too.
+      if (isLgError(error, "LG_LEASE_LOST")) this.lostLease = error;
       if (
         isLgError(error, "LG_CHECKPOINT_CONFLICT") ||
         isLgError(error, "LG_LEASE_LOST") ||
