@@ -16,6 +16,7 @@ export type { RegistrySpecOptions, RegistrySpecInput } from "./spec/registry-opt
 export { runCheckpointStoreSpec, ALL_SPECS } from "./spec/run.js";
 export { saveSpec } from "./spec/save.js";
 export { saveManySpec } from "./spec/save-many.js";
+export { serializedSaveSpec } from "./spec/save-serialized.js";
 export { loadSpec } from "./spec/load.js";
 export { listSpec } from "./spec/list.js";
 export { listSerializedSpec } from "./spec/list-serialized.js";

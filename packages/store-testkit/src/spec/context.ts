@@ -16,6 +16,7 @@ const ALL_CAPABILITIES: Record<CapabilityName, true> = {
   taskResults: true,
   batchSave: true,
   serializedList: true,
+  serializedSave: true,
   incremental: true,
   headerList: true,
 };

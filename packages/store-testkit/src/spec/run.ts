@@ -22,6 +22,7 @@ import { agentRuntimeSpec } from "./agent-runtime.js";
 import { runtimeSpec } from "./runtime.js";
 import { saveSpec } from "./save.js";
 import { saveManySpec } from "./save-many.js";
+import { serializedSaveSpec } from "./save-serialized.js";
 import { serializationSpec } from "./serialization.js";
 import { tasksSpec } from "./tasks.js";
 
@@ -29,6 +30,7 @@ import { tasksSpec } from "./tasks.js";
 export const ALL_SPECS = [
   saveSpec,
   saveManySpec,
+  serializedSaveSpec,
   loadSpec,
   listSpec,
   listSerializedSpec,
@@ -54,7 +56,7 @@ export const ALL_SPECS = [
 
 /**
  * Registers the whole `CheckpointStore` conformance suite in the host test runner, inside
- * `describe("CheckpointStore spec: <name>")`: save, saveMany (with `batchSave`), load, list,
+ * `describe("CheckpointStore spec: <name>")`: save, saveMany (with `batchSave`), saveSerialized (with `serializedSave`), load, list,
  * listSerialized (with `serializedList`), latest, delete/clear,
  * ids, serialization, task results, bad input, aliasing, concurrency, prune, listExecutions, lifecycle, stored data/corruption (with
  * `raw`), the runtime end to end, the agent runtime (fan-out, subgraphs, retries, timeouts, cancellation) and the
