@@ -1,7 +1,7 @@
 import type { StoreCapabilities } from "@lg/core";
 
 /**
- * What a SQLite store can do: native prune, batch save, incremental rows and header lists; persistent and shareable
+ * What a SQLite store can do: native prune, batch save (of checkpoints or of their encoded text), incremental rows and header lists; persistent and shareable
  * between processes unless the database is in memory. The execution registry is no capability: the store has one.
  */
 export function sqliteCapabilities(persistent: boolean): StoreCapabilities {
@@ -12,6 +12,7 @@ export function sqliteCapabilities(persistent: boolean): StoreCapabilities {
     ttl: false,
     taskResults: true,
     batchSave: true,
+    serializedSave: true,
     serializedList: true,
     incremental: true,
     headerList: true,

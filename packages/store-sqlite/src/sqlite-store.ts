@@ -203,6 +203,20 @@ export class SqliteCheckpointStore implements CheckpointStore {
     this.fileWatch?.assertInPlace();
   }
 
+  /**
+   * {@inheritDoc CheckpointStore.saveSerialized}
+   *
+   * One `BEGIN IMMEDIATE` transaction of full rows; SQLite takes each row's columns out of the text, and only the
+   * objects holding a value tag are decoded in JavaScript, to check them (see serialized-save.ts).
+   */
+  async saveSerialized(items: readonly SerializedCheckpoint[]): Promise<void> {
+    const { writer } = await this.statements();
+    if (items.length === 0) return;
+    const texts = Array.from(items, (item) => item.text);
+    await this.run(() => writer.saveTexts.immediate(texts));
+    this.fileWatch?.assertInPlace();
+  }
+
   /** {@inheritDoc CheckpointStore.load} */
   async load(id: string): Promise<Checkpoint | undefined> {
     const statements = await this.statements();

@@ -8,6 +8,7 @@
  */
 import { CheckpointConflictError, isLgError, type Checkpoint, type StateChanges } from "@lg/core";
 import {
+  deserializeCheckpoint,
   encodeCheckpoint,
   encodeIncremental,
   sameEncodedCheckpoint,
@@ -20,6 +21,13 @@ import type { ChainRecord } from "./chain-sql.js";
 import type { SqliteDatabase } from "./options.js";
 import { checkpointToParams, encodedToParams, rowMatchesParams, type InsertParams } from "./rows.js";
 import type { CheckpointRow, StoredRow } from "./sql.js";
+import {
+  fastPathText,
+  isMalformedJson,
+  tagsDecode,
+  textToParams,
+  type SerializedColumnsRow,
+} from "./serialized-save.js";
 import { isUniqueViolation } from "./sqlite-errors.js";
 
 type Statement<Params extends unknown[], Row = unknown> = Database.Statement<Params, Row>;
@@ -47,6 +55,24 @@ export interface WriterStatements {
   storedRow: Statement<[id: string], StoredRow>;
   readAnyById: Statement<[id: string], ChainRecord>;
   unhide: Statement<[id: string]>;
+  /** `saveSerialized`'s columns of one checkpoint's text (see serialized-save.ts). */
+  serializedColumns: Statement<[text: string], SerializedColumnsRow>;
+}
+
+/** What deciding on a second save of a stored id needs of the checkpoint being saved. */
+interface SaveAttempt {
+  id: string;
+  executionId: string;
+  version: number;
+  /** The full row's INSERT parameters, when the save wrote one. */
+  params: InsertParams | undefined;
+  /** The checkpoint itself; asked for only when the stored row is not a plain full row. */
+  checkpoint(): Checkpoint;
+}
+
+function attemptOf(checkpoint: Checkpoint, params: InsertParams | undefined): SaveAttempt {
+  const { id, executionId, version } = checkpoint;
+  return { id, executionId, version, params, checkpoint: () => checkpoint };
 }
 
 /** JSON text of an object with these entries; built by hand so that a `"__proto__"` key stays an ordinary key. */
@@ -86,6 +112,12 @@ export class Writer {
   readonly saveFull: Database.Transaction<
     (checkpoints: readonly Checkpoint[], params: readonly InsertParams[]) => void
   >;
+  /**
+   * Saves checkpoints given as encoded JSON text as full rows, all or nothing; one transaction. Text that is no
+   * checkpoint throws its error at once (the first in batch order); a conflict throws once every item is checked, so
+   * that an invalid item later in the batch is what the batch reports, as `saveMany` validates every item first.
+   */
+  readonly saveTexts: Database.Transaction<(texts: readonly string[]) => void>;
 
   constructor(
     db: SqliteDatabase,
@@ -104,7 +136,7 @@ export class Writer {
         statements.insertDelta.run(...delta.row);
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
-        this.resolveDuplicate(checkpoint, undefined, error);
+        this.resolveDuplicate(attemptOf(checkpoint, undefined), error);
         return;
       }
       for (const item of delta.items) statements.insertItem.run(...item);
@@ -112,6 +144,41 @@ export class Writer {
     this.saveFull = db.transaction((checkpoints, params) => {
       params.forEach((row, i) => this.insertFull(checkpoints[i] as Checkpoint, row));
     });
+    this.saveTexts = db.transaction((texts) => {
+      let conflict: unknown;
+      for (const text of texts) {
+        try {
+          this.insertText(text);
+        } catch (error) {
+          if (!isLgError(error, "LG_CHECKPOINT_CONFLICT")) throw error;
+          conflict ??= error;
+        }
+      }
+      if (conflict !== undefined) throw conflict;
+    });
+  }
+
+  /** One checkpoint's text: its columns as SQLite reads them when they pass the checks, else decoded, as `saveMany`. */
+  private insertText(text: string): void {
+    const params = this.fastParams(text);
+    if (params === undefined) {
+      const checkpoint = deserializeCheckpoint(text);
+      this.insertFull(checkpoint, checkpointToParams(checkpoint));
+      return;
+    }
+    const [id, executionId, , , , , version] = params;
+    this.insertAttempt({ id, executionId, version, params, checkpoint: () => deserializeCheckpoint(text) }, params);
+  }
+
+  private fastParams(text: string): InsertParams | undefined {
+    if (!fastPathText(text) || !tagsDecode(text)) return undefined;
+    try {
+      const row = this.statements.serializedColumns.get(text);
+      return row === undefined ? undefined : textToParams(row);
+    } catch (error) {
+      if (isMalformedJson(error)) return undefined;
+      throw error;
+    }
   }
 
   /**
@@ -130,37 +197,42 @@ export class Writer {
 
   /** Inserts a full row; a duplicate is resolved by {@link resolveDuplicate}. */
   insertFull(checkpoint: Checkpoint, params: InsertParams): void {
+    this.insertAttempt(attemptOf(checkpoint, params), params);
+  }
+
+  private insertAttempt(attempt: SaveAttempt, params: InsertParams): void {
     try {
       this.statements.insert.run(...params);
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
-      this.resolveDuplicate(checkpoint, params, error);
+      this.resolveDuplicate(attempt, error);
     }
   }
 
   /**
    * After a unique violation: a checkpoint stored with the same content (compared as full checkpoints, however
    * each was stored) is a no-op and a hidden one comes back; anything else holding the id or the version is a
-   * `CheckpointConflictError`. `params` are the full row's INSERT parameters when the save wrote one.
+   * `CheckpointConflictError`.
    */
-  resolveDuplicate(checkpoint: Checkpoint, params: InsertParams | undefined, cause: unknown): void {
-    const stored = this.statements.storedRow.get(checkpoint.id);
-    if (stored === undefined || !this.holdsSame(stored, checkpoint, params)) {
-      throw new CheckpointConflictError(checkpoint.executionId, checkpoint.version, { cause });
+  private resolveDuplicate(attempt: SaveAttempt, cause: unknown): void {
+    const stored = this.statements.storedRow.get(attempt.id);
+    if (stored === undefined || !this.holdsSame(stored, attempt)) {
+      throw new CheckpointConflictError(attempt.executionId, attempt.version, { cause });
     }
-    if (stored[12] === 1) this.statements.unhide.run(checkpoint.id);
+    if (stored[12] === 1) this.statements.unhide.run(attempt.id);
   }
 
-  private holdsSame(stored: StoredRow, checkpoint: Checkpoint, params: InsertParams | undefined): boolean {
+  private holdsSame(stored: StoredRow, attempt: SaveAttempt): boolean {
     const [kind, itemCounts] = [stored[10], stored[11]];
     if (kind === "full" && itemCounts === null) {
-      return rowMatchesParams(stored.slice(0, 10) as CheckpointRow, params ?? checkpointToParams(checkpoint));
+      const params = attempt.params ?? checkpointToParams(attempt.checkpoint());
+      return rowMatchesParams(stored.slice(0, 10) as CheckpointRow, params);
     }
     try {
-      const existing = readOne(this.statements.readAnyById.all(checkpoint.id));
+      const existing = readOne(this.statements.readAnyById.all(attempt.id));
       return (
         existing !== undefined &&
-        sameEncodedCheckpoint(encodeCheckpoint(existing.checkpoint), encodeCheckpoint(checkpoint))
+        sameEncodedCheckpoint(encodeCheckpoint(existing.checkpoint), encodeCheckpoint(attempt.checkpoint()))
       );
     } catch (error) {
       if (isLgError(error, "LG_CHECKPOINT_CORRUPT")) return false; // a damaged row matches nothing: a conflict

@@ -197,6 +197,7 @@ describe("SqliteCheckpointStore on a file", () => {
       incremental: true,
       headerList: true,
       serializedList: true,
+      serializedSave: true,
     });
   });
 
@@ -264,6 +265,7 @@ describe("SqliteCheckpointStore in memory and on an injected connection", () => 
         incremental: true,
         headerList: true,
         serializedList: true,
+        serializedSave: true,
       });
       expect(memory.tuning.journalMode).toBe("memory");
     } finally {
