@@ -177,9 +177,10 @@ export interface ExecutionRegistry {
   enqueue(request: EnqueueRequest): Promise<EnqueueResult>;
 
   /**
-   * Claims up to `limit` executions of the served graph versions that are `queued`, or `running` with a lease that
-   * has expired, oldest first: each becomes `running`, owned by `owner`, with a new token, a lease of `leaseMs` and
-   * `attempts` one more. Returns the leases taken (possibly none).
+   * Claims up to `limit` executions of the served graph versions that are `running` with a lease that has expired
+   * (first, by expiry: they were started, and their recovery must not wait behind the queue) or `queued` (then,
+   * oldest first): each becomes `running`, owned by `owner`, with a new token, a lease of `leaseMs` and `attempts` one
+   * more. Returns the leases taken (possibly none).
    */
   claim(request: ClaimRequest): Promise<Lease[]>;
 

@@ -38,7 +38,10 @@ export class RegistryTable {
     this.moveTo(entry, entry.status, entry.updatedAt, entry.leaseExpiresAt);
   }
 
-  /** The claimable entries of the served graph versions (keys of {@link servedKey}), the longest claimable first. */
+  /**
+   * The claimable entries of the served graph versions (keys of {@link servedKey}): expired leases first, then queued
+   * entries, each the longest claimable first.
+   */
   claimable(now: number, served: ReadonlySet<string>): RegistryEntry[] {
     const found: RegistryEntry[] = [];
     for (const id of this.active) {
@@ -46,7 +49,9 @@ export class RegistryTable {
       if (entry !== undefined && isClaimable(entry, now) && served.has(servedKey(entry.graphName, entry.graphVersion)))
         found.push(entry);
     }
-    return found.sort((a, b) => claimableSince(a) - claimableSince(b) || a.sequence - b.sequence);
+    // Expired leases first: started executions, whose recovery must not wait behind the queue.
+    const rank = (entry: RegistryEntry): number => (entry.status === "running" ? 0 : 1);
+    return found.sort((a, b) => rank(a) - rank(b) || claimableSince(a) - claimableSince(b) || a.sequence - b.sequence);
   }
 
   /** The entry when it is running under `fence`'s token, whether or not the lease has run out meanwhile. */

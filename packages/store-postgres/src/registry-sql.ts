@@ -139,15 +139,16 @@ export function buildRegistryStatements(o: ResolvedPostgresOptions): RegistrySta
     claim:
       `WITH ${NOW}, ` +
       "g AS (SELECT * FROM unnest($2::text[], $3::text[]) AS g(name, version)), " +
-      "c AS (SELECT k.execution_id, row_number() OVER (ORDER BY k.since, k.execution_id) AS n FROM (" +
-      `SELECT * FROM (SELECT e.execution_id, e.updated_at AS since FROM ${e} e WHERE e.status = 'queued' ` +
+      // Expired leases first (rank 0): started executions, whose recovery must not wait behind the queue.
+      "c AS (SELECT k.execution_id, row_number() OVER (ORDER BY k.rank, k.since, k.execution_id) AS n FROM (" +
+      `SELECT * FROM (SELECT e.execution_id, 1 AS rank, e.updated_at AS since FROM ${e} e WHERE e.status = 'queued' ` +
       "AND (e.graph_name, e.graph_version) IN (SELECT name, version FROM g) " +
       "ORDER BY e.updated_at LIMIT $4::bigint FOR UPDATE OF e SKIP LOCKED) queued UNION ALL " +
-      `SELECT * FROM (SELECT e.execution_id, e.lease_expires_at FROM ${e} e WHERE e.status = 'running' ` +
+      `SELECT * FROM (SELECT e.execution_id, 0, e.lease_expires_at FROM ${e} e WHERE e.status = 'running' ` +
       "AND e.lease_expires_at <= (SELECT now FROM t) " +
       "AND (e.graph_name, e.graph_version) IN (SELECT name, version FROM g) " +
       "ORDER BY e.lease_expires_at LIMIT $4::bigint FOR UPDATE OF e SKIP LOCKED) expired" +
-      ") k ORDER BY k.since, k.execution_id LIMIT $4::bigint), " +
+      ") k ORDER BY k.rank, k.since, k.execution_id LIMIT $4::bigint), " +
       `r AS (UPDATE ${e} e SET status = 'running', owner = $1::text, lease_token = ($6::text[])[c.n], ` +
       "lease_expires_at = t.now + $5::bigint * interval '1 millisecond', attempts = e.attempts + 1, " +
       `updated_at = t.now FROM c, t WHERE ${keyMatch("e.execution_id", "c.execution_id")} RETURNING e.*, c.n), ` +

@@ -18,6 +18,12 @@ function defineLua(name: string, keyCount: number, body: string): LuaScript {
 
 /** Most executions one claim script call takes (a larger `limit` is served by more calls). */
 export const CLAIM_BATCH = 100;
+/**
+ * What a queued execution's score in its claimable set is offset by (2^44 ms, about 557 years; scores stay exact
+ * doubles): every queued score is above every lease expiry, so a claim takes expired leases first — executions that
+ * were started, whose recovery must not wait behind the queue — then queued ones, oldest first.
+ */
+export const QUEUED_AFTER = 17_592_186_044_416;
 /** Most fences one renew script call checks (more take more calls). */
 export const RENEW_BATCH = 1000;
 /** Most records one list script call returns per status set. */
@@ -37,7 +43,7 @@ local now = now_ms()
 if not r[1] then
   redis.call("HSET", key, R_STATUS, "queued", R_GRAPH, graph, R_VERSION, version, R_ATTEMPTS, 0, R_INPUT, input,
     R_INPUT_KEY, input_key, R_CREATED, now, R_UPDATED, now)
-  redis.call("ZADD", claimable_key(graph, version), now, id)
+  redis.call("ZADD", claimable_key(graph, version), ${QUEUED_AFTER} + now, id)
   set_status(id, false, "queued")
   return {"created", redis.call("HGETALL", key)}
 end
@@ -45,7 +51,7 @@ if r[2] == input_key then return {"existing", redis.call("HGETALL", key)} end
 if r[1] == "queued" or r[1] == "running" then return {"busy", r[1]} end
 redis.call("HDEL", key, R_OWNER, R_TOKEN, R_EXPIRES, R_ERROR)
 redis.call("HSET", key, R_STATUS, "queued", R_INPUT, input, R_INPUT_KEY, input_key, R_UPDATED, now)
-redis.call("ZADD", claimable_key(r[3], r[4]), now, id)
+redis.call("ZADD", claimable_key(r[3], r[4]), ${QUEUED_AFTER} + now, id)
 set_status(id, r[1], "queued")
 return {"requeued", redis.call("HGETALL", key)}
 `,
@@ -53,8 +59,8 @@ return {"requeued", redis.call("HGETALL", key)}
 
 /**
  * KEYS: the records index (routing only). ARGV: prefix, owner, limit, leaseMs, graph count, name and version of each
- * graph, then `limit` fresh tokens. Takes the oldest claimable executions of the graphs (queued, or running with an
- * expired lease), at most `limit`; returns `{executionId, token, record fields, …}`.
+ * graph, then `limit` fresh tokens. Takes claimable executions of the graphs, at most `limit`: running ones whose
+ * lease expired first (by expiry), then queued ones (oldest first); returns `{executionId, token, record fields, …}`.
  */
 export const CLAIM = defineLua(
   "claim",
@@ -66,8 +72,11 @@ local expires = now + lease_ms
 local candidates = {}
 for g = 1, graphs do
   local set = claimable_key(ARGV[4 + 2 * g], ARGV[5 + 2 * g])
-  local found = redis.call("ZRANGEBYSCORE", set, "-inf", now, "WITHSCORES", "LIMIT", 0, limit)
-  for i = 1, #found, 2 do candidates[#candidates + 1] = {tonumber(found[i + 1]), found[i], set} end
+  -- Expired leases (scored by their expiry), then queued executions (scored above every expiry).
+  for _, range in ipairs({{"-inf", now}, {${QUEUED_AFTER}, ${QUEUED_AFTER} + now}}) do
+    local found = redis.call("ZRANGEBYSCORE", set, range[1], range[2], "WITHSCORES", "LIMIT", 0, limit)
+    for i = 1, #found, 2 do candidates[#candidates + 1] = {tonumber(found[i + 1]), found[i], set} end
+  end
 end
 table.sort(candidates, function(a, b)
   if a[1] ~= b[1] then return a[1] < b[1] end
@@ -140,7 +149,7 @@ redis.call("HDEL", key, R_OWNER, R_TOKEN, R_EXPIRES, R_ERROR)
 redis.call("HSET", key, R_STATUS, status, R_UPDATED, now)
 if status == "failed" and err ~= "" then redis.call("HSET", key, R_ERROR, err) end
 if status == "queued" then
-  redis.call("ZADD", claimable_key(r[1], r[2]), now, id)
+  redis.call("ZADD", claimable_key(r[1], r[2]), ${QUEUED_AFTER} + now, id)
 else
   redis.call("ZREM", claimable_key(r[1], r[2]), id)
 end

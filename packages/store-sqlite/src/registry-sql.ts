@@ -48,8 +48,8 @@ export interface RegistrySql {
   /** A paused or ended record queued again: @id, @input, @inputKey, @now. */
   requeue: string;
   /**
-   * The ids a claim takes, oldest first: @graphs (JSON `[[name, version], …]`), @now, @limit. A queued record is
-   * claimable since it was queued, a running one since its lease ended.
+   * The ids a claim takes: @graphs (JSON `[[name, version], …]`), @now, @limit. Running records whose lease ended
+   * first (by expiry), then queued ones (oldest first).
    */
   candidates: string;
   /** Takes one record: @id, @owner, @token, @expiresAt, @now. */
@@ -87,13 +87,14 @@ export function registrySql(names: SqlNames): RegistrySql {
     // Each branch walks its index in claimable-since order and stops after `limit` served records, so a claim
     // reads about `limit` records of each kind whatever the number of queued, running and ended ones; the final
     // sort is over those. The literal 'running' lets SQLite use the partial index.
+    // Expired leases come first (rank 0): started executions, whose recovery must not wait behind the queue.
     candidates: `SELECT execution_id FROM (
-        SELECT * FROM (SELECT execution_id, updated_at AS since FROM ${table}
+        SELECT * FROM (SELECT execution_id, 1 AS rank, updated_at AS since FROM ${table}
           WHERE status = 'queued' AND ${served} ORDER BY updated_at LIMIT @limit)
         UNION ALL
-        SELECT * FROM (SELECT execution_id, lease_expires_at AS since FROM ${table}
+        SELECT * FROM (SELECT execution_id, 0 AS rank, lease_expires_at AS since FROM ${table}
           WHERE status = 'running' AND lease_expires_at <= @now AND ${served} ORDER BY lease_expires_at LIMIT @limit))
-      ORDER BY since, execution_id LIMIT @limit`,
+      ORDER BY rank, since, execution_id LIMIT @limit`,
     take: `UPDATE ${table} SET status = 'running', owner = @owner, lease_token = @token, lease_expires_at = @expiresAt,
       attempts = attempts + 1, updated_at = @now WHERE execution_id = @id ${returning}`,
     renew: `UPDATE ${table} SET lease_expires_at = @expiresAt WHERE ${held}`,

@@ -52,7 +52,7 @@ async function expectEachOnce(
 /**
  * `claim`: a queued execution becomes running with an owner, a new token, a lease of `leaseMs` and attempts + 1;
  * only served graph versions are claimed, `graphs: []` claims nothing, `limit` is kept, the oldest first; an
- * expired lease is claimed again with a new token, a live one is not; concurrent claims (also from a second store
+ * expired lease is claimed again with a new token (before any queued execution), a live one is not; concurrent claims (also from a second store
  * instance) never share an execution.
  */
 export function registryClaimSpec<S extends CheckpointStore>(tests: RegistryTests<S>): void {
@@ -128,6 +128,22 @@ export function registryClaimSpec<S extends CheckpointStore>(tests: RegistryTest
         { status: "running", owner: "worker-b", attempts: 2 },
         "the execution is running again, owned by the new claimer, attempts 2",
       );
+    });
+
+    tests.test("an expired lease is claimed before queued executions, even older ones", async (_store, registry) => {
+      const started = uniqueId("reg-started");
+      const waiting = uniqueId("reg-waiting");
+      await running(registry, started, SHORT_LEASE_MS);
+      await enqueued(registry, waiting); // queued before the lease runs out: claimable for longer than the lease
+      await sleep(SHORT_LEASE_MS + 1_000); // past the expiry by the store's clock too, with a second of slack
+      const [first] = await registry.claim(claimOf("worker-b", { limit: 1 }));
+      expectEqual(
+        first?.executionId,
+        started,
+        "a started execution whose lease expired is claimed first: its recovery does not wait behind the queue",
+      );
+      const [second] = await registry.claim(claimOf("worker-b", { limit: 1 }));
+      expectEqual(second?.executionId, waiting, "then the queued one");
     });
 
     tests.test("a live lease is not claimed", async (_store, registry) => {
