@@ -1,7 +1,7 @@
 import { submit, type CheckpointStore, type ExecutionStatus } from "@lg/core";
 import { seededRandom } from "../kill/prng.js";
 import { openStore } from "../kill/stores.js";
-import { openEffectLog, type EffectCall } from "./effect-log.js";
+import { openEffectLog, type EffectCall, type EffectLog, type LandedEffect } from "./effect-log.js";
 import type { ChaosEnvironment } from "./environment.js";
 import { Fleet, type ReportedError } from "./fleet.js";
 import { buildChainGraph, type ChainState } from "./graph.js";
@@ -56,12 +56,16 @@ export interface CampaignRun {
   drained: boolean;
   /** Registry counts of the whole store at the end. */
   counts: Record<ExecutionStatus, number>;
-  /** Every effect call the side table holds. */
+  /** Every effect call the side table holds, and every effect that landed. */
   calls: EffectCall[];
+  landed: LandedEffect[];
   /** Errors the workers reported, and workers that exited on their own. */
   errors: ReportedError[];
   crashes: string[];
 }
+
+/** What the driver reads of the side tables once a campaign is over. */
+export type EffectReader = Pick<EffectLog, "calls" | "landed">;
 
 /** The driver's handle on the store while a campaign runs and is checked. */
 export interface CampaignStore {
@@ -71,15 +75,14 @@ export interface CampaignStore {
 }
 
 /** Opens the store and the side table (creating it) and compiles the chain graph for `submit` and `waitFor`. */
-export async function openCampaignStore(
-  environment: ChaosEnvironment,
-): Promise<CampaignStore & { calls(): Promise<EffectCall[]> }> {
+export async function openCampaignStore(environment: ChaosEnvironment): Promise<CampaignStore & EffectReader> {
   const store = await openStore(environment.spec);
   const log = await openEffectLog(environment.spec, true);
   return {
     store,
     graph: buildChainGraph(store, { log, worker: "driver" }),
     calls: () => log.calls(),
+    landed: () => log.landed(),
     close: async () => {
       await log.close();
       await store.close();
@@ -94,7 +97,7 @@ export async function openCampaignStore(
  */
 export async function runChaosCampaign(
   environment: ChaosEnvironment,
-  target: CampaignStore & { calls(): Promise<EffectCall[]> },
+  target: CampaignStore & EffectReader,
   settings: ChaosSettings,
   plan: CampaignPlan,
 ): Promise<CampaignRun> {
@@ -169,6 +172,7 @@ export async function runChaosCampaign(
       drained,
       counts: await registry.counts(),
       calls: await target.calls(),
+      landed: await target.landed(),
       errors: fleet.errors,
       crashes: fleet.crashes,
     };

@@ -1,6 +1,6 @@
 import { waitFor, type Checkpoint } from "@lg/core";
 import type { CampaignRun, CampaignStore } from "./campaign.js";
-import type { EffectCall } from "./effect-log.js";
+import type { EffectCall, LandedEffect } from "./effect-log.js";
 import { CHAIN_NODES } from "./graph.js";
 
 /** What the checks found, besides the problems. */
@@ -17,27 +17,37 @@ export interface ChainFindings {
 }
 
 /**
- * Checks the effect calls of one execution against the call ids its final `trail` holds: each node's effect was
- * called, the state holds its last call, and every earlier call came from a `killed` worker (its outcome was never
- * recorded). `byStep` holds the calls by execution and node (`executionId + "\u0000" + node`), in call order.
+ * Checks the effects of one execution against the call ids its final `trail` holds: each node's effect landed exactly
+ * once (one idempotency key, one landed call), the state holds the landed call's id, every call of the node used
+ * that one key, and every call before the last came from a `killed` worker (its outcome was never recorded, so the
+ * next worker called again, and the key made that call land nothing). `byStep` and `landedByStep` hold the calls and
+ * the landed effects by execution and node (`executionId + "\u0000" + node`), calls in call order.
  */
 export function checkEffects(
   executionId: string,
   trail: readonly string[],
   byStep: ReadonlyMap<string, readonly EffectCall[]>,
+  landedByStep: ReadonlyMap<string, readonly LandedEffect[]>,
   killed: ReadonlySet<string>,
 ): { problems: string[]; repeated: number } {
   const problems: string[] = [];
   let repeated = 0;
   CHAIN_NODES.forEach((node, i) => {
-    const made = byStep.get(`${executionId}\u0000${node}`) ?? [];
-    const recorded = trail[i];
-    const last = made[made.length - 1];
-    if (last === undefined) return problems.push(`${executionId} ${node}: the effect was never called`);
-    if (recorded !== last.callId)
-      problems.push(
-        `${executionId} ${node}: the state holds call ${String(recorded)}, the last call was ${last.callId}`,
+    const step = `${executionId}\u0000${node}`;
+    const made = byStep.get(step) ?? [];
+    const landed = landedByStep.get(step) ?? [];
+    if (made.length === 0) return problems.push(`${executionId} ${node}: the effect was never called`);
+    if (landed.length !== 1)
+      return problems.push(
+        `${executionId} ${node}: the effect landed ${landed.length} times, under keys ${landed.map((e) => e.key).join(", ")}`,
       );
+    const effect = landed[0] as LandedEffect;
+    if (trail[i] !== effect.callId)
+      problems.push(
+        `${executionId} ${node}: the state holds call ${String(trail[i])}, the effect landed with ${effect.callId}`,
+      );
+    for (const call of made)
+      if (call.key !== effect.key) problems.push(`${executionId} ${node}: call ${call.callId} used another key`);
     const earlier = made.slice(0, -1);
     repeated += earlier.length;
     for (const call of earlier)
@@ -48,6 +58,16 @@ export function checkEffects(
   return { problems, repeated };
 }
 
+/** Groups calls or landed effects by execution and node, in order. */
+function groupByStep<T extends { executionId: string; node: string }>(items: readonly T[]): Map<string, T[]> {
+  const grouped = new Map<string, T[]>();
+  for (const item of items) {
+    const key = `${item.executionId}\u0000${item.node}`;
+    grouped.set(key, [...(grouped.get(key) ?? []), item]);
+  }
+  return grouped;
+}
+
 /** Whether `versions` are 1..N, each once. */
 function contiguous(versions: readonly number[]): boolean {
   return versions.every((version, i) => version === i + 1);
@@ -55,10 +75,10 @@ function contiguous(versions: readonly number[]): boolean {
 
 /**
  * Checks what a campaign left: every execution `done` in the registry, nothing queued, running, paused or failed;
- * `waitFor` returns each one's final state, whose `trail` holds one recorded call per node in order; the history has
- * versions 1..N with no gap and no duplicate; the side table holds a call of every node of every execution, and one
- * only, unless the worker that made an earlier call was SIGKILLed before the step recorded it (that call was never
- * recorded, and the recorded one is the last), which is counted in `repeatedCalls`.
+ * `waitFor` returns each one's final state, whose `trail` holds one landed call per node in order; the history has
+ * versions 1..N with no gap and no duplicate; every node's effect of every execution landed exactly once; a call is
+ * made again only when the worker that made an earlier one was SIGKILLed before the step recorded it (counted in
+ * `repeatedCalls`: its key made it land nothing).
  */
 export async function checkChainCampaign(target: CampaignStore, run: CampaignRun): Promise<ChainFindings> {
   const problems: string[] = [];
@@ -70,11 +90,8 @@ export async function checkChainCampaign(target: CampaignStore, run: CampaignRun
   const killed = new Set(run.kills.map((kill) => kill.workerId));
   const own = new Set(run.executionIds);
   const calls = run.calls.filter((call) => own.has(call.executionId));
-  const byStep = new Map<string, EffectCall[]>();
-  for (const call of calls) {
-    const key = `${call.executionId}\u0000${call.node}`;
-    byStep.set(key, [...(byStep.get(key) ?? []), call]);
-  }
+  const byStep = groupByStep(calls);
+  const landedByStep = groupByStep(run.landed.filter((effect) => own.has(effect.executionId)));
   const versions = new Set<number>();
   const histories = new Map<string, Checkpoint[]>();
   let repeatedCalls = 0;
@@ -94,7 +111,7 @@ export async function checkChainCampaign(target: CampaignStore, run: CampaignRun
       problems.push(`${executionId}: waitFor's checkpoint is not the newest of the history`);
     const trail = result.state.trail;
     if (trail.length !== CHAIN_NODES.length) problems.push(`${executionId}: trail has ${trail.length} calls`);
-    const effects = checkEffects(executionId, trail, byStep, killed);
+    const effects = checkEffects(executionId, trail, byStep, landedByStep, killed);
     problems.push(...effects.problems);
     repeatedCalls += effects.repeated;
   }

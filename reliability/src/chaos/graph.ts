@@ -16,7 +16,7 @@ export const ZOMBIE_GRAPH = "chaos-zombie";
 
 /** State of the chain graph. */
 export interface ChainState {
-  /** The call id each node's effect recorded, appended in node order: a node applied twice leaves two. */
+  /** The landed call id each node's effect recorded, appended in node order: a node applied twice leaves two. */
   trail: string[];
 }
 
@@ -39,7 +39,8 @@ export interface EffectSite {
 
 /**
  * The chain graph: {@link CHAIN_NODES} in a row, each calling one effect through `context.step` that writes its call
- * to the side table and returns the call's id, which the node appends to `trail`.
+ * to the side table, lands the effect under the step's idempotency key and returns the landed call's id, which the
+ * node appends to `trail`.
  */
 export function buildChainGraph(store: CheckpointStore, site: EffectSite): CompiledGraph<ChainState> {
   let calls = 0;
@@ -48,11 +49,17 @@ export function buildChainGraph(store: CheckpointStore, site: EffectSite): Compi
     graph = graph.addNode(node, async (_state, ctx) => {
       if (site.stepDelayMs !== undefined && site.stepDelayMs > 0)
         await new Promise((resolve) => setTimeout(resolve, site.stepDelayMs));
-      const callId = await ctx.step("effect", async () => {
-        const call = { executionId: ctx.executionId, node, worker: site.worker, callId: `${site.worker}#${++calls}` };
-        await site.log.record(call);
-        return call.callId;
-      });
+      // The effect lands once per idempotency key, as a payment API given the key does: a call made again because
+      // its worker died before the step recorded it lands nothing and answers the first call's id.
+      const callId = await ctx.step("effect", ({ key }) =>
+        site.log.record({
+          executionId: ctx.executionId,
+          node,
+          worker: site.worker,
+          callId: `${site.worker}#${++calls}`,
+          key,
+        }),
+      );
       return { trail: [callId] };
     });
   }
