@@ -85,7 +85,8 @@ export interface CheckpointStore {
    *   and an empty batch resolves without touching the backend.
    * - The store may check the text more cheaply than decoding it, as long as what it stores reads back exactly as
    *   `saveMany` of the decoded checkpoints would (full checkpoints: no incremental rows). An item's `id` and
-   *   `version` are hints for the caller: the text's own fields are what is saved.
+   *   `version` are not read: the text's own fields are what is saved (a caller that has not parsed the text, like a
+   *   restore, passes `""` and `0`).
    */
   saveSerialized?(items: readonly SerializedCheckpoint[]): Promise<void>;
 
