@@ -90,7 +90,7 @@ export const FULL_SETTINGS: Settings = {
     recoveryConcurrency: 2,
     recoveryExecutions: 4,
     tickMs: 50,
-    throughputExecutions: 200,
+    throughputExecutions: 1000,
     throughputSteps: 10,
     throughputProcesses: 4,
     throughputConcurrency: 4,
