@@ -281,6 +281,32 @@ describe("context.step", () => {
     expect(keys[2]).not.toBe(keys[0]);
   });
 
+  it("records nothing for an attempt that outlived its step (timed out)", async () => {
+    const store = new MapStore();
+    let finished = false;
+    const app = new StateGraph<{ v?: number }>({ channels: {} })
+      .addNode(
+        "slow",
+        async (_s, ctx) => {
+          await ctx.step("late", async () => {
+            await new Promise((resolve) => setTimeout(resolve, 200));
+            finished = true;
+            return 1;
+          });
+          return {};
+        },
+        { timeoutMs: 20 },
+      )
+      .addEdge(START, "slow")
+      .compile({ checkpoint: { store } });
+    await expect(app.invoke({}, { executionId: "late" })).rejects.toBeInstanceOf(NodeError);
+    const before = (await store.list("late")).map((cp) => cp.nodeName);
+    for (let i = 0; i < 100 && !finished; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(finished).toBe(true);
+    expect((await store.list("late")).map((cp) => cp.nodeName)).toEqual(before);
+  });
+
   it("rejects a call without a name or a function", async () => {
     const app = new StateGraph<{ v?: number }>({ channels: {} })
       .addNode("n", async (_s, ctx) => {

@@ -44,6 +44,8 @@ export class StepEffects {
   private writing: Promise<void> = Promise.resolve();
   /** The tasks that recorded an outcome during this run (the base's do not count). */
   readonly recordedHere = new Set<string>();
+  /** Set when the step's outcomes were collected: an attempt still running (timed out, cancelled) records nothing. */
+  private closed = false;
 
   constructor(
     recorded: Record<string, Record<string, RecordedStep>>,
@@ -55,6 +57,11 @@ export class StepEffects {
         setOwn(steps, key, step);
       setOwn(this.byTask, task, steps);
     }
+  }
+
+  /** Ends recording: called once the step's outcomes are in, whatever attempts are still running. */
+  close(): void {
+    this.closed = true;
   }
 
   /** Every recorded step, by task: what a checkpoint of the unfinished step keeps. */
@@ -75,6 +82,8 @@ export class StepEffects {
    * durable. Without a store the outcome is kept in memory for the run's own retries.
    */
   async record(task: string, key: string, outcome: RecordedStep): Promise<void> {
+    // The run has moved on: a checkpoint written now would carry this step's state after a later one.
+    if (this.closed) throw new Error("the step ended before this effect could be recorded (the attempt ran late)");
     let steps = ownValue(this.byTask, task);
     if (steps === undefined) {
       steps = nodeRecord<RecordedStep>();

@@ -193,7 +193,12 @@ async function* runSteps<S extends object>(
       cancellable: settings.signal !== undefined,
     };
     const effects = stepEffects(saver, { state, nodes, plan, step, progress });
-    const outcomes: NodeOutcome<S>[] = yield* runStepLive(spec, where, state, tasks, progress, runSignal, effects);
+    let outcomes: NodeOutcome<S>[];
+    try {
+      outcomes = yield* runStepLive(spec, where, state, tasks, progress, runSignal, effects);
+    } finally {
+      effects.close();
+    }
     if (runSignal.aborted) {
       await flushQuietly(saver); // the steps completed before it are kept; the one under way is not
       throw cancelled(settings, saver, runSignal);
