@@ -206,8 +206,8 @@ export class SqliteCheckpointStore implements CheckpointStore {
   /**
    * {@inheritDoc CheckpointStore.saveSerialized}
    *
-   * One `BEGIN IMMEDIATE` transaction of full rows; SQLite takes each row's columns out of the text, and only the
-   * objects holding a value tag are decoded in JavaScript, to check them (see serialized-save.ts).
+   * One `BEGIN IMMEDIATE` transaction of full rows; each text is parsed and its fields checked, and only the objects
+   * holding a value tag are decoded, to check them: no decoding or encoding walk (see serialized-save.ts).
    */
   async saveSerialized(items: readonly SerializedCheckpoint[]): Promise<void> {
     const { writer } = await this.statements();

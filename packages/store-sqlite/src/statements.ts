@@ -12,7 +12,6 @@ import { registrySql, type RegistrySql } from "./registry-sql.js";
 import { Remover, type HeaderRow, type MergeRow } from "./removal.js";
 import type { InsertParams } from "./rows.js";
 import { storeSql, type CheckpointRow, type PlainListRow, type SqlNames, type StoredRow } from "./sql.js";
-import { SERIALIZED_COLUMNS_SQL, type SerializedColumnsRow } from "./serialized-save.js";
 import { Writer, type DeltaParams, type ItemParams } from "./writer.js";
 
 /** A prepared statement with typed parameters and rows. */
@@ -104,7 +103,6 @@ export function prepareAll(db: SqliteDatabase, names: SqlNames): Statements {
       storedRow: prepareRows<[string], StoredRow>(sql.storedRow),
       readAnyById: prepareRows(chain.readAnyById),
       unhide: prepare(sql.unhide),
-      serializedColumns: prepareRows<[string], SerializedColumnsRow>(SERIALIZED_COLUMNS_SQL),
     }),
     remover: new Remover(db, {
       rowHeaders: prepareRows<[string], HeaderRow>(removal.rowHeaders),

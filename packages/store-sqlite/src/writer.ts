@@ -21,13 +21,7 @@ import type { ChainRecord } from "./chain-sql.js";
 import type { SqliteDatabase } from "./options.js";
 import { checkpointToParams, encodedToParams, rowMatchesParams, type InsertParams } from "./rows.js";
 import type { CheckpointRow, StoredRow } from "./sql.js";
-import {
-  fastPathText,
-  isMalformedJson,
-  tagsDecode,
-  textToParams,
-  type SerializedColumnsRow,
-} from "./serialized-save.js";
+import { fastPathText, textToParams } from "./serialized-save.js";
 import { isUniqueViolation } from "./sqlite-errors.js";
 
 type Statement<Params extends unknown[], Row = unknown> = Database.Statement<Params, Row>;
@@ -55,8 +49,6 @@ export interface WriterStatements {
   storedRow: Statement<[id: string], StoredRow>;
   readAnyById: Statement<[id: string], ChainRecord>;
   unhide: Statement<[id: string]>;
-  /** `saveSerialized`'s columns of one checkpoint's text (see serialized-save.ts). */
-  serializedColumns: Statement<[text: string], SerializedColumnsRow>;
 }
 
 /** What deciding on a second save of a stored id needs of the checkpoint being saved. */
@@ -158,9 +150,9 @@ export class Writer {
     });
   }
 
-  /** One checkpoint's text: its columns as SQLite reads them when they pass the checks, else decoded, as `saveMany`. */
+  /** One checkpoint's text: its columns as parsed when they pass the checks, else decoded, as `saveMany` saves it. */
   private insertText(text: string): void {
-    const params = this.fastParams(text);
+    const params = fastPathText(text) ? textToParams(text) : undefined;
     if (params === undefined) {
       const checkpoint = deserializeCheckpoint(text);
       this.insertFull(checkpoint, checkpointToParams(checkpoint));
@@ -168,17 +160,6 @@ export class Writer {
     }
     const [id, executionId, , , , , version] = params;
     this.insertAttempt({ id, executionId, version, params, checkpoint: () => deserializeCheckpoint(text) }, params);
-  }
-
-  private fastParams(text: string): InsertParams | undefined {
-    if (!fastPathText(text) || !tagsDecode(text)) return undefined;
-    try {
-      const row = this.statements.serializedColumns.get(text);
-      return row === undefined ? undefined : textToParams(row);
-    } catch (error) {
-      if (isMalformedJson(error)) return undefined;
-      throw error;
-    }
   }
 
   /**

@@ -41,20 +41,27 @@ function textWithState(cp: Checkpoint, stateText: string): string {
 }
 
 describe("saveSerialized", () => {
-  it("stores the text's own JSON: keys in its order, tags as written, without a decoded copy", async () => {
-    // JavaScript puts an integer-like key first in an object: a state decoded and encoded again would start with "2".
-    const plain = textWithState(makeCheckpoint({ version: 1 }), '{"b":1,"2":[true,null]}');
+  it("stores the text's own JSON without a decoded copy: tags as written", async () => {
+    const plain = textWithState(makeCheckpoint({ version: 1 }), '{"b":1,"list":[true,null,"x"]}');
     const base = deserializeCheckpoint(plain);
+    // Decoded and encoded again, each tag would come first in its object: the text's order shows it was not.
+    const tags = '{"b":{"v":"2026-01-02T00:00:00.000Z","$lg":"date"},"s":{"$lg":"set","v":[{"v":"7","$lg":"bigint"}]}}';
     const tagged = textWithState(
       makeCheckpoint({ executionId: base.executionId, version: 2, parentId: base.id }),
-      '{"b":{"$lg":"date","v":"2026-01-02T00:00:00.000Z"},"2":{"$lg":"set","v":[{"$lg":"bigint","v":"7"}]}}',
+      tags,
     );
     await store.saveSerialized([itemOf(plain), itemOf(tagged)]);
-    expect(storedState(base.id)).toBe('{"b":1,"2":[true,null]}');
-    expect(storedState(deserializeCheckpoint(tagged).id)).toBe(
-      '{"b":{"$lg":"date","v":"2026-01-02T00:00:00.000Z"},"2":{"$lg":"set","v":[{"$lg":"bigint","v":"7"}]}}',
-    );
+    expect(storedState(base.id)).toBe('{"b":1,"list":[true,null,"x"]}');
+    expect(storedState(deserializeCheckpoint(tagged).id)).toBe(tags);
     expect(await store.list(base.executionId)).toEqual([plain, tagged].map((text) => deserializeCheckpoint(text)));
+  });
+
+  it("decodes a text holding a number JSON cannot write back, and keeps it", async () => {
+    const text = textWithState(makeCheckpoint(), '{"zero":-0,"huge":1e400}');
+    const cp = deserializeCheckpoint(text);
+    await store.saveSerialized([itemOf(text)]);
+    const state = (await store.load(cp.id))?.state as { zero: number; huge: number };
+    expect([Object.is(state.zero, -0), state.huge]).toEqual([true, Infinity]);
   });
 
   it("decodes a text with an escape and saves it as saveMany would", async () => {
