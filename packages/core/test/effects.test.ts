@@ -307,6 +307,27 @@ describe("context.step", () => {
     expect((await store.list("late")).map((cp) => cp.nodeName)).toEqual(before);
   });
 
+  it("records nothing when fn fails because its attempt was stopped (a timeout): the retry calls fn again", async () => {
+    const store = new MapStore();
+    let calls = 0;
+    const app = new StateGraph<{ v?: number }>({ channels: {} })
+      .addNode(
+        "n",
+        async (_s, ctx) => ({
+          v: await ctx.step("fetch", ({ signal }) => {
+            calls++;
+            if (calls > 1) return 7;
+            return new Promise<number>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
+          }),
+        }),
+        { timeoutMs: 30, retry: { maxAttempts: 2, initialDelayMs: 1 } },
+      )
+      .addEdge(START, "n")
+      .compile({ checkpoint: { store } });
+    expect((await app.invoke({}, { executionId: "stopped" })).state.v).toBe(7);
+    expect(calls).toBe(2);
+  });
+
   it("rejects a call without a name or a function", async () => {
     const app = new StateGraph<{ v?: number }>({ channels: {} })
       .addNode("n", async (_s, ctx) => {

@@ -59,9 +59,13 @@ export class StepEffects {
     }
   }
 
-  /** Ends recording: called once the step's outcomes are in, whatever attempts are still running. */
-  close(): void {
+  /**
+   * Ends recording, once the step's outcomes are in, whatever attempts are still running; resolves when a write
+   * already under way is done, so that the step's own checkpoint comes after it.
+   */
+  async close(): Promise<void> {
     this.closed = true;
+    await this.writing;
   }
 
   /** Every recorded step, by task: what a checkpoint of the unfinished step keeps. */
@@ -133,7 +137,9 @@ export function stepFunction(
       try {
         value = await fn(call);
       } catch (error) {
-        if (attempt < policy.maxAttempts && !signal.aborted && policy.retryOn(error, attempt)) {
+        // Stopped from outside (a timeout, a cancellation): the effect did not finish, nothing is recorded.
+        if (signal.aborted) throw error;
+        if (attempt < policy.maxAttempts && policy.retryOn(error, attempt)) {
           await new Promise((resolve) => setTimeout(resolve, retryDelayMs(policy, attempt)));
           continue;
         }

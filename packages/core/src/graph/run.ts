@@ -197,7 +197,7 @@ async function* runSteps<S extends object>(
     try {
       outcomes = yield* runStepLive(spec, where, state, tasks, progress, runSignal, effects);
     } finally {
-      effects.close();
+      await effects.close();
     }
     if (runSignal.aborted) {
       await flushQuietly(saver); // the steps completed before it are kept; the one under way is not

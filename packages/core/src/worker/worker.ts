@@ -147,11 +147,12 @@ class WorkerLoop implements Worker {
   private async shutDown(): Promise<void> {
     this.detachSignals();
     this.wakeup.wake();
-    await this.loop;
-    for (const run of this.runs.values()) run.stopping.abort(new Error(`worker ${this.id} is stopping`));
-    const all = Promise.all([...this.runs.values()].map((run) => run.done));
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.stopTimeoutMs)));
+    // A claim stuck on a frozen backend does not hold the stop past its bound either.
+    await Promise.race([this.loop, late]);
+    for (const run of this.runs.values()) run.stopping.abort(new Error(`worker ${this.id} is stopping`));
+    const all = Promise.all([...this.runs.values()].map((run) => run.done));
     await Promise.race([all, late]);
     clearTimeout(timer);
     // Runs still in a step past the timeout are abandoned: their lease expires and another worker takes them over.
@@ -161,18 +162,7 @@ class WorkerLoop implements Worker {
   }
 
   private attachSignals(): () => void {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      void this.stop().finally(() => {
-        // Nobody else handles it: end the process as the signal would have without this handler.
-        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-      });
-    };
-    process.once("SIGTERM", onSignal);
-    process.once("SIGINT", onSignal);
-    return () => {
-      process.removeListener("SIGTERM", onSignal);
-      process.removeListener("SIGINT", onSignal);
-    };
+    return stopOnSignals(this);
   }
 
   private async claimLoop(): Promise<void> {
@@ -240,8 +230,13 @@ class WorkerLoop implements Worker {
       outcome = { status: result.status === "done" ? "done" : "paused" };
     } catch (error) {
       if (leaseLost(error) || run.lost.signal.aborted) return; // another worker holds it now, or it was cancelled
-      if (isLgError(error, "LG_RUN_CANCELLED") || retryable(error)) outcome = { status: "queued" };
-      else outcome = { status: "failed", error: messageOf(error) };
+      if (isLgError(error, "LG_RUN_CANCELLED")) outcome = { status: "queued" };
+      else if (retryable(error)) {
+        // The store failed or another writer moved the execution on: it runs again from its last checkpoint, after a
+        // pause that grows with its claims, so that a failure that repeats does not spin.
+        await this.backOff(run, record.attempts);
+        outcome = { status: "queued" };
+      } else outcome = { status: "failed", error: messageOf(error) };
     }
     await this.release(run, outcome);
   }
@@ -261,6 +256,20 @@ class WorkerLoop implements Worker {
     return { input: newest?.metadata[SUBMISSION_METADATA_KEY] === record.inputKey ? null : input };
   }
 
+  /** Waits 100 ms x 2^(attempts - 1), at most half a lease (the lease is renewed meanwhile), or until stopped. */
+  private async backOff(run: Running, attempts: number): Promise<void> {
+    const ms = Math.min(this.leaseMs / 2, 100 * 2 ** Math.min(Math.max(attempts - 1, 0), 16));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        run.stopping.signal.removeEventListener("abort", done);
+        resolve();
+      }
+      run.stopping.signal.addEventListener("abort", done, { once: true });
+    });
+  }
+
   private async release(run: Running, outcome: ReleaseOutcome): Promise<void> {
     try {
       await this.registry.release(run.fence, outcome);
@@ -275,11 +284,54 @@ class WorkerLoop implements Worker {
     if (fences.length === 0) return;
     try {
       const { lost } = await this.registry.renew(fences, this.leaseMs);
-      for (const executionId of lost) this.runs.get(executionId)?.lost.abort(new LeaseLostError(executionId));
+      const renewed = new Map(fences.map((fence) => [fence.executionId, fence.token]));
+      for (const executionId of lost) {
+        const run = this.runs.get(executionId);
+        // Only the run whose lease this renewal was about: the execution may have been released and claimed again
+        // by this worker, under a new token, while the renewal was on its way.
+        if (run !== undefined && run.fence.token === renewed.get(executionId))
+          run.lost.abort(new LeaseLostError(executionId));
+      }
     } catch (error) {
       this.onError(error);
     }
   }
+}
+
+/** Workers of this process that stop on SIGTERM/SIGINT; one handler serves them all. */
+const signalled = new Set<Worker>();
+let signalHandler: ((signal: NodeJS.Signals) => void) | undefined;
+
+/**
+ * Registers `worker` to stop on SIGTERM and SIGINT; returns its removal. On the signal every registered worker stops,
+ * and once all of them have handed their executions back, and nobody else handles the signal, it is raised again
+ * so that it ends the process as it would have without the handler.
+ */
+function stopOnSignals(worker: Worker): () => void {
+  signalled.add(worker);
+  if (signalHandler === undefined) {
+    const handler = (signal: NodeJS.Signals): void => {
+      const stopping = [...signalled].map((each) => each.stop());
+      detachHandler();
+      void Promise.allSettled(stopping).then(() => {
+        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      });
+    };
+    signalHandler = handler;
+    process.on("SIGTERM", handler);
+    process.on("SIGINT", handler);
+  }
+  return () => {
+    signalled.delete(worker);
+    if (signalled.size === 0) detachHandler();
+  };
+}
+
+function detachHandler(): void {
+  if (signalHandler === undefined) return;
+  process.removeListener("SIGTERM", signalHandler);
+  process.removeListener("SIGINT", signalHandler);
+  signalHandler = undefined;
 }
 
 function graphKey(name: string, version: string): string {
