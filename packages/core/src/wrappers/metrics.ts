@@ -4,7 +4,7 @@ import { forwardStore, type StoreOverrides } from "./forward-store.js";
 import { checkBuckets, DEFAULT_LATENCY_BUCKETS_MS, LatencyHistogram, type LatencySummary } from "./histogram.js";
 
 /** A store method that {@link withMetrics} times. */
-export type StoreOperation = Exclude<keyof CheckpointStore, "capabilities">;
+export type StoreOperation = Exclude<keyof CheckpointStore, "capabilities" | "registry">;
 
 /** One timed call handed to `onSlowCall` and (with its error) to `onError`. */
 export interface StoreCall {
@@ -67,6 +67,7 @@ export type MeteredStore = CheckpointStore & {
 const TIMED: readonly StoreOperation[] = [
   "save",
   "saveMany",
+  "saveSerialized",
   "load",
   "list",
   "listSerialized",
