@@ -164,7 +164,8 @@ export interface StatusChange {
  *   whose clocks differ agree on when a lease has expired.
  * - A lease is held while the record still holds its token: a claim of an expired lease mints a new token, and
  *   `release`, `cancel` and `CheckpointStore.clear` remove it. The store's `save(cp, { lease })` commits only while
- *   the record holds `lease.token`, atomically with the version check, and rejects with `LeaseLostError` otherwise.
+ *   the record of `lease.executionId` (the checkpoint's execution, or the parent a subgraph runs under) holds
+ *   `lease.token`, atomically with the version check, and rejects with `LeaseLostError` otherwise.
  * - Connection failures reject with `StoreUnavailableError`.
  */
 export interface ExecutionRegistry {

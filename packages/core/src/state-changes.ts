@@ -29,8 +29,9 @@ export interface SaveOptions {
    */
   changes?: StateChanges;
   /**
-   * The lease the write is made under (a worker's): the store commits only while its execution registry still holds
-   * this token, atomically with the version check, and rejects with `LeaseLostError` otherwise. Only given to a store
+   * The lease the write is made under (a worker's): the store commits only while its execution registry's record of
+   * `lease.executionId` (the checkpoint's execution, or the parent a subgraph runs under) still holds this token,
+   * atomically with the version check, and rejects with `LeaseLostError` otherwise. Only given to a store
    * that has a `registry`.
    */
   lease?: LeaseFence;

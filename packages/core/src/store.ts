@@ -49,8 +49,9 @@ export interface CheckpointStore {
    *   store may write just that; `checkpoint.state` is still the full state, and reading the checkpoint back must
    *   give it whole.
    * - `options.lease` (only sent to a store that has a `registry`): the save commits only while the registry's record
-   *   of the execution holds `lease.token`, decided atomically with the version check; otherwise it rejects with
-   *   `LeaseLostError` and writes nothing.
+   *   of the lease's execution (`lease.executionId`: the checkpoint's own, or the parent a subgraph runs under) holds
+   *   `lease.token`, decided atomically with the version check; otherwise it rejects with `LeaseLostError` and writes
+   *   nothing.
    */
   save(checkpoint: Checkpoint, options?: SaveOptions): Promise<void>;
 

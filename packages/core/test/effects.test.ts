@@ -370,3 +370,44 @@ describe("a run under a lost lease", () => {
     expect(saves).toEqual(["__input__", EFFECT_NODE]);
   });
 });
+
+describe("a subgraph under a worker's lease", () => {
+  it("saves its checkpoints under the parent's lease", async () => {
+    const inner = new MapStore();
+    const leases = new Map<string, string | undefined>();
+    const store = Object.assign(
+      forwardStore(inner, {
+        save: async (cp, options) => {
+          leases.set(cp.executionId, options?.lease?.executionId);
+          return inner.save(cp, options);
+        },
+      }),
+      { registry: {} as ExecutionRegistry },
+    );
+    const child = new StateGraph<{ v?: number }>({ channels: {} })
+      .addNode("c", () => ({ v: 1 }))
+      .addEdge(START, "c")
+      .compile();
+    const app = new StateGraph<{ v?: number }>({ channels: {} })
+      .addNode("sub", child)
+      .addEdge(START, "sub")
+      .compile({ checkpoint: { store } });
+    await app.invoke({}, { executionId: "parent", lease: { executionId: "parent", token: "t" } });
+    const childIds = [...leases.keys()].filter((id) => id.startsWith("parent::"));
+    expect(childIds.length).toBeGreaterThan(0);
+    for (const id of childIds) expect(leases.get(id)).toBe("parent");
+    expect(leases.get("parent")).toBe("parent");
+  });
+
+  it("refuses a lease on another execution than the run's or its parent's", async () => {
+    const store = Object.assign(new MapStore(), { registry: {} as ExecutionRegistry });
+    const app = new StateGraph<{ v?: number }>({ channels: {} })
+      .addNode("n", () => ({}))
+      .addEdge(START, "n")
+      .compile({ checkpoint: { store } });
+    const error = await app
+      .invoke({}, { executionId: "mine", lease: { executionId: "other", token: "t" } })
+      .catch((e: unknown) => e);
+    expect(isLgError(error, "LG_INVALID_ARGUMENT")).toBe(true);
+  });
+});

@@ -98,7 +98,8 @@ export class MemoryCheckpointStore implements CheckpointStore {
     // Everything below runs synchronously: there is no `await` between the lease and conflict checks and the insert,
     // and JavaScript runs one callback at a time, so no other save, claim or cancel can slip in between. That makes
     // check-and-insert atomic, the in-memory equivalent of a unique index and a fenced transaction.
-    if (options?.lease !== undefined) this.executions.assertHeld(options.lease, executionId);
+    // Fenced by the record of the lease's execution: this one, or the parent a subgraph runs under.
+    if (options?.lease !== undefined) this.executions.assertHeld(options.lease);
     const existing = this.rows.row(id);
     if (existing !== undefined) {
       if (!this.sameAsStored(existing, encoded, checkpoint)) throw new CheckpointConflictError(executionId, version);

@@ -64,9 +64,9 @@ export class RegistryTable {
    * Throws `LeaseLostError` unless the record of `executionId` runs under `lease`'s token: the fencing of
    * `save(cp, { lease })`, called synchronously by the store before its version check.
    */
-  assertHeld(lease: LeaseFence, executionId: string): void {
+  assertHeld(lease: LeaseFence): void {
     validateLeaseFence(lease);
-    if (this.held({ executionId, token: lease.token }) === undefined) throw new LeaseLostError(executionId);
+    if (this.held(lease) === undefined) throw new LeaseLostError(lease.executionId);
   }
 
   /** Gives `entry` its new status (counts, the claimable set, claim order) and tells the subscribers. */

@@ -57,19 +57,18 @@ describe("memory execution registry", () => {
     await other.close();
   });
 
-  it("fences a save by the checkpoint's execution, whatever execution the lease names", async () => {
+  it("fences a save by the record of the lease's execution (a subgraph's run under its parent's lease)", async () => {
     const store = new MemoryCheckpointStore();
     const a = newExecutionId("a");
-    const b = newExecutionId("b");
     await store.registry.enqueue(request(a));
-    await store.registry.enqueue(request(b));
-    const leases = await store.registry.claim({ owner: "w", graphs: GRAPHS, limit: 2, leaseMs: 60_000 });
-    const leaseOfA = leases.find((l) => l.executionId === a)!;
-    // The lease of A does not cover B's checkpoints, even though B is running too.
-    const error = await store.save(makeCheckpoint(b, 1), { lease: leaseOfA }).catch((e: unknown) => e);
+    const [leaseOfA] = await store.registry.claim({ owner: "w", graphs: GRAPHS, limit: 1, leaseMs: 60_000 });
+    const child = `${a}::sub::step::1`;
+    await expect(store.save(makeCheckpoint(child, 1), { lease: leaseOfA! })).resolves.toBeUndefined();
+    await store.registry.cancel(a);
+    const error = await store.save(makeCheckpoint(child, 2), { lease: leaseOfA! }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LeaseLostError);
-    expect(error).toMatchObject({ executionId: b });
-    await expect(store.save(makeCheckpoint(a, 1), { lease: leaseOfA })).resolves.toBeUndefined();
+    expect(error).toMatchObject({ executionId: a });
+    expect((await store.latest(child))?.version).toBe(1);
     await store.close();
   });
 

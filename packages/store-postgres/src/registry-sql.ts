@@ -193,12 +193,13 @@ export function buildRegistryStatements(o: ResolvedPostgresOptions): RegistrySta
 }
 
 /**
- * The condition a fenced save adds (`sql.ts`): the registry row of the execution `$2` holds the token `token` and is
- * running, locked `FOR SHARE` so that a claim, a release or a cancel of that row waits for the save to commit.
+ * The condition a fenced save adds (`sql.ts`): the registry row of the lease's execution `execution` (the
+ * checkpoint's, or the parent a subgraph runs under) holds the token `token` and is running, locked `FOR SHARE` so
+ * that a claim, a release or a cancel of that row waits for the save to commit.
  */
-export function leaseHeld(o: ResolvedPostgresOptions, token: string): string {
+export function leaseHeld(o: ResolvedPostgresOptions, token: string, execution: string): string {
   return (
-    `SELECT 1 FROM ${o.qualifiedExecutionsTable} e WHERE ${keyMatch("e.execution_id", "$2::text")} ` +
+    `SELECT 1 FROM ${o.qualifiedExecutionsTable} e WHERE ${keyMatch("e.execution_id", execution)} ` +
     `AND e.lease_token = ${token} AND e.status = 'running' FOR SHARE OF e`
   );
 }

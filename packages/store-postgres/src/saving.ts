@@ -58,7 +58,7 @@ export async function saveCheckpoint(
   if (lease !== undefined) {
     validateLeaseFence(lease);
     // A token PostgreSQL text cannot hold is no token the registry minted.
-    if (!isStorableText(lease.token)) throw new LeaseLostError(cp.executionId);
+    if (!isStorableText(lease.token) || !isStorableText(lease.executionId)) throw new LeaseLostError(lease.executionId);
   }
   // Encoding validates the checkpoint (typed errors for anything malformed) before any field of it is read here.
   const delta = changes === undefined ? undefined : toDeltaParams(cp, changes);
@@ -67,10 +67,10 @@ export async function saveCheckpoint(
   if (delta !== undefined) {
     const keyed = r.keyed(delta[10]);
     const statement = lease === undefined ? keyed.saveDelta : keyed.saveDeltaLeased;
-    const params = lease === undefined ? delta : [...delta, lease.token];
+    const params = lease === undefined ? delta : [...delta, lease.token, lease.executionId];
     const done = await untilSettled(cp, async () => {
       const [row] = await r.rows(statement, params, saving);
-      if (lease !== undefined && Number(row?.[2]) === 0) throw new LeaseLostError(cp.executionId);
+      if (lease !== undefined && Number(row?.[2]) === 0) throw new LeaseLostError(lease.executionId);
       if (Number(row?.[1]) === 1) return Settled.Saved;
       if (Number(row?.[0]) === 0) return Settled.NoParent;
       return settle(r, s, cp, await r.rows(s.classifyKey, [cp.id, cp.executionId, cp.version], saving));
@@ -96,8 +96,8 @@ async function insertWhole(
 ): Promise<boolean> {
   const saving: SaveTarget = { executionId: cp.executionId, version: cp.version };
   if (lease === undefined) return (await r.execute(s.save, params, saving)) === 1;
-  const [row] = await r.rows(s.saveLeased, [...params, lease.token], saving);
-  if (Number(row?.[0]) === 0) throw new LeaseLostError(cp.executionId);
+  const [row] = await r.rows(s.saveLeased, [...params, lease.token, lease.executionId], saving);
+  if (Number(row?.[0]) === 0) throw new LeaseLostError(lease.executionId);
   return Number(row?.[1]) === 1;
 }
 

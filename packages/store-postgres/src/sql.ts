@@ -65,7 +65,7 @@ export interface KeyedStatements extends ChainStatements, RemovalStatements {
    */
   saveDelta: string;
   /**
-   * `saveDelta` fenced by a lease (`$14`, its token): it writes only while the registry row of the execution holds the
+   * `saveDelta` fenced by a lease (`$14` its token, `$15` its execution): it writes only while that registry row holds the
    * token, locked `FOR SHARE` first; a third column counts that row (0: the lease is lost, nothing was written).
    */
   saveDeltaLeased: string;
@@ -83,7 +83,7 @@ export interface CheckpointStatements {
    */
   save: string;
   /**
-   * `save` fenced by a lease (`$11`, its token), in one statement: the registry row is locked `FOR SHARE` and checked
+   * `save` fenced by a lease (`$11` its token, `$12` its execution), in one statement: that registry row is locked `FOR SHARE` and checked
    * first. One row: the count of that row (0: the lease is lost, nothing was written), the count of rows inserted.
    */
   saveLeased: string;
@@ -164,7 +164,7 @@ function keyedStatements(o: ResolvedPostgresOptions, match: Match): KeyedStateme
     ...removalStatements(t, items, match("execution_id", "$1::text")),
     executionOf: `SELECT execution_id FROM ${t} WHERE ${match("id", "$1::text")} AND NOT hidden`,
     saveDelta: deltaSave(t, items, match),
-    saveDeltaLeased: deltaSave(t, items, match, leaseHeld(o, "$14::text")),
+    saveDeltaLeased: deltaSave(t, items, match, leaseHeld(o, "$14::text", "$15::text")),
   };
 }
 
@@ -288,7 +288,7 @@ export function buildStatements(o: ResolvedPostgresOptions): CheckpointStatement
     // (measured with one client, same parameters), a seventh of a whole save on a local server.
     save: `INSERT INTO ${t} AS c ${INSERT_COLUMNS} VALUES (${valueList(SAVE_PARAMS)}) ON CONFLICT DO NOTHING`,
     saveLeased:
-      `WITH l AS (${leaseHeld(o, "$11::text")}), ` +
+      `WITH l AS (${leaseHeld(o, "$11::text", "$12::text")}), ` +
       `ins AS (INSERT INTO ${t} AS c ${INSERT_COLUMNS} SELECT ${valueList(SAVE_PARAMS)} WHERE EXISTS (SELECT 1 FROM l) ` +
       "ON CONFLICT DO NOTHING RETURNING 1) " +
       "SELECT (SELECT count(*) FROM l)::int, (SELECT count(*) FROM ins)::int",

@@ -180,7 +180,8 @@ export class RedisCheckpointStore implements CheckpointStore {
       this.keys.executionIndex(executionId),
       this.keys.executions(),
       this.keys.hiddenIndex(executionId),
-      this.keys.run(executionId),
+      // Fenced by the record of the lease's execution: this one, or the parent a subgraph runs under.
+      this.keys.run(options?.lease?.executionId ?? executionId),
     ];
     const lease = options?.lease;
     if (lease !== undefined) validateLeaseFence(lease);
@@ -189,7 +190,7 @@ export class RedisCheckpointStore implements CheckpointStore {
       const args = saveArgs(this.prefix, encoded, changes, this.ttl, lease?.token);
       const result = integerReply(SAVE.name, await this.scripts.run(SAVE, keys, args));
       if (result === SaveResult.saved || result === SaveResult.unchanged) return;
-      if (result === SaveResult.leaseLost) throw new LeaseLostError(executionId);
+      if (result === SaveResult.leaseLost) throw new LeaseLostError(lease?.executionId ?? executionId);
       if (result === SaveResult.needFull) {
         // The parent's row went (deleted, expired): this checkpoint cannot read through it, so it is stored whole.
         encoded = encodeIncremental(checkpoint);

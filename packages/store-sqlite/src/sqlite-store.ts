@@ -184,7 +184,8 @@ export class SqliteCheckpointStore implements CheckpointStore {
     if (lease !== undefined) validateLeaseFence(lease);
     const write = writer.prepareSave(checkpoint, options?.changes);
     if (lease === undefined) await this.run(write);
-    else await this.run(() => registry.fenced.immediate(checkpoint.executionId, lease.token, write));
+    // Fenced by the record of the lease's execution: this one, or the parent a subgraph runs under.
+    else await this.run(() => registry.fenced.immediate(lease.executionId, lease.token, write));
     this.fileWatch?.assertInPlace();
   }
 

@@ -16,7 +16,7 @@ import { editState, pendingTaskIds } from "./edit.js";
 import { saveEdit } from "./edit-save.js";
 import { answersByNode, assertOptionsObject, assertStateUpdate, stepOf, userCode, userMetadata } from "./inputs.js";
 import { toSnapshot } from "./snapshot.js";
-import { subgraphExecutionId } from "./subgraph.js";
+import { SUBGRAPH_SEPARATOR, subgraphExecutionId } from "./subgraph.js";
 import {
   anchorOf,
   checkCallerKey,
@@ -186,13 +186,21 @@ export class CompiledGraph<S extends object> {
     return yield* executeRun(this.spec, settings, saver, start);
   }
 
-  /** A lease given to `invoke` must be on this execution, for a store that has a registry (which fences it). */
+  /**
+   * A lease given to `invoke` must be on this execution (or, for a subgraph's run, on its parent), for a store that
+   * has a registry (which fences every save by the record of the lease's execution).
+   */
   private checkLease(lease: LeaseFence, executionId: string): LeaseFence {
     const store = this.requireStore("invoke with a lease");
     if (store.registry === undefined)
       throw new InvalidArgumentError("invoke with a lease needs a store with an execution registry");
-    if (lease === null || typeof lease !== "object" || lease.executionId !== executionId)
-      throw new InvalidArgumentError(`the lease given to invoke is not on execution "${executionId}"`);
+    // A subgraph's run goes under its parent's lease: its execution id begins with the parent's.
+    const own =
+      lease !== null &&
+      typeof lease === "object" &&
+      typeof lease.executionId === "string" &&
+      (lease.executionId === executionId || executionId.startsWith(`${lease.executionId}${SUBGRAPH_SEPARATOR}`));
+    if (!own) throw new InvalidArgumentError(`the lease given to invoke is not on execution "${executionId}"`);
     assertNonEmptyString("lease token", lease.token);
     return { executionId: lease.executionId, token: lease.token };
   }

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { GraphInterrupt, InvalidGraphError } from "../errors.js";
 import type { StepCall, StepOptions } from "./effects.js";
+import type { LeaseFence } from "../registry.js";
 
 /** What a running node knows about itself; handed to every node function as its second argument. */
 export interface NodeContext {
@@ -25,6 +26,11 @@ export interface NodeContext {
    * passes its `timeoutMs`: pass it on to `fetch` and other cancellable calls.
    */
   readonly signal: AbortSignal;
+  /**
+   * The worker's lease the run is made under (`createWorker`), when it is: every save of the run is fenced by it,
+   * and a subgraph node runs its graph under it.
+   */
+  readonly lease?: LeaseFence;
   /** 1 for the first attempt, then 2, 3 … when a retry policy runs the node again. */
   readonly attempt: number;
   /** Sends `value` to the run's `stream(..., { streamMode: "custom" })` consumers at once (LLM tokens, progress). */

@@ -4,6 +4,7 @@ import { isSend, type Destination } from "./send.js";
 import { END } from "./constants.js";
 import { interrupt, runWithResumes, type NodeContext } from "./interrupt.js";
 import { stepFunction, type StepEffects } from "./effects.js";
+import type { LeaseFence } from "../registry.js";
 import { NO_RETRY, retryDelayMs } from "./retry.js";
 import type { GraphSpec } from "./state-graph.js";
 import type { CustomValue, TaskFinish, TaskStart } from "./types.js";
@@ -35,6 +36,8 @@ export interface NodeEnv<S> {
   emit(event: TaskEvent<S>): void;
   /** The `context.step` outcomes of the step, shared by its tasks and attempts. */
   effects: StepEffects;
+  /** The worker's lease the run is made under, if any. */
+  lease?: LeaseFence;
 }
 
 /** One attempt's result before retries are decided. */
@@ -75,6 +78,7 @@ export async function runNode<S>(
         attempt,
         emit: (value) => env.emit({ type: "custom", step: env.step, node, ...label, attempt, value }),
         step: stepFunction(env.effects, { executionId: env.executionId, stepId: env.stepId, task: id }, signal),
+        ...(env.lease === undefined ? {} : { lease: env.lease }),
       };
       return runWithResumes(resumes, () => fn(state, context));
     });

@@ -191,6 +191,7 @@ async function* runSteps<S extends object>(
       stepId: saver.anchorId,
       live: settings.live,
       cancellable: settings.signal !== undefined,
+      ...(saver.lease === undefined ? {} : { lease: saver.lease }),
     };
     const effects = stepEffects(saver, { state, nodes, plan, step, progress });
     let outcomes: NodeOutcome<S>[];

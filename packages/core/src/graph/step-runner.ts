@@ -2,6 +2,7 @@ import { traced } from "../tracing.js";
 import { EventQueue } from "./event-queue.js";
 import { runNode, type NodeOutcome, type TaskEvent } from "./node-runner.js";
 import type { StepEffects } from "./effects.js";
+import type { LeaseFence } from "../registry.js";
 import type { RunEvent } from "./run.js";
 import type { GraphSpec } from "./state-graph.js";
 import { ownValue, type StepProgress, type StepTask } from "./tasks.js";
@@ -19,7 +20,14 @@ export interface LiveEvents {
  */
 export async function* runStepLive<S extends object>(
   spec: GraphSpec<S>,
-  where: { executionId: string; step: number; stepId: string; live: LiveEvents; cancellable: boolean },
+  where: {
+    executionId: string;
+    step: number;
+    stepId: string;
+    live: LiveEvents;
+    cancellable: boolean;
+    lease?: LeaseFence;
+  },
   state: S,
   tasks: readonly StepTask[],
   progress: StepProgress<S>,

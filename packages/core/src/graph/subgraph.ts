@@ -1,5 +1,6 @@
 import type { Checkpoint, PauseRecord } from "../checkpoint.js";
 import { GraphInterrupt, InvalidGraphError } from "../errors.js";
+import type { LeaseFence } from "../registry.js";
 import type { CheckpointStore } from "../store.js";
 import { Command } from "./command.js";
 import { currentResumes, type NodeContext } from "./interrupt.js";
@@ -26,7 +27,7 @@ export interface SubgraphRunner<C> {
   run(
     store: CheckpointStore,
     input: Partial<C> | Command<C> | null,
-    options: { executionId: string; signal: AbortSignal; metadata: Record<string, unknown> },
+    options: { executionId: string; signal: AbortSignal; metadata: Record<string, unknown>; lease?: LeaseFence },
   ): Promise<unknown>;
 }
 
@@ -39,8 +40,11 @@ const ANSWERS_KEY = "parentAnswers";
  * a fork of the parent starts a new one that never sees the other branch's progress.
  */
 export function subgraphExecutionId(executionId: string, task: string, stepId: string, step: number): string {
-  return `${executionId}::${task}::${stepId}::${step}`;
+  return [executionId, task, stepId, String(step)].join(SUBGRAPH_SEPARATOR);
 }
+
+/** What separates the parts of a subgraph's execution id: the parent's execution id comes first. */
+export const SUBGRAPH_SEPARATOR = "::";
 
 /**
  * The node function that runs a subgraph. It starts the subgraph's own execution (checkpointed in the parent's
@@ -65,7 +69,14 @@ export function subgraphNode<S, C>(
     const executionId = subgraphExecutionId(context.executionId, context.task, context.stepId, context.superstep);
     const answers = currentResumes();
     const run = (input: Partial<C> | Command<C> | null, given: number) =>
-      child.run(store, input, { executionId, signal: context.signal, metadata: { [ANSWERS_KEY]: given } });
+      child.run(store, input, {
+        executionId,
+        signal: context.signal,
+        metadata: { [ANSWERS_KEY]: given },
+        // A worker's lease fences the subgraph's saves too (by the parent's record): a worker that lost it commits
+        // nothing inside the subgraph either.
+        ...(context.lease === undefined ? {} : { lease: context.lease }),
+      });
     for (;;) {
       const latest = await store.latest(executionId);
       if (latest === undefined) {

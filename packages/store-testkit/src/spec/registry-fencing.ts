@@ -88,12 +88,26 @@ export function registryFencingSpec<S extends CheckpointStore>(tests: RegistryTe
         store.save(createTestCheckpoint({ executionId: uniqueId("reg-no-record"), version: 1 })),
         "save without a lease of an execution without a record",
       );
-      await expectRejects(
-        store.save(createTestCheckpoint({ executionId: uniqueId("reg-no-record"), version: 1 }), { lease }),
-        LEASE_LOST,
-        "a save under a lease of another execution",
-      );
     });
+
+    tests.test(
+      "a save is fenced by the record of the lease's execution (a subgraph's run under its parent's lease)",
+      async (store, registry) => {
+        const parent = await running(registry, uniqueId("reg-parent"), SHORT_LEASE_MS, "worker-a");
+        const child = `${parent.executionId}::sub::step::1`;
+        await expectResolves(
+          store.save(createTestCheckpoint({ executionId: child, version: 1 }), { lease: parent }),
+          "a save of the child execution under the parent's held lease",
+        );
+        await claimAfterExpiry(registry, parent.executionId, "worker-b");
+        await expectRejects(
+          store.save(createTestCheckpoint({ executionId: child, version: 2 }), { lease: parent }),
+          LEASE_LOST,
+          "a save of the child execution under the parent's lease after another worker took the parent over",
+        );
+        expectEqual((await store.latest(child))?.version, 1, "nothing was written to the child after the takeover");
+      },
+    );
 
     tests.test("clear removes the execution's record", async (store, registry) => {
       const lease = await running(registry, uniqueId("reg-clear"));

@@ -70,3 +70,24 @@ export async function eventually(what: string, check: () => Promise<boolean>, wi
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/** State of the parent of {@link nestedGraph}. */
+export interface NestedState {
+  topic: string;
+  report?: string;
+}
+
+/** A parent whose one node is a subgraph recording an effect with `ctx.step`: its saves go under the worker's lease. */
+export function nestedGraph(store: CheckpointStore, effects: EffectCounter): CompiledGraph<NestedState> {
+  const inner = new StateGraph<{ topic: string; found?: string }>({ channels: {} })
+    .addNode("search", async (state, ctx: NodeContext) => ({
+      found: await ctx.step("search", () => (effects.add(ctx.executionId, "search"), `notes on ${state.topic}`)),
+    }))
+    .addEdge(START, "search")
+    .addEdge("search", END)
+    .compile();
+  return new StateGraph<NestedState>({ channels: {} })
+    .addNode("research", inner, { output: (result) => ({ report: result.found ?? "" }) })
+    .addEdge(START, "research")
+    .compile({ name: "nested", checkpoint: { store } });
+}

@@ -14,7 +14,7 @@ import { contextOf } from "./context.js";
 import { expectEqual, expectTrue, fail } from "./expect.js";
 import type { RegistrySpecInput } from "./registry-options.js";
 import { registryTestsOf } from "./registry-support.js";
-import { chainGraph, EffectCounter, type ChainState } from "./worker-graphs.js";
+import { chainGraph, EffectCounter, nestedGraph, type ChainState, type NestedState } from "./worker-graphs.js";
 
 /** Worker settings of the spec: short polls so tests are quick, leases long enough for a busy machine. */
 function startWorker(options: WorkerOptions): Worker {
@@ -53,7 +53,8 @@ async function statusOf(registry: ExecutionRegistry, executionId: string): Promi
  * result is waited for; submissions are idempotent and a busy execution refuses new input; a pause is answered through
  * a submission; several workers (also on a second instance with `openSameLocation`) finish many executions with
  * every effect once and versions without gaps; a failed run is reported; a crashed worker's execution is taken over
- * after its lease and the old lease commits nothing; `stop` hands executions back after their step; a worker claims
+ * after its lease and the old lease commits nothing; `stop` hands executions back after their step; a subgraph runs
+ * under the worker's lease; a worker claims
  * only the graph versions it serves. Skipped, "(needs registry)", for a store without a registry.
  */
 export function workerSpec<S extends CheckpointStore>(options: RegistrySpecInput<S>): void {
@@ -228,6 +229,24 @@ export function workerSpec<S extends CheckpointStore>(options: RegistrySpecInput
         await stopAll(second === undefined ? [first] : [first, second]);
       }
     });
+
+    tests.test(
+      "a subgraph node runs under the worker's lease, its saves fenced by the parent's record",
+      async (store) => {
+        const effects = new EffectCounter();
+        const graph = nestedGraph(store, effects);
+        const executionId = uniqueId("w-nested");
+        const worker = startWorker({ graphs: [graph] });
+        try {
+          await submit(graph, { topic: "pricing" }, { executionId });
+          const result = await waitFor<NestedState>(graph, executionId, { timeoutMs: 20_000, pollMs: 50 });
+          expectEqual(result.state.report, "notes on pricing", "the subgraph ran to its end under the lease");
+          expectEqual(effects.repeated(), [], "its effect ran once");
+        } finally {
+          await stopAll([worker]);
+        }
+      },
+    );
 
     tests.test("a worker claims only the graph versions it serves", async (store, registry) => {
       const effects = new EffectCounter();
