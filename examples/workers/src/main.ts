@@ -15,6 +15,11 @@ const url = storeUrl();
 const script = fileURLToPath(new URL("./worker.ts", import.meta.url));
 const messages: WorkerMessage[] = [];
 const listeners = new Set<(message: WorkerMessage) => void>();
+const children: ChildProcess[] = [];
+// Whatever goes wrong below, no worker outlives this process (they also stop when it disconnects).
+process.once("exit", () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+});
 
 /** Waits for the first message that `match` accepts (one already received counts). */
 function waitForMessage<T extends WorkerMessage>(what: string, match: (m: WorkerMessage) => m is T): Promise<T> {
@@ -35,6 +40,7 @@ function waitForMessage<T extends WorkerMessage>(what: string, match: (m: Worker
 /** Starts a worker process named `name` on the same store and waits until it claims. */
 async function startWorker(name: string): Promise<ChildProcess> {
   const child = fork(script, ["--name", name, "--store", url], { stdio: "inherit" });
+  children.push(child);
   child.on("message", (message: WorkerMessage) => {
     messages.push(message);
     for (const listener of [...listeners]) listener(message);
@@ -46,8 +52,11 @@ async function startWorker(name: string): Promise<ChildProcess> {
 console.log(`@lg workers example on ${printable(url)}\n`);
 const store = await openStore(url);
 const graph = buildOrders(store, { worker: "main" });
-const [a, b] = await Promise.all([startWorker("A"), startWorker("B")]);
+const a = await startWorker("A");
 const orders = await submitOrders(graph, runName(), ORDERS);
+// B starts once A has orders to claim: on a busy machine B, started first, could run them all before A claimed one.
+const startingB = startWorker("B");
+startingB.catch(() => undefined); // awaited below; a failure to start ends the example there
 
 // Kill A right after a charge of its own is recorded, while the rest of that step (and its commit) is still to come.
 const charged = await waitForMessage(
@@ -55,6 +64,7 @@ const charged = await waitForMessage(
   (m): m is Extract<WorkerMessage, { type: "charged" }> => m.type === "charged" && m.worker === "A",
 );
 a.kill("SIGKILL");
+const b = await startingB;
 console.log(
   `\n*** killed worker A (SIGKILL) in the middle of "charge" of ${charged.order}, after the card was charged;\n` +
     `*** its orders go on on worker B once A's lease expires\n`,

@@ -57,8 +57,15 @@ export const STEP_MS = 400;
 
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
-/** The "payment provider": charges the card by appending to the ledger, and returns a receipt. */
+/**
+ * The "payment provider": charges the card by appending to the ledger, and returns a receipt. Like a real payment
+ * API it deduplicates on the request's idempotency key: a worker killed after the charge but before `ctx.step` wrote
+ * the receipt leaves a charge whose record is missing, the next run of the node calls again with the same key, and
+ * gets the first charge's receipt back instead of a second charge.
+ */
 function chargeCard(charge: Omit<Charge, "receipt">): string {
+  const earlier = readLedger().find((c) => c.key === charge.key);
+  if (earlier !== undefined) return earlier.receipt;
   const receipt = `rcpt-${randomUUID().slice(0, 8)}`;
   appendFileSync(LEDGER, `${JSON.stringify({ ...charge, receipt } satisfies Charge)}\n`);
   return receipt;

@@ -41,14 +41,15 @@ say(`claiming orders from ${printable(url)} (pid ${process.pid}, lease ${LEASE_M
 tell({ type: "ready", worker: name, pid: process.pid });
 
 // Stop gracefully: finish the step under way, hand unfinished orders back to the queue, close the store.
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.once(signal, () => {
-    void worker
-      .stop()
-      .then(() => store.close())
-      .then(() => {
-        say("stopped");
-        process.disconnect?.();
-      });
-  });
-}
+let stopping: Promise<void> | undefined;
+const stop = (): Promise<void> =>
+  (stopping ??= worker
+    .stop()
+    .then(() => store.close())
+    .then(() => {
+      say("stopped");
+      if (process.connected) process.disconnect();
+    }));
+for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => void stop());
+// Started by `pnpm start`: when that process is gone (it ended, or failed), this worker stops too.
+process.once("disconnect", () => void stop());
