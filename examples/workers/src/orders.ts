@@ -28,12 +28,17 @@ export interface OrderHooks {
   worker: string;
   /** A node started (its code runs at least once per committed step; again after a crash). */
   onNode?(order: string, node: string): void;
-  /**
-   * The charge is recorded durably: `now` when this run charged the card, false when an earlier run had (the node
-   * ran again and `ctx.step` handed back the recorded receipt without calling the provider).
-   */
-  onCharged?(order: string, receipt: string, now: boolean): void;
+  /** The charge is recorded durably; `how` says who charged the card (see {@link ChargeOutcome}). */
+  onCharged?(order: string, receipt: string, how: ChargeOutcome): void;
 }
+
+/**
+ * How a run of `charge` came by its receipt: `charged`, this run charged the card; `recorded`, an earlier run had and
+ * `ctx.step` handed its recorded receipt back without calling the provider; `deduplicated`, an earlier run charged
+ * but died before its record was written, so this run called the provider again, with the same idempotency key, and
+ * the provider answered with the earlier charge's receipt.
+ */
+export type ChargeOutcome = "charged" | "recorded" | "deduplicated";
 
 /** One line of the ledger: a card charged (the external effect the example counts). */
 export interface Charge {
@@ -63,12 +68,12 @@ const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(do
  * the receipt leaves a charge whose record is missing, the next run of the node calls again with the same key, and
  * gets the first charge's receipt back instead of a second charge.
  */
-function chargeCard(charge: Omit<Charge, "receipt">): string {
+function chargeCard(charge: Omit<Charge, "receipt">): { receipt: string; repeated: boolean } {
   const earlier = readLedger().find((c) => c.key === charge.key);
-  if (earlier !== undefined) return earlier.receipt;
+  if (earlier !== undefined) return { receipt: earlier.receipt, repeated: true };
   const receipt = `rcpt-${randomUUID().slice(0, 8)}`;
   appendFileSync(LEDGER, `${JSON.stringify({ ...charge, receipt } satisfies Charge)}\n`);
-  return receipt;
+  return { receipt, repeated: false };
 }
 
 /** Every charge in the ledger. */
@@ -98,12 +103,13 @@ export function buildOrders(store: CheckpointStore, hooks: OrderHooks): Compiled
     .addNode("charge", async (state, ctx) => {
       hooks.onNode?.(state.order, "charge");
       // Exactly once: the receipt is written to the store before the node goes on; a re-run gets it back.
-      let now = false;
+      let how: ChargeOutcome = "recorded";
       const receipt = await ctx.step("charge", ({ key }) => {
-        now = true;
-        return chargeCard({ order: state.order, amount: state.amount, by: worker, key });
+        const charged = chargeCard({ order: state.order, amount: state.amount, by: worker, key });
+        how = charged.repeated ? "deduplicated" : "charged";
+        return charged.receipt;
       });
-      hooks.onCharged?.(state.order, receipt, now);
+      hooks.onCharged?.(state.order, receipt, how);
       await sleep(STEP_MS); // e.g. e-mailing the receipt: at least once, it is outside ctx.step
       return { receipt, trail: [`charge@${worker}`] };
     })

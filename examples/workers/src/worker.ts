@@ -4,8 +4,15 @@
  */
 import { createWorker } from "@lg/core";
 import type { WorkerMessage } from "./messages.js";
-import { buildOrders } from "./orders.js";
+import { buildOrders, type ChargeOutcome } from "./orders.js";
 import { openStore, printable, storeUrl } from "./store.js";
+
+/** What a worker prints for each way a run of `charge` came by its receipt. */
+const CHARGE_TEXT: Record<ChargeOutcome, string> = {
+  charged: "charged the card",
+  recorded: "card charged before, not again",
+  deduplicated: "charged before but not recorded; the provider knew the idempotency key and did not charge again",
+};
 
 /** How long a lease lasts: a killed worker's orders are taken over within about this long. */
 const LEASE_MS = 2_000;
@@ -24,8 +31,8 @@ const graph = buildOrders(store, {
     say(`${order}: ${node}`);
     tell({ type: "node", worker: name, order, node });
   },
-  onCharged: (order, receipt, now) => {
-    say(`${order}: ${now ? "charged the card" : "card charged before, not again"}: receipt ${receipt}`);
+  onCharged: (order, receipt, how) => {
+    say(`${order}: ${CHARGE_TEXT[how]}: receipt ${receipt}`);
     tell({ type: "charged", worker: name, order, receipt });
   },
 });
