@@ -166,7 +166,7 @@ function report(label: string, op: string, timed: Timed, raw: Rates, start: Time
   const fixed = (value: number): string => String(Math.round(value)).padStart(7);
   const ratio = (value: number, of: number): string => (value / of).toFixed(2);
   console.log(
-    `${label.padEnd(10)} ${op.padEnd(6)} wall ${fixed(rate)}/s (${ratio(rate, raw.wall)}), without start ${fixed(work)}/s ` +
+    `${label.padEnd(11)} ${op.padEnd(6)} wall ${fixed(rate)}/s (${ratio(rate, raw.wall)}), without start ${fixed(work)}/s ` +
       `(${ratio(work, raw.wall)}), raw ${fixed(raw.wall)}/s | CPU ${fixed(cpu)}/s, raw ${fixed(raw.cpu)}/s ` +
       `(${ratio(cpu, raw.cpu)}) | peak RSS ${timed.maxRssMb.toFixed(0)} MB (${timed.seconds.toFixed(1)} s)`,
   );
@@ -190,14 +190,13 @@ async function main(): Promise<void> {
   );
   if (only === undefined || only === "sqlite") {
     const raw = await rawSqlite(source);
-    report("SQLite", "export", cli(["export", "-o", backup, "-s", `sqlite:${source}`]), raw.read, start);
-    report(
-      "SQLite",
-      "import",
-      cli(["import", "-i", backup, "-s", `sqlite:${join(dir, "restored.db")}`]),
-      raw.write,
-      start,
-    );
+    // The default (threads: as many as the cores, up to 2) and one thread, side by side.
+    for (const jobs of ["2", "1"]) {
+      const label = `SQLite -j${jobs}`;
+      report(label, "export", cli(["export", "-j", jobs, "-o", backup, "-s", `sqlite:${source}`]), raw.read, start);
+      const restored = join(dir, `restored-${jobs}.db`);
+      report(label, "import", cli(["import", "-j", jobs, "-i", backup, "-s", `sqlite:${restored}`]), raw.write, start);
+    }
   } else {
     cli(["export", "-o", backup, "-s", `sqlite:${source}`]);
   }
@@ -207,9 +206,10 @@ async function main(): Promise<void> {
     const url = `${PG_URL}?schema=${schema}`;
     try {
       const imported = cli(["import", "-i", backup, "-s", url]);
-      const exported = cli(["export", "-o", join(dir, "pg.jsonl"), "-s", url]);
+      const exported = ["2", "1"].map((jobs) => cli(["export", "-j", jobs, "-o", join(dir, "pg.jsonl"), "-s", url]));
       const raw = await rawPostgres(schema);
-      report("PostgreSQL", "export", exported, raw.read, start);
+      report("PG -j2", "export", exported[0] as Timed, raw.read, start);
+      report("PG -j1", "export", exported[1] as Timed, raw.read, start);
       report("PostgreSQL", "import", imported, raw.write, start);
     } finally {
       spawnSync("psql", [PG_URL, "-qc", `DROP SCHEMA IF EXISTS "${schema}" CASCADE`]);

@@ -18,6 +18,11 @@ export interface OpenStoreOptions {
    * database) and PostgreSQL's table is used as it is.
    */
   write?: boolean;
+  /**
+   * For a SQLite store: the lock it holds around each batch write (its `writeLock` option), shared by the threads of
+   * one import so that they hand the file's write lock to each other at once. Other stores ignore it.
+   */
+  sqliteWriteLock?: { acquire(): void; release(): void };
 }
 
 /** A store opened from a URL. */
@@ -93,7 +98,8 @@ function construct(target: StoreTarget, ctor: StoreConstructor, options: Record<
   }
 }
 
-function createStore(target: StoreTarget, module: StoreModule, write: boolean): CheckpointStore {
+function createStore(target: StoreTarget, module: StoreModule, opening: OpenStoreOptions): CheckpointStore {
+  const write = opening.write === true;
   switch (target.kind) {
     case "sqlite": {
       if (!write && target.path !== ":memory:" && !existsSync(target.path)) {
@@ -101,6 +107,7 @@ function createStore(target: StoreTarget, module: StoreModule, write: boolean): 
       }
       const options: Record<string, unknown> = { path: target.path };
       if (target.tableName !== undefined) options.tableName = target.tableName;
+      if (opening.sqliteWriteLock !== undefined) options.writeLock = opening.sqliteWriteLock;
       return construct(target, storeClass(module, "SqliteCheckpointStore"), options);
     }
     case "postgres": {
@@ -149,7 +156,7 @@ async function setupIfNeeded(store: CheckpointStore): Promise<void> {
 export async function openStore(url: string | StoreTarget, options: OpenStoreOptions = {}): Promise<OpenedStore> {
   const target = typeof url === "string" ? parseStoreUrl(url) : url;
   const module = await importStorePackage(target.kind);
-  const store = createStore(target, module, options.write === true);
+  const store = createStore(target, module, options);
   try {
     await store.ping();
     if (options.write === true) await setupIfNeeded(store);

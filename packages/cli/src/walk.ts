@@ -77,7 +77,7 @@ export function walkSerialized(
 }
 
 /** As {@link walkSerialized}, a page at a time (never an empty one). */
-function serializedPages(
+export function serializedPages(
   store: CheckpointStore,
   executionId: string,
   pageSize: number,

@@ -129,7 +129,7 @@ describe("backup lines as bytes", () => {
       const pieces: Buffer[] = [];
       for (let at = 0; at < bytes.length; at += piece) pieces.push(bytes.subarray(at, at + piece));
       const totals = await checkBackup(Readable.from(pieces));
-      expect(totals).toEqual({ checkpoints: 2, lines: 4, bytes: bytes.length });
+      expect(totals).toEqual({ checkpoints: 2, lines: 4, bytes: bytes.length, threads: 1 });
     }
     // Text chunks (a stream in object mode) are read too.
     expect((await checkBackup(Readable.from([`${lines.join("\n")}\n`]))).checkpoints).toBe(2);
@@ -163,7 +163,7 @@ describe("export writes format 2 in chunks", () => {
     for (const cp of chain) await store.save(cp);
     const { sink, text } = collector();
     const totals = await exportCheckpoints(store, sink, { pageSize: 7 });
-    expect(totals).toEqual({ checkpoints: 30, bytes: Buffer.byteLength(text()) });
+    expect(totals).toEqual({ checkpoints: 30, bytes: Buffer.byteLength(text()), threads: 1 });
     const restored = new MemoryCheckpointStore();
     await importCheckpoints(restored, Readable.from([text()]));
     expect(await restored.list(executionId)).toEqual(await store.list(executionId));

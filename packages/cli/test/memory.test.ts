@@ -26,6 +26,9 @@ describe("lg-checkpoints on memory: (in-process)", () => {
 
     const exported = await runInProcess(["export", "-s", url]);
     expect(linesOf(exported.stdout)).toHaveLength(5);
+    // Another thread would open another, empty memory store: --jobs is not used here.
+    const jobs = await runInProcess(["export", "--jobs", "4", "-s", url]);
+    expect([jobs.stdout, jobs.stderr]).toEqual([exported.stdout, expect.not.stringContaining("threads")]);
     const imported = await runInProcess(["import", "-s", "memory:restored"], exported.stdout);
     expect(imported.code).toBe(0);
     const again = await runInProcess(["export", "-s", "memory:restored"]);

@@ -144,6 +144,16 @@ export function describeCliOnStore(name: string, open: () => Promise<StoreUnderT
       expect(linesOf(one.stdout)).toHaveLength(2);
     });
 
+    it("writes the same backup with one thread or three, each thread on its own connection", async () => {
+      for (let e = 0; e < 5; e++) await seedExecution(subject.store, e + 1, { fork: e === 3 });
+      const one = await runBin(["export", "--jobs", "1", "-s", subject.url]);
+      const three = await runBin(["export", "--jobs", "3", "-s", subject.url]);
+      expect([one.code, three.code]).toEqual([0, 0]);
+      expect(linesOf(one.stdout)).toHaveLength(16);
+      expect(three.stdout).toBe(one.stdout);
+      expect(three.stderr).toMatch(/^exported 16 checkpoints \(.+\) in [\d.]+ s by 3 threads\n$/);
+    });
+
     it("refuses a corrupt backup line, naming it, after restoring the lines before it", async () => {
       const chain = await seedExecution(subject.store, 3);
       const exported = await runBin(["export", "-s", subject.url]);

@@ -11,5 +11,6 @@ export {
   MEMORY_PATH,
   type SqliteDatabase,
   type SqliteOptions,
+  type SqliteWriteLock,
 } from "./options.js";
 export type { AppliedTuning } from "./tuning.js";

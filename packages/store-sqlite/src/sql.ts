@@ -195,9 +195,12 @@ const SERIALIZED_TEXT = `'{"id":' || json_quote(CAST(id AS TEXT)) || ',"executio
 /**
  * 1 when a row's text may be handed out as it is: every column of the type it is written with, the JSON columns valid
  * (checked first: `json_type` fails on invalid JSON, and CASE is the order SQLite promises to evaluate in), metadata
- * an object, task results of the shape core checks, a version `list` accepts, and the row plain — a full row that records no items and owns none, read as any row before incremental storage. Only damage puts an item under such a row (a
- * row owning items records them), so the probe of the items' primary key that finds it (~1.5 µs a row, a fifth of
- * the statement) is skipped while the items table is empty: the subquery without correlation runs once per statement. Anything else, damage included, goes to
+ * an object, task results of the shape core checks, a version `list` accepts, and the row plain — a full row that
+ * records no items and owns none, read as any row before incremental storage. Metadata is an object when its valid
+ * JSON text starts with `{` (what `save` writes; a text with leading spaces is only sent to the chain read): reading
+ * the first character costs less than `json_type` parsing the text again. Only damage puts an item under such a row
+ * (a row owning items records them), so the probe of the items' primary key that finds it is skipped while the items
+ * table is empty: the subquery without correlation runs once per statement. Anything else, damage included, goes to
  * the chain read, which decodes it and throws the `CheckpointCorruptError` that `list` gives.
  */
 function okSql(items: string): string {
@@ -205,10 +208,11 @@ function okSql(items: string): string {
   const nullable = ["metadata", "tasks", "parent_id"].map((column) => `typeof(${column}) IN ('text', 'null')`);
   return `CASE WHEN ${[...types, ...nullable].join(" AND ")} AND typeof(timestamp) = 'integer'
       AND typeof(version) = 'integer' AND ${validJsonSql()}
-    THEN json_type(coalesce(metadata, '{}')) = 'object'
+    THEN (metadata IS NULL OR substr(metadata, 1, 1) = '{')
       AND (tasks IS NULL OR (json_type(tasks, '$.nodes') = 'object' AND json_type(tasks, '$.interrupts') = 'array'))
       AND version BETWEEN 1 AND ${Number.MAX_SAFE_INTEGER}
-      AND kind = 'full' AND item_counts IS NULL AND NOT EXISTS (SELECT 1 FROM ${items} WHERE owner_id = r.id)
+      AND kind = 'full' AND item_counts IS NULL
+      AND (NOT EXISTS (SELECT 1 FROM ${items}) OR NOT EXISTS (SELECT 1 FROM ${items} WHERE owner_id = r.id))
     ELSE 0 END`;
 }
 

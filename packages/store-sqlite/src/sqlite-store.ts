@@ -33,6 +33,7 @@ import {
   type ResolvedSqliteOptions,
   type SqliteDatabase,
   type SqliteOptions,
+  type SqliteWriteLock,
 } from "./options.js";
 import { SqliteExecutionRegistry } from "./registry.js";
 import type { RegistryOps } from "./registry-ops.js";
@@ -92,6 +93,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
   private opened: Opened | undefined;
   private readonly errorContext: ErrorContext;
   private readonly fileWatch: FileWatch | undefined;
+  private readonly writeLock: SqliteWriteLock | undefined;
   private closed = false;
 
   /**
@@ -107,6 +109,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
     this.db = resolved.database ?? openDatabase(resolved.path ?? MEMORY_PATH, this.errorContext);
     this.fileWatch = FileWatch.of(this.db.name, this.db.memory);
     this.tableName = resolved.tableName;
+    this.writeLock = resolved.writeLock;
     try {
       this.opened = openSchema(this.db, resolved);
       this.opening = Promise.resolve(this.opened);
@@ -200,21 +203,23 @@ export class SqliteCheckpointStore implements CheckpointStore {
     const { writer } = await this.statements();
     const rows = checkpoints.map((checkpoint) => checkpointToParams(checkpoint));
     if (rows.length === 0) return;
-    await this.run(() => writer.saveFull.immediate(checkpoints, rows));
+    await this.run(() => this.underWriteLock(() => writer.saveFull.immediate(checkpoints, rows)));
     this.fileWatch?.assertInPlace();
   }
 
   /**
    * {@inheritDoc CheckpointStore.saveSerialized}
    *
-   * One `BEGIN IMMEDIATE` transaction of full rows; each text is parsed and its fields checked, and only the objects
-   * holding a value tag are decoded, to check them: no decoding or encoding walk (see serialized-save.ts).
+   * Each text is parsed and its fields checked, and only the objects holding a value tag are decoded, to check them:
+   * no decoding or encoding walk (see serialized-save.ts). Then one `BEGIN IMMEDIATE` transaction inserts the full
+   * rows: the write lock is not held while the texts are read.
    */
   async saveSerialized(items: readonly SerializedCheckpoint[]): Promise<void> {
     const { writer } = await this.statements();
     if (items.length === 0) return;
-    const texts = Array.from(items, (item) => item.text);
-    await this.run(() => writer.saveTexts.immediate(texts));
+    // Read and checked before the write lock is taken: the lock is held for the inserts alone.
+    const rows = writer.prepareTexts(Array.from(items, (item) => item.text));
+    await this.run(() => this.underWriteLock(() => writer.saveTexts.immediate(rows)));
     this.fileWatch?.assertInPlace();
   }
 
@@ -400,6 +405,18 @@ export class SqliteCheckpointStore implements CheckpointStore {
    * Runs a driver call, retrying it asynchronously while another connection holds the lock (up to
    * `busyTimeoutMs`), and turns lock time-outs and I/O failures into typed errors.
    */
+  /** Runs a batch write holding {@link SqliteOptions.writeLock}, when there is one. */
+  private underWriteLock<T>(write: () => T): T {
+    const lock = this.writeLock;
+    if (lock === undefined) return write();
+    lock.acquire();
+    try {
+      return write();
+    } finally {
+      lock.release();
+    }
+  }
+
   private async run<T>(call: () => T): Promise<T> {
     try {
       return await retryWhileBusy(call, this.errorContext.busyTimeoutMs);

@@ -62,6 +62,12 @@ interface SaveAttempt {
   checkpoint(): Checkpoint;
 }
 
+/** One checkpoint of a `saveSerialized` batch, read and checked: what its insert needs. */
+export interface TextRow {
+  readonly attempt: SaveAttempt;
+  readonly params: InsertParams;
+}
+
 function attemptOf(checkpoint: Checkpoint, params: InsertParams | undefined): SaveAttempt {
   const { id, executionId, version } = checkpoint;
   return { id, executionId, version, params, checkpoint: () => checkpoint };
@@ -105,11 +111,10 @@ export class Writer {
     (checkpoints: readonly Checkpoint[], params: readonly InsertParams[]) => void
   >;
   /**
-   * Saves checkpoints given as encoded JSON text as full rows, all or nothing; one transaction. Text that is no
-   * checkpoint throws its error at once (the first in batch order); a conflict throws once every item is checked, so
-   * that an invalid item later in the batch is what the batch reports, as `saveMany` validates every item first.
+   * Saves checkpoints read by {@link prepareTexts} as full rows, all or nothing; one transaction. A conflict throws
+   * once every item is inserted, the first in batch order.
    */
-  readonly saveTexts: Database.Transaction<(texts: readonly string[]) => void>;
+  readonly saveTexts: Database.Transaction<(rows: readonly TextRow[]) => void>;
 
   constructor(
     db: SqliteDatabase,
@@ -136,11 +141,11 @@ export class Writer {
     this.saveFull = db.transaction((checkpoints, params) => {
       params.forEach((row, i) => this.insertFull(checkpoints[i] as Checkpoint, row));
     });
-    this.saveTexts = db.transaction((texts) => {
+    this.saveTexts = db.transaction((rows) => {
       let conflict: unknown;
-      for (const text of texts) {
+      for (const { attempt, params } of rows) {
         try {
-          this.insertText(text);
+          this.insertAttempt(attempt, params);
         } catch (error) {
           if (!isLgError(error, "LG_CHECKPOINT_CONFLICT")) throw error;
           conflict ??= error;
@@ -150,16 +155,24 @@ export class Writer {
     });
   }
 
-  /** One checkpoint's text: its columns as parsed when they pass the checks, else decoded, as `saveMany` saves it. */
-  private insertText(text: string): void {
-    const params = fastPathText(text) ? textToParams(text) : undefined;
-    if (params === undefined) {
-      const checkpoint = deserializeCheckpoint(text);
-      this.insertFull(checkpoint, checkpointToParams(checkpoint));
-      return;
-    }
-    const [id, executionId, , , , , version] = params;
-    this.insertAttempt({ id, executionId, version, params, checkpoint: () => deserializeCheckpoint(text) }, params);
+  /**
+   * Reads checkpoints given as encoded JSON text into the rows {@link saveTexts} inserts, before any lock is taken: a
+   * writer in another connection keeps writing while this one parses (an import running several at once overlaps
+   * them). Each text's columns are taken as parsed when they pass the checks, else the text is decoded, as
+   * `saveMany` saves it. Text that is no checkpoint throws its error at once, the first in batch order, as `saveMany`
+   * validates every item before writing.
+   */
+  prepareTexts(texts: readonly string[]): TextRow[] {
+    return Array.from(texts, (text) => {
+      const params = fastPathText(text) ? textToParams(text) : undefined;
+      if (params === undefined) {
+        const checkpoint = deserializeCheckpoint(text);
+        const full = checkpointToParams(checkpoint);
+        return { attempt: attemptOf(checkpoint, full), params: full };
+      }
+      const [id, executionId, , , , , version] = params;
+      return { attempt: { id, executionId, version, params, checkpoint: () => deserializeCheckpoint(text) }, params };
+    });
   }
 
   /**

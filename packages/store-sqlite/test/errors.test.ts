@@ -1,4 +1,5 @@
 import { CheckpointCorruptError, StoreUnavailableError } from "@lg/core";
+import { deserializeCheckpoint } from "@lg/core/store";
 import Database from "better-sqlite3";
 import { writeFileSync } from "node:fs";
 import { SqliteCheckpointStore } from "@lg/store-sqlite";
@@ -38,6 +39,8 @@ describe("corrupt rows", () => {
     ["an unknown value tag", "state", '{"$lg":"bogus"}', /unknown value tag/],
     ["a timestamp that is not a number", "timestamp", "yesterday", /timestamp is not a number/],
     ["metadata that is not an object", "metadata", "42", /metadata is not an object/],
+    ["metadata that is an array", "metadata", '[{"a":1}]', /metadata is not an object/],
+    ["metadata that is a string starting with a brace", "metadata", '"{a}"', /metadata is not an object/],
     ["tasks that is not JSON", "tasks", "{nodes:", /column tasks is not valid JSON/],
     ["tasks that is not an object", "tasks", "[1]", /tasks is not an object/],
     ["tasks without its interrupts array", "tasks", '{"nodes":{}}', /tasks lacks its nodes object or interrupts array/],
@@ -60,6 +63,16 @@ describe("corrupt rows", () => {
       expect(error).toMatchObject({ code: "LG_CHECKPOINT_CORRUPT", checkpointId: cp.id });
       expect((error as CheckpointCorruptError).message).toMatch(detail);
     }
+  });
+
+  it("reads metadata written with spaces around it as any other, in listSerialized too", async () => {
+    const cp = makeCheckpoint();
+    await store.save(cp);
+    raw.prepare("UPDATE checkpoints SET metadata = ? WHERE id = ?").run(' \n{"source": "loop"} ', cp.id);
+    const [listed] = await store.list(cp.executionId);
+    expect(listed?.metadata).toEqual({ source: "loop" });
+    const [serialized] = await store.listSerialized(cp.executionId);
+    expect(deserializeCheckpoint(serialized?.text as string)).toEqual(listed);
   });
 
   it("reads a NULL metadata (allowed by the seed's layout) as an empty object", async () => {

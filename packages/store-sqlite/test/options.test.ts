@@ -41,6 +41,8 @@ describe("options", () => {
     ["a database that is not a connection", { database: {} }],
     ["a negative busy timeout", { path: ":memory:", busyTimeoutMs: -1 }],
     ["a fractional cache size", { path: ":memory:", cacheSizeKib: 1.5 }],
+    ["a write lock without release()", { path: ":memory:", writeLock: { acquire: () => undefined } }],
+    ["a null write lock", { path: ":memory:", writeLock: null }],
   ];
 
   it.each(badOptions)("rejects %s with InvalidArgumentError", (_label, options) => {

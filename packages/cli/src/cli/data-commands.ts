@@ -14,6 +14,8 @@ import { formatBytes, writeLine } from "./output.js";
 import { startProgress } from "./progress.js";
 import { UsageError } from "../errors.js";
 import { openStore } from "../open-store.js";
+import type { StoreTarget } from "../store-url.js";
+import { DEFAULT_MAX_JOBS, threadJobs } from "../threads/jobs.js";
 
 /**
  * The commands that move or delete data: `export`, `import`, `copy`, `prune`. Output data goes to stdout, progress
@@ -27,8 +29,16 @@ type GlobalOptions = { store?: string };
 /** Bytes an output file may have queued before `export` waits: a few of its 256 kB chunks. */
 const OUTPUT_BUFFER_BYTES = 1024 * 1024;
 
+/** The help of `--jobs`, on `export` and `import`. */
+const JOBS_HELP = `threads reading or writing at once, each with its own connection (default: the cores, up to ${DEFAULT_MAX_JOBS}; 1 for memory:)`;
+
 /** Bytes `import` reads from a file at a time (into one buffer, see `fileChunks`): fewer reads, fewer lines cut. */
 const INPUT_CHUNK_BYTES = 256 * 1024;
+
+/** ` by 2 threads` when a command ran in worker threads, else nothing. */
+function byThreads(totals: { threads: number }): string {
+  return totals.threads > 1 ? ` by ${totals.threads} threads` : "";
+}
 
 function seconds(started: number): string {
   return `${((performance.now() - started) / 1000).toFixed(1)} s`;
@@ -60,17 +70,18 @@ async function progressTotal(
 async function runExport(
   ctx: CommandContext,
   url: string | undefined,
-  opts: { execution?: string; output?: string },
+  opts: { execution?: string; output?: string; jobs?: number },
 ): Promise<void> {
   // A buffer of a few chunks lets the next lines be built while the last are written.
   const out: OutputStream =
     opts.output === undefined ? ctx.io.stdout : createWriteStream(opts.output, { highWaterMark: OUTPUT_BUFFER_BYTES });
   const started = performance.now();
-  const totals = await withStore(url, {}, async (store) => {
+  const totals = await withStore(url, {}, async (store, target) => {
     const bar = startProgress(ctx.io.stderr, "checkpoints", await progressTotal(ctx, store, opts.execution));
     try {
       return await exportCheckpoints(store, out, {
         ...(opts.execution === undefined ? {} : { executionId: opts.execution }),
+        threads: { storeUrl: url ?? "", jobs: threadJobs(target, opts.jobs) },
         onProgress: (p) => bar.update(p.checkpoints),
       });
     } finally {
@@ -83,18 +94,18 @@ async function runExport(
   }
   writeLine(
     ctx.io.stderr,
-    `exported ${totals.checkpoints} checkpoints (${formatBytes(totals.bytes)}) in ${seconds(started)}`,
+    `exported ${totals.checkpoints} checkpoints (${formatBytes(totals.bytes)}) in ${seconds(started)}${byThreads(totals)}`,
   );
 }
 
 async function runImport(
   ctx: CommandContext,
   url: string | undefined,
-  opts: { input?: string; check?: boolean; concurrency: number },
+  opts: { input?: string; check?: boolean; concurrency: number; jobs?: number },
 ): Promise<void> {
   const input = opts.input === undefined ? ctx.io.stdin : fileChunks(opts.input, INPUT_CHUNK_BYTES);
   const started = performance.now();
-  const restore = async (store: CheckpointStore | undefined): Promise<ImportProgress> => {
+  const restore = async (store: CheckpointStore | undefined, target?: StoreTarget): Promise<ImportProgress> => {
     // Measured only once the store (and its native driver) is loaded: on Node 20 an fstat of a piped stdin made a
     // later lazy require() inside better-sqlite3 fail to resolve.
     const size = inputSize(opts.input === undefined ? ctx.io.stdin : { path: opts.input });
@@ -103,7 +114,11 @@ async function runImport(
     try {
       return store === undefined
         ? await checkBackup(input, { onProgress })
-        : await importCheckpoints(store, input, { concurrency: opts.concurrency, onProgress });
+        : await importCheckpoints(store, input, {
+            concurrency: opts.concurrency,
+            onProgress,
+            ...(target === undefined ? {} : { threads: { storeUrl: url ?? "", jobs: threadJobs(target, opts.jobs) } }),
+          });
     } finally {
       bar.stop();
     }
@@ -119,7 +134,7 @@ async function runImport(
   const totals = await withStore(url, { write: true }, restore);
   writeLine(
     ctx.io.stderr,
-    `imported ${totals.checkpoints} checkpoints (${formatBytes(totals.bytes)}) in ${seconds(started)}; ` +
+    `imported ${totals.checkpoints} checkpoints (${formatBytes(totals.bytes)}) in ${seconds(started)}${byThreads(totals)}; ` +
       "checkpoints already stored were left as they were",
   );
 }
@@ -198,7 +213,10 @@ export function registerDataCommands(program: Command, ctx: CommandContext): voi
     .description("write checkpoints as JSON Lines (one checkpoint per line, with a checksum) to stdout or a file")
     .option("-e, --execution <id>", "only this execution")
     .option("-o, --output <file>", "write to this file instead of stdout")
-    .action((opts: { execution?: string; output?: string }, command: Command) => runExport(ctx, url(command), opts));
+    .option("-j, --jobs <n>", JOBS_HELP, positiveInteger)
+    .action((opts: { execution?: string; output?: string; jobs?: number }, command: Command) =>
+      runExport(ctx, url(command), opts),
+    );
 
   program
     .command("import")
@@ -206,7 +224,8 @@ export function registerDataCommands(program: Command, ctx: CommandContext): voi
     .option("-i, --input <file>", "read this file instead of stdin")
     .option("--check", "only verify every line (JSON, checksum, checkpoint); write nothing")
     .option("-c, --concurrency <n>", "saves in flight at once (stores without batch save)", positiveInteger, 16)
-    .action((opts: { input?: string; check?: boolean; concurrency: number }, command: Command) =>
+    .option("-j, --jobs <n>", JOBS_HELP, positiveInteger)
+    .action((opts: { input?: string; check?: boolean; concurrency: number; jobs?: number }, command: Command) =>
       runImport(ctx, url(command), opts),
     );
 

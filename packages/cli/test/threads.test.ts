@@ -1,0 +1,163 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import Database from "better-sqlite3";
+import type { Checkpoint } from "@lg/core";
+import { SqliteCheckpointStore } from "@lg/store-sqlite";
+import { createTestCheckpoint } from "@lg/store-testkit";
+import { EXIT_CODES } from "../src/index.js";
+import { assertBuilt, linesOf, runBin, tempDir } from "./helpers.js";
+
+/**
+ * `export` and `import` with several worker threads (`--jobs`), on SQLite files: the same bytes and the same
+ * restored store as with one thread, the same errors, and the order of the backup kept whatever thread is faster.
+ */
+
+/** `count` checkpoints of one execution, each state holding `bytes` characters, saved in one batch. */
+async function seed(
+  store: SqliteCheckpointStore,
+  executionId: string,
+  count: number,
+  bytes = 40,
+): Promise<Checkpoint[]> {
+  const chain = Array.from({ length: count }, (_, i) =>
+    createTestCheckpoint({
+      executionId,
+      version: i + 1,
+      state: {
+        step: i + 1,
+        when: new Date(Date.UTC(2025, 0, 1, 0, 0, i)),
+        tags: new Set([`t${i % 3}`]),
+        blob: "x".repeat(bytes),
+      },
+      metadata: { source: "loop", step: i + 1 },
+    }),
+  );
+  await store.saveMany(chain);
+  return chain;
+}
+
+describe("lg-checkpoints export and import with worker threads", () => {
+  let files: ReturnType<typeof tempDir>;
+  let path: string;
+  let store: SqliteCheckpointStore;
+  beforeAll(assertBuilt);
+  beforeEach(() => {
+    files = tempDir();
+    path = `${files.dir}/source.db`;
+    store = new SqliteCheckpointStore({ path });
+  });
+  afterEach(async () => {
+    await store.close();
+    files.remove();
+  });
+
+  it("writes the same backup with one thread or three, a large execution first, and restores it either way", async () => {
+    // 300 checkpoints of ~20 kB: ~6 MB in one execution, more chunks than a thread may have unwritten at once, so the
+    // threads behind it wait for it while the main thread writes it.
+    await seed(store, "a-large", 300, 20_000);
+    for (let e = 0; e < 6; e++) await seed(store, `b-small-${e}`, e + 1);
+    const one = await runBin(["export", "--jobs", "1", "-o", `${files.dir}/one.jsonl`, "-s", `sqlite:${path}`]);
+    const three = await runBin(["export", "--jobs", "3", "-o", `${files.dir}/three.jsonl`, "-s", `sqlite:${path}`]);
+    expect([one.code, three.code]).toEqual([0, 0]);
+    expect(three.stderr).toMatch(/^exported 321 checkpoints \(.+\) in [\d.]+ s by 3 threads\n$/);
+    expect(one.stderr).toMatch(/^exported 321 checkpoints \(.+\) in [\d.]+ s\n$/);
+    const backup = readFileSync(`${files.dir}/one.jsonl`);
+    expect(readFileSync(`${files.dir}/three.jsonl`).equals(backup)).toBe(true);
+    expect(
+      linesOf(backup.toString("utf8")).map(
+        (l) => (JSON.parse(l) as { checkpoint: Checkpoint }).checkpoint.executionId,
+      )[300],
+    ).toBe("b-small-0");
+
+    for (const jobs of ["1", "3"]) {
+      const target = `sqlite:${files.dir}/restored-${jobs}.db`;
+      for (let round = 0; round < 2; round++) {
+        const imported = await runBin(["import", "--jobs", jobs, "-i", `${files.dir}/one.jsonl`, "-s", target]);
+        expect([imported.code, imported.stderr]).toEqual([
+          0,
+          expect.stringMatching(
+            jobs === "1"
+              ? /^imported 321 checkpoints \(.+\) in [\d.]+ s;/
+              : /^imported 321 checkpoints .+ by 3 threads;/,
+          ),
+        ]);
+      }
+      const again = await runBin(["export", "--jobs", "1", "-o", `${files.dir}/again-${jobs}.jsonl`, "-s", target]);
+      expect(again.code).toBe(0);
+      expect(readFileSync(`${files.dir}/again-${jobs}.jsonl`).equals(backup)).toBe(true);
+    }
+  });
+
+  it("fails on a damaged row as one thread does: the same exit code and message", async () => {
+    await seed(store, "a", 3);
+    const damaged = await seed(store, "b", 3);
+    await seed(store, "c", 3);
+    const db = new Database(path);
+    db.prepare("UPDATE checkpoints SET state = '{\"broken' WHERE id = ?").run((damaged[1] as Checkpoint).id);
+    db.close();
+    const one = await runBin(["export", "--jobs", "1", "-s", `sqlite:${path}`]);
+    const two = await runBin(["export", "--jobs", "2", "-s", `sqlite:${path}`]);
+    // A damaged stored checkpoint is a CheckpointCorruptError, which the CLI does not classify further.
+    expect(one.code).toBe(EXIT_CODES.failure);
+    expect(one.stderr).toMatch(/^lg-checkpoints: .*corrupt/);
+    expect([two.code, two.stderr]).toEqual([one.code, one.stderr]);
+    expect(two.stderr).toContain((damaged[1] as Checkpoint).id);
+  });
+
+  it("names a corrupt line after several batches, with every line before it restored", async () => {
+    await seed(store, "a", 1200);
+    const exported = await runBin(["export", "-o", `${files.dir}/backup.jsonl`, "-s", `sqlite:${path}`]);
+    expect(exported.code).toBe(0);
+    const lines = linesOf(readFileSync(`${files.dir}/backup.jsonl`, "utf8"));
+    lines[1100] = (lines[1100] as string).replace('"step":1101', '"step":1102');
+    writeFileSync(`${files.dir}/corrupt.jsonl`, `${lines.join("\n")}\n`);
+    const target = `${files.dir}/restored.db`;
+    const result = await runBin([
+      "import",
+      "--jobs",
+      "2",
+      "-i",
+      `${files.dir}/corrupt.jsonl`,
+      "-s",
+      `sqlite:${target}`,
+    ]);
+    expect(result.code).toBe(EXIT_CODES.corruptBackup);
+    expect(result.stderr).toMatch(/^lg-checkpoints: backup line 1101 \(checkpoint .+\) is corrupt: checksum mismatch/);
+    const restored = new SqliteCheckpointStore({ path: target });
+    try {
+      const versions = (await restored.listHeaders("a")).map((cp) => cp.version);
+      expect(versions).toEqual(Array.from({ length: 1100 }, (_, i) => i + 1));
+    } finally {
+      await restored.close();
+    }
+  });
+
+  it("reports a conflict a thread met with exit code 8, naming its line", async () => {
+    const chain = await seed(store, "a", 1200);
+    const exported = await runBin(["export", "-o", `${files.dir}/backup.jsonl`, "-s", `sqlite:${path}`]);
+    expect(exported.code).toBe(0);
+    const target = new SqliteCheckpointStore({ path: `${files.dir}/target.db` });
+    try {
+      const rival = { ...(chain[700] as Checkpoint), id: `${(chain[700] as Checkpoint).id}-rival`, nodeName: "rival" };
+      await target.save(rival);
+      const result = await runBin([
+        "import",
+        "--jobs",
+        "2",
+        "-i",
+        `${files.dir}/backup.jsonl`,
+        "-s",
+        `sqlite:${files.dir}/target.db`,
+      ]);
+      expect(result.code).toBe(EXIT_CODES.conflict);
+      expect(result.stderr).toBe(
+        'lg-checkpoints: backup line 701: the target already holds another checkpoint at version 701 of execution "a". ' +
+          "Restore into an empty store, or clear that execution first.\n",
+      );
+      // The lines of the batches before the conflict are restored.
+      const versions = (await target.listHeaders("a", { limit: 500 })).map((cp) => cp.version);
+      expect(versions).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
+    } finally {
+      await target.close();
+    }
+  });
+});
