@@ -20,6 +20,43 @@ import { keyMatch, keyOrder } from "./keys.js";
  * @packageDocumentation
  */
 
+/** Positions of the columns of plain rows (`plainAsc`). */
+export const PlainCol = {
+  Id: 0,
+  Version: 1,
+  /** The checkpoint's JSON text, in the layout `serializedCheckpointText` (core) writes. */
+  Text: 2,
+  /** Whether the text may be handed out as it is (see {@link plainOk}). */
+  Ok: 3,
+} as const;
+
+/**
+ * The checkpoint's JSON text of row `c`, as `rowToSerialized` (rows.ts) splices it from the columns, spliced by the
+ * server: strings quoted by `to_json`, the JSONB columns' text pasted as it is.
+ */
+const PLAIN_TEXT =
+  `'{"id":' || to_json(c.id)::text || ',"executionId":' || to_json(c.execution_id)::text || ',"nodeName":' || ` +
+  `to_json(c.node_name)::text || ',"state":' || c.state::text || ',"metadata":' || coalesce(c.metadata::text, '{}') || ` +
+  `',"timestamp":' || round(extract(epoch from c."timestamp") * 1000)::bigint::text || ',"version":' || ` +
+  `c.version::text || ',"parentId":' || coalesce(to_json(c.parent_id)::text, 'null') || ',"next":' || ` +
+  `c.next::text || ',"tasks":' || coalesce(c.tasks::text, 'null') || '}'`;
+
+/**
+ * Whether the text of row `c` is what the chain read hands out for it: a full row recording no items (nothing is
+ * folded into it), a version `list` accepts, metadata an object, and no JSONB column holding a `$lg` key at its top
+ * (the wrapper of a value JSONB cannot hold has one, and the chain read unwraps it; a state that is a tagged value
+ * has one too, and only takes the longer way). Checked on the JSONB values, without writing any of them as text.
+ */
+function plainOk(c: string): string {
+  const noTopTag = ["state", "metadata", "next", "tasks"].map(
+    (column) => `NOT coalesce(jsonb_exists(${c}.${column}, '$lg'), false)`,
+  );
+  return (
+    `(${c}.kind = 'full' AND ${c}.item_counts IS NULL AND ${c}.version BETWEEN 1 AND ${Number.MAX_SAFE_INTEGER} ` +
+    `AND (${c}.metadata IS NULL OR jsonb_typeof(${c}.metadata) = 'object') AND ${noTopTag.join(" AND ")})`
+  );
+}
+
 /** Positions of the columns of chain rows (the first ten are those of `Col` in `sql.ts`). */
 export const ChainCol = {
   /** `'full'` or `'delta'`. */
@@ -50,6 +87,15 @@ export interface ChainStatements {
   listAsc: string;
   /** The same, the newest first (for `limit`). */
   listDesc: string;
+  /**
+   * Visible checkpoints read as they are, without following any chain, for `listSerialized`: each row's id, version,
+   * the JSON text of its encoded checkpoint built by the server, and whether that text may be handed out (see
+   * {@link PlainCol}); same params as `listAsc`. A page whose rows may all be handed out is what the chain statement
+   * would give.
+   */
+  plainAsc: string;
+  /** The same, the newest first. */
+  plainDesc: string;
   /** Visible checkpoints without state or items, ascending; same params as `listAsc`. */
   headersAsc: string;
   /** The same, descending. */
@@ -99,6 +145,9 @@ export function chainStatements(t: string, items: string, match: Match): ChainSt
     `SELECT ${out("l", "true")} FROM listed l UNION ALL ` +
     `SELECT ${out("r", "false")} FROM chain JOIN ${t} r ON ${keyMatch("r.id", "chain.id")} ` +
     "WHERE NOT EXISTS (SELECT 1 FROM listed l WHERE l.id = chain.id)";
+  const plain = (direction: "ASC" | "DESC"): string =>
+    `SELECT c.id, c.version, ${PLAIN_TEXT}, ${plainOk("c")} FROM ${t} c ` +
+    `WHERE ${inRange} ${byVersion(direction)} LIMIT $4::bigint`;
   const headers = (direction: "ASC" | "DESC"): string =>
     `SELECT ${headColumns("c", "NULL::text")} FROM ${t} c WHERE ${inRange} ${byVersion(direction)} LIMIT $4::bigint`;
   return {
@@ -109,6 +158,8 @@ export function chainStatements(t: string, items: string, match: Match): ChainSt
     ),
     listAsc: many("ASC"),
     listDesc: many("DESC"),
+    plainAsc: plain("ASC"),
+    plainDesc: plain("DESC"),
     headersAsc: headers("ASC"),
     headersDesc: headers("DESC"),
   };

@@ -118,9 +118,10 @@ describe("query plans", () => {
     }
   });
 
-  it("list walks the execution key index in both directions", async () => {
+  it("list and listSerialized's plain read walk the execution key index in both directions", async () => {
     for (const executionId of ["exec-00007", LONG_EXECUTION]) {
-      for (const text of formsFor(executionId).flatMap((form) => [form.listAsc, form.listDesc])) {
+      const forms = formsFor(executionId);
+      for (const text of forms.flatMap((form) => [form.listAsc, form.listDesc, form.plainAsc, form.plainDesc])) {
         for (const nodes of await bothPlans(text, [executionId, 3, 20, 5])) expectOrderedByIndex(nodes);
       }
     }
