@@ -80,9 +80,11 @@ export async function importCheckpoints(
         progress.checkpoints++;
       }
     }
-  } finally {
-    // Saves already started finish (or fail) before the import reports anything.
-    await pool.drain().catch(() => undefined);
+  } catch (error) {
+    // Saves already started finish before the import reports anything; one of them failing is reported instead, as
+    // it failed on an earlier line.
+    await pool.drain();
+    throw error;
   }
   await pool.drain();
   options.onProgress?.(progress);
@@ -116,8 +118,9 @@ async function importSerialized(
       }
     }
   } catch (error) {
-    // The lines read before a corrupt one are saved before the import reports it.
-    await flush().catch(() => undefined);
+    // The lines read before a corrupt one are saved before the import reports it; their own failure, on an earlier
+    // line, is reported instead (as with threads).
+    await flush();
     throw error;
   }
   await flush();

@@ -19,6 +19,16 @@ import { CheckpointIdNotFoundError, ExecutionNotFoundError } from "./errors.js";
 /** Default number of checkpoints or executions per page. */
 export const DEFAULT_PAGE_SIZE = 500;
 
+/**
+ * A read started ahead of its use, marked as handled: when it fails while the caller is still busy with the page
+ * before (writing it out, say), the failure waits for the caller's `await` instead of ending the process as an
+ * unhandled rejection. The caller still gets it there.
+ */
+function settledLater<T>(read: Promise<T>): Promise<T> {
+  read.catch(() => undefined);
+  return read;
+}
+
 /** Every execution summary of the store, in the store's order (execution id, code point order). */
 export async function* walkExecutions(
   store: CheckpointStore,
@@ -28,7 +38,9 @@ export async function* walkExecutions(
   while (next !== undefined) {
     const page: ExecutionPage = await next;
     next =
-      page.nextCursor === undefined ? undefined : store.listExecutions({ limit: pageSize, cursor: page.nextCursor });
+      page.nextCursor === undefined
+        ? undefined
+        : settledLater(store.listExecutions({ limit: pageSize, cursor: page.nextCursor }));
     yield* page.executions;
   }
 }
@@ -42,7 +54,7 @@ async function* versionPages<T extends { version: number }>(
   while (next !== undefined) {
     const page: T[] = await next;
     const last = page[page.length - 1];
-    next = page.length < pageSize || last === undefined ? undefined : fetch(last.version);
+    next = page.length < pageSize || last === undefined ? undefined : settledLater(fetch(last.version));
     if (page.length > 0) yield page;
   }
 }

@@ -87,20 +87,38 @@ describe("lg-checkpoints export and import with worker threads", () => {
     }
   });
 
-  it("fails on a damaged row as one thread does: the same exit code and message", async () => {
-    await seed(store, "a", 3);
-    const damaged = await seed(store, "b", 3);
+  it("fails on a damaged row as one thread does: the executions before it written, the same exit code and line", async () => {
+    // Two damaged executions: the first one's damage is on its second page, the second one's on its first row. One
+    // thread meets the first; so must two, though the second execution's thread fails sooner.
+    const first = await seed(store, "a", 1000);
+    const second = await seed(store, "b", 3);
     await seed(store, "c", 3);
     const db = new Database(path);
-    db.prepare("UPDATE checkpoints SET state = '{\"broken' WHERE id = ?").run((damaged[1] as Checkpoint).id);
+    const damage = db.prepare("UPDATE checkpoints SET state = '{\"broken' WHERE id = ?");
+    damage.run((first[989] as Checkpoint).id);
+    damage.run((second[0] as Checkpoint).id);
     db.close();
     const one = await runBin(["export", "--jobs", "1", "-s", `sqlite:${path}`]);
     const two = await runBin(["export", "--jobs", "2", "-s", `sqlite:${path}`]);
-    // A damaged stored checkpoint is a CheckpointCorruptError, which the CLI does not classify further.
+    // A damaged stored checkpoint is a CheckpointCorruptError, which the CLI does not classify further; the page read
+    // ahead that meets it fails as one clear line, not as an unhandled rejection.
     expect(one.code).toBe(EXIT_CODES.failure);
-    expect(one.stderr).toMatch(/^lg-checkpoints: .*corrupt/);
+    expect(one.stderr).toMatch(/^lg-checkpoints: .*corrupt[^\n]*\n$/);
+    expect(one.stderr).toContain((first[989] as Checkpoint).id);
     expect([two.code, two.stderr]).toEqual([one.code, one.stderr]);
-    expect(two.stderr).toContain((damaged[1] as Checkpoint).id);
+    const executionsWritten = (out: string): string[] => [
+      ...new Set(linesOf(out).map((l) => (JSON.parse(l) as { checkpoint: Checkpoint }).checkpoint.executionId)),
+    ];
+    expect(executionsWritten(two.stdout)).toEqual(executionsWritten(one.stdout));
+    expect(executionsWritten(two.stdout)).not.toContain("b");
+  });
+
+  it("refuses more than 16 threads as wrong usage", async () => {
+    const result = await runBin(["export", "--jobs", "17", "-s", `sqlite:${path}`]);
+    expect([result.code, result.stderr]).toEqual([
+      EXIT_CODES.usage,
+      expect.stringContaining('"17" is more than 16 threads'),
+    ]);
   });
 
   it("names a corrupt line after several batches, with every line before it restored", async () => {
@@ -153,11 +171,46 @@ describe("lg-checkpoints export and import with worker threads", () => {
         'lg-checkpoints: backup line 701: the target already holds another checkpoint at version 701 of execution "a". ' +
           "Restore into an empty store, or clear that execution first.\n",
       );
-      // The lines of the batches before the conflict are restored.
-      const versions = (await target.listHeaders("a", { limit: 500 })).map((cp) => cp.version);
-      expect(versions).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
+      // Every line before the conflict is restored (the refused batch line by line), as with one thread.
+      const headers = (await target.listHeaders("a")).slice(0, 701);
+      expect(headers.map((cp) => cp.version)).toEqual(Array.from({ length: 701 }, (_, i) => i + 1));
+      expect(headers[700]?.nodeName).toBe("rival");
     } finally {
       await target.close();
     }
+  });
+  it("reports a conflict before a corrupt line as one thread does", async () => {
+    const chain = await seed(store, "a", 10);
+    const exported = await runBin(["export", "-o", `${files.dir}/backup.jsonl`, "-s", `sqlite:${path}`]);
+    expect(exported.code).toBe(0);
+    const lines = linesOf(readFileSync(`${files.dir}/backup.jsonl`, "utf8"));
+    lines[7] = (lines[7] as string).replace('"step":8', '"step":9');
+    writeFileSync(`${files.dir}/both.jsonl`, `${lines.join("\n")}\n`);
+    const results = [];
+    for (const jobs of ["1", "2"]) {
+      const target = new SqliteCheckpointStore({ path: `${files.dir}/target-${jobs}.db` });
+      try {
+        await target.save({
+          ...(chain[4] as Checkpoint),
+          id: `${(chain[4] as Checkpoint).id}-rival`,
+          nodeName: "rival",
+        });
+      } finally {
+        await target.close();
+      }
+      const args = [
+        "import",
+        "--jobs",
+        jobs,
+        "-i",
+        `${files.dir}/both.jsonl`,
+        "-s",
+        `sqlite:${files.dir}/target-${jobs}.db`,
+      ];
+      results.push(await runBin(args));
+    }
+    expect(results[0]?.code).toBe(EXIT_CODES.conflict);
+    expect(results[0]?.stderr).toContain("backup line 5: the target already holds another checkpoint at version 5");
+    expect(results[1]).toEqual({ ...results[0], stdout: "" });
   });
 });

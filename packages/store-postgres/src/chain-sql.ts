@@ -37,13 +37,14 @@ export const PlainCol = {
 const PLAIN_TEXT =
   `'{"id":' || to_json(c.id)::text || ',"executionId":' || to_json(c.execution_id)::text || ',"nodeName":' || ` +
   `to_json(c.node_name)::text || ',"state":' || c.state::text || ',"metadata":' || coalesce(c.metadata::text, '{}') || ` +
-  `',"timestamp":' || round(extract(epoch from c."timestamp") * 1000)::bigint::text || ',"version":' || ` +
+  `',"timestamp":' || CASE WHEN isfinite(c."timestamp") THEN round(extract(epoch from c."timestamp") * 1000)::bigint::text ` +
+  `ELSE 'null' END || ',"version":' || ` +
   `c.version::text || ',"parentId":' || coalesce(to_json(c.parent_id)::text, 'null') || ',"next":' || ` +
   `c.next::text || ',"tasks":' || coalesce(c.tasks::text, 'null') || '}'`;
 
 /**
  * Whether the text of row `c` is what the chain read hands out for it: a full row recording no items (nothing is
- * folded into it), a version `list` accepts, metadata an object, and no JSONB column holding a `$lg` key at its top
+ * folded into it), a version `list` accepts, metadata an object, a finite time, and no JSONB column holding a `$lg` key at its top
  * (the wrapper of a value JSONB cannot hold has one, and the chain read unwraps it; a state that is a tagged value
  * has one too, and only takes the longer way). Checked on the JSONB values, without writing any of them as text.
  */
@@ -53,7 +54,8 @@ function plainOk(c: string): string {
   );
   return (
     `(${c}.kind = 'full' AND ${c}.item_counts IS NULL AND ${c}.version BETWEEN 1 AND ${Number.MAX_SAFE_INTEGER} ` +
-    `AND (${c}.metadata IS NULL OR jsonb_typeof(${c}.metadata) = 'object') AND ${noTopTag.join(" AND ")})`
+    `AND (${c}.metadata IS NULL OR jsonb_typeof(${c}.metadata) = 'object') AND isfinite(${c}."timestamp") ` +
+    `AND ${noTopTag.join(" AND ")})`
   );
 }
 

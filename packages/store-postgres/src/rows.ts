@@ -180,6 +180,9 @@ export function rowToSerialized(row: readonly unknown[]): SerializedCheckpoint {
   // What list refuses, listSerialized refuses too: a version BIGINT above 2^53 (Number rounds it) or below 1.
   if (!Number.isSafeInteger(version) || version < 1)
     throw new CheckpointCorruptError(id, "version is not an integer from 1 to 2^53 - 1");
+  const timestamp = Number(row[Col.TimestampMs]);
+  // JSON has no Infinity: a timestamptz of 'infinity' is damage, which list refuses too.
+  if (!Number.isFinite(timestamp)) throw new CheckpointCorruptError(id, "timestamp is not a finite time");
   const metadata = row[Col.Metadata];
   const parentId = row[Col.ParentId];
   const tasks = row[Col.Tasks];
@@ -192,7 +195,7 @@ export function rowToSerialized(row: readonly unknown[]): SerializedCheckpoint {
     nodeName: String(row[Col.NodeName]),
     state: jsonText(row[Col.State], id, "state"),
     metadata: metadataText,
-    timestamp: Number(row[Col.TimestampMs]),
+    timestamp,
     version,
     parentId: typeof parentId === "string" ? parentId : null,
     next: row[Col.Next] === null ? "[]" : jsonText(row[Col.Next], id, "next"),

@@ -61,6 +61,16 @@ describe("listSerialized", () => {
     expect(Object.keys(JSON.parse(first?.text as string) as object)).toEqual(Object.keys(reencoded));
   });
 
+  it("refuses a time of 'infinity' as list does, with CheckpointCorruptError naming the checkpoint", async () => {
+    const executionId = exec("infinity");
+    const cp = createTestCheckpoint({ executionId, version: 1 });
+    await t.store.save(cp);
+    await admin.sql.unsafe(`UPDATE "${t.schema}".checkpoints SET "timestamp" = 'infinity' WHERE id = $1`, [cp.id]);
+    for (const read of [() => t.store.list(executionId), () => t.store.listSerialized(executionId)]) {
+      await expect(read()).rejects.toMatchObject({ code: "LG_CHECKPOINT_CORRUPT", checkpointId: cp.id });
+    }
+  });
+
   // Incremental rows take the chain statement too: see incremental.test.ts ("exports delta rows whole").
   it("sends a page to the chain statement when a row wraps a value JSONB cannot hold, is a tagged value or has odd metadata", async () => {
     const cases: [label: string, write: (executionId: string) => Promise<void>][] = [

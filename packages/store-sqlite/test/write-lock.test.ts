@@ -14,13 +14,23 @@ class RecordingLock implements SqliteWriteLock {
   acquire(): void {
     expect(this.held).toBe(false);
     this.held = true;
-    this.events.push(`acquire (file ${this.fileWritable() ? "free" : "locked"})`);
+    this.events.push(`acquire (file ${this.fileWritable() ? "free" : "locked"}, ${this.rows()} rows)`);
   }
 
   release(): void {
     expect(this.held).toBe(true);
     this.held = false;
-    this.events.push(`release (file ${this.fileWritable() ? "free" : "locked"})`);
+    this.events.push(`release (file ${this.fileWritable() ? "free" : "locked"}, ${this.rows()} rows)`);
+  }
+
+  /** Checkpoints committed, as another connection sees them: a batch is committed before the lock is released. */
+  private rows(): number {
+    const probe = new Database(this.file, { readonly: true });
+    try {
+      return probe.prepare("SELECT count(*) FROM checkpoints").pluck().get() as number;
+    } finally {
+      probe.close();
+    }
   }
 
   /** Whether another connection could take the file's write lock now: the store takes it only inside the lock. */
@@ -48,7 +58,7 @@ afterEach(() => {
 });
 
 describe("writeLock", () => {
-  it("is held around each batch write, which takes the file's write lock only inside it", async () => {
+  it("is held around each batch write, which takes the file's write lock and commits inside it", async () => {
     const lock = new RecordingLock(temp.file());
     const store = new SqliteCheckpointStore({ path: temp.file(), writeLock: lock });
     try {
@@ -59,10 +69,10 @@ describe("writeLock", () => {
         { id: "", version: 0, text: serializeCheckpoint(makeCheckpoint({ executionId, version: 2 })) },
       ]);
       expect(lock.events).toEqual([
-        "acquire (file free)",
-        "release (file free)",
-        "acquire (file free)",
-        "release (file free)",
+        "acquire (file free, 0 rows)",
+        "release (file free, 1 rows)",
+        "acquire (file free, 1 rows)",
+        "release (file free, 2 rows)",
       ]);
       expect((await store.list(executionId)).map((cp) => cp.version)).toEqual([1, 2]);
     } finally {
@@ -79,7 +89,7 @@ describe("writeLock", () => {
       await expect(store.saveMany([makeCheckpoint({ executionId, version: 1 })])).rejects.toBeInstanceOf(
         CheckpointConflictError,
       );
-      expect(lock.events).toEqual(["acquire (file free)", "release (file free)"]);
+      expect(lock.events).toEqual(["acquire (file free, 1 rows)", "release (file free, 1 rows)"]);
       // Text that is no checkpoint is refused while the batch is read, before the lock.
       await expect(store.saveSerialized([{ id: "", version: 0, text: "{}" }])).rejects.toMatchObject({
         code: "LG_CHECKPOINT_CORRUPT",

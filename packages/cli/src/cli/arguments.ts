@@ -19,6 +19,16 @@ export function positiveInteger(value: string): number {
   return n;
 }
 
+/** The most `--jobs` accepts: each thread holds its own heap and its own connection (a pool, on a server). */
+export const MAX_JOBS = 16;
+
+/** Parses `--jobs`: a positive integer up to {@link MAX_JOBS}. */
+export function jobCount(value: string): number {
+  const n = positiveInteger(value);
+  if (n > MAX_JOBS) throw new CommanderArgumentError(`"${value}" is more than ${MAX_JOBS} threads`);
+  return n;
+}
+
 /** `parse` with its errors turned into commander's, so that a bad value names the option and exits with the usage code. */
 function optionParser<T>(parse: (value: string) => T): (value: string) => T {
   return (value) => {

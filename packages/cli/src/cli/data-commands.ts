@@ -8,7 +8,7 @@ import { fileChunks } from "../file-chunks.js";
 import { checkBackup, importCheckpoints, type ImportProgress } from "../import.js";
 import { pruneAll, pruneExecution, type PruneResult, type PruneRules } from "../prune.js";
 import { storeUrlOf, withStore, type CommandContext } from "./context.js";
-import { duration, positiveInteger } from "./arguments.js";
+import { duration, jobCount, MAX_JOBS, positiveInteger } from "./arguments.js";
 import type { OutputStream } from "./io.js";
 import { formatBytes, writeLine } from "./output.js";
 import { startProgress } from "./progress.js";
@@ -30,7 +30,7 @@ type GlobalOptions = { store?: string };
 const OUTPUT_BUFFER_BYTES = 1024 * 1024;
 
 /** The help of `--jobs`, on `export` and `import`. */
-const JOBS_HELP = `threads reading or writing at once, each with its own connection (default: the cores, up to ${DEFAULT_MAX_JOBS}; 1 for memory:)`;
+const JOBS_HELP = `threads reading or writing at once, each with its own connection (default: the cores, up to ${DEFAULT_MAX_JOBS}; at most ${MAX_JOBS}; 1 for memory:)`;
 
 /** Bytes `import` reads from a file at a time (into one buffer, see `fileChunks`): fewer reads, fewer lines cut. */
 const INPUT_CHUNK_BYTES = 256 * 1024;
@@ -213,7 +213,7 @@ export function registerDataCommands(program: Command, ctx: CommandContext): voi
     .description("write checkpoints as JSON Lines (one checkpoint per line, with a checksum) to stdout or a file")
     .option("-e, --execution <id>", "only this execution")
     .option("-o, --output <file>", "write to this file instead of stdout")
-    .option("-j, --jobs <n>", JOBS_HELP, positiveInteger)
+    .option("-j, --jobs <n>", JOBS_HELP, jobCount)
     .action((opts: { execution?: string; output?: string; jobs?: number }, command: Command) =>
       runExport(ctx, url(command), opts),
     );
@@ -224,7 +224,7 @@ export function registerDataCommands(program: Command, ctx: CommandContext): voi
     .option("-i, --input <file>", "read this file instead of stdin")
     .option("--check", "only verify every line (JSON, checksum, checkpoint); write nothing")
     .option("-c, --concurrency <n>", "saves in flight at once (stores without batch save)", positiveInteger, 16)
-    .option("-j, --jobs <n>", JOBS_HELP, positiveInteger)
+    .option("-j, --jobs <n>", JOBS_HELP, jobCount)
     .action((opts: { input?: string; check?: boolean; concurrency: number; jobs?: number }, command: Command) =>
       runImport(ctx, url(command), opts),
     );

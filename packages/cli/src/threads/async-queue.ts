@@ -26,17 +26,20 @@ export class AsyncQueue<T> {
     if (this.items.length === 0) for (const waiter of this.waiting.splice(0)) waiter.resolve(undefined);
   }
 
-  /** Rejects every pending and later `next` with `error`; queued items are dropped. */
-  fail(error: unknown): void {
+  /**
+   * Rejects every pending and later `next` with `error`. Queued items are dropped, or, with `afterQueued`, still
+   * handed out first (what a failed producer sent before it failed).
+   */
+  fail(error: unknown, afterQueued = false): void {
     if (this.failure !== undefined) return;
     this.failure = { error };
-    this.items.length = 0;
-    for (const waiter of this.waiting.splice(0)) waiter.reject(error);
+    if (!afterQueued) this.items.length = 0;
+    if (this.items.length === 0) for (const waiter of this.waiting.splice(0)) waiter.reject(error);
   }
 
   /** The next item, `undefined` once the queue has ended and is empty. */
   next(): Promise<T | undefined> {
-    if (this.failure !== undefined) return Promise.reject(this.failure.error);
+    if (this.failure !== undefined && this.items.length === 0) return Promise.reject(this.failure.error);
     if (this.items.length > 0) {
       const item = this.items.shift() as T;
       if (this.ended && this.items.length === 0) for (const waiter of this.waiting.splice(0)) waiter.resolve(undefined);

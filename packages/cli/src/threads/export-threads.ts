@@ -33,6 +33,7 @@ export async function exportInThreads(store: CheckpointStore, options: ThreadedE
   const order = new AsyncQueue<number>();
   const streams = new Map<number, AsyncQueue<ChunkMessage>>();
   const owners = new Map<number, number>();
+  // A thread's failure outside any execution (it died, its store would not open) stops everything at once.
   const fail = (error: unknown): void => {
     order.fail(error);
     for (const stream of streams.values()) stream.fail(error);
@@ -61,7 +62,13 @@ export async function exportInThreads(store: CheckpointStore, options: ThreadedE
     if (message.type === "chunk") {
       streams.get(message.seq)?.push(message);
       if (message.last) assign(thread);
-    } else if (message.type === "error") fail(rebuildError(message.error));
+    } else if (message.type === "error") {
+      // A failure reading one execution ends that execution's stream: the executions before it are written out first,
+      // and the export then reports the failure, as one thread would.
+      const stream = message.seq === undefined ? undefined : streams.get(message.seq);
+      if (stream === undefined) fail(rebuildError(message.error));
+      else stream.fail(rebuildError(message.error), true);
+    }
   };
   const group = new ThreadGroup(
     { role: "export", storeUrl: options.storeUrl, pageSize: options.pageSize },

@@ -80,6 +80,7 @@ export async function importInThreads(
   const freed = new AsyncQueue<true>();
   // The earliest failure in the backup's order: a batch's, or the main thread's own (a corrupt line, after them all).
   let failure: { seq: number; error: unknown } | undefined;
+  let crashed = false;
   const fail = (seq: number, error: unknown): void => {
     if (failure === undefined || seq < failure.seq) failure = { seq, error };
     freed.push(true);
@@ -99,8 +100,11 @@ export async function importInThreads(
     threaded.jobs,
     onMessage,
     (error, thread) => {
+      // A thread that died took the batches it held (and perhaps the write lock) with it: nothing after this is
+      // waited for, and this failure is what the import reports, before any line's.
+      crashed = true;
       inFlight[thread] = Number.POSITIVE_INFINITY;
-      fail(Number.POSITIVE_INFINITY, error);
+      fail(Number.NEGATIVE_INFINITY, error);
     },
   );
   let seq = 0;
@@ -140,8 +144,9 @@ export async function importInThreads(
     fail(Number.MAX_SAFE_INTEGER, error);
   }
   // Every batch handed out is saved, or its thread failed, before anything is reported.
-  while (inFlight.some((n) => n > 0 && Number.isFinite(n))) await freed.next();
-  await group.close();
+  while (!crashed && inFlight.some((n) => n > 0 && Number.isFinite(n))) await freed.next();
+  if (crashed) await group.terminate();
+  else await group.close();
   if (failure !== undefined) throw failure.error;
   options.onProgress?.(progress);
   return progress;

@@ -1,5 +1,11 @@
 import { CheckpointConflictError, LgError, messageOf, type LgErrorCode } from "@lg/core";
-import { BackupLineError, errorCode, RestoreConflictError } from "../errors.js";
+import {
+  BackupLineError,
+  errorCode,
+  RestoreConflictError,
+  StorePackageMissingError,
+  StoreUrlError,
+} from "../errors.js";
 
 /**
  * The messages between `export` or `import` and the worker threads that read or write for them, each thread with
@@ -28,6 +34,10 @@ export interface ThreadError {
   code?: string;
   /** The `code` of the error's cause (a missing table is told by it). */
   causeCode?: string;
+  /** The message of the error's cause. */
+  causeMessage?: string;
+  /** The package a `StorePackageMissingError` names. */
+  packageName?: string;
   line?: number;
   checkpointId?: string;
   executionId?: string;
@@ -102,6 +112,8 @@ export function toThreadError(error: unknown): ThreadError {
   const optional: Partial<ThreadError> = {
     code: errorCode(error),
     causeCode: errorCode(e.cause),
+    causeMessage: e.cause === undefined ? undefined : messageOf(e.cause),
+    packageName: stringField(e.packageName),
     line: numberField(e.line),
     checkpointId: stringField(e.checkpointId),
     executionId: stringField(e.executionId),
@@ -117,7 +129,9 @@ export function toThreadError(error: unknown): ThreadError {
 /** The typed error a thread reported, built again in the main thread with its class, code and message. */
 export function rebuildError(fields: ThreadError): Error {
   const cause =
-    fields.causeCode === undefined ? undefined : Object.assign(new Error(fields.message), { code: fields.causeCode });
+    fields.causeMessage === undefined && fields.causeCode === undefined
+      ? undefined
+      : Object.assign(new Error(fields.causeMessage ?? fields.message), { code: fields.causeCode });
   const options = cause === undefined ? {} : { cause };
   let error: Error;
   if (fields.name === "BackupLineError" && fields.line !== undefined) {
@@ -132,6 +146,10 @@ export function rebuildError(fields: ThreadError): Error {
       fields.origin,
       new CheckpointConflictError(fields.executionId, fields.version, options),
     );
+  } else if (fields.name === "StoreUrlError") {
+    error = new StoreUrlError("", "");
+  } else if (fields.name === "StorePackageMissingError" && fields.packageName !== undefined) {
+    error = new StorePackageMissingError(fields.packageName, options);
   } else if (fields.code !== undefined) {
     error = new LgError(fields.code as LgErrorCode, fields.message, options);
     Object.defineProperty(error, "name", { value: fields.name, configurable: true, writable: true });

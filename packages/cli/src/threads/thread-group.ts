@@ -44,43 +44,62 @@ export class ThreadGroup {
     private readonly listener: ThreadListener,
     private readonly onFailure: (error: Error, index: number) => void,
   ) {
-    this.workers = Array.from({ length: jobs }, () => new Worker(WORKER_SCRIPT, { workerData: data }));
+    this.workers = [];
     const ready: Promise<void>[] = [];
     this.exited = [];
-    this.workers.forEach((worker, index) => {
-      let closed = false;
-      ready.push(
-        new Promise<void>((resolve, reject) => {
-          worker.on("message", (message: FromThread) => {
-            if (message.type === "ready") resolve();
-            else if (message.type === "closed") closed = true;
-            else if (message.type === "error" && message.seq === undefined) {
-              const error = rebuildError(message.error);
-              reject(error);
-              this.onFailure(error, index);
-            } else this.listener(index, message);
-          });
-          worker.on("error", (error: Error) => {
-            reject(error);
-            this.onFailure(error, index);
-          });
-        }),
-      );
-      this.exited.push(
-        new Promise<void>((resolve) =>
-          worker.once("exit", (code) => {
-            if (!closed && !this.ending) {
-              const error = new Error(`a worker thread stopped (exit code ${code}) before it finished its work`);
-              this.onFailure(error, index);
-            }
-            resolve();
-          }),
-        ),
-      );
-    });
+    try {
+      for (let index = 0; index < jobs; index++) {
+        const worker = new Worker(WORKER_SCRIPT, { workerData: data });
+        this.workers.push(worker);
+        const { opened, exited } = this.watch(worker, index);
+        ready.push(opened);
+        this.exited.push(exited);
+      }
+    } catch (error) {
+      // Threads already started would keep the process alive: they go with the failure.
+      this.ending = true;
+      for (const worker of this.workers) void worker.terminate();
+      throw error;
+    }
     this.readyCount = Promise.all(ready).then(() => undefined);
     // A thread that failed before ready rejects `ready()`; nobody may be waiting on it yet.
     this.readyCount.catch(() => undefined);
+  }
+
+  /**
+   * Routes `worker`'s messages; `opened` settles when its store is open or it failed first (an error, or an exit
+   * without one), `exited` when it has exited.
+   */
+  private watch(worker: Worker, index: number): { opened: Promise<void>; exited: Promise<void> } {
+    let closed = false;
+    let refuse: (error: Error) => void = () => undefined;
+    const opened = new Promise<void>((resolve, reject) => {
+      refuse = reject;
+      worker.on("message", (message: FromThread) => {
+        if (message.type === "ready") resolve();
+        else if (message.type === "closed") closed = true;
+        else if (message.type === "error" && message.seq === undefined) {
+          const error = rebuildError(message.error);
+          reject(error);
+          this.onFailure(error, index);
+        } else this.listener(index, message);
+      });
+      worker.on("error", (error: Error) => {
+        reject(error);
+        this.onFailure(error, index);
+      });
+    });
+    const exited = new Promise<void>((resolve) =>
+      worker.once("exit", (code) => {
+        if (!closed && !this.ending) {
+          const error = new Error(`a worker thread stopped (exit code ${code}) before it finished its work`);
+          refuse(error); // no effect once the store was open
+          this.onFailure(error, index);
+        }
+        resolve();
+      }),
+    );
+    return { opened, exited };
   }
 
   /** How many threads there are. */
