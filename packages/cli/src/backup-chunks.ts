@@ -1,5 +1,5 @@
 import { CRC32_FORMAT, linePrefix } from "./backup-formats.js";
-import { crc32Hex } from "./checksum.js";
+import { crc32, writeHex8 } from "./checksum.js";
 
 /**
  * Backup lines built straight into the bytes that are written: each checkpoint's text is encoded to UTF-8 once, into
@@ -55,7 +55,7 @@ export class BackupChunks {
     const lineStart = this.used;
     const bodyStart = lineStart + chunk.write(PREFIX, lineStart, "latin1");
     const bodyEnd = bodyStart + chunk.write(body, bodyStart, "utf8");
-    chunk.write(crc32Hex(chunk.subarray(bodyStart, bodyEnd)), lineStart + CHECKSUM_AT, "latin1");
+    writeHex8(chunk, lineStart + CHECKSUM_AT, crc32(chunk.subarray(bodyStart, bodyEnd)));
     chunk[bodyEnd] = CLOSE_BRACE;
     chunk[bodyEnd + 1] = NEWLINE;
     this.used = bodyEnd + 2;

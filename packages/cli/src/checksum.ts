@@ -37,10 +37,24 @@ export function crc32Fallback(data: ChecksumInput): number {
   return (crc ^ 0xffffffff) >>> 0;
 }
 
+/** The CRC-32 (IEEE, as zlib and gzip compute it) of `data`, as an unsigned 32-bit number. */
+export function crc32(data: ChecksumInput): number {
+  return nativeCrc32 === undefined ? crc32Fallback(data) : nativeCrc32(data) >>> 0;
+}
+
 /** The CRC-32 (IEEE, as zlib and gzip compute it) of `data`, as 8 lowercase hex digits. */
 export function crc32Hex(data: ChecksumInput): string {
-  const value = nativeCrc32 === undefined ? crc32Fallback(data) : nativeCrc32(data) >>> 0;
-  return value.toString(16).padStart(8, "0");
+  return crc32(data).toString(16).padStart(8, "0");
+}
+
+const HEX_DIGITS = Buffer.from("0123456789abcdef", "latin1");
+
+/**
+ * Writes `value` (an unsigned 32-bit number) as the 8 lowercase hex digits {@link crc32Hex} gives, straight into
+ * `target` at `at`: an export writes one per line, and building a string first cost more than the CRC itself.
+ */
+export function writeHex8(target: Uint8Array, at: number, value: number): void {
+  for (let i = 0; i < 8; i++) target[at + i] = HEX_DIGITS[(value >>> (28 - 4 * i)) & 0xf] as number;
 }
 
 /** The SHA-256 of `data`, as 64 lowercase hex digits. */

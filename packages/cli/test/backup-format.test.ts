@@ -17,7 +17,7 @@ import {
   exportCheckpoints,
   importCheckpoints,
 } from "../src/index.js";
-import { crc32Fallback, crc32Hex } from "../src/checksum.js";
+import { crc32, crc32Fallback, crc32Hex, writeHex8 } from "../src/checksum.js";
 import { fileChunks } from "../src/file-chunks.js";
 import { assertBuilt, richState, runBin, tempDir } from "./helpers.js";
 
@@ -111,6 +111,19 @@ describe("backup format", () => {
       if (nativeCrc32 !== undefined) expect(crc32Fallback(bytes)).toBe(nativeCrc32(bytes) >>> 0);
     }
     expect(crc32Fallback("123456789")).toBe(0xcbf43926); // the standard check value
+  });
+
+  it("writes a checksum's 8 hex digits into bytes as crc32Hex spells them", () => {
+    for (const value of [0, 1, 0xf, 0x10, 0xcbf43926, 0x7fffffff, 0x80000000, 0xffffffff]) {
+      const target = Buffer.alloc(12, 0x2e);
+      writeHex8(target, 2, value);
+      expect(target.toString("latin1")).toBe(`..${value.toString(16).padStart(8, "0")}..`);
+    }
+    for (const text of ["", "a", "x".repeat(5000)]) {
+      const target = Buffer.alloc(8);
+      writeHex8(target, 0, crc32(text));
+      expect(target.toString("latin1")).toBe(crc32Hex(text));
+    }
   });
 });
 
