@@ -43,6 +43,7 @@ import { openDatabase, openSchema, type Opened } from "./opening.js";
 import { isBusy, toStoreError, type ErrorContext } from "./sqlite-errors.js";
 import { listParams, listRead, type ListParams, type Statement, type Statements } from "./statements.js";
 import type { AppliedTuning } from "./tuning.js";
+import { underWriteLock } from "./write-lock.js";
 
 const STORE_NAME = "SqliteCheckpointStore";
 const DEFAULT_PAGE_SIZE = 100;
@@ -203,7 +204,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
     const { writer } = await this.statements();
     const rows = checkpoints.map((checkpoint) => checkpointToParams(checkpoint));
     if (rows.length === 0) return;
-    await this.run(() => this.underWriteLock(() => writer.saveFull.immediate(checkpoints, rows)));
+    await this.run(() => underWriteLock(this.writeLock, () => writer.saveFull.immediate(checkpoints, rows)));
     this.fileWatch?.assertInPlace();
   }
 
@@ -219,7 +220,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
     if (items.length === 0) return;
     // Read and checked before the write lock is taken: the lock is held for the inserts alone.
     const rows = writer.prepareTexts(Array.from(items, (item) => item.text));
-    await this.run(() => this.underWriteLock(() => writer.saveTexts.immediate(rows)));
+    await this.run(() => underWriteLock(this.writeLock, () => writer.saveTexts.immediate(rows)));
     this.fileWatch?.assertInPlace();
   }
 
@@ -405,18 +406,6 @@ export class SqliteCheckpointStore implements CheckpointStore {
    * Runs a driver call, retrying it asynchronously while another connection holds the lock (up to
    * `busyTimeoutMs`), and turns lock time-outs and I/O failures into typed errors.
    */
-  /** Runs a batch write holding {@link SqliteOptions.writeLock}, when there is one. */
-  private underWriteLock<T>(write: () => T): T {
-    const lock = this.writeLock;
-    if (lock === undefined) return write();
-    lock.acquire();
-    try {
-      return write();
-    } finally {
-      lock.release();
-    }
-  }
-
   private async run<T>(call: () => T): Promise<T> {
     try {
       return await retryWhileBusy(call, this.errorContext.busyTimeoutMs);
