@@ -506,7 +506,12 @@ function checkCli(store, packages, tarballs, workDir) {
           const all = runBinary(projectDir, ["export", "--jobs", "2", "-s", url]);
           if (all.status !== 0 || !/ by 2 threads\n$/.test(all.stderr))
             throw new Error(`export --jobs 2 exited with ${all.status}, not by 2 threads: ${all.stderr}`);
-          if (!exported.trim().split("\n").every((line) => all.stdout.includes(line)))
+          if (
+            !exported
+              .trim()
+              .split("\n")
+              .every((line) => all.stdout.includes(line))
+          )
             throw new Error("export --jobs 2 misses lines that export --execution wrote");
           lgCheckpoints(projectDir, ["prune", executionId, "--keep-last", "1", "--dry-run", "-s", url]);
           lgCheckpoints(projectDir, ["stats", "-s", url]);

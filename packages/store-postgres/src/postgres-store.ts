@@ -25,14 +25,13 @@ import {
 import type { TransactionSql } from "postgres";
 import { batchConflict, toBatchColumns, unlessRetry, writeBatch } from "./batch.js";
 import { ChainRows } from "./chain.js";
-import { PlainCol } from "./chain-sql.js";
 import { Connection, type Param } from "./connection.js";
 import { toStoreError, type SaveTarget } from "./errors.js";
 import { runMigrations, type MigrationResult } from "./migrations.js";
 import { resolveOptions, type PostgresClient, type PostgresOptions, type ResolvedPostgresOptions } from "./options.js";
 import { PostgresExecutionRegistry } from "./registry.js";
 import { clearExecution, removeCheckpoints, type ChooseVictims } from "./removal.js";
-import { rowHeader, toSaveParams } from "./rows.js";
+import { plainSerialized, rowHeader, toSaveParams } from "./rows.js";
 import { fitsKeyPrefix } from "./keys.js";
 import { saveCheckpoint, type SaveRunner } from "./saving.js";
 import { buildStatements, type CheckpointStatements, type KeyedStatements } from "./sql.js";
@@ -214,28 +213,14 @@ export class PostgresCheckpointStore implements CheckpointStore {
     return (await this.listChain(executionId, options)).checkpoints(options.order === "desc");
   }
 
-  /**
-   * `list`'s checkpoints as the JSON text of each encoded checkpoint. A full row's JSONB columns are read as text and
-   * pasted as they are (JSONB holds nothing but valid JSON), so no state is parsed; an incremental row's state is
-   * folded from its chain and encoded. A page of full rows (the usual page) is read by a plain statement, through the
-   * same index and without the chain statement's walk; a page holding any other row is read again by the chain
-   * statement.
-   */
+  /** `list`'s checkpoints as encoded JSON text, no state parsed: the usual page (full rows) by a plain statement whose
+   * texts the server splices, any other page by the chain statement (which folds and encodes a delta row's state). */
   async listSerialized(executionId: string, options: ListOptions = {}): Promise<SerializedCheckpoint[]> {
     const keyed = this.listed(executionId, options);
     if (keyed === undefined) return [];
     const desc = options.order === "desc";
-    // The usual page holds full rows only: read without the chain statement's recursive walk and its union, each
-    // row's text spliced by the server, one string a row. Any other page is read again by the chain statement.
     const rows = await this.rows(desc ? keyed.plainDesc : keyed.plainAsc, this.listParams(executionId, options));
-    if (rows.every((row) => row[PlainCol.Ok] === true)) {
-      return rows.map((row) => ({
-        id: String(row[PlainCol.Id]),
-        version: Number(row[PlainCol.Version]),
-        text: String(row[PlainCol.Text]),
-      }));
-    }
-    return (await this.listChain(executionId, options)).serialized(desc);
+    return plainSerialized(rows) ?? (await this.listChain(executionId, options)).serialized(desc);
   }
 
   /** `list` without the states: neither the state column nor any item is read. */

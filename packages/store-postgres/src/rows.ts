@@ -13,6 +13,7 @@ import {
   serializedCheckpointText,
   type EncodedCheckpoint,
 } from "@lg/core/store";
+import { PlainCol } from "./chain-sql.js";
 import { Col } from "./sql.js";
 import { isStorableText } from "./text.js";
 
@@ -202,4 +203,18 @@ export function rowToSerialized(row: readonly unknown[]): SerializedCheckpoint {
     tasks: tasks === null ? null : jsonText(tasks, id, "tasks"),
   });
   return { id, version, text };
+}
+
+/**
+ * The rows of a plain statement (`plainAsc`, chain-sql.ts) as `listSerialized`'s answer, each text as the server
+ * spliced it; `undefined` when any row's text may not be handed out as it is (the page is then read by the chain
+ * statement).
+ */
+export function plainSerialized(rows: readonly unknown[][]): SerializedCheckpoint[] | undefined {
+  if (!rows.every((row) => row[PlainCol.Ok] === true)) return undefined;
+  return rows.map((row) => ({
+    id: String(row[PlainCol.Id]),
+    version: Number(row[PlainCol.Version]),
+    text: String(row[PlainCol.Text]),
+  }));
 }
