@@ -17,6 +17,12 @@ const LINE_BYTES = PREFIX.length + 2;
 const CLOSE_BRACE = 0x7d;
 const NEWLINE = 0x0a;
 
+/**
+ * Bytes of lines a chunk holds before it is written out (by `export` and by each of its threads): one write per line
+ * costs more than encoding.
+ */
+export const EXPORT_CHUNK_BYTES = 256 * 1024;
+
 /** Chunks kept for reuse: about what a file stream has in flight at once. */
 const MAX_SPARES = 4;
 
@@ -83,4 +89,32 @@ export class BackupChunks {
     this.used = 0;
     return chunk !== undefined && chunk.length > 0 ? chunk : undefined;
   }
+}
+
+/**
+ * Appends the line of every checkpoint text of `pages` to `chunks`, calling `flush(checkpoints)` whenever the chunk
+ * is to be taken (full, or without room for the next line), with the checkpoints it holds. Resolves with the number of
+ * checkpoints in the chunk not taken yet: the caller takes that last one.
+ */
+export async function fillChunks(
+  pages: AsyncIterable<readonly { text: string }[]>,
+  chunks: BackupChunks,
+  flush: (checkpoints: number) => Promise<void>,
+): Promise<number> {
+  let checkpoints = 0;
+  for await (const page of pages) {
+    for (const { text } of page) {
+      if (chunks.needsRoom(text)) {
+        await flush(checkpoints);
+        checkpoints = 0;
+      }
+      chunks.append(text);
+      checkpoints++;
+      if (chunks.full) {
+        await flush(checkpoints);
+        checkpoints = 0;
+      }
+    }
+  }
+  return checkpoints;
 }

@@ -2,7 +2,7 @@ import { WriteStream } from "node:fs";
 import { Socket } from "node:net";
 import type { Writable } from "node:stream";
 import type { CheckpointStore } from "@lg/core";
-import { BackupChunks } from "./backup-chunks.js";
+import { BackupChunks, EXPORT_CHUNK_BYTES, fillChunks } from "./backup-chunks.js";
 import { exportInThreads } from "./threads/export-threads.js";
 import { threadsAvailable } from "./threads/thread-group.js";
 import { walkSerializedPages, DEFAULT_PAGE_SIZE } from "./walk.js";
@@ -48,9 +48,6 @@ export interface ExportProgress {
   threads: number;
 }
 
-/** Lines are joined into chunks of about this size before a write: one write per line costs more than encoding. */
-const CHUNK_BYTES = 256 * 1024;
-
 /** Resolves when `out` can take more data (its buffer drained), or rejects if it fails or closes first. */
 function drained(out: Writable): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -84,52 +81,33 @@ export async function exportCheckpoints(
   options: ExportOptions = {},
 ): Promise<ExportProgress> {
   const progress: ExportProgress = { checkpoints: 0, bytes: 0, threads: 1 };
-  const chunks = new BackupChunks(CHUNK_BYTES);
   const recycle = copiesBeforeCallback(out);
-  const flush = async (): Promise<void> => {
-    const chunk = chunks.take();
-    if (chunk === undefined) return;
+  // One chunk of lines to `out`; `written(reusable)` once `out` is done with it (reusable: it copied the chunk out).
+  const write = async (chunk: Buffer, checkpoints: number, written: (reusable: boolean) => void): Promise<void> => {
+    progress.checkpoints += checkpoints;
     progress.bytes += chunk.length;
-    const written = recycle
-      ? out.write(chunk, (error) => (error === undefined || error === null ? chunks.recycle(chunk) : undefined))
-      : out.write(chunk);
-    if (!written) await drained(out);
+    const ok = recycle ? out.write(chunk, (error) => written(error === undefined || error === null)) : out.write(chunk);
+    if (!recycle) written(false);
+    if (!ok) await drained(out);
     options.onProgress?.(progress);
   };
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   const threads = options.threads;
   if (threads !== undefined && threads.jobs >= 2 && options.executionId === undefined && threadsAvailable()) {
     progress.threads = threads.jobs;
-    await exportInThreads(store, {
-      storeUrl: threads.storeUrl,
-      jobs: threads.jobs,
-      pageSize,
-      write: async (chunk, checkpoints, written) => {
-        progress.checkpoints += checkpoints;
-        progress.bytes += chunk.length;
-        const ok = recycle
-          ? out.write(chunk, (error) => written(error === undefined || error === null))
-          : out.write(chunk);
-        if (!recycle) written(false);
-        if (!ok) await drained(out);
-        options.onProgress?.(progress);
-      },
-    });
+    await exportInThreads(store, { storeUrl: threads.storeUrl, jobs: threads.jobs, pageSize, write });
     return progress;
   }
+  const chunks = new BackupChunks(EXPORT_CHUNK_BYTES);
+  const flush = async (checkpoints: number): Promise<void> => {
+    const chunk = chunks.take();
+    if (chunk !== undefined) await write(chunk, checkpoints, (reusable) => reusable && chunks.recycle(chunk));
+  };
   // Serialized text: a store with listSerialized hands it out without decoding any state, the fastest export there is.
   const pages = walkSerializedPages(store, {
     ...(options.executionId === undefined ? {} : { executionId: options.executionId }),
     pageSize,
   });
-  for await (const page of pages) {
-    for (const { text } of page) {
-      if (chunks.needsRoom(text)) await flush();
-      chunks.append(text);
-      progress.checkpoints++;
-      if (chunks.full) await flush();
-    }
-  }
-  await flush();
+  await flush(await fillChunks(pages, chunks, flush));
   return progress;
 }

@@ -35,6 +35,12 @@ async function seed(
   return chain;
 }
 
+/** Another checkpoint at `cp`'s execution and version: what a restore of `cp` conflicts with. */
+function rivalOf(cp: Checkpoint | undefined): Checkpoint {
+  const taken = cp as Checkpoint;
+  return { ...taken, id: `${taken.id}-rival`, nodeName: "rival" };
+}
+
 describe("lg-checkpoints export and import with worker threads", () => {
   let files: ReturnType<typeof tempDir>;
   let path: string;
@@ -49,6 +55,13 @@ describe("lg-checkpoints export and import with worker threads", () => {
     await store.close();
     files.remove();
   });
+
+  /** Exports the source store into `backup.jsonl`; returns its lines. */
+  async function exportBackup(): Promise<string[]> {
+    const exported = await runBin(["export", "-o", `${files.dir}/backup.jsonl`, "-s", `sqlite:${path}`]);
+    expect(exported.code).toBe(0);
+    return linesOf(readFileSync(`${files.dir}/backup.jsonl`, "utf8"));
+  }
 
   it("writes the same backup with one thread or three, a large execution first, and restores it either way", async () => {
     // 300 checkpoints of ~20 kB: ~6 MB in one execution, more chunks than a thread may have unwritten at once, so the
@@ -123,9 +136,7 @@ describe("lg-checkpoints export and import with worker threads", () => {
 
   it("names a corrupt line after several batches, with every line before it restored", async () => {
     await seed(store, "a", 1200);
-    const exported = await runBin(["export", "-o", `${files.dir}/backup.jsonl`, "-s", `sqlite:${path}`]);
-    expect(exported.code).toBe(0);
-    const lines = linesOf(readFileSync(`${files.dir}/backup.jsonl`, "utf8"));
+    const lines = await exportBackup();
     lines[1100] = (lines[1100] as string).replace('"step":1101', '"step":1102');
     writeFileSync(`${files.dir}/corrupt.jsonl`, `${lines.join("\n")}\n`);
     const target = `${files.dir}/restored.db`;
@@ -151,12 +162,10 @@ describe("lg-checkpoints export and import with worker threads", () => {
 
   it("reports a conflict a thread met with exit code 8, naming its line", async () => {
     const chain = await seed(store, "a", 1200);
-    const exported = await runBin(["export", "-o", `${files.dir}/backup.jsonl`, "-s", `sqlite:${path}`]);
-    expect(exported.code).toBe(0);
+    await exportBackup();
     const target = new SqliteCheckpointStore({ path: `${files.dir}/target.db` });
     try {
-      const rival = { ...(chain[700] as Checkpoint), id: `${(chain[700] as Checkpoint).id}-rival`, nodeName: "rival" };
-      await target.save(rival);
+      await target.save(rivalOf(chain[700]));
       const result = await runBin([
         "import",
         "--jobs",
@@ -179,22 +188,17 @@ describe("lg-checkpoints export and import with worker threads", () => {
       await target.close();
     }
   });
+
   it("reports a conflict before a corrupt line as one thread does", async () => {
     const chain = await seed(store, "a", 10);
-    const exported = await runBin(["export", "-o", `${files.dir}/backup.jsonl`, "-s", `sqlite:${path}`]);
-    expect(exported.code).toBe(0);
-    const lines = linesOf(readFileSync(`${files.dir}/backup.jsonl`, "utf8"));
+    const lines = await exportBackup();
     lines[7] = (lines[7] as string).replace('"step":8', '"step":9');
     writeFileSync(`${files.dir}/both.jsonl`, `${lines.join("\n")}\n`);
     const results = [];
     for (const jobs of ["1", "2"]) {
       const target = new SqliteCheckpointStore({ path: `${files.dir}/target-${jobs}.db` });
       try {
-        await target.save({
-          ...(chain[4] as Checkpoint),
-          id: `${(chain[4] as Checkpoint).id}-rival`,
-          nodeName: "rival",
-        });
+        await target.save(rivalOf(chain[4]));
       } finally {
         await target.close();
       }

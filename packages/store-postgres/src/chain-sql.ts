@@ -44,9 +44,10 @@ const PLAIN_TEXT =
 
 /**
  * Whether the text of row `c` is what the chain read hands out for it: a full row recording no items (nothing is
- * folded into it), a version `list` accepts, metadata an object, a finite time, and no JSONB column holding a `$lg` key at its top
- * (the wrapper of a value JSONB cannot hold has one, and the chain read unwraps it; a state that is a tagged value
- * has one too, and only takes the longer way). Checked on the JSONB values, without writing any of them as text.
+ * folded into it), a version `list` accepts, metadata an object, a finite time, and no JSONB column holding a `$lg`
+ * key at its top (the wrapper of a value JSONB cannot hold has one, and the chain read unwraps it; a state that is a
+ * tagged value has one too, and only takes the longer way). Checked on the JSONB values, without writing any of them
+ * as text.
  */
 function plainOk(c: string): string {
   const noTopTag = ["state", "metadata", "next", "tasks"].map(

@@ -1,6 +1,6 @@
 import type { MessagePort } from "node:worker_threads";
 import type { CheckpointStore } from "@lg/core";
-import { BackupChunks } from "../backup-chunks.js";
+import { BackupChunks, EXPORT_CHUNK_BYTES, fillChunks } from "../backup-chunks.js";
 import { serializedPages } from "../walk.js";
 import { AsyncQueue } from "./async-queue.js";
 import {
@@ -19,9 +19,6 @@ import {
  *
  * @packageDocumentation
  */
-
-/** Lines per chunk, in bytes: as `export` in one thread. */
-export const THREAD_CHUNK_BYTES = 256 * 1024;
 
 /** Chunks sent and not yet written by the main thread, per thread. */
 export const CHUNKS_IN_FLIGHT = 16;
@@ -68,27 +65,14 @@ async function exportExecution(
   work: ExportExecutionMessage,
   pageSize: number,
 ): Promise<void> {
-  let checkpoints = 0;
-  for await (const page of serializedPages(store, work.executionId, pageSize)) {
-    for (const { text } of page) {
-      if (chunks.needsRoom(text)) {
-        await sender.send(work.seq, checkpoints, false);
-        checkpoints = 0;
-      }
-      chunks.append(text);
-      checkpoints++;
-      if (chunks.full) {
-        await sender.send(work.seq, checkpoints, false);
-        checkpoints = 0;
-      }
-    }
-  }
-  await sender.send(work.seq, checkpoints, true);
+  const pages = serializedPages(store, work.executionId, pageSize);
+  const rest = await fillChunks(pages, chunks, (checkpoints) => sender.send(work.seq, checkpoints, false));
+  await sender.send(work.seq, rest, true);
 }
 
 /** Runs an export thread until the main thread sends `end`; a failure rejects with the `seq` it was on. */
 export async function runExportThread(store: CheckpointStore, port: MessagePort, data: ThreadData): Promise<void> {
-  const chunks = new BackupChunks(THREAD_CHUNK_BYTES);
+  const chunks = new BackupChunks(EXPORT_CHUNK_BYTES);
   const sender = new ChunkSender(port, chunks);
   const work = new AsyncQueue<ExportExecutionMessage>();
   port.on("message", (message: ToThread) => {

@@ -38,7 +38,7 @@ export async function runImportThread(store: CheckpointStore, port: MessagePort)
     } catch (error) {
       throw Object.assign(new ThreadWorkError(error), { seq: batch.seq });
     }
-    const saved: SavedMessage = { type: "saved", seq: batch.seq, checkpoints: batch.ends.length };
+    const saved: SavedMessage = { type: "saved", seq: batch.seq };
     port.postMessage(saved);
   }
 }

@@ -52,7 +52,10 @@ export interface ExportExecutionMessage {
   executionId: string;
 }
 
-/** Main thread to an import thread: save these lines' checkpoint texts (`bytes[ends[i - 1], ends[i])`, UTF-8). */
+/**
+ * Main thread to an import thread: save these lines' checkpoint texts (`bytes[ends[i - 1], ends[i])`, UTF-8; the
+ * memory past the last end is unused).
+ */
 export interface ImportBatchMessage {
   type: "batch";
   seq: number;
@@ -89,7 +92,6 @@ export interface ChunkMessage {
 export interface SavedMessage {
   type: "saved";
   seq: number;
-  checkpoints: number;
 }
 
 /** A thread's state: store open (`ready`), work failed (`error`, with the `seq` it was on), store closed (`closed`). */
