@@ -59,6 +59,11 @@ const NOW = "t AS MATERIALIZED (SELECT date_trunc('milliseconds', clock_timestam
 // Clears the lease of row `e` (set list items).
 const NO_LEASE = "owner = NULL, lease_token = NULL, lease_expires_at = NULL";
 
+// Whether row `e` belongs to a graph version the claim serves (CTE `g`). `OFFSET 0` keeps it a filter on each row the
+// branch's index hands out: as a semi-join, PostgreSQL planning on a table without statistics yet (a new registry,
+// or a backlog submitted since the last analyze) bitmap-scans the whole queue and sorts it, on every claim.
+const SERVED = "EXISTS (SELECT 1 FROM g WHERE g.name = e.graph_name AND g.version = e.graph_version OFFSET 0)";
+
 /** The statements of one store's registry. */
 export interface RegistryStatements {
   /**
@@ -135,30 +140,36 @@ export function buildRegistryStatements(o: ResolvedPostgresOptions): RegistrySta
       `SELECT r.source, ${columns} FROM r CROSS JOIN n ORDER BY r.source`,
     // Each branch walks its partial index in "claimable since" order, skipping rows another claim (or a fenced save)
     // holds, and locks at most `limit` rows; the oldest `limit` of both are claimed. The rows locked beyond them stay
-    // locked only until the statement commits.
+    // locked only until the statement commits. The update finds the claimed rows through the key index by an array of
+    // their prefixes: joined on the keys alone, a generic plan (which cannot see how small `limit` is) hashes the
+    // whole table, done executions included, on every claim.
     claim:
       `WITH ${NOW}, ` +
       "g AS (SELECT * FROM unnest($2::text[], $3::text[]) AS g(name, version)), " +
       // Expired leases first (rank 0): started executions, whose recovery must not wait behind the queue.
       "c AS (SELECT k.execution_id, row_number() OVER (ORDER BY k.rank, k.since, k.execution_id) AS n FROM (" +
       `SELECT * FROM (SELECT e.execution_id, 1 AS rank, e.updated_at AS since FROM ${e} e WHERE e.status = 'queued' ` +
-      "AND (e.graph_name, e.graph_version) IN (SELECT name, version FROM g) " +
+      `AND ${SERVED} ` +
       "ORDER BY e.updated_at LIMIT $4::bigint FOR UPDATE OF e SKIP LOCKED) queued UNION ALL " +
       `SELECT * FROM (SELECT e.execution_id, 0, e.lease_expires_at FROM ${e} e WHERE e.status = 'running' ` +
       "AND e.lease_expires_at <= (SELECT now FROM t) " +
-      "AND (e.graph_name, e.graph_version) IN (SELECT name, version FROM g) " +
+      `AND ${SERVED} ` +
       "ORDER BY e.lease_expires_at LIMIT $4::bigint FOR UPDATE OF e SKIP LOCKED) expired" +
       ") k ORDER BY k.rank, k.since, k.execution_id LIMIT $4::bigint), " +
       `r AS (UPDATE ${e} e SET status = 'running', owner = $1::text, lease_token = ($6::text[])[c.n], ` +
       "lease_expires_at = t.now + $5::bigint * interval '1 millisecond', attempts = e.attempts + 1, " +
-      `updated_at = t.now FROM c, t WHERE ${keyMatch("e.execution_id", "c.execution_id")} RETURNING e.*, c.n), ` +
+      `updated_at = t.now FROM c, t WHERE ${keyPrefix("e.execution_id")} = ANY (ARRAY(SELECT ` +
+      `${keyPrefix("c0.execution_id")} FROM c c0)) AND ${keyMatch("e.execution_id", "c.execution_id")} ` +
+      "RETURNING e.*, c.n), " +
       `n AS MATERIALIZED (${notifyEach(channel, "r")}) ` +
       `SELECT ${columns}, r.lease_token FROM r CROSS JOIN n ORDER BY r.n`,
     renew:
       "WITH t AS MATERIALIZED (SELECT date_trunc('milliseconds', clock_timestamp()) + " +
       "$3::bigint * interval '1 millisecond' AS expiry), " +
       "f AS (SELECT * FROM unnest($1::text[], $2::text[]) AS f(execution_id, token)), " +
-      `u AS (UPDATE ${e} e SET lease_expires_at = t.expiry FROM f, t WHERE ${keyMatch("e.execution_id", "f.execution_id")} ` +
+      // Through the key index, as claim's update: `f` can hold every lease of a worker.
+      `u AS (UPDATE ${e} e SET lease_expires_at = t.expiry FROM f, t WHERE ${keyPrefix("e.execution_id")} = ANY ` +
+      `(ARRAY(SELECT ${keyPrefix("f0.execution_id")} FROM f f0)) AND ${keyMatch("e.execution_id", "f.execution_id")} ` +
       "AND e.lease_token = f.token AND e.status = 'running' RETURNING e.execution_id) " +
       `SELECT ${ms("t.expiry")}, (SELECT coalesce(json_agg(f.execution_id), '[]')::text FROM f ` +
       "WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.execution_id = f.execution_id)) FROM t",

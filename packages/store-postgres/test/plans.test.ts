@@ -3,17 +3,7 @@ import { resolveOptions } from "../src/options.js";
 import { fitsKeyPrefix } from "../src/keys.js";
 import { buildStatements, type CheckpointStatements, type KeyedStatements } from "../src/sql.js";
 import { adminClient, createTestStore, type TestStore } from "./helpers.js";
-
-interface PlanNode {
-  "Node Type": string;
-  "Relation Name"?: string;
-  "Index Name"?: string;
-  Plans?: PlanNode[];
-}
-
-function nodesOf(plan: PlanNode): PlanNode[] {
-  return [plan, ...(plan.Plans ?? []).flatMap(nodesOf)];
-}
+import { bothPlans as plansOf, type PlanNode } from "./plan-helpers.js";
 
 const EXECUTIONS = 400;
 const VERSIONS = 25;
@@ -55,46 +45,12 @@ describe("query plans", () => {
     await t?.cleanup();
   });
 
-  type Params = (string | number | null)[];
-
-  const nodesOfExplain = (rows: postgres.RowList<postgres.Row[]>): PlanNode[] =>
-    nodesOf((rows[0]?.["QUERY PLAN"] as { Plan: PlanNode }[])[0]?.Plan as PlanNode);
-
-  // The plan for these parameter values (a custom plan, as the first executions of a prepared statement get).
-  async function planOf(text: string, params: Params): Promise<PlanNode[]> {
-    return nodesOfExplain(await admin.unsafe(`EXPLAIN (FORMAT JSON) ${text}`, params));
-  }
-
-  // The generic plan, which a prepared statement may switch to after five executions: planned without the values.
-  async function genericPlanOf(text: string, params: Params): Promise<PlanNode[]> {
-    const conn = await admin.reserve();
-    try {
-      await conn.unsafe("SET plan_cache_mode = force_generic_plan");
-      await conn.unsafe(`PREPARE generic AS ${text}`).simple();
-      const [prepared] = await conn.unsafe(
-        "SELECT parameter_types::text[] AS types FROM pg_prepared_statements WHERE name = 'generic'",
-      );
-      const types = prepared?.types as string[];
-      // EXECUTE is a utility statement: its arguments cannot be bound parameters, so they go in as literals.
-      const literal = (p: string | number | null, i: number): string =>
-        p === null ? `NULL::${types[i]}` : `'${String(p).replaceAll("'", "''")}'::${types[i]}`;
-      return nodesOfExplain(
-        await conn.unsafe(`EXPLAIN (FORMAT JSON) EXECUTE generic(${params.map(literal).join(", ")})`),
-      );
-    } finally {
-      await conn.unsafe("DEALLOCATE ALL; RESET plan_cache_mode").simple();
-      conn.release();
-    }
-  }
-
   // The statement forms the store may use for this id: both for a short one, the general one for a long one.
   const formsFor = (id: string): KeyedStatements[] =>
     fitsKeyPrefix(id) ? [statements.short, statements.any] : [statements.any];
 
-  const bothPlans = async (text: string, params: Params): Promise<PlanNode[][]> => [
-    await planOf(text, params),
-    await genericPlanOf(text, params),
-  ];
+  const bothPlans = (text: string, params: (string | number | null)[]): Promise<PlanNode[][]> =>
+    plansOf(admin, text, params);
 
   function expectIndexOnly(nodes: PlanNode[], index: string): void {
     const onTable = nodes.filter((n) => n["Relation Name"] === "checkpoints");
