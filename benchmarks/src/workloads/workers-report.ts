@@ -20,6 +20,7 @@ function status(measured: number, met: boolean): GoalCheck["status"] {
   return Number.isFinite(measured) ? (met ? "met" : "missed") : "n/a";
 }
 
+const ratio = (a: number, b: number): string => (a / b).toFixed(2);
 const ms = (value: number): string => `${Math.round(value).toLocaleString("en-US")} ms`;
 const percent = (share: number): string => `${(share * 100).toFixed(2)}%`;
 
@@ -90,9 +91,17 @@ export function workersTable(output: WorkersOutput, goals: readonly GoalCheck[])
       `| ${t.backend} | throughput: one process, plain invoke, concurrency ${t.processes * t.concurrency} ` +
         `| ${t.invokePerSecond.toFixed(1)} executions/s | — | |`,
       `| ${t.backend} | throughput: one worker process, concurrency ${t.processes * t.concurrency} ` +
-        `| ${t.singleWorkerPerSecond.toFixed(1)} executions/s (${(t.singleWorkerPerSecond / t.invokePerSecond).toFixed(2)} of invoke) | — | |`,
-      `| ${t.backend} | per execution: ${t.processes} workers / plain invoke / one worker ` +
-        `| ${perExecution("workers")} / ${perExecution("invoke")} / ${perExecution("singleWorker")} | — | |`,
+        `| ${t.singleWorkerPerSecond.toFixed(1)} executions/s | — | |`,
+      `| ${t.backend} | throughput: ${t.processes} processes, plain invoke, concurrency ${t.concurrency} each ` +
+        `| ${t.invokeProcessesPerSecond.toFixed(1)} executions/s | — | |`,
+      `| ${t.backend} | per execution: ${t.processes} workers / plain invoke / one worker / ${t.processes} invoke ` +
+        `processes | ${perExecution("workers")} / ${perExecution("invoke")} / ${perExecution("singleWorker")} / ` +
+        `${perExecution("invokeProcesses")} | — | |`,
+      `| ${t.backend} | the processes' share: ${t.processes} plain-invoke processes / one (no registry, no lease) ` +
+        `| ${ratio(t.invokeProcessesPerSecond, t.invokePerSecond)} | — | |`,
+      `| ${t.backend} | the protocol's share: ${t.processes} workers / ${t.processes} plain-invoke processes; ` +
+        `one worker / one plain-invoke process | ${ratio(t.workersPerSecond, t.invokeProcessesPerSecond)}; ` +
+        `${ratio(t.singleWorkerPerSecond, t.invokePerSecond)} | — | |`,
       `| ${t.backend} | throughput: workers / plain invoke (median of ${t.rounds.length} round(s)) ` +
         `| ${(t.workersPerSecond / t.invokePerSecond).toFixed(2)} | >= ${THROUGHPUT_RATIO} ` +
         `| ${statusOf(t.backend, "workers: executions/s")} |`,
@@ -110,8 +119,11 @@ export function workersTable(output: WorkersOutput, goals: readonly GoalCheck[])
       : [
           "Throughput: from `go` (every process started, its store open) to the registry counting every execution " +
             "done, against one process's `invoke` of as many executions at the same total concurrency, on the same " +
-            "store; one worker process at that concurrency tells the worker's own cost from that of more processes " +
-            "sharing the cores. CPU: user + system time of the processes from `go` to their stop. Heartbeats: statements counted in each worker process by its PostgreSQL client (postgres.js " +
+            "store. Two more ways tell the worker's protocol from more processes sharing the cores: one worker " +
+            "process at the total concurrency, and as many plain-invoke processes as workers at a worker's " +
+            "concurrency each (the executions dealt out in turn, timed until the last process is through). CPU: " +
+            "user + system time of the processes from `go` to their stop. Heartbeats: statements counted in each " +
+            "worker process by its PostgreSQL client (postgres.js " +
             "`debug` hook: every query sent, BEGIN and COMMIT included), renewals by wrapping the registry's `renew` " +
             "(one statement per heartbeat, whatever the number of leases); counted on the client, it needs no server " +
             "extension such as pg_stat_statements.",

@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import { submit, type CheckpointStore } from "@lg/core";
+import { submit, type CheckpointStore, type ExecutionRegistry, type ExecutionStatus } from "@lg/core";
 import type { WorkersSettings } from "../settings.js";
 import { Child, type ChildStats } from "./workers-fleet.js";
 import { throughputGraph } from "./workers-graphs.js";
@@ -22,8 +22,9 @@ export interface ThroughputRun {
 
 /**
  * One round, every way on new executions: `processes` worker processes (the goal's), one plain-invoke process at the
- * same total concurrency (the baseline), and one worker process at that total concurrency (which tells the cost of
- * the worker's protocol from the cost of more processes on the same cores).
+ * same total concurrency (the baseline), and two ways that tell the cost of the worker's protocol from the cost of
+ * more processes on the same cores: one worker process at that total concurrency, and `processes` plain-invoke
+ * processes at the workers' concurrency each (no registry, no lease: the workers' layout without their protocol).
  */
 export interface ThroughputRound {
   /** The worker processes. */
@@ -32,6 +33,8 @@ export interface ThroughputRound {
   invoke: ThroughputRun;
   /** One worker process. */
   singleWorker: ThroughputRun;
+  /** As many plain-invoke processes as workers, each at a worker's concurrency. */
+  invokeProcesses: ThroughputRun;
 }
 
 /** The throughput and heartbeat figures (PostgreSQL). */
@@ -56,12 +59,15 @@ export interface ThroughputResult {
   invokePerSecond: number;
   /** Executions per second of one worker process at the total concurrency (median round). */
   singleWorkerPerSecond: number;
+  /** Executions per second of the plain-invoke processes laid out as the workers (median round). */
+  invokeProcessesPerSecond: number;
   /** Lease renewals / statements of the worker processes, all rounds together. */
   renewalShare: number;
 }
 
-const POLL_MS = 25;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+// The registry's counts read the whole table: read often, they would weigh on the workers' runs alone. Completion is
+// told by the registry's notifications; the poll only makes up for a notification that never came.
+const POLL_MS = 1_000;
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -93,17 +99,63 @@ async function expectDone(store: CheckpointStore, ids: readonly string[], steps:
   }
 }
 
-/** One process runs `ids` with plain `invoke`, `processes × concurrency` at a time. */
-async function runInvoke(base: ChildConfig, ids: string[], total: number): Promise<ThroughputRun> {
-  const child = await Child.start({ ...base, mode: "invoke", concurrency: total, executions: ids }, () => undefined);
+/**
+ * `processes` processes run `ids` with plain `invoke`, `concurrency` at a time each, the ids dealt out in turn; timed
+ * from `go` until the last process has run all of its own.
+ */
+async function runInvoke(
+  base: ChildConfig,
+  ids: string[],
+  processes: number,
+  concurrency: number,
+): Promise<ThroughputRun> {
+  const shares = Array.from({ length: processes }, (_, p) => ids.filter((_, i) => i % processes === p));
+  const started = await Promise.allSettled(
+    shares.map((executions) => Child.start({ ...base, mode: "invoke", concurrency, executions }, () => undefined)),
+  );
+  const children = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
   try {
-    const finished = child.whenFinished();
-    child.post({ type: "go" });
-    const elapsedMs = await finished;
-    return { elapsedMs, stats: await child.stop() };
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
+    const finished = Promise.all(children.map((child) => child.whenFinished()));
+    const start = preciseNow();
+    for (const child of children) child.post({ type: "go" });
+    await finished;
+    const elapsedMs = preciseNow() - start;
+    return { elapsedMs, stats: sum(await Promise.all(children.map((child) => child.stop()))) };
   } catch (error) {
-    child.kill();
+    for (const child of children) child.kill();
     throw error;
+  }
+}
+
+/**
+ * Resolves once every execution of `ids` is `done` (told by the registry's notifications, or by its counts on each
+ * poll), rejects when the registry counts a failure more than `before`.
+ */
+async function allDone(
+  registry: ExecutionRegistry,
+  ids: readonly string[],
+  before: Record<ExecutionStatus, number>,
+): Promise<void> {
+  const waiting = new Set(ids);
+  let wake: (() => void) | undefined;
+  const unsubscribe = await registry.subscribe?.((change) => {
+    if (change.status === "done" && waiting.delete(change.executionId) && waiting.size === 0) wake?.();
+  });
+  try {
+    for (;;) {
+      if (waiting.size === 0) return;
+      const counts = await registry.counts();
+      if (counts.failed > before.failed) throw new Error("workers throughput: an execution failed");
+      if (counts.done - before.done >= ids.length) return;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, POLL_MS);
+      });
+    }
+  } finally {
+    await unsubscribe?.();
   }
 }
 
@@ -123,15 +175,10 @@ async function runWorkers(
   try {
     const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected");
     if (failed !== undefined) throw failed.reason;
+    const before = await registry.counts();
     const start = preciseNow();
     for (const child of children) child.post({ type: "go" });
-    const before = await registry.counts();
-    for (;;) {
-      const counts = await registry.counts();
-      if (counts.failed > before.failed) throw new Error("workers throughput: an execution failed");
-      if (counts.done - before.done >= ids.length) break;
-      await sleep(POLL_MS);
-    }
+    await allDone(registry, ids, before);
     const elapsedMs = preciseNow() - start;
     return { elapsedMs, stats: sum(await Promise.all(children.map((child) => child.stop()))) };
   } catch (error) {
@@ -172,22 +219,29 @@ export async function measureThroughput(
       const ids = (way: string): string[] =>
         Array.from({ length: settings.throughputExecutions }, (_, i) => `throughput-${runTag}-${round}-${way}-${i}`);
       const ways: Record<keyof ThroughputRound, () => Promise<ThroughputRun>> = {
-        invoke: () => runInvoke(base, ids("invoke"), total),
+        invoke: () => runInvoke(base, ids("invoke"), 1, total),
         workers: () => runWorkers(base, store, ids("workers"), settings.throughputProcesses),
         singleWorker: () => runWorkers({ ...base, concurrency: total }, store, ids("single"), 1),
+        invokeProcesses: () =>
+          runInvoke(base, ids("invokes"), settings.throughputProcesses, settings.throughputConcurrency),
       };
-      const order = (["invoke", "workers", "singleWorker"] as const).map((_, i, all) => all[(i + round) % all.length]);
+      const all = ["invoke", "workers", "singleWorker", "invokeProcesses"] as const;
       const runs: Partial<ThroughputRound> = {};
-      for (const way of order) if (way !== undefined) runs[way] = await ways[way]();
-      const { workers, invoke, singleWorker } = runs;
-      if (workers === undefined || invoke === undefined || singleWorker === undefined)
+      for (let i = 0; i < all.length; i++) {
+        const way = all[(i + round) % all.length] as keyof ThroughputRound;
+        runs[way] = await ways[way]();
+      }
+      const { workers, invoke, singleWorker, invokeProcesses } = runs;
+      if (workers === undefined || invoke === undefined || singleWorker === undefined || invokeProcesses === undefined)
         throw new Error("unreachable: every way ran");
-      await expectDone(store, [...ids("invoke"), ...ids("workers"), ...ids("single")], settings.throughputSteps);
-      rounds.push({ workers, invoke, singleWorker });
+      const everyId = ["invoke", "workers", "single", "invokes"].flatMap(ids);
+      await expectDone(store, everyId, settings.throughputSteps);
+      rounds.push({ workers, invoke, singleWorker, invokeProcesses });
       log(
         `throughput ${where.backend}: round ${round + 1}/${settings.throughputRounds}, ` +
           `${settings.throughputProcesses} workers ${workers.elapsedMs.toFixed(0)} ms, invoke ` +
-          `${invoke.elapsedMs.toFixed(0)} ms, 1 worker ${singleWorker.elapsedMs.toFixed(0)} ms`,
+          `${invoke.elapsedMs.toFixed(0)} ms, 1 worker ${singleWorker.elapsedMs.toFixed(0)} ms, ` +
+          `${settings.throughputProcesses} invoke processes ${invokeProcesses.elapsedMs.toFixed(0)} ms`,
       );
     }
   } finally {
@@ -206,6 +260,7 @@ export async function measureThroughput(
     workersPerSecond: median(rounds.map((r) => perSecond(r.workers.elapsedMs))),
     invokePerSecond: median(rounds.map((r) => perSecond(r.invoke.elapsedMs))),
     singleWorkerPerSecond: median(rounds.map((r) => perSecond(r.singleWorker.elapsedMs))),
+    invokeProcessesPerSecond: median(rounds.map((r) => perSecond(r.invokeProcesses.elapsedMs))),
     renewalShare: all.statements === 0 ? Number.NaN : all.renewals / all.statements,
   };
 }
