@@ -180,10 +180,13 @@ export function buildRegistryStatements(o: ResolvedPostgresOptions): RegistrySta
       `WHERE ${byId} AND e.lease_token = $2::text AND e.status = 'running' RETURNING e.*), ` +
       `n AS MATERIALIZED (${notifyEach(channel, "r")}) ` +
       `SELECT ${columns} FROM r CROSS JOIN n`,
+    // The row is locked `FOR UPDATE` before it changes, so that a fenced save under way (`leaseHeld`) commits first:
+    // once the cancel is seen, no checkpoint of the run it stopped comes after it.
     cancel:
       `WITH ${NOW}, ` +
+      `lk AS MATERIALIZED (SELECT 1 FROM ${e} e WHERE ${byId} FOR UPDATE OF e), ` +
       `upd AS (UPDATE ${e} e SET status = 'cancelled', ${NO_LEASE}, updated_at = t.now FROM t ` +
-      `WHERE ${byId} AND e.status IN ${CANCELLABLE} RETURNING e.*), ` +
+      `WHERE ${byId} AND e.status IN ${CANCELLABLE} AND EXISTS (SELECT 1 FROM lk) RETURNING e.*), ` +
       `cur AS (SELECT e.* FROM ${e} e WHERE ${byId}), ` +
       `n AS MATERIALIZED (${notifyEach(channel, "upd")}), ` +
       "r AS (SELECT 1 AS source, * FROM upd UNION ALL SELECT 2, * FROM cur) " +
@@ -205,12 +208,15 @@ export function buildRegistryStatements(o: ResolvedPostgresOptions): RegistrySta
 
 /**
  * The condition a fenced save adds (`sql.ts`): the registry row of the lease's execution `execution` (the
- * checkpoint's, or the parent a subgraph runs under) holds the token `token` and is running, locked `FOR SHARE` so
- * that a claim, a release or a cancel of that row waits for the save to commit.
+ * checkpoint's, or the parent a subgraph runs under) holds the token `token` and is running, locked `FOR KEY SHARE`.
+ * That lock keeps out the statements that end or move the lease — a claim and a cancel lock the row `FOR UPDATE`
+ * first, and `clear` deletes it — until the save commits, and lets a renewal (a plain update of the expiry) go by:
+ * a heartbeat, which renews all of a worker's leases in one statement, never waits behind a save, nor a save behind
+ * it. A release comes from the lease's own holder, after its saves.
  */
 export function leaseHeld(o: ResolvedPostgresOptions, token: string, execution: string): string {
   return (
     `SELECT 1 FROM ${o.qualifiedExecutionsTable} e WHERE ${keyMatch("e.execution_id", execution)} ` +
-    `AND e.lease_token = ${token} AND e.status = 'running' FOR SHARE OF e`
+    `AND e.lease_token = ${token} AND e.status = 'running' FOR KEY SHARE OF e`
   );
 }

@@ -66,7 +66,7 @@ export interface KeyedStatements extends ChainStatements, RemovalStatements {
   saveDelta: string;
   /**
    * `saveDelta` fenced by a lease (`$14` its token, `$15` its execution): it writes only while that registry row holds the
-   * token, locked `FOR SHARE` first; a third column counts that row (0: the lease is lost, nothing was written).
+   * token, locked `FOR KEY SHARE` first; a third column counts that row (0: the lease is lost, nothing was written).
    */
   saveDeltaLeased: string;
 }
@@ -83,7 +83,7 @@ export interface CheckpointStatements {
    */
   save: string;
   /**
-   * `save` fenced by a lease (`$11` its token, `$12` its execution), in one statement: that registry row is locked `FOR SHARE` and checked
+   * `save` fenced by a lease (`$11` its token, `$12` its execution), in one statement: that registry row is locked `FOR KEY SHARE` and checked
    * first. One row: the count of that row (0: the lease is lost, nothing was written), the count of rows inserted.
    */
   saveLeased: string;

@@ -2,6 +2,8 @@ import { randomBytes } from "node:crypto";
 import { LeaseLostError, type Checkpoint, type Lease, type StatusChange } from "@lg/core";
 import { createTestCheckpoint } from "@lg/store-testkit";
 import { PostgresCheckpointStore } from "../src/index.js";
+import { resolveOptions, type ResolvedPostgresOptions } from "../src/options.js";
+import { buildRegistryStatements, leaseHeld, type RegistryStatements } from "../src/registry-sql.js";
 import { useAdminClient, useTestStore } from "./helpers.js";
 
 const id = (label: string): string => `${label}-${randomBytes(4).toString("hex")}`;
@@ -29,6 +31,18 @@ describe("the registry shared by two store instances", () => {
   afterAll(async () => {
     await other?.close();
   });
+
+  const options = (): ResolvedPostgresOptions => resolveOptions({ connString: t.url, schema: t.schema });
+  const statements = (): RegistryStatements => buildRegistryStatements(options());
+
+  /** Whether a statement on this schema's registry, matching `pattern`, waits for a lock. */
+  async function waitsOnLock(pattern: string): Promise<boolean> {
+    const rows = await admin.sql.unsafe(
+      "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1 AND query LIKE $2",
+      [`%${t.schema}%checkpoints_executions%`, pattern],
+    );
+    return rows.length > 0;
+  }
 
   it("gives each of 120 executions to exactly one of 16 concurrent claimers across both pools", async () => {
     const graph = id("g");
@@ -93,26 +107,20 @@ describe("the registry shared by two store instances", () => {
       owner: "old",
       graphs: [{ name: "g-wait", version: "v1" }],
       limit: 1,
-      leaseMs: 60_000,
+      leaseMs: 100,
     });
     if (lease === undefined) throw new Error("nothing claimed");
-    const table = `"${t.schema}".checkpoints_executions`;
+    await sleep(200);
     const takeover = await admin.sql.reserve();
     try {
-      // A takeover under way: the record already holds another token, not yet committed.
+      // A takeover under way: another worker's claim of the expired lease, run as the store runs it, not yet
+      // committed.
       await takeover.unsafe("BEGIN");
-      await takeover.unsafe(`UPDATE ${table} SET lease_token = 'new', owner = 'new' WHERE execution_id = $1`, [
-        executionId,
-      ]);
+      const taken = await takeover.unsafe(statements().claim, ["new", "{g-wait}", "{v1}", 1, 60_000, "{tok-new}"]);
+      expect(taken).toHaveLength(1);
       const save = t.store.save(createTestCheckpoint({ executionId, version: 1 }), { lease });
       save.catch(() => undefined);
-      const waiting = await eventually(async () => {
-        const rows = await admin.sql.unsafe(
-          "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1",
-          [`%${t.schema}%checkpoints_executions%FOR SHARE%`],
-        );
-        return rows.length > 0;
-      });
+      const waiting = await eventually(() => waitsOnLock("%FOR KEY SHARE%"));
       expect(waiting).toBe(true);
       await takeover.unsafe("COMMIT");
       await expect(save).rejects.toBeInstanceOf(LeaseLostError);
@@ -120,6 +128,36 @@ describe("the registry shared by two store instances", () => {
     } finally {
       await takeover.unsafe("ROLLBACK").catch(() => undefined);
       takeover.release();
+    }
+  });
+
+  it("lets a renewal pass a save under way, and makes a cancel wait for it", async () => {
+    const executionId = id("pass");
+    const graph = id("g-pass");
+    await t.store.registry.enqueue({ executionId, graphName: graph, graphVersion: "v1", input: "{}", inputKey: "k" });
+    const served = [{ name: graph, version: "v1" }];
+    const [lease] = await t.store.registry.claim({ owner: "w", graphs: served, limit: 1, leaseMs: 60_000 });
+    if (lease === undefined) throw new Error("nothing claimed");
+    const saving = await admin.sql.reserve();
+    try {
+      // A fenced save under way: its transaction holds the lock its statement takes on the record.
+      await saving.unsafe("BEGIN");
+      const held = await saving.unsafe(leaseHeld(options(), "$1::text", "$2::text"), [lease.token, executionId]);
+      expect(held).toHaveLength(1);
+      const renewal = t.store.registry.renew([lease], 60_000);
+      const renewed = await Promise.race([renewal, sleep(5_000).then(() => "still waiting" as const)]);
+      expect(renewed).toMatchObject({ lost: [] });
+      let cancelled = false;
+      const cancel = t.store.registry.cancel(executionId).finally(() => {
+        cancelled = true;
+      });
+      expect(await eventually(() => waitsOnLock("%FOR UPDATE%"))).toBe(true);
+      expect(cancelled).toBe(false);
+      await saving.unsafe("COMMIT");
+      await expect(cancel).resolves.toMatchObject({ status: "cancelled" });
+    } finally {
+      await saving.unsafe("ROLLBACK").catch(() => undefined);
+      saving.release();
     }
   });
 
