@@ -11,6 +11,7 @@ import {
   type ServerTarget,
 } from "./errors.js";
 import type { PostgresClient, PostgresOptions, ResolvedPostgresOptions } from "./options.js";
+import { dense } from "./dense.js";
 
 /** A statement parameter. */
 export type Param = string | number | null;
@@ -70,7 +71,7 @@ export class Connection {
   /** Runs a statement and returns its rows as arrays; `saving` names the checkpoint a save writes, for a conflict. */
   rows(text: string, params: Param[], saving?: SaveTarget): Promise<unknown[][]> {
     return this.run(
-      async () => (await this.client.unsafe(text, params, { prepare: true }).values()) as unknown[][],
+      async () => dense((await this.client.unsafe(text, params, { prepare: true }).values()) as unknown[][]),
       saving,
     );
   }
