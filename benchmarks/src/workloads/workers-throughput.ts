@@ -130,33 +130,41 @@ async function runInvoke(
 }
 
 /**
- * Resolves once every execution of `ids` is `done` (told by the registry's notifications, or by its counts on each
- * poll), rejects when the registry counts a failure more than `before`.
+ * Starts listening for `ids` to end; the returned function resolves once every one is `done` (told by the registry's
+ * notifications, or by its counts on each poll), and rejects when the registry counts a failure more than `before`.
+ * Listening starts before the workers do, so that no early notification is missed.
  */
-async function allDone(
+async function watchDone(
   registry: ExecutionRegistry,
   ids: readonly string[],
   before: Record<ExecutionStatus, number>,
-): Promise<void> {
+): Promise<() => Promise<void>> {
   const waiting = new Set(ids);
   let wake: (() => void) | undefined;
   const unsubscribe = await registry.subscribe?.((change) => {
     if (change.status === "done" && waiting.delete(change.executionId) && waiting.size === 0) wake?.();
   });
-  try {
-    for (;;) {
-      if (waiting.size === 0) return;
-      const counts = await registry.counts();
-      if (counts.failed > before.failed) throw new Error("workers throughput: an execution failed");
-      if (counts.done - before.done >= ids.length) return;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, POLL_MS);
-      });
+  return async () => {
+    try {
+      for (;;) {
+        if (waiting.size === 0) return;
+        const counts = await registry.counts();
+        if (counts.failed > before.failed) throw new Error("workers throughput: an execution failed");
+        if (counts.done - before.done >= ids.length) return;
+        await new Promise<void>((resolve) => {
+          // The last notification may have come while the counts were read.
+          if (waiting.size === 0) return resolve();
+          const timer = setTimeout(resolve, POLL_MS);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    } finally {
+      await unsubscribe?.();
     }
-  } finally {
-    await unsubscribe?.();
-  }
+  };
 }
 
 /** `processes` worker processes run `ids`, submitted beforehand; timed until the registry counts them all done. */
@@ -175,10 +183,10 @@ async function runWorkers(
   try {
     const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected");
     if (failed !== undefined) throw failed.reason;
-    const before = await registry.counts();
+    const allDone = await watchDone(registry, ids, await registry.counts());
     const start = preciseNow();
     for (const child of children) child.post({ type: "go" });
-    await allDone(registry, ids, before);
+    await allDone();
     const elapsedMs = preciseNow() - start;
     return { elapsedMs, stats: sum(await Promise.all(children.map((child) => child.stop()))) };
   } catch (error) {
