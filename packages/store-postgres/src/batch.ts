@@ -3,7 +3,6 @@ import { sameCheckpoint } from "@lg/core/store";
 import type { TransactionSql } from "postgres";
 import type { SaveParams } from "./rows.js";
 import { BatchCol, type CheckpointStatements } from "./sql.js";
-import { dense } from "./dense.js";
 
 /**
  * The parameters and outcomes of `saveMany`, whose statements (`saveBatch`, `classifyBatch` in `sql.ts`) take the
@@ -63,9 +62,7 @@ export async function writeBatch(
 ): Promise<boolean> {
   const inserted = (await tx.unsafe(statements.saveBatch, columns, { prepare: true })).count;
   if (inserted === items.length) return true;
-  const outcomes = dense(
-    (await tx.unsafe(statements.classifyBatch, columns, { prepare: true }).values()) as unknown[][],
-  );
+  const outcomes = (await tx.unsafe(statements.classifyBatch, columns, { prepare: true }).values()) as unknown[][];
   const holders = (row: unknown[]): number => Number(row[BatchCol.Holders]);
   const conflict = outcomes.find(
     (row) => holders(row) > 0 && row[BatchCol.Same] !== true && (row[BatchCol.Compare] !== true || holders(row) !== 1),

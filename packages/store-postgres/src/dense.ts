@@ -4,7 +4,8 @@
  * arriving (its connection terminated, a statement timeout, an error in a row's expression), the next statement on
  * that connection stores its rows from the stale count on, and resolves with that many holes before them. Its rows
  * are whole and in order; read as they come, the holes would make a `latest` or a registry record look missing.
- * The holes are always the leading ones, so the first index tells.
+ * The holes are always the leading ones, so the first index tells. Reads inside a transaction need no such care: the
+ * completed `BEGIN` resets the counter, and a failed statement ends the transaction.
  */
 export function dense<Row>(rows: readonly Row[]): Row[] {
   // `filter` skips holes; a result without any is returned as it is.

@@ -28,7 +28,6 @@ import { ChainRows } from "./chain.js";
 import { Connection, type Param } from "./connection.js";
 import { toStoreError, type SaveTarget } from "./errors.js";
 import { runMigrations, type MigrationResult } from "./migrations.js";
-import { dense } from "./dense.js";
 import { resolveOptions, type PostgresClient, type PostgresOptions, type ResolvedPostgresOptions } from "./options.js";
 import { PostgresExecutionRegistry } from "./registry.js";
 import { clearExecution, removeCheckpoints, type ChooseVictims } from "./removal.js";
@@ -181,7 +180,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
     if (items.length === 0) return;
     const columns = toBatchColumns(items);
     const readStored = async (tx: TransactionSql, id: string): Promise<Checkpoint | undefined> =>
-      new ChainRows(dense(await tx.unsafe(this.keyed(id).loadAny, [id], { prepare: true }).values())).checkpoints()[0];
+      new ChainRows(await tx.unsafe(this.keyed(id).loadAny, [id], { prepare: true }).values()).checkpoints()[0];
     for (let attempt = 1; attempt <= SAVE_ATTEMPTS; attempt++) {
       const written = await this.run(() =>
         this.sql

@@ -173,11 +173,15 @@ export function buildRegistryStatements(o: ResolvedPostgresOptions): RegistrySta
       "AND e.lease_token = f.token AND e.status = 'running' RETURNING e.execution_id) " +
       `SELECT ${ms("t.expiry")}, (SELECT coalesce(json_agg(f.execution_id), '[]')::text FROM f ` +
       "WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.execution_id = f.execution_id)) FROM t",
+    // Locked `FOR UPDATE` first, as `cancel` (below): a save of the holder's own that is still running on the server
+    // (its client gave up waiting after commandTimeoutMs) commits before the release, not after it.
     release:
       `WITH ${NOW}, ` +
+      `lk AS MATERIALIZED (SELECT 1 FROM ${e} e WHERE ${byId} FOR UPDATE OF e), ` +
       `r AS (UPDATE ${e} e SET status = $3::text, ${NO_LEASE}, ` +
       "error = CASE WHEN $3::text = 'failed' THEN $4::text END, updated_at = t.now FROM t " +
-      `WHERE ${byId} AND e.lease_token = $2::text AND e.status = 'running' RETURNING e.*), ` +
+      `WHERE ${byId} AND e.lease_token = $2::text AND e.status = 'running' AND EXISTS (SELECT 1 FROM lk) ` +
+      "RETURNING e.*), " +
       `n AS MATERIALIZED (${notifyEach(channel, "r")}) ` +
       `SELECT ${columns} FROM r CROSS JOIN n`,
     // The row is locked `FOR UPDATE` before it changes, so that a fenced save under way (`leaseHeld`) commits first:
@@ -209,10 +213,10 @@ export function buildRegistryStatements(o: ResolvedPostgresOptions): RegistrySta
 /**
  * The condition a fenced save adds (`sql.ts`): the registry row of the lease's execution `execution` (the
  * checkpoint's, or the parent a subgraph runs under) holds the token `token` and is running, locked `FOR KEY SHARE`.
- * That lock keeps out the statements that end or move the lease — a claim and a cancel lock the row `FOR UPDATE`
- * first, and `clear` deletes it — until the save commits, and lets a renewal (a plain update of the expiry) go by:
- * a heartbeat, which renews all of a worker's leases in one statement, never waits behind a save, nor a save behind
- * it. A release comes from the lease's own holder, after its saves.
+ * That lock keeps out the statements that end or move the lease — a claim, a release and a cancel lock the row
+ * `FOR UPDATE` first, and `clear` deletes it — until the save commits, and lets a renewal (a plain update of the
+ * expiry) go by: a heartbeat, which renews all of a worker's leases in one statement, never waits behind a save, nor
+ * a save behind it.
  */
 export function leaseHeld(o: ResolvedPostgresOptions, token: string, execution: string): string {
   return (

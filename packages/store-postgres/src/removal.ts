@@ -11,7 +11,6 @@ import type { TransactionSql } from "postgres";
 import { arrayLiteral } from "./batch.js";
 import { HeaderCol, StateCol, type RemovalStatements } from "./removal-sql.js";
 import { jsonColumn, toJsonbText } from "./rows.js";
-import { dense } from "./dense.js";
 
 /**
  * `delete` and `prune` on an incremental table, as one transaction per call (docs/incremental-checkpoints.md):
@@ -108,7 +107,7 @@ export async function removeCheckpoints(
   const [, headerRows] = await Promise.all([run(s.lock, [executionId]), run(s.rowHeaders, [executionId]).values()]);
   const headers: RowHeader[] = [];
   const visible: RemovalCandidate[] = [];
-  for (const row of dense(headerRows as unknown[][])) {
+  for (const row of headerRows as unknown[][]) {
     const id = String(row[HeaderCol.Id]);
     const version = Number(row[HeaderCol.Version]);
     const chainId = row[HeaderCol.ChainId];
@@ -123,7 +122,7 @@ export async function removeCheckpoints(
   const writes: Promise<unknown>[] = [];
   if (plan.merge.length > 0) {
     const ids = [...new Set(plan.merge.flatMap(({ from, into }) => [from, into]))];
-    const states = dense((await run(s.rowStates, [executionId, arrayLiteral(ids)]).values()) as unknown[][]);
+    const states = (await run(s.rowStates, [executionId, arrayLiteral(ids)]).values()) as unknown[][];
     const rows = new Map(states.map((row) => [String(row[StateCol.Id]), parseRow(row)]));
     for (const { from, into } of plan.merge) {
       const source = rows.get(from);

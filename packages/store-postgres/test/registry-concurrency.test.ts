@@ -131,34 +131,61 @@ describe("the registry shared by two store instances", () => {
     }
   });
 
-  it("lets a renewal pass a save under way, and makes a cancel wait for it", async () => {
-    const executionId = id("pass");
-    const graph = id("g-pass");
+  /**
+   * Claims a new execution and holds, in a transaction of its own, the lock a fenced save of that lease takes on the
+   * record (a save under way, or one whose client gave up while the server went on); runs `check`, which commits it.
+   */
+  async function withSaveUnderWay(
+    label: string,
+    check: (lease: Lease, commit: () => Promise<unknown>) => Promise<void>,
+  ): Promise<void> {
+    const executionId = id(label);
+    const graph = id(`g-${label}`);
     await t.store.registry.enqueue({ executionId, graphName: graph, graphVersion: "v1", input: "{}", inputKey: "k" });
     const served = [{ name: graph, version: "v1" }];
     const [lease] = await t.store.registry.claim({ owner: "w", graphs: served, limit: 1, leaseMs: 60_000 });
     if (lease === undefined) throw new Error("nothing claimed");
     const saving = await admin.sql.reserve();
     try {
-      // A fenced save under way: its transaction holds the lock its statement takes on the record.
       await saving.unsafe("BEGIN");
       const held = await saving.unsafe(leaseHeld(options(), "$1::text", "$2::text"), [lease.token, executionId]);
       expect(held).toHaveLength(1);
-      const renewal = t.store.registry.renew([lease], 60_000);
-      const renewed = await Promise.race([renewal, sleep(5_000).then(() => "still waiting" as const)]);
-      expect(renewed).toMatchObject({ lost: [] });
-      let cancelled = false;
-      const cancel = t.store.registry.cancel(executionId).finally(() => {
-        cancelled = true;
-      });
-      expect(await eventually(() => waitsOnLock("%FOR UPDATE%"))).toBe(true);
-      expect(cancelled).toBe(false);
-      await saving.unsafe("COMMIT");
-      await expect(cancel).resolves.toMatchObject({ status: "cancelled" });
+      await check(lease, () => saving.unsafe("COMMIT"));
     } finally {
       await saving.unsafe("ROLLBACK").catch(() => undefined);
       saving.release();
     }
+  }
+
+  /** Runs `call` while the save holds its lock: it must wait for the lock (`waiting` names its statement), then end. */
+  async function waitsForTheSave<T>(call: Promise<T>, waiting: string, commit: () => Promise<unknown>): Promise<T> {
+    let settled = false;
+    const tracked = call.finally(() => {
+      settled = true;
+    });
+    expect(await eventually(() => waitsOnLock(waiting))).toBe(true);
+    expect(settled).toBe(false);
+    await commit();
+    return tracked;
+  }
+
+  it("lets a renewal pass a save under way, and makes a cancel wait for it", async () => {
+    await withSaveUnderWay("pass", async (lease, commit) => {
+      const renewal = t.store.registry.renew([lease], 60_000);
+      const renewed = await Promise.race([renewal, sleep(5_000).then(() => "still waiting" as const)]);
+      expect(renewed).toMatchObject({ lost: [] });
+      const cancelled = t.store.registry.cancel(lease.executionId);
+      await expect(waitsForTheSave(cancelled, "%status = 'cancelled'%", commit)).resolves.toMatchObject({
+        status: "cancelled",
+      });
+    });
+  });
+
+  it("makes a release wait for a save of the same lease still under way", async () => {
+    await withSaveUnderWay("rel", async (lease, commit) => {
+      const released = t.store.registry.release(lease, { status: "done" });
+      await expect(waitsForTheSave(released, "%error = CASE%", commit)).resolves.toMatchObject({ status: "done" });
+    });
   });
 
   it("never commits a save under an old lease after the takeover, however the two race", async () => {

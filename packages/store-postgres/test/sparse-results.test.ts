@@ -5,7 +5,8 @@ import { PostgresCheckpointStore } from "../src/index.js";
 /**
  * postgres.js leaves a result with holes before its rows when the statement before it, on the same connection,
  * failed while its rows were arriving (see `dense.ts`). Every read of the store must still see its rows: on one
- * connection, a statement that sends three rows and then fails comes before each read.
+ * connection, a statement that sends three rows and then fails comes before each read. (Reads inside a transaction
+ * follow its `BEGIN`, which resets the driver's count.)
  */
 describe("reads after a statement failed while its rows were arriving", () => {
   let db: PostgresTestDatabase;
@@ -29,7 +30,7 @@ describe("reads after a statement failed while its rows were arriving", () => {
       /division by zero/,
     );
 
-  it("keeps every row of latest, list, load, a registry record and a removal", async () => {
+  it("keeps every row of latest, list, load and a registry record", async () => {
     const first = createTestCheckpoint({ executionId: "sparse", version: 1 });
     const second = createTestCheckpoint({ executionId: "sparse", version: 2, parentId: first.id });
     await store.saveMany([first, second]);
@@ -49,11 +50,5 @@ describe("reads after a statement failed while its rows were arriving", () => {
     expect((await store.load(first.id))?.id).toBe(first.id);
     await failMidway();
     expect(await store.registry.get("sparse")).toMatchObject({ executionId: "sparse", status: "queued" });
-    await failMidway();
-    // An identical save again: the batch's classifying read must find both rows stored.
-    await store.saveMany([first, second]);
-    await failMidway();
-    expect(await store.prune("sparse", { keepLast: 1 })).toBe(1);
-    expect((await store.list("sparse")).map((cp) => cp.id)).toEqual([second.id]);
   });
 });
