@@ -100,33 +100,44 @@ async function expectDone(store: CheckpointStore, ids: readonly string[], steps:
 }
 
 /**
- * `processes` processes run `ids` with plain `invoke`, `concurrency` at a time each, the ids dealt out in turn; timed
- * from `go` until the last process has run all of its own.
+ * Starts a child process for each of `configs` and times them from `go` until the waiter `watch` returns resolves;
+ * `watch` is called before `go`, so that nothing that ends early is missed. Returns the children's figures, or kills
+ * them all when any fails.
  */
-async function runInvoke(
-  base: ChildConfig,
-  ids: string[],
-  processes: number,
-  concurrency: number,
+async function timedRun(
+  configs: readonly ChildConfig[],
+  watch: (children: readonly Child[]) => Promise<() => Promise<unknown>>,
 ): Promise<ThroughputRun> {
-  const shares = Array.from({ length: processes }, (_, p) => ids.filter((_, i) => i % processes === p));
-  const started = await Promise.allSettled(
-    shares.map((executions) => Child.start({ ...base, mode: "invoke", concurrency, executions }, () => undefined)),
-  );
+  const started = await Promise.allSettled(configs.map((config) => Child.start(config, () => undefined)));
   const children = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
   try {
     const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected");
     if (failed !== undefined) throw failed.reason;
-    const finished = Promise.all(children.map((child) => child.whenFinished()));
+    const finished = await watch(children);
     const start = preciseNow();
     for (const child of children) child.post({ type: "go" });
-    await finished;
+    await finished();
     const elapsedMs = preciseNow() - start;
     return { elapsedMs, stats: sum(await Promise.all(children.map((child) => child.stop()))) };
   } catch (error) {
     for (const child of children) child.kill();
     throw error;
   }
+}
+
+/**
+ * `processes` processes run `ids` with plain `invoke`, `concurrency` at a time each, the ids dealt out in turn; timed
+ * from `go` until the last process has run all of its own.
+ */
+function runInvoke(base: ChildConfig, ids: string[], processes: number, concurrency: number): Promise<ThroughputRun> {
+  const shares = Array.from({ length: processes }, (_, p) => ids.filter((_, i) => i % processes === p));
+  return timedRun(
+    shares.map((executions) => ({ ...base, mode: "invoke", concurrency, executions })),
+    async (children) => {
+      const finished = Promise.all(children.map((child) => child.whenFinished()));
+      return () => finished;
+    },
+  );
 }
 
 /**
@@ -178,21 +189,10 @@ async function runWorkers(
   if (registry === undefined) throw new Error("the store has no execution registry");
   const graph = throughputGraph(store, base.steps);
   for (const executionId of ids) await submit(graph, { n: 0 }, { executionId });
-  const started = await Promise.allSettled(Array.from({ length: processes }, () => Child.start(base, () => undefined)));
-  const children = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
-  try {
-    const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected");
-    if (failed !== undefined) throw failed.reason;
-    const allDone = await watchDone(registry, ids, await registry.counts());
-    const start = preciseNow();
-    for (const child of children) child.post({ type: "go" });
-    await allDone();
-    const elapsedMs = preciseNow() - start;
-    return { elapsedMs, stats: sum(await Promise.all(children.map((child) => child.stop()))) };
-  } catch (error) {
-    for (const child of children) child.kill();
-    throw error;
-  }
+  return timedRun(
+    Array.from({ length: processes }, () => base),
+    async () => watchDone(registry, ids, await registry.counts()),
+  );
 }
 
 /**

@@ -64,6 +64,18 @@ const NO_LEASE = "owner = NULL, lease_token = NULL, lease_expires_at = NULL";
 // or a backlog submitted since the last analyze) bitmap-scans the whole queue and sorts it, on every claim.
 const SERVED = "EXISTS (SELECT 1 FROM g WHERE g.name = e.graph_name AND g.version = e.graph_version OFFSET 0)";
 
+/**
+ * Matches row `e` with the rows of CTE `source` (column `execution_id`) through the key index, by the array of their
+ * key prefixes: joined on the keys alone, a generic plan (which cannot see how few rows `source` holds) hashes the
+ * whole table, ended executions included.
+ */
+function keyedTo(source: string): string {
+  return (
+    `${keyPrefix("e.execution_id")} = ANY (ARRAY(SELECT ${keyPrefix(`${source}0.execution_id`)} FROM ${source} ` +
+    `${source}0)) AND ${keyMatch("e.execution_id", `${source}.execution_id`)}`
+  );
+}
+
 /** The statements of one store's registry. */
 export interface RegistryStatements {
   /**
@@ -122,6 +134,9 @@ export function buildRegistryStatements(o: ResolvedPostgresOptions): RegistrySta
   const channel = o.registryChannel;
   const byId = keyMatch("e.execution_id", "$1::text");
   const columns = recordColumns("r");
+  // Locks the record `FOR UPDATE` before a statement changes it, so that a fenced save under way (`leaseHeld`) commits
+  // first; the update waits for it with `AND EXISTS (SELECT 1 FROM lk)`.
+  const lockFirst = `lk AS MATERIALIZED (SELECT 1 FROM ${e} e WHERE ${byId} FOR UPDATE OF e)`;
   return {
     // Inserted, or queued again, or neither: `cur` is the snapshot's record, from which the caller tells "existing"
     // from busy, or runs the statement again when a concurrent change made both writes find nothing (see registry.ts).
@@ -140,9 +155,7 @@ export function buildRegistryStatements(o: ResolvedPostgresOptions): RegistrySta
       `SELECT r.source, ${columns} FROM r CROSS JOIN n ORDER BY r.source`,
     // Each branch walks its partial index in "claimable since" order, skipping rows another claim (or a fenced save)
     // holds, and locks at most `limit` rows; the oldest `limit` of both are claimed. The rows locked beyond them stay
-    // locked only until the statement commits. The update finds the claimed rows through the key index by an array of
-    // their prefixes: joined on the keys alone, a generic plan (which cannot see how small `limit` is) hashes the
-    // whole table, done executions included, on every claim.
+    // locked only until the statement commits. The update finds the claimed rows through the key index (`keyedTo`).
     claim:
       `WITH ${NOW}, ` +
       "g AS (SELECT * FROM unnest($2::text[], $3::text[]) AS g(name, version)), " +
@@ -158,37 +171,31 @@ export function buildRegistryStatements(o: ResolvedPostgresOptions): RegistrySta
       ") k ORDER BY k.rank, k.since, k.execution_id LIMIT $4::bigint), " +
       `r AS (UPDATE ${e} e SET status = 'running', owner = $1::text, lease_token = ($6::text[])[c.n], ` +
       "lease_expires_at = t.now + $5::bigint * interval '1 millisecond', attempts = e.attempts + 1, " +
-      `updated_at = t.now FROM c, t WHERE ${keyPrefix("e.execution_id")} = ANY (ARRAY(SELECT ` +
-      `${keyPrefix("c0.execution_id")} FROM c c0)) AND ${keyMatch("e.execution_id", "c.execution_id")} ` +
-      "RETURNING e.*, c.n), " +
+      `updated_at = t.now FROM c, t WHERE ${keyedTo("c")} RETURNING e.*, c.n), ` +
       `n AS MATERIALIZED (${notifyEach(channel, "r")}) ` +
       `SELECT ${columns}, r.lease_token FROM r CROSS JOIN n ORDER BY r.n`,
     renew:
       "WITH t AS MATERIALIZED (SELECT date_trunc('milliseconds', clock_timestamp()) + " +
       "$3::bigint * interval '1 millisecond' AS expiry), " +
       "f AS (SELECT * FROM unnest($1::text[], $2::text[]) AS f(execution_id, token)), " +
-      // Through the key index, as claim's update: `f` can hold every lease of a worker.
-      `u AS (UPDATE ${e} e SET lease_expires_at = t.expiry FROM f, t WHERE ${keyPrefix("e.execution_id")} = ANY ` +
-      `(ARRAY(SELECT ${keyPrefix("f0.execution_id")} FROM f f0)) AND ${keyMatch("e.execution_id", "f.execution_id")} ` +
+      // `f` can hold every lease of a worker.
+      `u AS (UPDATE ${e} e SET lease_expires_at = t.expiry FROM f, t WHERE ${keyedTo("f")} ` +
       "AND e.lease_token = f.token AND e.status = 'running' RETURNING e.execution_id) " +
       `SELECT ${ms("t.expiry")}, (SELECT coalesce(json_agg(f.execution_id), '[]')::text FROM f ` +
       "WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.execution_id = f.execution_id)) FROM t",
-    // Locked `FOR UPDATE` first, as `cancel` (below): a save of the holder's own that is still running on the server
-    // (its client gave up waiting after commandTimeoutMs) commits before the release, not after it.
+    // Locked first: a save of the holder's own that is still running on the server (its client gave up waiting after
+    // commandTimeoutMs) commits before the release, not after it.
     release:
-      `WITH ${NOW}, ` +
-      `lk AS MATERIALIZED (SELECT 1 FROM ${e} e WHERE ${byId} FOR UPDATE OF e), ` +
+      `WITH ${NOW}, ${lockFirst}, ` +
       `r AS (UPDATE ${e} e SET status = $3::text, ${NO_LEASE}, ` +
       "error = CASE WHEN $3::text = 'failed' THEN $4::text END, updated_at = t.now FROM t " +
       `WHERE ${byId} AND e.lease_token = $2::text AND e.status = 'running' AND EXISTS (SELECT 1 FROM lk) ` +
       "RETURNING e.*), " +
       `n AS MATERIALIZED (${notifyEach(channel, "r")}) ` +
       `SELECT ${columns} FROM r CROSS JOIN n`,
-    // The row is locked `FOR UPDATE` before it changes, so that a fenced save under way (`leaseHeld`) commits first:
-    // once the cancel is seen, no checkpoint of the run it stopped comes after it.
+    // Locked first: once the cancel is seen, no checkpoint of the run it stopped comes after it.
     cancel:
-      `WITH ${NOW}, ` +
-      `lk AS MATERIALIZED (SELECT 1 FROM ${e} e WHERE ${byId} FOR UPDATE OF e), ` +
+      `WITH ${NOW}, ${lockFirst}, ` +
       `upd AS (UPDATE ${e} e SET status = 'cancelled', ${NO_LEASE}, updated_at = t.now FROM t ` +
       `WHERE ${byId} AND e.status IN ${CANCELLABLE} AND EXISTS (SELECT 1 FROM lk) RETURNING e.*), ` +
       `cur AS (SELECT e.* FROM ${e} e WHERE ${byId}), ` +
