@@ -2,7 +2,7 @@
  * Export/import throughput and memory of `lg-checkpoints`, against the raw driver reading and writing the same rows.
  *
  *   pnpm --filter @lg/cli bench                 # 100,000 checkpoints on SQLite and PostgreSQL
- *   pnpm --filter @lg/cli bench -- --count 1000000 --only sqlite
+ *   pnpm --filter @lg/cli bench -- --count 1000000 --only sqlite --rounds 1
  *
  * The binary runs as a child process under `/usr/bin/time`, which reports its peak RSS. Raw read: one SELECT of the
  * store's table, iterated (better-sqlite3) or through a 1,000-row cursor (postgres.js). Raw write: the same rows
@@ -11,6 +11,8 @@
  * (PostgreSQL, `LIKE … INCLUDING ALL`). Each CLI rate is given twice: over the whole run, and without the process's
  * start (the median of three `lg-checkpoints --version` runs), which the raw driver's figures do not include, and
  * by CPU time (the process's user + system time against the raw driver's), which a loaded machine disturbs less.
+ * The whole comparison runs `--rounds` times (default 3), raw driver and binary one after the other in each round; the
+ * report gives the median of each rate and of each round's ratio, and the lowest and highest ratio.
  * Needs `pnpm build`; PostgreSQL from LG_TEST_POSTGRES_URL or postgres://postgres@127.0.0.1:5432/test.
  */
 import { spawnSync } from "node:child_process";
@@ -26,6 +28,7 @@ import { SqliteCheckpointStore } from "@lg/store-sqlite";
 const args = process.argv.slice(2);
 const count = Number(args[args.indexOf("--count") + 1] ?? 0) || 100_000;
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
+const rounds = args.includes("--rounds") ? Number(args[args.indexOf("--rounds") + 1]) : 3;
 const PER_EXECUTION = 1000;
 // LG_CLI_BIN: a copy of the built binary (and its packages) that a rebuild cannot remove while the bench runs.
 const BIN = process.env.LG_CLI_BIN ?? fileURLToPath(new URL("../dist/bin.js", import.meta.url));
@@ -123,6 +126,7 @@ async function rawSqlite(path: string): Promise<{ read: Rates; write: Rates }> {
     for (let i = 0; i < count / rows.length; i++) batch(rows, i);
   });
   copy.close();
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(`${target}${suffix}`, { force: true });
   return { read, write };
 }
 
@@ -159,62 +163,110 @@ function startCost(): Timed {
   return runs[1] as Timed;
 }
 
-function report(label: string, op: string, timed: Timed, raw: Rates, start: Timed): void {
-  const rate = count / timed.seconds;
-  const work = count / Math.max(timed.seconds - start.seconds, 1e-3);
-  const cpu = count / Math.max(timed.cpuSeconds - start.cpuSeconds, 1e-3);
+/** One round's figures of one command: the binary's run and the raw driver's rates measured in the same round. */
+interface Sample {
+  timed: Timed;
+  raw: Rates;
+  start: Timed;
+}
+
+/** The rounds' samples of each row of the report, in the order they were first measured. */
+const samples = new Map<string, Sample[]>();
+
+function record(row: string, timed: Timed, raw: Rates, start: Timed): void {
+  samples.set(row, [...(samples.get(row) ?? []), { timed, raw, start }]);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/**
+ * One line per row: the median over the rounds of each rate, and of each ratio (the binary's rate over the raw
+ * driver's in the same round), with the rounds' lowest and highest ratio.
+ */
+function report(): void {
   const fixed = (value: number): string => String(Math.round(value)).padStart(7);
-  const ratio = (value: number, of: number): string => (value / of).toFixed(2);
-  console.log(
-    `${label.padEnd(11)} ${op.padEnd(6)} wall ${fixed(rate)}/s (${ratio(rate, raw.wall)}), without start ${fixed(work)}/s ` +
-      `(${ratio(work, raw.wall)}), raw ${fixed(raw.wall)}/s | CPU ${fixed(cpu)}/s, raw ${fixed(raw.cpu)}/s ` +
-      `(${ratio(cpu, raw.cpu)}) | peak RSS ${timed.maxRssMb.toFixed(0)} MB (${timed.seconds.toFixed(1)} s)`,
-  );
+  for (const [row, runs] of samples) {
+    const rates = runs.map(({ timed, raw, start }) => ({
+      wall: count / timed.seconds,
+      work: count / Math.max(timed.seconds - start.seconds, 1e-3),
+      cpu: count / Math.max(timed.cpuSeconds - start.cpuSeconds, 1e-3),
+      raw,
+    }));
+    const ratios = (pick: (rate: (typeof rates)[number]) => number, of: (raw: Rates) => number): string => {
+      const each = rates.map((rate) => pick(rate) / of(rate.raw));
+      const range = runs.length > 1 ? ` ${Math.min(...each).toFixed(2)}–${Math.max(...each).toFixed(2)}` : "";
+      return `${median(each).toFixed(2)}${range}`;
+    };
+    const wall = (raw: Rates): number => raw.wall;
+    const cpu = (raw: Rates): number => raw.cpu;
+    console.log(
+      `${row.padEnd(18)} wall ${fixed(median(rates.map((r) => r.wall)))}/s (${ratios((r) => r.wall, wall)}), ` +
+        `without start ${fixed(median(rates.map((r) => r.work)))}/s (${ratios((r) => r.work, wall)}), ` +
+        `raw ${fixed(median(rates.map((r) => r.raw.wall)))}/s | CPU ${fixed(median(rates.map((r) => r.cpu)))}/s, ` +
+        `raw ${fixed(median(rates.map((r) => r.raw.cpu)))}/s (${ratios((r) => r.cpu, cpu)}) | peak RSS ` +
+        `${median(runs.map((r) => r.timed.maxRssMb)).toFixed(0)} MB (${median(runs.map((r) => r.timed.seconds)).toFixed(1)} s)`,
+    );
+  }
 }
 
 async function main(): Promise<void> {
-  console.log(
-    `lg-checkpoints export/import, ${count.toLocaleString("en")} checkpoints (~1 kB each), load average ${(
-      await import("node:os")
-    )
-      .loadavg()
+  const { loadavg } = await import("node:os");
+  const load = (): string =>
+    loadavg()
       .map((l) => l.toFixed(1))
-      .join(" ")}`,
+      .join(" ");
+  console.log(
+    `lg-checkpoints export/import, ${count.toLocaleString("en")} checkpoints (~1 kB each), ${rounds} round(s), ` +
+      `load average ${load()}`,
   );
   const source = join(dir, "source.db");
   await seedSqlite(source);
   const backup = join(dir, "backup.jsonl");
-  const start = startCost();
-  console.log(
-    `process start (lg-checkpoints --version): ${start.seconds.toFixed(2)} s wall, ${start.cpuSeconds.toFixed(2)} s CPU`,
-  );
-  if (only === undefined || only === "sqlite") {
-    const raw = await rawSqlite(source);
-    // The default (threads: as many as the cores, up to 2) and one thread, side by side.
-    for (const jobs of ["2", "1"]) {
-      const label = `SQLite -j${jobs}`;
-      report(label, "export", cli(["export", "-j", jobs, "-o", backup, "-s", `sqlite:${source}`]), raw.read, start);
-      const restored = join(dir, `restored-${jobs}.db`);
-      report(label, "import", cli(["import", "-j", jobs, "-i", backup, "-s", `sqlite:${restored}`]), raw.write, start);
+  for (let round = 1; round <= rounds; round++) {
+    // Each round measures the raw driver and the binary one after the other, so that a change in the machine's
+    // load falls on both; the ratios are taken within a round.
+    const start = startCost();
+    console.log(
+      `round ${round}: process start (lg-checkpoints --version) ${start.seconds.toFixed(2)} s wall, ` +
+        `${start.cpuSeconds.toFixed(2)} s CPU, load average ${load()}`,
+    );
+    if (only === undefined || only === "sqlite") {
+      const raw = await rawSqlite(source);
+      // The default (threads: as many as the cores, up to 2) and one thread, side by side.
+      for (const jobs of ["2", "1"]) {
+        const label = `SQLite -j${jobs}`;
+        record(`${label} export`, cli(["export", "-j", jobs, "-o", backup, "-s", `sqlite:${source}`]), raw.read, start);
+        const restored = join(dir, `restored-${round}-${jobs}.db`);
+        const imported = cli(["import", "-j", jobs, "-i", backup, "-s", `sqlite:${restored}`]);
+        record(`${label} import`, imported, raw.write, start);
+        for (const suffix of ["", "-wal", "-shm"]) rmSync(`${restored}${suffix}`, { force: true });
+      }
+    } else if (round === 1) {
+      cli(["export", "-o", backup, "-s", `sqlite:${source}`]);
     }
-  } else {
-    cli(["export", "-o", backup, "-s", `sqlite:${source}`]);
-  }
-  console.log(`backup: ${(statSync(backup).size / 1e6).toFixed(0)} MB`);
-  if (only === undefined || only === "postgres") {
-    const schema = `lg_cli_bench_${process.pid}`;
-    const url = `${PG_URL}?schema=${schema}`;
-    try {
-      const imported = cli(["import", "-i", backup, "-s", url]);
-      const exported = ["2", "1"].map((jobs) => cli(["export", "-j", jobs, "-o", join(dir, "pg.jsonl"), "-s", url]));
-      const raw = await rawPostgres(schema);
-      report("PG -j2", "export", exported[0] as Timed, raw.read, start);
-      report("PG -j1", "export", exported[1] as Timed, raw.read, start);
-      report("PostgreSQL", "import", imported, raw.write, start);
-    } finally {
-      spawnSync("psql", [PG_URL, "-qc", `DROP SCHEMA IF EXISTS "${schema}" CASCADE`]);
+    if (round === 1) console.log(`backup: ${(statSync(backup).size / 1e6).toFixed(0)} MB`);
+    if (only === undefined || only === "postgres") {
+      const schema = `lg_cli_bench_${process.pid}_${round}`;
+      const url = `${PG_URL}?schema=${schema}`;
+      try {
+        const imported = cli(["import", "-i", backup, "-s", url]);
+        const exported = ["2", "1"].map((jobs) => cli(["export", "-j", jobs, "-o", join(dir, "pg.jsonl"), "-s", url]));
+        const raw = await rawPostgres(schema);
+        record("PG -j2 export", exported[0] as Timed, raw.read, start);
+        record("PG -j1 export", exported[1] as Timed, raw.read, start);
+        record("PostgreSQL import", imported, raw.write, start);
+      } finally {
+        spawnSync("psql", [PG_URL, "-qc", `DROP SCHEMA IF EXISTS "${schema}" CASCADE`]);
+      }
     }
   }
+  report();
 }
 
 main()

@@ -1,5 +1,6 @@
 /**
- * `saveSerialized`'s reading of one checkpoint given as its encoded JSON text: the text is parsed (`JSON.parse`, no
+ * `saveSerialized`'s reading of one checkpoint given as its encoded JSON text. A text laid out as `serializeCheckpoint`
+ * writes it has its columns cut out without parsing (canonical-text.ts). Any other is parsed (`JSON.parse`, no
  * decoding), its fields are checked as decoding and `save` would check them, the values are walked once without
  * copying them (each object holding a value tag is decoded, to check it), and the columns are written back with
  * `JSON.stringify`: no encoding walk. Text that any check refuses, or that the walk cannot vouch for (a lone
@@ -9,17 +10,12 @@
  * @packageDocumentation
  */
 import { TAG, decodeValue, type JsonValue } from "@lg/core/store";
+import { MAX_TIME, canonicalTextToParams, hasLoneSurrogate } from "./canonical-text.js";
 import type { InsertParams } from "./rows.js";
-
-// The earliest and latest times a Date holds (ECMAScript: ±10^8 days), which `save` accepts as timestamps.
-const MAX_TIME = 8.64e15;
-
-// In a `u` regular expression a pair of surrogates is one code point: only a lone one is of category Cs.
-const LONE_SURROGATE = /\p{Cs}/u;
 
 /** True when the text may take the fast path: no lone surrogate (`save` refuses one in an id or a name). */
 export function fastPathText(text: string): boolean {
-  return !LONE_SURROGATE.test(text);
+  return !hasLoneSurrogate(text);
 }
 
 /** The parsed checkpoint's fields, as `JSON.parse` gives them. */
@@ -78,6 +74,11 @@ function tasksOk(tasks: unknown): boolean {
  * object, the task results' shape, and the values' walk.
  */
 export function textToParams(text: string): InsertParams | undefined {
+  return canonicalTextToParams(text) ?? parsedTextToParams(text);
+}
+
+/** {@link textToParams} by parsing the text: any layout, any JSON. */
+export function parsedTextToParams(text: string): InsertParams | undefined {
   let parsed: ParsedText;
   try {
     parsed = JSON.parse(text) as ParsedText;

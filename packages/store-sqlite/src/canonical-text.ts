@@ -1,0 +1,310 @@
+/**
+ * `saveSerialized`'s quick reading of a checkpoint text laid out exactly as `serializeCheckpoint` writes it (which is
+ * what `listSerialized` and a backup give): the text is scanned once, without being parsed, and its state, metadata,
+ * next and tasks columns are cut out of it as they are.
+ *
+ * Cutting is only right when each cut holds exactly what `JSON.stringify` writes for the value `JSON.parse` reads
+ * from it, since that is what the parsing path (serialized-save.ts) and `saveMany` store. So the scan accepts only
+ * that form, and says `undefined` for anything else, which the caller then parses:
+ * - no whitespace between tokens, no raw control character, no lone surrogate;
+ * - in strings, only the escapes `JSON.stringify` writes (`\"`, `\\`, `\b`, `\f`, `\n`, `\r`, `\t` and `\u00xx` for the
+ *   other control characters);
+ * - numbers written as `String(number)` writes them (so neither `-0`, `1.0` nor `1e400`);
+ * - no key twice in an object, and no key starting with a digit (`JSON.parse` moves index-like keys first);
+ * - every object holding the value tag decodes, as the parsing path checks.
+ * On such a text the cut columns equal the parsed and written-back ones, and every field check is the parsing path's.
+ *
+ * @packageDocumentation
+ */
+import { TAG, decodeValue, type JsonValue } from "@lg/core/store";
+import type { InsertParams } from "./rows.js";
+
+/** The earliest and latest times a Date holds (ECMAScript: ±10^8 days), which `save` accepts as timestamps. */
+export const MAX_TIME = 8.64e15;
+// A run of string characters that stand for themselves: anything but a quote, a backslash or a control character
+// (which JSON refuses raw).
+// eslint-disable-next-line no-control-regex -- the control characters are what the run stops at
+const PLAIN = /[^"\\\x00-\x1f]*/y;
+// In a `u` regular expression a pair of surrogates is one code point: only a lone one is of category Cs.
+const LONE_SURROGATE = /\p{Cs}/u;
+// An array of strings without escapes: the canonical scan has already checked the rest.
+const SIMPLE_NAMES = /^\[(?:"[^"\\]*"(?:,"[^"\\]*")*)?\]$/;
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+// The escapes JSON.stringify writes with one letter: \" \\ \b \f \n \r \t.
+const SHORT_ESCAPES = new Set([QUOTE, BACKSLASH, 0x62, 0x66, 0x6e, 0x72, 0x74]);
+// The control characters JSON.stringify writes with one letter, and so never as \u00xx.
+const SHORT_CONTROLS = new Set([0x08, 0x09, 0x0a, 0x0c, 0x0d]);
+
+// Tags whose decoding cannot fail once their `v` starts with the given character ("" = whatever `v` is): their
+// nested values have been scanned (and their tags decoded) already. A string `v` is what matters for a date or a
+// number: another value is converted by its own `toString`, which a parsed object's "toString" key can make throw.
+// Any other tag, or `v`, is decoded to be checked.
+const SAFE_TAGS = new Map<string, string>([
+  ["undef", ""],
+  ["date", '"'],
+  ["num", '"'],
+  ["set", "["],
+  ["bytes", '"'],
+  ["buffer", '"'],
+]);
+
+/** True when the text holds a lone surrogate (`save` refuses one in an id or a name, and SQLite would mangle it). */
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
+}
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
+
+/** The value of a hex digit in lowercase (as JSON.stringify writes them), or -1. */
+function hexDigit(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  return code >= 0x61 && code <= 0x66 ? code - 0x57 : -1;
+}
+
+/** A scan of one text; each method takes the index a token starts at and gives the index after it, or -1. */
+class Scan {
+  constructor(private readonly text: string) {}
+
+  string(start: number): number {
+    const text = this.text;
+    let at = start + 1;
+    for (;;) {
+      PLAIN.lastIndex = at;
+      PLAIN.test(text);
+      const stop = PLAIN.lastIndex;
+      const code = text.charCodeAt(stop);
+      if (code === QUOTE) return stop + 1;
+      if (code !== BACKSLASH) return -1;
+      const letter = text.charCodeAt(stop + 1);
+      if (SHORT_ESCAPES.has(letter)) at = stop + 2;
+      else if (letter === 0x75 && this.controlEscape(stop + 2)) at = stop + 6;
+      else return -1;
+    }
+  }
+
+  /** True when the four characters at `at` are the hex digits of a control character written as `\u00xx`. */
+  private controlEscape(at: number): boolean {
+    const text = this.text;
+    if (text.charCodeAt(at) !== 0x30 || text.charCodeAt(at + 1) !== 0x30) return false;
+    const high = hexDigit(text.charCodeAt(at + 2));
+    const low = hexDigit(text.charCodeAt(at + 3));
+    return (high === 0 || high === 1) && low >= 0 && !SHORT_CONTROLS.has(high * 16 + low);
+  }
+
+  number(start: number): number {
+    // Most numbers are integers below 2^53 (a version, a time, a count): their digits are canonical unless they start
+    // with a 0, and nothing needs to be read back. Any other number is checked by writing it back.
+    const text = this.text;
+    let at = text.charCodeAt(start) === 0x2d ? start + 1 : start; // -
+    const digits = at;
+    while (at - digits < 16 && isDigit(text.charCodeAt(at))) at++;
+    const next = text.charCodeAt(at);
+    if (at - digits < 16 && at > digits && (text.charCodeAt(digits) !== 0x30 || at === digits + 1)) {
+      // "-0" is the one integer that does not write back as itself.
+      const minusZero = digits > start && at === digits + 1 && text.charCodeAt(digits) === 0x30;
+      if (!minusZero && next !== 0x2e && next !== 0x65 && next !== 0x45 && !isDigit(next)) return at; // . e E
+    }
+    NUMBER.lastIndex = start;
+    if (!NUMBER.test(this.text)) return -1;
+    const end = NUMBER.lastIndex;
+    const literal = this.text.slice(start, end);
+    return String(Number(literal)) === literal ? end : -1;
+  }
+
+  value(start: number): number {
+    const text = this.text;
+    switch (text.charCodeAt(start)) {
+      case QUOTE:
+        return this.string(start);
+      case OPEN_BRACE:
+        return this.object(start);
+      case OPEN_BRACKET:
+        return this.array(start);
+      case 0x74: // t
+        return text.startsWith("true", start) ? start + 4 : -1;
+      case 0x66: // f
+        return text.startsWith("false", start) ? start + 5 : -1;
+      case 0x6e: // n
+        return text.startsWith("null", start) ? start + 4 : -1;
+      default:
+        return this.number(start);
+    }
+  }
+
+  array(start: number): number {
+    const text = this.text;
+    let at = start + 1;
+    if (text.charCodeAt(at) === CLOSE_BRACKET) return at + 1;
+    for (;;) {
+      at = this.value(at);
+      if (at < 0) return -1;
+      const next = text.charCodeAt(at);
+      if (next === CLOSE_BRACKET) return at + 1;
+      if (next !== COMMA) return -1;
+      at++;
+    }
+  }
+
+  object(start: number): number {
+    const text = this.text;
+    let at = start + 1;
+    if (text.charCodeAt(at) === CLOSE_BRACE) return at + 1;
+    // A canonical escape is the only way to write its character, so raw keys compare as their values do.
+    const keys: string[] = [];
+    // Where the tag's value and the `v` key's value start and end, when the object has them.
+    const tag = { name: -1, nameEnd: -1, body: -1 };
+    for (;;) {
+      if (text.charCodeAt(at) !== QUOTE) return -1;
+      const keyEnd = this.string(at);
+      if (keyEnd < 0 || text.charCodeAt(keyEnd) !== COLON) return -1;
+      const first = text.charCodeAt(at + 1);
+      if (first >= 0x30 && first <= 0x39) return -1;
+      const key = text.slice(at + 1, keyEnd - 1);
+      if (keys.includes(key)) return -1;
+      keys.push(key);
+      const valueStart = keyEnd + 1;
+      at = this.value(valueStart);
+      if (at < 0) return -1;
+      if (key === TAG) [tag.name, tag.nameEnd] = [valueStart, at];
+      else if (key === "v") tag.body = valueStart;
+      const next = text.charCodeAt(at);
+      if (next === CLOSE_BRACE) break;
+      if (next !== COMMA) return -1;
+      at++;
+    }
+    const end = at + 1;
+    return tag.name < 0 || this.tagDecodes(start, end, tag) ? end : -1;
+  }
+
+  /** True when the tagged object `text[start, end)` decodes; the tags known not to fail are not decoded. */
+  private tagDecodes(start: number, end: number, tag: { name: number; nameEnd: number; body: number }): boolean {
+    const text = this.text;
+    if (text.charCodeAt(tag.name) === QUOTE) {
+      const safe = SAFE_TAGS.get(text.slice(tag.name + 1, tag.nameEnd - 1));
+      if (safe === "" || (safe !== undefined && tag.body >= 0 && text.startsWith(safe, tag.body))) return true;
+    }
+    try {
+      decodeValue(JSON.parse(text.slice(start, end)) as JsonValue);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** The value of a string literal. */
+function stringValue(literal: string): string {
+  return literal.includes("\\") ? (JSON.parse(literal) as string) : literal.slice(1, -1);
+}
+
+/** True when the array literal holds strings only (`["a","b"]`, the usual `next`, is seen as such without parsing). */
+function namesOnly(literal: string): boolean {
+  if (SIMPLE_NAMES.test(literal)) return true;
+  return (JSON.parse(literal) as unknown[]).every((name) => typeof name === "string");
+}
+
+// What comes before each field's value: `{"id":`, then `,"executionId":` and so on, in `serializeCheckpoint`'s order.
+const HEADS = [
+  '{"id":',
+  ',"executionId":',
+  ',"nodeName":',
+  ',"state":',
+  ',"metadata":',
+  ',"timestamp":',
+  ',"version":',
+  ',"parentId":',
+  ',"next":',
+  ',"tasks":',
+] as const;
+
+/**
+ * The literal texts of the ten fields, cut out in `serializeCheckpoint`'s order, each scanned as canonical; or
+ * `undefined`. The string fields start with a quote, metadata with a brace and next with a bracket.
+ */
+function cut(text: string): string[] | undefined {
+  const scan = new Scan(text);
+  const fields: string[] = [];
+  let at = 0;
+  for (let index = 0; index < HEADS.length; index++) {
+    const head = HEADS[index] as string;
+    if (!text.startsWith(head, at)) return undefined;
+    const start = at + head.length;
+    const first = text.charCodeAt(start);
+    const allowed =
+      index <= 2 ? first === QUOTE : index === 4 ? first === OPEN_BRACE : index === 8 ? first === OPEN_BRACKET : true;
+    if (!allowed) return undefined;
+    at = scan.value(start);
+    if (at < 0) return undefined;
+    fields.push(text.slice(start, at));
+  }
+  return at === text.length - 1 && text.charCodeAt(at) === CLOSE_BRACE ? fields : undefined;
+}
+
+const isIn = (value: number, low: number, high: number): boolean =>
+  Number.isInteger(value) && value >= low && value <= high;
+
+/** The task results' shape the parsing path checks: `null`, or an object with a `nodes` object and an `interrupts` array. */
+function tasksShape(text: string): boolean {
+  if (text === "null") return true;
+  const tasks = JSON.parse(text) as { nodes?: unknown; interrupts?: unknown } | unknown[];
+  if (typeof tasks !== "object" || tasks === null || Array.isArray(tasks)) return false;
+  const { nodes, interrupts } = tasks;
+  return typeof nodes === "object" && nodes !== null && !Array.isArray(nodes) && Array.isArray(interrupts);
+}
+
+/**
+ * The INSERT parameters of a text laid out as `serializeCheckpoint` writes it (see the module's description), with
+ * the same checks as the parsing path: ids non-empty strings, an integer timestamp a Date holds, a version from 1 to
+ * 2^53 - 1, a non-empty parent id or null, an array of names, metadata an object, the task results' shape. `undefined`
+ * when the text is laid out otherwise or a check fails: the caller then parses it, which decides.
+ */
+export function canonicalTextToParams(text: string): InsertParams | undefined {
+  if (hasLoneSurrogate(text)) return undefined;
+  let fields: string[] | undefined;
+  try {
+    fields = cut(text);
+  } catch {
+    return undefined; // nesting deeper than the stack: the parsing path decides
+  }
+  if (fields === undefined) return undefined;
+  const [idText, executionIdText, nodeNameText, state, metadata, timestampText, versionText, parentText, next, tasks] =
+    fields as [string, string, string, string, string, string, string, string, string, string];
+  const id = stringValue(idText);
+  const executionId = stringValue(executionIdText);
+  const timestamp = Number(timestampText);
+  const version = Number(versionText);
+  const parentId = parentText.charCodeAt(0) === QUOTE ? stringValue(parentText) : null;
+  const ok =
+    id.length > 0 &&
+    executionId.length > 0 &&
+    isIn(timestamp, -MAX_TIME, MAX_TIME) &&
+    isIn(version, 1, Number.MAX_SAFE_INTEGER) &&
+    (parentId === null ? parentText === "null" : parentId.length > 0) &&
+    namesOnly(next) &&
+    tasksShape(tasks);
+  if (!ok) return undefined;
+  return [
+    id,
+    executionId,
+    stringValue(nodeNameText),
+    state,
+    metadata,
+    timestamp,
+    version,
+    parentId,
+    next,
+    tasks === "null" ? null : tasks,
+  ];
+}
