@@ -1,3 +1,4 @@
+import type { CheckpointMetadata } from "@lg/core";
 import { serializeCheckpoint } from "@lg/core/store";
 import { canonicalTextToParams } from "../src/canonical-text.js";
 import { parsedTextToParams } from "../src/serialized-save.js";
@@ -102,11 +103,13 @@ function randomText(random: () => number): string {
   return serializeCheckpoint(
     makeCheckpoint({
       state,
-      metadata: metadata !== null && typeof metadata === "object" && !Array.isArray(metadata) ? metadata : { metadata },
+      metadata: (metadata !== null && typeof metadata === "object" && !Array.isArray(metadata)
+        ? metadata
+        : { metadata }) as CheckpointMetadata,
       nodeName: randomString(random),
       ...(random() < 0.5 ? { parentId: `p${randomString(random)}` } : {}),
       next: [randomString(random)],
-      ...(random() < 0.2 ? { tasks: { nodes: { a: randomValue(random, 2) }, interrupts: [] } } : {}),
+      ...(random() < 0.2 ? { tasks: { nodes: { a: { writes: { w: randomValue(random, 2) } } }, interrupts: [] } } : {}),
     }),
   );
 }
