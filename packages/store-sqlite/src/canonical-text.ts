@@ -11,8 +11,13 @@
  *   other control characters);
  * - numbers written as `String(number)` writes them (so neither `-0`, `1.0` nor `1e400`);
  * - no key twice in an object, and no key starting with a digit (`JSON.parse` moves index-like keys first);
- * - every object holding the value tag decodes, as the parsing path checks.
- * On such a text the cut columns equal the parsed and written-back ones, and every field check is the parsing path's.
+ * - no more than 512 levels of nesting;
+ * - every object holding the value tag decodes: the parsing path checks the outermost ones (decoding checks what they
+ *   hold), the scan checks each one where it ends, at every depth, so that a tag holding tags is not decoded again
+ *   (only the body of an escaped object, `{"$lg":"esc","v":{…}}`, is read as plain keys, as decoding reads it).
+ * On such a text the cut columns equal the parsed and written-back ones, and the field checks are the parsing path's.
+ * The scan is stricter than parsing (a tag inside a tag that decoding would never reach must decode too): what it
+ * refuses goes to the parsing path, never the other way round.
  *
  * @packageDocumentation
  */
@@ -45,18 +50,46 @@ const SHORT_ESCAPES = new Set([QUOTE, BACKSLASH, 0x62, 0x66, 0x6e, 0x72, 0x74]);
 // The control characters JSON.stringify writes with one letter, and so never as \u00xx.
 const SHORT_CONTROLS = new Set([0x08, 0x09, 0x0a, 0x0c, 0x0d]);
 
-// Tags whose decoding cannot fail once their `v` starts with the given character ("" = whatever `v` is): their
-// nested values have been scanned (and their tags decoded) already. A string `v` is what matters for a date or a
-// number: another value is converted by its own `toString`, which a parsed object's "toString" key can make throw.
-// Any other tag, or `v`, is decoded to be checked.
-const SAFE_TAGS = new Map<string, string>([
-  ["undef", ""],
-  ["date", '"'],
-  ["num", '"'],
-  ["set", "["],
-  ["bytes", '"'],
-  ["buffer", '"'],
-]);
+// Deeper than this, a text is left to parsing: well short of where JSON.stringify and the decoding walk run out of
+// stack (~4,000 levels), so that nothing the scan accepts makes them throw.
+const MAX_DEPTH = 512;
+// Keys of an object compared with an array; past this many, with a set (no quadratic cost for a wide object).
+const KEYS_IN_ARRAY = 16;
+
+/** What the scan knows of a tagged object once it is scanned: where its tag and its `v` start. */
+interface TagPlaces {
+  name: number;
+  nameEnd: number;
+  body: number;
+  /** Whether `v` was an array whose every item is an array of two (a map's entries). */
+  pairs: boolean;
+}
+
+/**
+ * Whether decoding the tag `name` cannot fail, given the first character of its `v` (`NaN` when there is none) and
+ * whether `v` is an array of pairs: the nested values have been scanned, and their tags checked, already. A string
+ * `v` is what matters for a date or a number: another value is converted by its own `toString`, which a parsed
+ * object's "toString" key can make throw. Any other tag, or `v`, is decoded to be checked.
+ */
+function safeTag(name: string, body: number, pairs: boolean): boolean {
+  switch (name) {
+    case "undef":
+      return true;
+    case "date":
+    case "num":
+    case "bytes":
+    case "buffer":
+      return body === QUOTE;
+    case "set":
+      return body === OPEN_BRACKET;
+    case "map":
+      return body === OPEN_BRACKET && pairs;
+    case "esc":
+      return body === OPEN_BRACE;
+    default:
+      return false;
+  }
+}
 
 /** True when the text holds a lone surrogate (`save` refuses one in an id or a name, and SQLite would mangle it). */
 export function hasLoneSurrogate(text: string): boolean {
@@ -75,6 +108,16 @@ function hexDigit(code: number): number {
 
 /** A scan of one text; each method takes the index a token starts at and gives the index after it, or -1. */
 class Scan {
+  private depth = 0;
+  /** Of the array scanned last: its number of items, and whether each is an array of two. */
+  private count = 0;
+  private pairs = false;
+  /**
+   * Set just before the body of an escaped object (`{"$lg":"esc","v":{…}}`) is scanned: the body's own `"$lg"` key
+   * is one of its keys, not a tag, as decoding reads it.
+   */
+  private escapedBody = false;
+
   constructor(private readonly text: string) {}
 
   string(start: number): number {
@@ -114,7 +157,7 @@ class Scan {
     if (at - digits < 16 && at > digits && (text.charCodeAt(digits) !== 0x30 || at === digits + 1)) {
       // "-0" is the one integer that does not write back as itself.
       const minusZero = digits > start && at === digits + 1 && text.charCodeAt(digits) === 0x30;
-      if (!minusZero && next !== 0x2e && next !== 0x65 && next !== 0x45 && !isDigit(next)) return at; // . e E
+      if (!minusZero && next !== 0x2e && next !== 0x65 && next !== 0x45) return at; // . e E
     }
     NUMBER.lastIndex = start;
     if (!NUMBER.test(this.text)) return -1;
@@ -145,55 +188,78 @@ class Scan {
 
   array(start: number): number {
     const text = this.text;
+    if (++this.depth > MAX_DEPTH) return -1;
     let at = start + 1;
-    if (text.charCodeAt(at) === CLOSE_BRACKET) return at + 1;
-    for (;;) {
-      at = this.value(at);
-      if (at < 0) return -1;
-      const next = text.charCodeAt(at);
-      if (next === CLOSE_BRACKET) return at + 1;
-      if (next !== COMMA) return -1;
-      at++;
+    let count = 0;
+    let pairs = true;
+    if (text.charCodeAt(at) !== CLOSE_BRACKET) {
+      for (;;) {
+        const item = at;
+        at = this.value(at);
+        if (at < 0) return -1;
+        count++;
+        // The item's own scan has just set `count` for it, when it is an array.
+        pairs &&= text.charCodeAt(item) === OPEN_BRACKET && this.count === 2;
+        const next = text.charCodeAt(at);
+        if (next === CLOSE_BRACKET) break;
+        if (next !== COMMA) return -1;
+        at++;
+      }
     }
+    [this.count, this.pairs] = [count, pairs];
+    this.depth--;
+    return at + 1;
   }
 
   object(start: number): number {
     const text = this.text;
+    if (++this.depth > MAX_DEPTH) return -1;
+    const escaped = this.escapedBody;
+    this.escapedBody = false;
     let at = start + 1;
-    if (text.charCodeAt(at) === CLOSE_BRACE) return at + 1;
     // A canonical escape is the only way to write its character, so raw keys compare as their values do.
-    const keys: string[] = [];
-    // Where the tag's value and the `v` key's value start and end, when the object has them.
-    const tag = { name: -1, nameEnd: -1, body: -1 };
-    for (;;) {
-      if (text.charCodeAt(at) !== QUOTE) return -1;
-      const keyEnd = this.string(at);
-      if (keyEnd < 0 || text.charCodeAt(keyEnd) !== COLON) return -1;
-      const first = text.charCodeAt(at + 1);
-      if (first >= 0x30 && first <= 0x39) return -1;
-      const key = text.slice(at + 1, keyEnd - 1);
-      if (keys.includes(key)) return -1;
-      keys.push(key);
-      const valueStart = keyEnd + 1;
-      at = this.value(valueStart);
-      if (at < 0) return -1;
-      if (key === TAG) [tag.name, tag.nameEnd] = [valueStart, at];
-      else if (key === "v") tag.body = valueStart;
-      const next = text.charCodeAt(at);
-      if (next === CLOSE_BRACE) break;
-      if (next !== COMMA) return -1;
-      at++;
+    let keys: string[] | Set<string> = [];
+    const tag: TagPlaces = { name: -1, nameEnd: -1, body: -1, pairs: false };
+    if (text.charCodeAt(at) !== CLOSE_BRACE) {
+      for (;;) {
+        if (text.charCodeAt(at) !== QUOTE) return -1;
+        const keyEnd = this.string(at);
+        if (keyEnd < 0 || text.charCodeAt(keyEnd) !== COLON) return -1;
+        if (isDigit(text.charCodeAt(at + 1))) return -1;
+        const key = text.slice(at + 1, keyEnd - 1);
+        if (Array.isArray(keys)) {
+          if (keys.includes(key)) return -1;
+          keys.push(key);
+          if (keys.length > KEYS_IN_ARRAY) keys = new Set(keys);
+        } else if (keys.has(key)) return -1;
+        else keys.add(key);
+        const valueStart = keyEnd + 1;
+        const tagged = !escaped && (key === TAG || key === "v");
+        if (tagged && key === "v" && tag.name >= 0 && text.charCodeAt(valueStart) === OPEN_BRACE) {
+          this.escapedBody = text.slice(tag.name, tag.nameEnd) === '"esc"';
+        }
+        at = this.value(valueStart);
+        if (at < 0) return -1;
+        if (tagged && key === TAG) [tag.name, tag.nameEnd] = [valueStart, at];
+        else if (tagged) [tag.body, tag.pairs] = [valueStart, this.pairs];
+        const next = text.charCodeAt(at);
+        if (next === CLOSE_BRACE) break;
+        if (next !== COMMA) return -1;
+        at++;
+      }
     }
+    this.depth--;
     const end = at + 1;
     return tag.name < 0 || this.tagDecodes(start, end, tag) ? end : -1;
   }
 
   /** True when the tagged object `text[start, end)` decodes; the tags known not to fail are not decoded. */
-  private tagDecodes(start: number, end: number, tag: { name: number; nameEnd: number; body: number }): boolean {
+  private tagDecodes(start: number, end: number, tag: TagPlaces): boolean {
     const text = this.text;
-    if (text.charCodeAt(tag.name) === QUOTE) {
-      const safe = SAFE_TAGS.get(text.slice(tag.name + 1, tag.nameEnd - 1));
-      if (safe === "" || (safe !== undefined && tag.body >= 0 && text.startsWith(safe, tag.body))) return true;
+    const body = tag.body < 0 ? Number.NaN : text.charCodeAt(tag.body);
+    // `pairs` describes `v` only when `v` is an array (it is the last array scanned before it ended).
+    if (text.charCodeAt(tag.name) === QUOTE && safeTag(text.slice(tag.name + 1, tag.nameEnd - 1), body, tag.pairs)) {
+      return true;
     }
     try {
       decodeValue(JSON.parse(text.slice(start, end)) as JsonValue);
@@ -276,7 +342,7 @@ export function canonicalTextToParams(text: string): InsertParams | undefined {
   try {
     fields = cut(text);
   } catch {
-    return undefined; // nesting deeper than the stack: the parsing path decides
+    return undefined; // a stack too small even for MAX_DEPTH: the parsing path decides
   }
   if (fields === undefined) return undefined;
   const [idText, executionIdText, nodeNameText, state, metadata, timestampText, versionText, parentText, next, tasks] =
