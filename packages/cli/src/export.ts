@@ -4,7 +4,7 @@ import type { Writable } from "node:stream";
 import type { CheckpointStore } from "@lg/core";
 import { BackupChunks, EXPORT_CHUNK_BYTES, fillChunks } from "./backup-chunks.js";
 import { exportInThreads } from "./threads/export-threads.js";
-import { threadsAvailable } from "./threads/thread-group.js";
+import { threadsAvailable } from "./threads/worker-script.js";
 import { walkSerializedPages, DEFAULT_PAGE_SIZE } from "./walk.js";
 
 /**

@@ -4,7 +4,7 @@ import { lineText, readBackup } from "./backup-reader.js";
 import { DEFAULT_BATCH_SIZE, SavePool } from "./save-pool.js";
 import { mapSaveError, saveTexts, type BackupEntry } from "./serialized-import.js";
 import { importInThreads } from "./threads/import-threads.js";
-import { threadsAvailable } from "./threads/thread-group.js";
+import { threadsAvailable } from "./threads/worker-script.js";
 
 /**
  * `import`: restores backup lines into a store, streaming (one line decoded at a time, a bounded number of saves

@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import { InvalidArgumentError, type CheckpointStore } from "@lg/core";
-import { StorePackageMissingError, StoreUrlError } from "./errors.js";
-import { parseStoreUrl, STORE_PACKAGES, type StoreKind, type StoreTarget } from "./store-url.js";
+import { StoreUrlError } from "./errors.js";
+import { importStorePackage, type StoreModule } from "./store-packages.js";
+import { parseStoreUrl, type StoreTarget } from "./store-url.js";
 
 /**
  * Opens the store a URL names, loading its package on demand: each store package is an optional peer of
@@ -31,37 +32,6 @@ export interface OpenedStore {
   store: CheckpointStore;
   /** What the URL named. */
   target: StoreTarget;
-}
-
-/** Keeps `@lg/store-…` out of the bundle: it is loaded at run time from where the user installed it. */
-type StoreModule = Record<string, unknown>;
-
-async function importStorePackage(kind: StoreKind): Promise<StoreModule> {
-  const name = STORE_PACKAGES[kind];
-  try {
-    switch (kind) {
-      case "sqlite":
-        return (await import("@lg/store-sqlite")) as unknown as StoreModule;
-      case "postgres":
-        return (await import("@lg/store-postgres")) as unknown as StoreModule;
-      case "redis":
-        return (await import("@lg/store-redis")) as unknown as StoreModule;
-      case "memory":
-        return (await import("@lg/store-memory")) as unknown as StoreModule;
-    }
-  } catch (error) {
-    if (isMissingModule(error, name)) throw new StorePackageMissingError(name, { cause: error });
-    throw error;
-  }
-}
-
-/** True when `error` says that `name` itself (not one of its own dependencies) could not be found. */
-function isMissingModule(error: unknown, name: string): boolean {
-  const e = error as { code?: unknown; message?: unknown } | null;
-  const code = e?.code;
-  if (code !== "ERR_MODULE_NOT_FOUND" && code !== "MODULE_NOT_FOUND") return false;
-  const message = typeof e?.message === "string" ? e.message : "";
-  return message.includes(`'${name}'`) || message.includes(`"${name}"`);
 }
 
 type StoreConstructor = new (options: Record<string, unknown>) => CheckpointStore;

@@ -63,6 +63,11 @@ describe("lg-checkpoints export and import with worker threads", () => {
     return linesOf(readFileSync(`${files.dir}/backup.jsonl`, "utf8"));
   }
 
+  /** Imports the backup file `backup` (in the test's directory) into the SQLite file `target` with `jobs` threads. */
+  function importFile(backup: string, target: string, jobs = "2"): ReturnType<typeof runBin> {
+    return runBin(["import", "--jobs", jobs, "-i", `${files.dir}/${backup}`, "-s", `sqlite:${target}`]);
+  }
+
   it("writes the same backup with one thread or three, a large execution first, and restores it either way", async () => {
     // 300 checkpoints of ~20 kB: ~6 MB in one execution, more chunks than a thread may have unwritten at once, so the
     // threads behind it wait for it while the main thread writes it.
@@ -82,9 +87,9 @@ describe("lg-checkpoints export and import with worker threads", () => {
     ).toBe("b-small-0");
 
     for (const jobs of ["1", "3"]) {
-      const target = `sqlite:${files.dir}/restored-${jobs}.db`;
+      const target = `${files.dir}/restored-${jobs}.db`;
       for (let round = 0; round < 2; round++) {
-        const imported = await runBin(["import", "--jobs", jobs, "-i", `${files.dir}/one.jsonl`, "-s", target]);
+        const imported = await importFile("one.jsonl", target, jobs);
         expect([imported.code, imported.stderr]).toEqual([
           0,
           expect.stringMatching(
@@ -94,7 +99,15 @@ describe("lg-checkpoints export and import with worker threads", () => {
           ),
         ]);
       }
-      const again = await runBin(["export", "--jobs", "1", "-o", `${files.dir}/again-${jobs}.jsonl`, "-s", target]);
+      const again = await runBin([
+        "export",
+        "--jobs",
+        "1",
+        "-o",
+        `${files.dir}/again-${jobs}.jsonl`,
+        "-s",
+        `sqlite:${target}`,
+      ]);
       expect(again.code).toBe(0);
       expect(readFileSync(`${files.dir}/again-${jobs}.jsonl`).equals(backup)).toBe(true);
     }
@@ -126,6 +139,23 @@ describe("lg-checkpoints export and import with worker threads", () => {
     expect(executionsWritten(two.stdout)).not.toContain("b");
   });
 
+  it("stops the threads it started early when the store does not open, and fails as one thread does", async () => {
+    // The threads start while the main thread opens the store (warm-threads.ts): a store that does not open must
+    // neither keep the process alive nor change what it says.
+    const missing = `sqlite:${files.dir}/missing.db`;
+    const one = await runBin(["export", "--jobs", "1", "-s", missing]);
+    expect(one.code).toBe(EXIT_CODES.badUrl);
+    for (const jobs of ["2", "3"]) {
+      const many = await runBin(["export", "--jobs", jobs, "-s", missing]);
+      expect([many.code, many.stderr]).toEqual([one.code, one.stderr]);
+    }
+    // A directory is no SQLite file: the import's store does not open either.
+    writeFileSync(`${files.dir}/backup.jsonl`, "");
+    const notFile = await importFile("backup.jsonl", files.dir);
+    expect(notFile.code).not.toBe(0);
+    expect(notFile.stderr).toMatch(/^lg-checkpoints: [^\n]+\n$/);
+  });
+
   it("refuses more than 16 threads as wrong usage", async () => {
     const result = await runBin(["export", "--jobs", "17", "-s", `sqlite:${path}`]);
     expect([result.code, result.stderr]).toEqual([
@@ -140,15 +170,7 @@ describe("lg-checkpoints export and import with worker threads", () => {
     lines[1100] = (lines[1100] as string).replace('"step":1101', '"step":1102');
     writeFileSync(`${files.dir}/corrupt.jsonl`, `${lines.join("\n")}\n`);
     const target = `${files.dir}/restored.db`;
-    const result = await runBin([
-      "import",
-      "--jobs",
-      "2",
-      "-i",
-      `${files.dir}/corrupt.jsonl`,
-      "-s",
-      `sqlite:${target}`,
-    ]);
+    const result = await importFile("corrupt.jsonl", target);
     expect(result.code).toBe(EXIT_CODES.corruptBackup);
     expect(result.stderr).toMatch(/^lg-checkpoints: backup line 1101 \(checkpoint .+\) is corrupt: checksum mismatch/);
     const restored = new SqliteCheckpointStore({ path: target });
@@ -166,15 +188,7 @@ describe("lg-checkpoints export and import with worker threads", () => {
     const target = new SqliteCheckpointStore({ path: `${files.dir}/target.db` });
     try {
       await target.save(rivalOf(chain[700]));
-      const result = await runBin([
-        "import",
-        "--jobs",
-        "2",
-        "-i",
-        `${files.dir}/backup.jsonl`,
-        "-s",
-        `sqlite:${files.dir}/target.db`,
-      ]);
+      const result = await importFile("backup.jsonl", `${files.dir}/target.db`);
       expect(result.code).toBe(EXIT_CODES.conflict);
       expect(result.stderr).toBe(
         'lg-checkpoints: backup line 701: the target already holds another checkpoint at version 701 of execution "a". ' +
@@ -202,16 +216,7 @@ describe("lg-checkpoints export and import with worker threads", () => {
       } finally {
         await target.close();
       }
-      const args = [
-        "import",
-        "--jobs",
-        jobs,
-        "-i",
-        `${files.dir}/both.jsonl`,
-        "-s",
-        `sqlite:${files.dir}/target-${jobs}.db`,
-      ];
-      results.push(await runBin(args));
+      results.push(await importFile("both.jsonl", `${files.dir}/target-${jobs}.db`, jobs));
     }
     expect(results[0]?.code).toBe(EXIT_CODES.conflict);
     expect(results[0]?.stderr).toContain("backup line 5: the target already holds another checkpoint at version 5");

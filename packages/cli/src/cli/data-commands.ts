@@ -14,8 +14,9 @@ import { formatBytes, writeLine } from "./output.js";
 import { startProgress } from "./progress.js";
 import { UsageError } from "../errors.js";
 import { openStore } from "../open-store.js";
-import type { StoreTarget } from "../store-url.js";
+import { parseStoreUrl, type StoreTarget } from "../store-url.js";
 import { DEFAULT_MAX_JOBS, threadJobs } from "../threads/jobs.js";
+import { stopWarmThreads, warmThreads } from "../threads/warm-threads.js";
 
 /**
  * The commands that move or delete data: `export`, `import`, `copy`, `prune`. Output data goes to stdout, progress
@@ -67,6 +68,21 @@ async function progressTotal(
   return execution === undefined && ctx.io.stderr.isTTY === true ? (await store.stats()).checkpoints : undefined;
 }
 
+/**
+ * Starts the threads a command will use while the main thread opens its store (see warm-threads.ts), when `uses`
+ * says the command will use threads on that store; a URL that does not parse starts none (opening it reports it).
+ */
+function warmUp(url: string | undefined, jobs: number | undefined, uses: (target: StoreTarget) => boolean): void {
+  let target: StoreTarget;
+  try {
+    target = parseStoreUrl(url);
+  } catch {
+    return;
+  }
+  const count = threadJobs(target, jobs);
+  if (count >= 2 && uses(target)) warmThreads(count, target.kind);
+}
+
 async function runExport(
   ctx: CommandContext,
   url: string | undefined,
@@ -76,6 +92,8 @@ async function runExport(
   const out: OutputStream =
     opts.output === undefined ? ctx.io.stdout : createWriteStream(opts.output, { highWaterMark: OUTPUT_BUFFER_BYTES });
   const started = performance.now();
+  // A whole-store export reads in threads; one execution's is read by the main thread.
+  warmUp(url, opts.jobs, () => opts.execution === undefined);
   const totals = await withStore(url, {}, async (store, target) => {
     const bar = startProgress(ctx.io.stderr, "checkpoints", await progressTotal(ctx, store, opts.execution));
     try {
@@ -87,7 +105,7 @@ async function runExport(
     } finally {
       bar.stop();
     }
-  });
+  }).finally(stopWarmThreads);
   if (opts.output !== undefined) {
     out.end();
     await finished(out);
@@ -131,7 +149,10 @@ async function runImport(
     );
     return;
   }
-  const totals = await withStore(url, { write: true }, restore);
+  // Threads save through `saveSerialized`, which SQLite's store has (see importCheckpoints); into any other store the
+  // main thread saves.
+  warmUp(url, opts.jobs, (target) => target.kind === "sqlite");
+  const totals = await withStore(url, { write: true }, restore).finally(stopWarmThreads);
   writeLine(
     ctx.io.stderr,
     `imported ${totals.checkpoints} checkpoints (${formatBytes(totals.bytes)}) in ${seconds(started)}${byThreads(totals)}; ` +

@@ -78,6 +78,13 @@ export interface EndMessage {
 /** Anything the main thread sends a thread. */
 export type ToThread = ExportExecutionMessage | ImportBatchMessage | CreditMessage | EndMessage;
 
+/** A thread warmed before its work was known (warm-threads.ts) gets it in this message, before any other. */
+export interface StartMessage {
+  type: "start";
+  /** What the thread would have been started with. */
+  data: ThreadData;
+}
+
 /** Backup lines of the `seq`-th execution: `bytes[0, length)`; `last` on the execution's final message. */
 export interface ChunkMessage {
   type: "chunk";

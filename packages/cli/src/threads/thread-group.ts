@@ -1,7 +1,7 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { rebuildError, type FromThread, type ThreadData, type ToThread } from "./protocol.js";
+import { takeWarmThread } from "./warm-threads.js";
+import { WORKER_SCRIPT } from "./worker-script.js";
 
 /**
  * The main thread's side of the CLI's worker threads: starts them (each opens the store from the URL), routes their
@@ -11,17 +11,8 @@ import { rebuildError, type FromThread, type ThreadData, type ToThread } from ".
  * @packageDocumentation
  */
 
-// Beside the bundle that runs this code (`dist/`, in both the ESM and the CJS build; tsup's shim gives ESM a
-// __dirname): the thread's own bundle.
-const WORKER_SCRIPT = join(__dirname, "worker.js");
-
 /** How long an ended thread has to close its store and exit before it is terminated. */
 const CLOSE_WAIT_MS = 10_000;
-
-/** Whether worker threads can be started: the package is built (not run from its sources, as in its unit tests). */
-export function threadsAvailable(): boolean {
-  return existsSync(WORKER_SCRIPT);
-}
 
 /** Receives every message of every thread (`index`: which thread), except `ready` and `closed`. */
 export type ThreadListener = (index: number, message: FromThread) => void;
@@ -49,7 +40,7 @@ export class ThreadGroup {
     this.exited = [];
     try {
       for (let index = 0; index < jobs; index++) {
-        const worker = new Worker(WORKER_SCRIPT, { workerData: data });
+        const worker = takeWarmThread(data) ?? new Worker(WORKER_SCRIPT, { workerData: data });
         this.workers.push(worker);
         const { opened, exited } = this.watch(worker, index);
         ready.push(opened);

@@ -4,7 +4,9 @@ import { openStore } from "../open-store.js";
 import { runExportThread } from "./export-thread.js";
 import { runImportThread } from "./import-thread.js";
 import { SharedLock } from "./shared-lock.js";
-import { ThreadWorkError, toThreadError, type StatusMessage, type ThreadData } from "./protocol.js";
+import { importStorePackage } from "../store-packages.js";
+import { ThreadWorkError, toThreadError, type StartMessage, type StatusMessage, type ThreadData } from "./protocol.js";
+import type { StandbyData } from "./warm-threads.js";
 
 /**
  * The entry point of the CLI's worker threads (built as `dist/worker.js`): opens the store from the URL it is given,
@@ -41,4 +43,15 @@ async function main(port: MessagePort, data: ThreadData): Promise<void> {
   }
 }
 
-if (parentPort !== null) void main(parentPort, workerData as ThreadData);
+/** Starts the thread's work: at once, or once a warmed thread (warm-threads.ts) is given it. */
+function boot(port: MessagePort, data: ThreadData | StandbyData): void {
+  if (!("standby" in data)) {
+    void main(port, data);
+    return;
+  }
+  // Loaded while the main thread opens its own store; a failure is the store's to report once it is opened.
+  importStorePackage(data.standby).catch(() => undefined);
+  port.once("message", (message: StartMessage) => void main(port, message.data));
+}
+
+if (parentPort !== null) boot(parentPort, workerData as ThreadData | StandbyData);
