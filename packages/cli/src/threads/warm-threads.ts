@@ -23,6 +23,8 @@ interface Waiting {
   worker: Worker;
   /** Set when the thread failed or exited while waiting: it is not handed out. */
   gone: boolean;
+  /** The listener that sets `gone`, on `error` and `exit`. */
+  onGone: () => void;
 }
 
 const waiting: Waiting[] = [];
@@ -33,10 +35,9 @@ export function warmThreads(count: number, kind: StoreKind): void {
   for (let i = 0; i < count; i++) {
     const data: StandbyData = { standby: kind };
     const worker = new Worker(WORKER_SCRIPT, { workerData: data });
-    const entry: Waiting = { worker, gone: false };
     // An error while waiting is not the command's: the thread is not handed out, and a new one starts instead.
-    const gone = (): void => void (entry.gone = true);
-    worker.on("error", gone).on("exit", gone);
+    const entry: Waiting = { worker, gone: false, onGone: () => void (entry.gone = true) };
+    worker.on("error", entry.onGone).on("exit", entry.onGone);
     worker.unref();
     waiting.push(entry);
   }
@@ -47,7 +48,7 @@ export function takeWarmThread(data: ThreadData): Worker | undefined {
   for (let entry = waiting.shift(); entry !== undefined; entry = waiting.shift()) {
     if (entry.gone) continue;
     // The taker attaches its own listeners in the same turn, before any event of the thread can arrive.
-    entry.worker.removeAllListeners();
+    entry.worker.off("error", entry.onGone).off("exit", entry.onGone);
     entry.worker.ref();
     const start: StartMessage = { type: "start", data };
     entry.worker.postMessage(start);
