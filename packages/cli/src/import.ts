@@ -64,6 +64,8 @@ export async function importCheckpoints(
   input: AsyncIterable<Buffer | string>,
   options: ImportOptions = {},
 ): Promise<ImportProgress> {
+  // Only a store with saveSerialized is written by threads (the CLI starts them early for a SQLite URL alone, the one
+  // store that has it: see `runImport`).
   if (typeof store.saveSerialized === "function") {
     const threads = options.threads;
     if (threads !== undefined && threads.jobs >= 2 && threadsAvailable()) {

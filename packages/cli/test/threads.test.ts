@@ -156,6 +156,12 @@ describe("lg-checkpoints export and import with worker threads", () => {
     expect(notFile.stderr).toMatch(/^lg-checkpoints: [^\n]+\n$/);
   });
 
+  it("fails with one line, before it opens the store, when the output file cannot be written", async () => {
+    const result = await runBin(["export", "-o", `${files.dir}/missing/backup.jsonl`, "-s", `sqlite:${path}`]);
+    expect([result.code, result.stdout]).toEqual([EXIT_CODES.failure, ""]);
+    expect(result.stderr).toMatch(/^lg-checkpoints: ENOENT: no such file or directory, open '.+backup\.jsonl'\n$/);
+  });
+
   it("refuses more than 16 threads as wrong usage", async () => {
     const result = await runBin(["export", "--jobs", "17", "-s", `sqlite:${path}`]);
     expect([result.code, result.stderr]).toEqual([

@@ -1,4 +1,4 @@
-import { createWriteStream, fstatSync, statSync } from "node:fs";
+import { createWriteStream, fstatSync, openSync, statSync, type WriteStream } from "node:fs";
 import { finished } from "node:stream/promises";
 import type { Command } from "commander";
 import type { CheckpointStore } from "@lg/core";
@@ -16,7 +16,7 @@ import { UsageError } from "../errors.js";
 import { openStore } from "../open-store.js";
 import { parseStoreUrl, type StoreTarget } from "../store-url.js";
 import { DEFAULT_MAX_JOBS, threadJobs } from "../threads/jobs.js";
-import { stopWarmThreads, warmThreads } from "../threads/warm-threads.js";
+import { withWarmThreads } from "../threads/warm-threads.js";
 
 /**
  * The commands that move or delete data: `export`, `import`, `copy`, `prune`. Output data goes to stdout, progress
@@ -69,18 +69,34 @@ async function progressTotal(
 }
 
 /**
- * Starts the threads a command will use while the main thread opens its store (see warm-threads.ts), when `uses`
- * says the command will use threads on that store; a URL that does not parse starts none (opening it reports it).
+ * Runs `action` (a command's work) with the threads it will use started while the main thread opens its store (see
+ * warm-threads.ts), when `uses` says the command will use threads on that store; a URL that does not parse starts
+ * none (opening it reports it).
  */
-function warmUp(url: string | undefined, jobs: number | undefined, uses: (target: StoreTarget) => boolean): void {
+function warmedFor<T>(
+  url: string | undefined,
+  jobs: number | undefined,
+  uses: (target: StoreTarget) => boolean,
+  action: () => Promise<T>,
+): Promise<T> {
   let target: StoreTarget;
   try {
     target = parseStoreUrl(url);
   } catch {
-    return;
+    return action();
   }
   const count = threadJobs(target, jobs);
-  if (count >= 2 && uses(target)) warmThreads(count, target.kind);
+  return count >= 2 && uses(target) ? withWarmThreads(count, target.kind, action) : action();
+}
+
+/**
+ * The file `export --output` writes, opened at once: a path that cannot be written fails the command with one line
+ * before the store is opened (the stream's own opening would fail later, as an event nothing listens to). A buffer of
+ * a few chunks lets the next lines be built while the last are written.
+ */
+function outputFile(path: string): WriteStream {
+  const fd = openSync(path, "w");
+  return createWriteStream(path, { fd, highWaterMark: OUTPUT_BUFFER_BYTES });
 }
 
 async function runExport(
@@ -88,24 +104,24 @@ async function runExport(
   url: string | undefined,
   opts: { execution?: string; output?: string; jobs?: number },
 ): Promise<void> {
-  // A buffer of a few chunks lets the next lines be built while the last are written.
-  const out: OutputStream =
-    opts.output === undefined ? ctx.io.stdout : createWriteStream(opts.output, { highWaterMark: OUTPUT_BUFFER_BYTES });
+  const out: OutputStream = opts.output === undefined ? ctx.io.stdout : outputFile(opts.output);
   const started = performance.now();
   // A whole-store export reads in threads; one execution's is read by the main thread.
-  warmUp(url, opts.jobs, () => opts.execution === undefined);
-  const totals = await withStore(url, {}, async (store, target) => {
-    const bar = startProgress(ctx.io.stderr, "checkpoints", await progressTotal(ctx, store, opts.execution));
-    try {
-      return await exportCheckpoints(store, out, {
-        ...(opts.execution === undefined ? {} : { executionId: opts.execution }),
-        threads: { storeUrl: url ?? "", jobs: threadJobs(target, opts.jobs) },
-        onProgress: (p) => bar.update(p.checkpoints),
-      });
-    } finally {
-      bar.stop();
-    }
-  }).finally(stopWarmThreads);
+  const wholeStore = (): boolean => opts.execution === undefined;
+  const totals = await warmedFor(url, opts.jobs, wholeStore, () =>
+    withStore(url, {}, async (store, target) => {
+      const bar = startProgress(ctx.io.stderr, "checkpoints", await progressTotal(ctx, store, opts.execution));
+      try {
+        return await exportCheckpoints(store, out, {
+          ...(opts.execution === undefined ? {} : { executionId: opts.execution }),
+          threads: { storeUrl: url ?? "", jobs: threadJobs(target, opts.jobs) },
+          onProgress: (p) => bar.update(p.checkpoints),
+        });
+      } finally {
+        bar.stop();
+      }
+    }),
+  );
   if (opts.output !== undefined) {
     out.end();
     await finished(out);
@@ -149,10 +165,10 @@ async function runImport(
     );
     return;
   }
-  // Threads save through `saveSerialized`, which SQLite's store has (see importCheckpoints); into any other store the
-  // main thread saves.
-  warmUp(url, opts.jobs, (target) => target.kind === "sqlite");
-  const totals = await withStore(url, { write: true }, restore).finally(stopWarmThreads);
+  // Threads save through `saveSerialized` (see importCheckpoints), which of the stores only SQLite's has; into any
+  // other store the main thread saves.
+  const threaded = (target: StoreTarget): boolean => target.kind === "sqlite";
+  const totals = await warmedFor(url, opts.jobs, threaded, () => withStore(url, { write: true }, restore));
   writeLine(
     ctx.io.stderr,
     `imported ${totals.checkpoints} checkpoints (${formatBytes(totals.bytes)}) in ${seconds(started)}${byThreads(totals)}; ` +

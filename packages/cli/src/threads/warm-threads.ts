@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { Worker } from "node:worker_threads";
 import type { StoreKind } from "../store-url.js";
 import type { StartMessage, ThreadData } from "./protocol.js";
@@ -9,7 +10,7 @@ import { threadsAvailable, WORKER_SCRIPT } from "./worker-script.js";
  * the command line is read; a {@link ThreadGroup} then takes them instead of starting new ones, and sends each its
  * work (a `start` message with the `ThreadData` it would have been started with).
  *
- * A waiting thread does not keep the process alive, and those left over are stopped by {@link stopWarmThreads}.
+ * A waiting thread does not keep the process alive, and those left over are stopped when the command ends.
  *
  * @packageDocumentation
  */
@@ -27,24 +28,50 @@ interface Waiting {
   onGone: () => void;
 }
 
-const waiting: Waiting[] = [];
+/** The threads each running command warmed, found by its `ThreadGroup` through the command's asynchronous context. */
+const pools = new AsyncLocalStorage<Waiting[]>();
 
-/** Starts `count` threads that load the package of a `kind` store and wait for their work (none from the sources). */
-export function warmThreads(count: number, kind: StoreKind): void {
-  if (!threadsAvailable()) return;
-  for (let i = 0; i < count; i++) {
-    const data: StandbyData = { standby: kind };
-    const worker = new Worker(WORKER_SCRIPT, { workerData: data });
-    // An error while waiting is not the command's: the thread is not handed out, and a new one starts instead.
-    const entry: Waiting = { worker, gone: false, onGone: () => void (entry.gone = true) };
-    worker.on("error", entry.onGone).on("exit", entry.onGone);
-    worker.unref();
-    waiting.push(entry);
+/**
+ * Runs `action` (a command) with `count` threads started for a `kind` store: a `ThreadGroup` created within it takes
+ * them, and those it does not take are stopped once `action` settles. Commands running at once in one process (through
+ * `runCli`) each have their own.
+ */
+export async function withWarmThreads<T>(count: number, kind: StoreKind, action: () => Promise<T>): Promise<T> {
+  const pool = warm(count, kind);
+  try {
+    return await pools.run(pool, action);
+  } finally {
+    await Promise.all(pool.splice(0).map(({ worker }) => worker.terminate()));
   }
 }
 
-/** A waiting thread, given its work (`data`) and kept alive from now on; `undefined` when none is waiting. */
+/** Starts `count` threads that load the package of a `kind` store and wait for their work (none from the sources). */
+function warm(count: number, kind: StoreKind): Waiting[] {
+  const pool: Waiting[] = [];
+  if (!threadsAvailable()) return pool;
+  try {
+    for (let i = 0; i < count; i++) {
+      const data: StandbyData = { standby: kind };
+      const worker = new Worker(WORKER_SCRIPT, { workerData: data });
+      // An error while waiting is not the command's: the thread is not handed out, and a new one starts instead.
+      const entry: Waiting = { worker, gone: false, onGone: () => void (entry.gone = true) };
+      worker.on("error", entry.onGone).on("exit", entry.onGone);
+      worker.unref();
+      pool.push(entry);
+    }
+  } catch {
+    // Threads that cannot start now are started, or their failure reported, by the ThreadGroup as without warming.
+    for (const { worker } of pool.splice(0)) void worker.terminate();
+  }
+  return pool;
+}
+
+/**
+ * A thread the running command warmed, given its work (`data`) and kept alive from now on; `undefined` when none is
+ * waiting.
+ */
 export function takeWarmThread(data: ThreadData): Worker | undefined {
+  const waiting = pools.getStore() ?? [];
   for (let entry = waiting.shift(); entry !== undefined; entry = waiting.shift()) {
     if (entry.gone) continue;
     // The taker attaches its own listeners in the same turn, before any event of the thread can arrive.
@@ -55,10 +82,4 @@ export function takeWarmThread(data: ThreadData): Worker | undefined {
     return entry.worker;
   }
   return undefined;
-}
-
-/** Stops the threads still waiting (a command that used fewer than it warmed, or failed before it used them). */
-export async function stopWarmThreads(): Promise<void> {
-  const left = waiting.splice(0);
-  await Promise.all(left.map(({ worker }) => worker.terminate()));
 }
