@@ -29,6 +29,7 @@ const args = process.argv.slice(2);
 const count = Number(args[args.indexOf("--count") + 1] ?? 0) || 100_000;
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
 const rounds = args.includes("--rounds") ? Number(args[args.indexOf("--rounds") + 1]) : 3;
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds takes a whole number from 1, not "${rounds}"`);
 const PER_EXECUTION = 1000;
 // LG_CLI_BIN: a copy of the built binary (and its packages) that a rebuild cannot remove while the bench runs.
 const BIN = process.env.LG_CLI_BIN ?? fileURLToPath(new URL("../dist/bin.js", import.meta.url));

@@ -7,7 +7,7 @@ import { threadsAvailable, WORKER_SCRIPT } from "./worker-script.js";
 /**
  * Worker threads started before their work is known: a thread takes 100–200 ms to start and load its modules, which
  * otherwise begins only once the main thread has opened its own store. `export` and `import` warm theirs as soon as
- * the command line is read; a {@link ThreadGroup} then takes them instead of starting new ones, and sends each its
+ * the command line is read; a `ThreadGroup` then takes them instead of starting new ones, and sends each its
  * work (a `start` message with the `ThreadData` it would have been started with).
  *
  * A waiting thread does not keep the process alive, and those left over are stopped when the command ends.
