@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import Database from "better-sqlite3";
 import type { Checkpoint } from "@lg/core";
 import { SqliteCheckpointStore } from "@lg/store-sqlite";
@@ -160,6 +160,14 @@ describe("lg-checkpoints export and import with worker threads", () => {
     const result = await runBin(["export", "-o", `${files.dir}/missing/backup.jsonl`, "-s", `sqlite:${path}`]);
     expect([result.code, result.stdout]).toEqual([EXIT_CODES.failure, ""]);
     expect(result.stderr).toMatch(/^lg-checkpoints: ENOENT: no such file or directory, open '.+backup\.jsonl'\n$/);
+  });
+
+  it("fails with one line, before it creates the store, when the backup file cannot be read", async () => {
+    const target = `${files.dir}/restored.db`;
+    const result = await importFile("missing.jsonl", target);
+    expect([result.code, result.stdout]).toEqual([EXIT_CODES.failure, ""]);
+    expect(result.stderr).toMatch(/^lg-checkpoints: ENOENT: no such file or directory, open '.+missing\.jsonl'\n$/);
+    expect(existsSync(target)).toBe(false);
   });
 
   it("refuses more than 16 threads as wrong usage", async () => {

@@ -1,4 +1,4 @@
-import { createWriteStream, fstatSync, openSync, statSync, type WriteStream } from "node:fs";
+import { closeSync, createWriteStream, fstatSync, openSync, statSync, type WriteStream } from "node:fs";
 import { finished } from "node:stream/promises";
 import type { Command } from "commander";
 import type { CheckpointStore } from "@lg/core";
@@ -137,6 +137,8 @@ async function runImport(
   url: string | undefined,
   opts: { input?: string; check?: boolean; concurrency: number; jobs?: number },
 ): Promise<void> {
+  // A backup file that cannot be read fails the command before the store is opened (or a SQLite file created).
+  if (opts.input !== undefined) closeSync(openSync(opts.input, "r"));
   const input = opts.input === undefined ? ctx.io.stdin : fileChunks(opts.input, INPUT_CHUNK_BYTES);
   const started = performance.now();
   const restore = async (store: CheckpointStore | undefined, target?: StoreTarget): Promise<ImportProgress> => {
