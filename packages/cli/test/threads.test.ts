@@ -162,6 +162,18 @@ describe("lg-checkpoints export and import with worker threads", () => {
     expect(result.stderr).toMatch(/^lg-checkpoints: ENOENT: no such file or directory, open '.+backup\.jsonl'\n$/);
   });
 
+  it("fails with one line when a write of the output fails (a full disk), with one thread or two", async () => {
+    await seed(store, "a", 600, 2000);
+    for (const jobs of ["1", "2"]) {
+      const result = await runBin(["export", "--jobs", jobs, "-o", "/dev/full", "-s", `sqlite:${path}`]);
+      expect([jobs, result.code, result.stderr]).toEqual([
+        jobs,
+        EXIT_CODES.failure,
+        "lg-checkpoints: ENOSPC: no space left on device, write\n",
+      ]);
+    }
+  });
+
   it("fails with one line, before it creates the store, when the backup file cannot be read", async () => {
     const target = `${files.dir}/restored.db`;
     const result = await importFile("missing.jsonl", target);

@@ -96,7 +96,11 @@ function warmedFor<T>(
  */
 function outputFile(path: string): WriteStream {
   const fd = openSync(path, "w");
-  return createWriteStream(path, { fd, highWaterMark: OUTPUT_BUFFER_BYTES });
+  const stream = createWriteStream(path, { fd, highWaterMark: OUTPUT_BUFFER_BYTES });
+  // A failed write (a full disk) is reported by the export's next wait for the stream, or by the wait for it to
+  // finish; an `error` event nothing listens to would end the process instead.
+  stream.on("error", () => undefined);
+  return stream;
 }
 
 async function runExport(
