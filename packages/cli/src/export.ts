@@ -51,7 +51,7 @@ export interface ExportProgress {
 /** Resolves when `out` can take more data (its buffer drained), or rejects if it fails or closes first. */
 function drained(out: Writable): Promise<void> {
   // A stream that already failed or closed emits nothing more: waiting for its events would never end.
-  if (out.errored !== null) return Promise.reject(out.errored);
+  if (out.errored) return Promise.reject(out.errored);
   if (out.destroyed) return Promise.reject(new Error("the output was closed before the export finished"));
   return new Promise((resolve, reject) => {
     const done = (error?: unknown): void => {
