@@ -23,15 +23,12 @@
  */
 import { TAG, decodeValue, type JsonValue } from "@lg/core/store";
 import type { InsertParams } from "./rows.js";
+import { hasLoneSurrogate, hasTaskShape, isId, isNameList, isTimestamp, isVersion } from "./text-checks.js";
 
-/** The earliest and latest times a Date holds (ECMAScript: ±10^8 days), which `save` accepts as timestamps. */
-export const MAX_TIME = 8.64e15;
 // A run of string characters that stand for themselves: anything but a quote, a backslash or a control character
 // (which JSON refuses raw).
 // eslint-disable-next-line no-control-regex -- the control characters are what the run stops at
 const PLAIN = /[^"\\\x00-\x1f]*/y;
-// In a `u` regular expression a pair of surrogates is one code point: only a lone one is of category Cs.
-const LONE_SURROGATE = /\p{Cs}/u;
 // An array of strings without escapes: the canonical scan has already checked the rest.
 const SIMPLE_NAMES = /^\[(?:"[^"\\]*"(?:,"[^"\\]*")*)?\]$/;
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
@@ -91,18 +88,13 @@ function safeTag(name: string, body: number, pairs: boolean): boolean {
   }
 }
 
-/** True when the text holds a lone surrogate (`save` refuses one in an id or a name, and SQLite would mangle it). */
-export function hasLoneSurrogate(text: string): boolean {
-  return LONE_SURROGATE.test(text);
-}
-
 function isDigit(code: number): boolean {
   return code >= 0x30 && code <= 0x39;
 }
 
 /** The value of a hex digit in lowercase (as JSON.stringify writes them), or -1. */
 function hexDigit(code: number): number {
-  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  if (isDigit(code)) return code - 0x30;
   return code >= 0x61 && code <= 0x66 ? code - 0x57 : -1;
 }
 
@@ -277,40 +269,34 @@ function stringValue(literal: string): string {
 
 /** True when the array literal holds strings only (`["a","b"]`, the usual `next`, is seen as such without parsing). */
 function namesOnly(literal: string): boolean {
-  if (SIMPLE_NAMES.test(literal)) return true;
-  return (JSON.parse(literal) as unknown[]).every((name) => typeof name === "string");
+  return SIMPLE_NAMES.test(literal) || isNameList(JSON.parse(literal));
 }
 
-// What comes before each field's value: `{"id":`, then `,"executionId":` and so on, in `serializeCheckpoint`'s order.
-const HEADS = [
-  '{"id":',
-  ',"executionId":',
-  ',"nodeName":',
-  ',"state":',
-  ',"metadata":',
-  ',"timestamp":',
-  ',"version":',
-  ',"parentId":',
-  ',"next":',
-  ',"tasks":',
-] as const;
+// What comes before each field's value (`{"id":`, then `,"executionId":` and so on, in `serializeCheckpoint`'s
+// order), and the character the value must start with, where the layout fixes it: a quote for the string fields, a
+// brace for metadata, a bracket for next.
+const FIELDS: readonly (readonly [head: string, first: number | undefined])[] = [
+  ['{"id":', QUOTE],
+  [',"executionId":', QUOTE],
+  [',"nodeName":', QUOTE],
+  [',"state":', undefined],
+  [',"metadata":', OPEN_BRACE],
+  [',"timestamp":', undefined],
+  [',"version":', undefined],
+  [',"parentId":', undefined],
+  [',"next":', OPEN_BRACKET],
+  [',"tasks":', undefined],
+];
 
-/**
- * The literal texts of the ten fields, cut out in `serializeCheckpoint`'s order, each scanned as canonical; or
- * `undefined`. The string fields start with a quote, metadata with a brace and next with a bracket.
- */
+/** The literal texts of the ten fields, cut out in `serializeCheckpoint`'s order, each scanned as canonical; or `undefined`. */
 function cut(text: string): string[] | undefined {
   const scan = new Scan(text);
   const fields: string[] = [];
   let at = 0;
-  for (let index = 0; index < HEADS.length; index++) {
-    const head = HEADS[index] as string;
+  for (const [head, first] of FIELDS) {
     if (!text.startsWith(head, at)) return undefined;
     const start = at + head.length;
-    const first = text.charCodeAt(start);
-    const allowed =
-      index <= 2 ? first === QUOTE : index === 4 ? first === OPEN_BRACE : index === 8 ? first === OPEN_BRACKET : true;
-    if (!allowed) return undefined;
+    if (first !== undefined && text.charCodeAt(start) !== first) return undefined;
     at = scan.value(start);
     if (at < 0) return undefined;
     fields.push(text.slice(start, at));
@@ -318,16 +304,9 @@ function cut(text: string): string[] | undefined {
   return at === text.length - 1 && text.charCodeAt(at) === CLOSE_BRACE ? fields : undefined;
 }
 
-const isIn = (value: number, low: number, high: number): boolean =>
-  Number.isInteger(value) && value >= low && value <= high;
-
-/** The task results' shape the parsing path checks: `null`, or an object with a `nodes` object and an `interrupts` array. */
-function tasksShape(text: string): boolean {
-  if (text === "null") return true;
-  const tasks = JSON.parse(text) as { nodes?: unknown; interrupts?: unknown } | unknown[];
-  if (typeof tasks !== "object" || tasks === null || Array.isArray(tasks)) return false;
-  const { nodes, interrupts } = tasks;
-  return typeof nodes === "object" && nodes !== null && !Array.isArray(nodes) && Array.isArray(interrupts);
+/** The task results' shape the parsing path checks, of their literal: `null`, or what `hasTaskShape` accepts. */
+function tasksShape(literal: string): boolean {
+  return literal === "null" || hasTaskShape(JSON.parse(literal));
 }
 
 /**
@@ -353,11 +332,11 @@ export function canonicalTextToParams(text: string): InsertParams | undefined {
   const version = Number(versionText);
   const parentId = parentText.charCodeAt(0) === QUOTE ? stringValue(parentText) : null;
   const ok =
-    id.length > 0 &&
-    executionId.length > 0 &&
-    isIn(timestamp, -MAX_TIME, MAX_TIME) &&
-    isIn(version, 1, Number.MAX_SAFE_INTEGER) &&
-    (parentId === null ? parentText === "null" : parentId.length > 0) &&
+    isId(id) &&
+    isId(executionId) &&
+    isTimestamp(timestamp) &&
+    isVersion(version) &&
+    (parentId === null ? parentText === "null" : isId(parentId)) &&
     namesOnly(next) &&
     tasksShape(tasks);
   if (!ok) return undefined;

@@ -10,7 +10,8 @@
  * @packageDocumentation
  */
 import { TAG, decodeValue, type JsonValue } from "@lg/core/store";
-import { MAX_TIME, canonicalTextToParams, hasLoneSurrogate } from "./canonical-text.js";
+import { canonicalTextToParams } from "./canonical-text.js";
+import { hasLoneSurrogate, hasTaskShape, isId, isNameList, isObject, isTimestamp, isVersion } from "./text-checks.js";
 import type { InsertParams } from "./rows.js";
 
 /** True when the text may take the fast path: no lone surrogate (`save` refuses one in an id or a name). */
@@ -31,12 +32,6 @@ interface ParsedText {
   next?: unknown;
   tasks?: unknown;
 }
-
-const isId = (value: unknown): value is string => typeof value === "string" && value.length > 0;
-const isObject = (value: unknown): value is object =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-const isIn = (value: unknown, low: number, high: number): value is number =>
-  typeof value === "number" && Number.isInteger(value) && value >= low && value <= high;
 
 /**
  * True when `value` (parsed JSON) writes back as the same value and decodes: every number is one `JSON.stringify`
@@ -60,10 +55,7 @@ function walks(value: unknown): boolean {
 }
 
 function tasksOk(tasks: unknown): boolean {
-  if (tasks === undefined || tasks === null) return true;
-  if (!isObject(tasks)) return false;
-  const { nodes, interrupts } = tasks as { nodes?: unknown; interrupts?: unknown };
-  return isObject(nodes) && Array.isArray(interrupts) && walks(tasks);
+  return tasks === undefined || tasks === null || (hasTaskShape(tasks) && walks(tasks));
 }
 
 /**
@@ -93,11 +85,10 @@ export function parsedTextToParams(text: string): InsertParams | undefined {
     typeof nodeName === "string" &&
     state !== undefined &&
     isObject(metadata) &&
-    isIn(timestamp, -MAX_TIME, MAX_TIME) &&
-    isIn(version, 1, Number.MAX_SAFE_INTEGER) &&
+    isTimestamp(timestamp) &&
+    isVersion(version) &&
     (parentId === undefined || parentId === null || isId(parentId)) &&
-    Array.isArray(next) &&
-    next.every((name) => typeof name === "string") &&
+    isNameList(next) &&
     tasksOk(tasks) &&
     walks(state) &&
     walks(metadata);

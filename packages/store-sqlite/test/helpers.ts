@@ -1,4 +1,5 @@
 import { createCheckpointId, type Checkpoint } from "@lg/core";
+import { serializeCheckpoint } from "@lg/core/store";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -56,4 +57,9 @@ export function history(executionId: string, count: number, start = Date.now() -
     );
   }
   return out;
+}
+
+/** A checkpoint's text with `stateText` (a JSON text) as its state, written as the serializer lays a checkpoint out. */
+export function textWithState(cp: Checkpoint, stateText: string): string {
+  return serializeCheckpoint({ ...cp, state: "STATE" }).replace('"state":"STATE"', `"state":${stateText}`);
 }

@@ -1,8 +1,8 @@
-import { CheckpointConflictError, type Checkpoint, type SerializedCheckpoint } from "@lg/core";
+import { CheckpointConflictError, type SerializedCheckpoint } from "@lg/core";
 import { deserializeCheckpoint, serializeCheckpoint } from "@lg/core/store";
 import Database from "better-sqlite3";
 import { SqliteCheckpointStore } from "@lg/store-sqlite";
-import { makeCheckpoint, makeTempDir, randomExecutionId, type TempDir } from "./helpers.js";
+import { makeCheckpoint, makeTempDir, randomExecutionId, textWithState, type TempDir } from "./helpers.js";
 
 let temp: TempDir;
 let file: string;
@@ -32,12 +32,6 @@ function storedState(id: string): string {
   } finally {
     db.close();
   }
-}
-
-/** A checkpoint's text with `stateText` as its state, written as the serializer lays a checkpoint out. */
-function textWithState(cp: Checkpoint, stateText: string): string {
-  const text = serializeCheckpoint({ ...cp, state: "STATE" });
-  return text.replace('"state":"STATE"', `"state":${stateText}`);
 }
 
 describe("saveSerialized", () => {
