@@ -1,7 +1,7 @@
 import { StoreUnavailableError } from "@lg/core";
 import type postgres from "postgres";
 import { DECIDING_INDEX, INDEX_KEY_COLUMNS } from "./catalog.js";
-import { dense } from "./dense.js";
+import { denseValues } from "./dense.js";
 import type { ResolvedPostgresOptions } from "./options.js";
 
 /**
@@ -49,15 +49,12 @@ const LATER_COLUMNS: readonly (readonly [string, string, string, boolean])[] = [
 type Conn = postgres.ReservedSql;
 
 async function columnProblems(conn: Conn, table: string): Promise<string[]> {
-  const rows = dense(
-    await conn
-      .unsafe(
-        "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), coalesce(c.collname::text, ''), a.attnotnull " +
-          "FROM pg_attribute a LEFT JOIN pg_collation c ON c.oid = a.attcollation " +
-          "WHERE a.attrelid = to_regclass($1::text) AND a.attnum > 0 AND NOT a.attisdropped",
-        [table],
-      )
-      .values(),
+  const rows = await denseValues(
+    conn,
+    "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), coalesce(c.collname::text, ''), a.attnotnull " +
+      "FROM pg_attribute a LEFT JOIN pg_collation c ON c.oid = a.attcollation " +
+      "WHERE a.attrelid = to_regclass($1::text) AND a.attnum > 0 AND NOT a.attisdropped",
+    [table],
   );
   const found = new Map(
     rows.map((row) => [String(row[0]), [String(row[1]), String(row[2]), row[3] === true] as const]),
@@ -84,13 +81,10 @@ async function columnProblems(conn: Conn, table: string): Promise<string[]> {
  * `execution_id`, where ids are unique per execution only.
  */
 async function idKeyProblems(conn: Conn, table: string, partitioned: boolean): Promise<string[]> {
-  const rows = dense(
-    await conn
-      .unsafe(
-        `SELECT array_to_json(${INDEX_KEY_COLUMNS}) FROM pg_index i WHERE i.indrelid = to_regclass($1::text) AND ${DECIDING_INDEX}`,
-        [table],
-      )
-      .values(),
+  const rows = await denseValues(
+    conn,
+    `SELECT array_to_json(${INDEX_KEY_COLUMNS}) FROM pg_index i WHERE i.indrelid = to_regclass($1::text) AND ${DECIDING_INDEX}`,
+    [table],
   );
   const keys = rows.map((row) => [...((row[0] as string[] | null) ?? [])].sort().join(","));
   if (keys.includes("id") || (partitioned && keys.includes("execution_id,id"))) return [];
@@ -101,14 +95,11 @@ async function idKeyProblems(conn: Conn, table: string, partitioned: boolean): P
 
 /** Problems with the relation called `index` (schema-qualified, quoted), if one exists. */
 async function indexProblems(conn: Conn, o: ResolvedPostgresOptions, index: string, unique: boolean) {
-  const [row] = dense(
-    await conn
-      .unsafe(
-        `SELECT c.relkind::text, i.indrelid = to_regclass($2::text), ${DECIDING_INDEX}, array_to_json(${INDEX_KEY_COLUMNS}) ` +
-          "FROM pg_class c LEFT JOIN pg_index i ON i.indexrelid = c.oid WHERE c.oid = to_regclass($1::text)",
-        [`${o.quotedSchema}.${index}`, o.qualifiedTable],
-      )
-      .values(),
+  const [row] = await denseValues(
+    conn,
+    `SELECT c.relkind::text, i.indrelid = to_regclass($2::text), ${DECIDING_INDEX}, array_to_json(${INDEX_KEY_COLUMNS}) ` +
+      "FROM pg_class c LEFT JOIN pg_index i ON i.indexrelid = c.oid WHERE c.oid = to_regclass($1::text)",
+    [`${o.quotedSchema}.${index}`, o.qualifiedTable],
   );
   if (row === undefined) return [];
   const [kind, onTable, plainUnique, columns] = row as [string, boolean | null, boolean | null, string[] | null];
@@ -126,10 +117,10 @@ async function indexProblems(conn: Conn, o: ResolvedPostgresOptions, index: stri
  * what it would create. Runs under the migration lock, before anything is created.
  */
 export async function assertAdoptable(conn: Conn, o: ResolvedPostgresOptions): Promise<void> {
-  const [table] = dense(
-    await conn
-      .unsafe("SELECT c.relkind::text FROM pg_class c WHERE c.oid = to_regclass($1::text)", [o.qualifiedTable])
-      .values(),
+  const [table] = await denseValues(
+    conn,
+    "SELECT c.relkind::text FROM pg_class c WHERE c.oid = to_regclass($1::text)",
+    [o.qualifiedTable],
   );
   const problems: string[] = [];
   if (table !== undefined) {

@@ -5,7 +5,7 @@ import { incrementalStatements } from "./incremental-migration.js";
 import { replaceKeysStatement } from "./key-migration.js";
 import { registryStatements } from "./registry-migration.js";
 import type { PostgresClient, ResolvedPostgresOptions } from "./options.js";
-import { dense } from "./dense.js";
+import { denseValues } from "./dense.js";
 
 /**
  * Versioned schema migrations, applied by `setup()`.
@@ -102,11 +102,9 @@ export interface MigrationResult {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function appliedVersions(sql: postgres.Sql, o: ResolvedPostgresOptions): Promise<Set<number> | undefined> {
-  const [exists] = dense(
-    await sql.unsafe("SELECT to_regclass($1::text) IS NOT NULL", [o.qualifiedMigrationsTable]).values(),
-  );
+  const [exists] = await denseValues(sql, "SELECT to_regclass($1::text) IS NOT NULL", [o.qualifiedMigrationsTable]);
   if (exists?.[0] !== true) return undefined;
-  const rows = dense(await sql.unsafe(`SELECT version FROM ${o.qualifiedMigrationsTable}`).values());
+  const rows = await denseValues(sql, `SELECT version FROM ${o.qualifiedMigrationsTable}`);
   return new Set(rows.map((row) => Number(row[0])));
 }
 
@@ -118,7 +116,7 @@ async function acquireLock(conn: postgres.ReservedSql, key: string, o: ResolvedP
   const deadline = Date.now() + o.migrationLockTimeoutMs;
   let wait = 20;
   for (;;) {
-    const [row] = dense(await conn.unsafe("SELECT pg_try_advisory_lock(hashtext($1::text))", [key]).values());
+    const [row] = await denseValues(conn, "SELECT pg_try_advisory_lock(hashtext($1::text))", [key]);
     if (row?.[0] === true) return;
     if (Date.now() >= deadline) {
       throw new StoreUnavailableError(
@@ -150,7 +148,7 @@ async function applyMigration(conn: postgres.ReservedSql, m: Migration, o: Resol
 }
 
 async function migrateLocked(conn: postgres.ReservedSql, o: ResolvedPostgresOptions, migrations: readonly Migration[]) {
-  const [schema] = dense(await conn.unsafe("SELECT 1 FROM pg_namespace WHERE nspname = $1::text", [o.schema]).values());
+  const [schema] = await denseValues(conn, "SELECT 1 FROM pg_namespace WHERE nspname = $1::text", [o.schema]);
   // Only create the schema when it is missing: CREATE SCHEMA needs a privilege many application roles lack.
   if (schema === undefined) await conn.unsafe(`CREATE SCHEMA IF NOT EXISTS ${o.quotedSchema}`);
   const recorded = await appliedVersions(conn, o);
